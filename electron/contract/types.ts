@@ -1,0 +1,279 @@
+// Data types shared by the engine, both transports and the renderer.
+// Pure types and constants only: the renderer imports this file, so it must never import Node.
+
+/** `[x1, y1, x2, y2]` in ORIGINAL image pixels (after EXIF orientation), as in ZoomBench's `bbox`. */
+export type Box = [number, number, number, number];
+
+export type View = 'global' | 'regional';
+
+export type ProviderChoice = 'auto' | 'cpu' | 'cuda' | 'webgpu';
+export type ProviderName = 'cpu' | 'cuda' | 'webgpu';
+
+export type ModelFamily = 'qwen2_vl' | 'qwen2_5_vl' | 'qwen3_vl';
+
+/** One problem found while validating a model folder: always names the file, and the field when there is one. */
+export interface ValidationIssue {
+  file: string;
+  field?: string;
+  message: string;
+}
+
+export interface ModelInfo {
+  /** Stable id: the folder's absolute path. */
+  id: string;
+  name: string;
+  dir: string;
+  family: ModelFamily;
+  numLayers: number;
+  numHeads: number;
+  numKvHeads: number;
+  /** 1-based layer the app selects first (24 for models with >= 24 layers, see docs/metrics.md). */
+  defaultLayer: number;
+  /** Short content hash of the ONNX files and configs: keys batch results. */
+  hash: string;
+  bundled: boolean;
+  /** `loupe.json` when present (bundled students, exporter output). */
+  manifest?: Record<string, unknown>;
+  /** Empty when the folder is usable. */
+  issues: ValidationIssue[];
+}
+
+export interface LoadedModel {
+  modelId: string;
+  /** The execution provider that actually ran, after `auto` fallback. */
+  provider: ProviderName;
+  /** What was tried on `auto`, in order, with the error of each failed try. */
+  providerAttempts: { provider: ProviderName; ok: boolean; error?: string }[];
+}
+
+/** Where an image comes from. Paths are only honoured for files the user opened (web mode checks). */
+export type ImageSource =
+  | { kind: 'path'; path: string }
+  | { kind: 'bytes'; name: string; bytes: Uint8Array }
+  | { kind: 'benchItem'; benchId: string; itemId: string; view: View };
+
+/**
+ * How the merged token grid maps onto the original image.
+ * Cell (row r, col c) covers, in ORIGINAL pixels, x in [c * cellW, (c+1) * cellW) and
+ * y in [r * cellH, (r+1) * cellH) with cellW = imageWidth / gridW, cellH = imageHeight / gridH,
+ * because the processor resizes the whole image to resizedWidth x resizedHeight = (gridW*tokenPx) x (gridH*tokenPx).
+ */
+export interface GridGeometry {
+  imageWidth: number;
+  imageHeight: number;
+  resizedWidth: number;
+  resizedHeight: number;
+  /** Merged grid (visual tokens the decoder sees). */
+  gridH: number;
+  gridW: number;
+  /** Pixels of the resized image per merged token side (patch * merge: 28 for Qwen2-VL, 32 for Qwen3-VL). */
+  tokenPx: number;
+  /** Crop rectangle in the full image when this analysis ran on a regional crop cut from a box. */
+  cropInFull?: Box;
+}
+
+/**
+ * Attention of query positions over the visual tokens, head by head.
+ * Layout: data[((q * numLayers + layer) * numHeads + head) * cells + cell], cells = gridH * gridW, row-major.
+ * Each row is the raw softmax weight restricted to visual tokens (NOT renormalised); `visualMass` holds the sum.
+ * Query 0 is the last prompt token (the paper's query position); query i > 0 is generated token i-1.
+ */
+export interface AttentionMaps {
+  numQueries: number;
+  numLayers: number;
+  numHeads: number;
+  gridH: number;
+  gridW: number;
+  data: Float32Array;
+}
+
+export interface AnswerToken {
+  id: number;
+  text: string;
+  prob: number;
+}
+
+export interface StageTimings {
+  preprocessMs: number;
+  visionMs: number;
+  prefillMs: number;
+  decodeMs: number;
+  metricsMs: number;
+}
+
+export interface AnalyzeRequest {
+  modelId: string;
+  image: ImageSource;
+  question: string;
+  box?: Box;
+  /** Greedy decoding budget. Default 16. */
+  maxNewTokens?: number;
+  /** Also run the generic prompt and return relative attention inputs. Default true. */
+  withGeneric?: boolean;
+}
+
+export interface AnalysisResult {
+  modelId: string;
+  provider: ProviderName;
+  question: string;
+  prompt: string;
+  answer: string;
+  tokens: AnswerToken[];
+  geometry: GridGeometry;
+  attention: AttentionMaps;
+  /** Attention of the generic prompt's last token ("Write a general description of the image."), one query. */
+  genericAttention?: AttentionMaps;
+  box?: Box;
+  timings: StageTimings;
+}
+
+export interface DualAnalyzeRequest extends AnalyzeRequest {
+  /** Regional crop to use; when absent it is cut from `box`. */
+  cropImage?: ImageSource;
+}
+
+export interface DualAnalysisResult {
+  global: AnalysisResult;
+  regional: AnalysisResult;
+  /**
+   * Regional attention of query 0, head-mean, per layer, resampled onto the GLOBAL grid:
+   * data[layer * cells + cell]; cells outside the crop are 0.
+   */
+  regionalInFull: { numLayers: number; gridH: number; gridW: number; data: Float32Array };
+}
+
+export type QuestionType = 'mcq' | 'blank';
+
+export interface BenchItemSummary {
+  id: string;
+  row: number;
+  question: string;
+  answer: string;
+  questionType: QuestionType;
+  dimension?: string;
+  bbox?: Box;
+  imageWidth?: number;
+  imageHeight?: number;
+  hasCrop: boolean;
+}
+
+export interface BenchRowIssue {
+  row: number;
+  field: string;
+  message: string;
+}
+
+export interface BenchInfo {
+  id: string;
+  name: string;
+  path: string;
+  format: 'zoombench-parquet' | 'zoombench-json' | 'loupe-jsonl';
+  itemCount: number;
+  dimensions: string[];
+  issues: BenchRowIssue[];
+  bundled: boolean;
+}
+
+export interface BatchSpec {
+  modelId: string;
+  benchId: string;
+  views: View[];
+  /** 1-based layers to record coverage for; empty = all. */
+  layers: number[];
+  maxNewTokens: number;
+  /** `i/n` sharding: keep items whose index % n == i. */
+  shard?: { index: number; count: number };
+  /** Optional limit for quick runs. */
+  limit?: number;
+}
+
+export type Judgement = 'correct' | 'wrong' | 'unjudged';
+
+/** One line of the append-only results store (JSONL). */
+export interface BatchRecord {
+  key: string;
+  itemId: string;
+  view: View;
+  modelHash: string;
+  settingsHash: string;
+  question: string;
+  groundTruth: string;
+  answer: string;
+  extracted: string;
+  judgement: Judgement;
+  questionType: QuestionType;
+  dimension?: string;
+  bbox?: Box;
+  /** Per recorded layer (1-based key), head-mean coverage in both modes, ratio, pointing game, entropy. */
+  layers: Record<string, LayerMetrics>;
+  /** Head-mean attention grid at the default layer (query 0), for per-item exports. */
+  grid?: { gridH: number; gridW: number; values: number[] };
+  error?: string;
+  finishedAt: string;
+}
+
+export interface LayerMetrics {
+  coveragePaper: number;
+  coverageArea: number;
+  ratio: number;
+  pointing: boolean;
+  entropy: number;
+  relCoveragePaper?: number;
+}
+
+export interface CiStat {
+  mean: number;
+  median: number;
+  lo: number;
+  hi: number;
+  n: number;
+}
+
+export interface AccuracyStat {
+  correct: number;
+  judged: number;
+  unjudged: number;
+  accuracy: number;
+}
+
+export interface RunSummary {
+  runId: string;
+  spec: BatchSpec;
+  modelName: string;
+  benchName: string;
+  done: number;
+  total: number;
+  failed: number;
+  accuracy: Record<View, AccuracyStat>;
+  /** Regional minus global, percentage points. */
+  zoomingGap: number;
+  byDimension: Record<string, { global: AccuracyStat; regional: AccuracyStat; gap: number }>;
+  byQuestionType: Record<string, { global: AccuracyStat; regional: AccuracyStat; gap: number }>;
+  /** Per 1-based layer, global view, paper coverage. */
+  coverageByLayer: Record<string, CiStat>;
+  coverageCorrectVsWrong: { correct: CiStat; wrong: CiStat; layer: number };
+  meanBoxAreaShare: number;
+}
+
+export interface CompareSummary {
+  runA: string;
+  runB: string;
+  layer: number;
+  pairedItems: number;
+  coverageDelta: CiStat;
+  accuracyDelta: { mean: number; lo: number; hi: number };
+  wilcoxon: { statistic: number; z: number; pValue: number; n: number };
+  flipped: { itemId: string; view: View; from: Judgement; to: Judgement; answerA: string; answerB: string }[];
+  mostChanged: { itemId: string; coverageA: number; coverageB: number; delta: number }[];
+}
+
+export interface RunInfo {
+  runId: string;
+  spec: BatchSpec;
+  modelName: string;
+  benchName: string;
+  done: number;
+  total: number;
+  state: 'running' | 'finished' | 'cancelled' | 'interrupted' | 'failed';
+  startedAt: string;
+}
