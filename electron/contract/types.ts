@@ -217,7 +217,10 @@ export interface LayerMetrics {
   coverageArea: number;
   ratio: number;
   pointing: boolean;
+  /** Shannon entropy of the normalised map, nats. */
   entropy: number;
+  /** entropy / ln(cells): 1 = uniform, 0 = one cell (added by the metrics module). */
+  entropyNormalized?: number;
   relCoveragePaper?: number;
 }
 
