@@ -331,7 +331,7 @@ def _render_card(rng: np.random.Generator, w: int, h: int, border_w: int, border
         return int(round(float(np.clip(frac * m * jit, lo, hi))))
 
     if dimension == "material":
-        pm = _pattern_mask(rng, content, ih, iw, sz(0.04, 5, 9))
+        pm = _pattern_mask(rng, content, ih, iw, sz(0.03, 4, 7))
         col = np.array(_INK[_ri(rng, 0, 3)] if rng.random() < 0.5 else _rand_color(rng, 20, 170), dtype=np.uint8)
         arr = np.asarray(card).copy()
         sub = arr[iy1:iy2, ix1:ix2]
@@ -341,7 +341,7 @@ def _render_card(rng: np.random.Generator, w: int, h: int, border_w: int, border
         meta["pattern_color"] = tuple(int(c) for c in col)
     elif dimension == "counting":
         n = int(content)
-        r = sz(0.022, 2, 5)
+        r = sz(0.018, 2, 4)
         color = COLORS[COLOR_NAMES[_ri(rng, 0, len(COLOR_NAMES) - 1)]]
         square = rng.random() < 0.3
         # scatter inside a central content region, non-touching
@@ -371,16 +371,16 @@ def _render_card(rng: np.random.Generator, w: int, h: int, border_w: int, border
     else:
         # one detail of size s placed in the central region
         if dimension == "ocr":
-            fsize = sz(0.06, 8, 12)
+            fsize = sz(0.05, 8, 11)
             f = font(fsize)
             l, t, rr, b = d.textbbox((0, 0), content, font=f)
             cw, ch = rr - l, b - t
         elif dimension == "color":
-            cw = ch = sz(0.10, 9, 22)
+            cw = ch = sz(0.07, 8, 16)
         elif dimension == "structure":
-            cw = ch = sz(0.12, 13, 26)
+            cw = ch = sz(0.09, 12, 20)
         elif dimension == "object":
-            cw = ch = sz(0.14, 16, 30)
+            cw = ch = sz(0.10, 15, 22)
         else:
             raise ValueError(dimension)
         span_x = max(0, iw - cw - 2 * int(iw * 0.12))
