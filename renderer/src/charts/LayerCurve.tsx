@@ -1,0 +1,63 @@
+// Coverage of the key box at every layer (paper and area-exact), the uniform baseline, and the current
+// layer. Clicking a layer selects it.
+import { useMemo } from 'react';
+import { line, scaleLinear } from 'd3';
+import type { LayerMetrics } from '../../../electron/contract/types.js';
+import { Axis, MARGIN } from './Axis.js';
+
+export function LayerCurve({
+  byLayer,
+  areaShare,
+  layer,
+  onLayer,
+  width = 320,
+  height = 180,
+}: {
+  byLayer: LayerMetrics[];
+  areaShare: number;
+  layer: number;
+  onLayer: (l: number) => void;
+  width?: number;
+  height?: number;
+}) {
+  const n = byLayer.length;
+  const iw = width - MARGIN.left - MARGIN.right;
+  const ih = height - MARGIN.top - MARGIN.bottom;
+  const x = useMemo(() => scaleLinear().domain([1, Math.max(2, n)]).range([0, iw]), [n, iw]);
+  const yMax = Math.max(areaShare * 1.2, ...byLayer.map((m) => Math.max(m.coveragePaper, m.coverageArea)), 0.05);
+  const y = useMemo(() => scaleLinear().domain([0, Math.min(1, yMax * 1.1)]).nice().range([ih, 0]), [yMax, ih]);
+  const path = (key: 'coveragePaper' | 'coverageArea') =>
+    line<LayerMetrics>()
+      .x((_, i) => x(i + 1))
+      .y((m) => y(m[key]))(byLayer) ?? '';
+  const fmtPct = (d: number | { valueOf(): number }) => `${Math.round(Number(d) * 100)}%`;
+  return (
+    <svg className="chart layer-curve" width={width} height={height} role="img" aria-label="Coverage per layer" data-testid="layer-curve">
+      <g transform={`translate(${MARGIN.left},${MARGIN.top})`}>
+        <Axis scale={x} orient="bottom" y={ih} ticks={Math.min(n, 8)} format={(d) => String(d)} label="layer" />
+        <Axis scale={y} orient="left" ticks={4} format={fmtPct} label="coverage" />
+        <line className="baseline" x1={0} x2={iw} y1={y(areaShare)} y2={y(areaShare)}>
+          <title>Box area share (uniform attention)</title>
+        </line>
+        <line className="cursor" x1={x(layer + 1)} x2={x(layer + 1)} y1={0} y2={ih} />
+        <path className="series s1" d={path('coveragePaper')} />
+        <path className="series s2" d={path('coverageArea')} />
+        {byLayer.map((m, i) => (
+          <g key={i} className="pt" onClick={() => onLayer(i + 1)}>
+            <circle className="s1" cx={x(i + 1)} cy={y(m.coveragePaper)} r={i === layer ? 5 : 3}>
+              <title>
+                Layer {i + 1}: paper {fmtPct(m.coveragePaper)}, area {fmtPct(m.coverageArea)}
+              </title>
+            </circle>
+            <circle className="s2" cx={x(i + 1)} cy={y(m.coverageArea)} r={i === layer ? 4 : 2.5} />
+          </g>
+        ))}
+      </g>
+      <g className="chart-legend" transform={`translate(${MARGIN.left + 8},${MARGIN.top + 4})`}>
+        <text className="s1" y={8}>● paper</text>
+        <text className="s2" x={60} y={8}>● area-exact</text>
+        <text className="baseline-label" x={150} y={8}>– – uniform</text>
+      </g>
+    </svg>
+  );
+}

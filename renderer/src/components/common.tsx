@@ -1,0 +1,46 @@
+// Small shared pieces: error banners, empty states, number formatting.
+import type { ReactNode } from 'react';
+import type { UiError } from '../engine/errors.js';
+
+export function ErrorBanner({ error, onDismiss }: { error: UiError | null; onDismiss?: () => void }) {
+  if (!error) return null;
+  return (
+    <div className="error-banner" role="alert" data-testid="error">
+      <strong>{error.message}</strong>
+      {error.file ? <span className="muted"> ({error.file}{error.field ? `: ${error.field}` : ''})</span> : null}
+      {error.hint ? <div>{error.hint}</div> : null}
+      {onDismiss ? (
+        <button className="link" onClick={onDismiss} aria-label="Dismiss error">
+          Dismiss
+        </button>
+      ) : null}
+    </div>
+  );
+}
+
+export function EmptyState({ title, children }: { title: string; children?: ReactNode }) {
+  return (
+    <div className="empty-state" data-testid="empty-state">
+      <h3>{title}</h3>
+      {children ? <div className="muted">{children}</div> : null}
+    </div>
+  );
+}
+
+export function pct(v: number | undefined, digits = 1): string {
+  return v === undefined || !Number.isFinite(v) ? '–' : `${(v * 100).toFixed(digits)}%`;
+}
+
+export function num(v: number | undefined, digits = 3): string {
+  return v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(digits);
+}
+
+export function Field({ label, children, hint }: { label: string; children: ReactNode; hint?: string }) {
+  return (
+    <label className="field">
+      <span className="field-label">{label}</span>
+      {children}
+      {hint ? <span className="field-hint muted">{hint}</span> : null}
+    </label>
+  );
+}

@@ -1,0 +1,34 @@
+// Picks the transport to the engine. The rest of the renderer only ever sees an EngineClient.
+// - Electron: the preload exposes `window.loupe` (an EngineClient over IPC).
+// - Web mode (`loupe serve`): a WebSocket client to the page's own origin, authenticated with the
+//   `?token=` the server printed in the URL.
+import type { EngineClient } from '../../../electron/contract/api.js';
+import { createWebClient } from './web-client.js';
+
+declare global {
+  interface Window {
+    loupe?: EngineClient;
+  }
+}
+
+let client: EngineClient | null = null;
+
+/** The page's access token (web mode); null in Electron. */
+export function pageToken(): string | null {
+  return new URLSearchParams(window.location.search).get('token');
+}
+
+export function getClient(): EngineClient {
+  if (client) return client;
+  if (window.loupe) {
+    client = window.loupe;
+  } else {
+    client = createWebClient(window.location, pageToken());
+  }
+  return client;
+}
+
+/** Tests and benches inject a client (e.g. one that counts calls). */
+export function setClient(next: EngineClient): void {
+  client = next;
+}

@@ -1,0 +1,23 @@
+// Saves a Blob through a temporary link: works in the Electron window and in the browser alike.
+export function saveBlob(blob: Blob, filename: string): void {
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = filename;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+export function saveText(text: string, filename: string, mime: string): void {
+  saveBlob(new Blob([text], { type: mime }), filename);
+}
+
+export function safeName(s: string): string {
+  return s.replace(/[^a-z0-9._-]+/gi, '_').slice(0, 80) || 'loupe';
+}
+
+export function canvasToBlob(canvas: HTMLCanvasElement): Promise<Blob> {
+  return new Promise((resolve, reject) => canvas.toBlob((b) => (b ? resolve(b) : reject(new Error('Could not encode the PNG.'))), 'image/png'));
+}

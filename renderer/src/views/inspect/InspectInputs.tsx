@@ -1,0 +1,137 @@
+// Left column of Inspect: image, benchmark item, question, model, run.
+import { useEffect, useRef } from 'react';
+import { useBenches, useEngineStatus, useModels } from '../../stores/engine.js';
+import { useBenchActions, useBenchItems } from '../../stores/bench.js';
+import { useInspectActions, useInspectStore } from '../../stores/inspect.js';
+import { ModelSelect, pickModel } from '../../components/ModelSelect.js';
+import { Field } from '../../components/common.js';
+import { BoxEditor } from '../../box/BoxEditor.js';
+
+export function InspectInputs() {
+  const a = useInspectActions();
+  const image = useInspectStore((s) => s.image);
+  const question = useInspectStore((s) => s.question);
+  const modelId = useInspectStore((s) => s.modelId);
+  const box = useInspectStore((s) => s.box);
+  const running = useInspectStore((s) => s.running);
+  const stage = useInspectStore((s) => s.stage);
+  const maxNew = useInspectStore((s) => s.maxNewTokens);
+  const benchItem = useInspectStore((s) => s.benchItem);
+  const models = useModels();
+  const status = useEngineStatus();
+  const fileRef = useRef<HTMLInputElement>(null);
+
+  // Default to the R2I student: it is the model whose attention the app is about.
+  useEffect(() => {
+    if (!modelId && models.length) {
+      const id = pickModel(models, 'loupe-tiny-r2i');
+      if (id) a.setModel(id);
+    }
+  }, [models, modelId, a]);
+
+  const canRun = !!image && !!modelId && question.trim().length > 0 && status === 'ready';
+  const why = !image ? 'Open an image or pick a benchmark item first.' : !question.trim() ? 'Type a question.' : !modelId ? 'Choose a model.' : '';
+  return (
+    <aside className="panel left" aria-label="Inputs">
+      <section>
+        <h2>Image</h2>
+        <div className="row">
+          <button onClick={() => fileRef.current?.click()}>Open image…</button>
+          <input
+            ref={fileRef}
+            type="file"
+            accept="image/*"
+            hidden
+            data-testid="image-file"
+            onChange={(e) => {
+              const f = e.target.files?.[0];
+              if (f) void a.openFile(f);
+              e.target.value = '';
+            }}
+          />
+        </div>
+        {image ? (
+          <div className="muted small" data-testid="image-name">
+            {image.name} · {image.width}×{image.height}
+          </div>
+        ) : (
+          <div className="muted small">or drop one on the canvas</div>
+        )}
+        <BenchItemPicker />
+      </section>
+      <section>
+        <Field label="Question">
+          <textarea
+            data-testid="question"
+            rows={4}
+            value={question}
+            onChange={(e) => a.setQuestion(e.target.value)}
+            onKeyDown={(e) => {
+              if (e.key === 'Enter' && (e.ctrlKey || e.metaKey) && canRun) void a.run();
+            }}
+            placeholder="What colour is the small sign?"
+          />
+        </Field>
+        {benchItem ? (
+          <div className="small" data-testid="ground-truth">
+            Ground truth: <strong>{benchItem.item.answer}</strong> <span className="muted">({benchItem.item.dimension ?? benchItem.item.questionType})</span>
+          </div>
+        ) : null}
+        <ModelSelect value={modelId} onChange={a.setModel} testId="inspect-model" />
+        <Field label="Max new tokens">
+          <input type="number" min={1} max={256} value={maxNew} onChange={(e) => a.setMaxNewTokens(Number(e.target.value))} />
+        </Field>
+        <div className="row">
+          <button className="primary" data-testid="run" disabled={!canRun || running} onClick={() => void a.run()} title={why || 'Ctrl+Enter'}>
+            {running ? 'Running…' : 'Run'}
+          </button>
+          {running ? <button onClick={a.cancel}>Cancel</button> : null}
+        </div>
+        {running ? (
+          <div className="muted small" aria-live="polite" data-testid="stage">
+            {stage}…
+          </div>
+        ) : why ? (
+          <div className="muted small">{why}</div>
+        ) : null}
+      </section>
+      {image ? (
+        <section>
+          <BoxEditor box={box} onChange={a.setBox} width={image.width} height={image.height} />
+        </section>
+      ) : null}
+    </aside>
+  );
+}
+
+function BenchItemPicker() {
+  const benches = useBenches();
+  const benchItem = useInspectStore((s) => s.benchItem);
+  const { pickBenchItem } = useInspectActions();
+  const benchId = benchItem?.benchId ?? benches[0]?.id ?? null;
+  const items = useBenchItems(benchId);
+  const { load } = useBenchActions();
+  useEffect(() => {
+    if (benchId) void load(benchId);
+  }, [benchId, load]);
+  if (!benches.length) return null;
+  return (
+    <Field label="Or a benchmark item">
+      <select
+        data-testid="bench-item"
+        value={benchItem?.item.id ?? ''}
+        onChange={(e) => {
+          const it = items.find((x) => x.id === e.target.value);
+          if (it && benchId) void pickBenchItem(benchId, it);
+        }}
+      >
+        <option value="">{items.length ? `${items.length} items…` : 'loading…'}</option>
+        {items.map((it) => (
+          <option key={it.id} value={it.id}>
+            {it.id} · {it.dimension ?? it.questionType} · {it.question.slice(0, 40)}
+          </option>
+        ))}
+      </select>
+    </Field>
+  );
+}
