@@ -1,0 +1,120 @@
+// One analysis: image + question on one model -> greedy answer with per-token probabilities and the
+// attention over visual tokens of every layer and head, at the last prompt token (query 0, the paper's
+// query position) and at each generated token (query i = generated token i-1 fed back). Optionally the
+// generic prompt's query-0 attention for relative attention, reusing the same vision features.
+import type { AnalysisResult, AnswerToken, Box, StageTimings } from '../../contract/types.js';
+import { BadRequestError, throwIfAborted } from '../errors.js';
+import type { DecodedImage } from '../image/decode.js';
+import { DecoderStepper, type StepResult } from '../model/decoder.js';
+import { GENERIC_PROMPT, prepareQuestion, prepareTextFor, type PreparedImage, type PreparedPrompt } from '../model/prompt.js';
+import type { ModelRuntime } from '../model/runtime.js';
+import { assembleMaps, type TapLayout } from '../model/taps.js';
+import { argmax, softmaxAt } from '../model/tensors.js';
+import { Tensor } from '../model/transformers.js';
+import { now, type AnalysisHooks } from './stages.js';
+
+export const DEFAULT_MAX_NEW_TOKENS = 16;
+/** A hard ceiling: every token costs a decoder call and a row of attention maps. */
+export const MAX_NEW_TOKENS_LIMIT = 512;
+
+export interface AnalyzeImageRequest {
+  question: string;
+  maxNewTokens?: number;
+  withGeneric?: boolean;
+  box?: Box;
+  /** Set for a regional crop cut from the full image (goes into GridGeometry.cropInFull). */
+  cropInFull?: Box;
+}
+
+async function prefillPrompt(rt: ModelRuntime, stepper: DecoderStepper, image: PreparedImage, features: Tensor, prompt: PreparedPrompt): Promise<StepResult> {
+  const embeds = await rt.model.encode_text({ input_ids: prompt.inputIds });
+  const merged = rt.model._merge_input_ids_with_image_features({
+    image_features: features, inputs_embeds: embeds, input_ids: prompt.inputIds, attention_mask: prompt.attentionMask,
+  });
+  const [positionIds, ropeDeltas] = rt.model.get_rope_index(prompt.inputIds, image.imageGridThw, null, prompt.attentionMask);
+  const delta = (ropeDeltas.data as BigInt64Array | number[])[0];
+  return stepper.prefill({
+    inputsEmbeds: merged.inputs_embeds, attentionMask: merged.attention_mask, positionIds,
+    ropeDelta: typeof delta === 'bigint' ? delta : BigInt(delta),
+  });
+}
+
+function checkRequest(req: AnalyzeImageRequest): number {
+  if (typeof req.question !== 'string' || req.question.trim() === '') throw new BadRequestError('The question is empty.', { field: 'question' });
+  const max = req.maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS;
+  if (!Number.isInteger(max) || max < 0 || max > MAX_NEW_TOKENS_LIMIT) {
+    throw new BadRequestError(`maxNewTokens must be an integer in 0..${MAX_NEW_TOKENS_LIMIT}; got ${max}.`, { field: 'maxNewTokens' });
+  }
+  return max;
+}
+
+export async function analyzeImage(rt: ModelRuntime, image: DecodedImage, req: AnalyzeImageRequest, hooks: AnalysisHooks = {}): Promise<AnalysisResult> {
+  const maxNewTokens = checkRequest(req);
+  const { signal, onStage } = hooks;
+  const timings: StageTimings = { preprocessMs: 0, visionMs: 0, prefillMs: 0, decodeMs: 0, metricsMs: 0 };
+
+  onStage?.('preprocess');
+  let t = now();
+  const { image: prepared, prompt } = await prepareQuestion(rt, image, req.question, req.cropInFull);
+  const generic = req.withGeneric === false ? null : prepareTextFor(rt, prepared, GENERIC_PROMPT);
+  timings.preprocessMs = now() - t;
+  throwIfAborted(signal);
+
+  onStage?.('vision');
+  t = now();
+  const features = await rt.model.encode_image({ pixel_values: prepared.pixelValues, image_grid_thw: prepared.imageGridThw });
+  timings.visionMs = now() - t;
+  throwIfAborted(signal);
+
+  onStage?.('prefill');
+  t = now();
+  const stepper = new DecoderStepper(rt);
+  const steps: StepResult[] = [await prefillPrompt(rt, stepper, prepared, features, prompt)];
+  let genericStep: StepResult | null = null;
+  if (generic) {
+    // Its own cache: the generic prompt is a separate conversation over the same vision features.
+    genericStep = await prefillPrompt(rt, new DecoderStepper(rt), prepared, features, generic);
+  }
+  timings.prefillMs = now() - t;
+  throwIfAborted(signal);
+
+  onStage?.('decode');
+  t = now();
+  const tokens: AnswerToken[] = [];
+  const eos = new Set(rt.spec.eosTokenIds);
+  let last = steps[0];
+  for (let i = 0; i < maxNewTokens; i++) {
+    const id = argmax(last.logits);
+    if (eos.has(id)) break;
+    tokens.push({ id, text: rt.processor.tokenizer.decode([id], { skip_special_tokens: false }), prob: softmaxAt(last.logits, id) });
+    // Fed back even when it is the last token, so every answer token has its own query row.
+    const embed = await rt.model.encode_text({ input_ids: new Tensor('int64', BigInt64Array.from([BigInt(id)]), [1, 1]) });
+    last = await stepper.step(embed);
+    steps.push(last);
+    throwIfAborted(signal);
+  }
+  timings.decodeMs = now() - t;
+
+  onStage?.('metrics');
+  t = now();
+  const { gridH, gridW } = prepared.geometry;
+  const layout: TapLayout = { numLayers: rt.spec.numLayers, numHeads: rt.spec.numHeads, gridH, gridW, visualStart: prompt.visualStart };
+  const attention = assembleMaps(steps, layout);
+  const genericAttention = genericStep && generic ? assembleMaps([genericStep], { ...layout, visualStart: generic.visualStart }) : undefined;
+  timings.metricsMs = now() - t;
+
+  const result: AnalysisResult = {
+    modelId: rt.info.id,
+    provider: rt.provider,
+    question: req.question,
+    prompt: prompt.prompt,
+    answer: rt.processor.tokenizer.decode(tokens.map((x) => x.id), { skip_special_tokens: true }),
+    tokens,
+    geometry: prepared.geometry,
+    attention,
+    timings,
+  };
+  if (genericAttention) result.genericAttention = genericAttention;
+  if (req.box) result.box = req.box;
+  return result;
+}

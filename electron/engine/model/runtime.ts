@@ -1,0 +1,96 @@
+// A loaded model: validated package, onnxruntime sessions on the chosen provider, the transformers.js
+// processor and Qwen-VL model class. Everything an analysis needs, and one dispose() that frees it.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type ort from 'onnxruntime-node';
+import type { LoadedModel, ModelInfo, ProviderChoice, ProviderName } from '../../contract/types.js';
+import { InvalidModelError, throwIfAborted } from '../errors.js';
+import { SESSION_NAMES, sessionFile, type ModelSpec, type SessionName } from './package.js';
+import { createSessions, type Attempt } from './providers.js';
+import { buildQwenModel, loadProcessor, type QwenModel, type QwenProcessor } from './transformers.js';
+import { validateModelDir } from './validate.js';
+
+export interface ModelRuntime {
+  info: ModelInfo;
+  spec: ModelSpec;
+  provider: ProviderName;
+  attempts: Attempt[];
+  sessions: Record<SessionName, ort.InferenceSession>;
+  processor: QwenProcessor;
+  model: QwenModel;
+  /** Set when the template lives in chat_template.json/.jinja rather than tokenizer_config.json. */
+  chatTemplate?: string;
+  /** ONNX element type of the KV cache inputs: the empty cache of a prefill must match it. */
+  kvType: 'float32' | 'float16';
+  dispose(): Promise<void>;
+}
+
+export function loadedModelOf(rt: ModelRuntime): LoadedModel {
+  return { modelId: rt.info.id, provider: rt.provider, providerAttempts: rt.attempts };
+}
+
+/** Refuses a folder with validation issues, listing them all in one message. */
+export function assertUsable(info: ModelInfo): void {
+  if (info.issues.length === 0) return;
+  const first = info.issues[0];
+  const list = info.issues.slice(0, 12).map((i) => `${i.file}${i.field ? ` (${i.field})` : ''}: ${i.message}`).join('\n');
+  const more = info.issues.length > 12 ? `\n... and ${info.issues.length - 12} more` : '';
+  throw new InvalidModelError(`${info.dir} is not a usable model package:\n${list}${more}`, { file: first.file, ...(first.field ? { field: first.field } : {}) });
+}
+
+async function readChatTemplate(dir: string): Promise<string | undefined> {
+  try {
+    const tok = JSON.parse(await readFile(join(dir, 'tokenizer_config.json'), 'utf8')) as Record<string, unknown>;
+    if (tok['chat_template'] !== undefined) return undefined; // transformers.js reads it itself
+  } catch {
+    return undefined;
+  }
+  try {
+    return await readFile(join(dir, 'chat_template.jinja'), 'utf8');
+  } catch {
+    // fall through to the JSON form
+  }
+  try {
+    const parsed = JSON.parse(await readFile(join(dir, 'chat_template.json'), 'utf8')) as Record<string, unknown>;
+    return typeof parsed['chat_template'] === 'string' ? parsed['chat_template'] : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function loadRuntime(dir: string, choice: ProviderChoice, options: { bundled?: boolean; signal?: AbortSignal } = {}): Promise<ModelRuntime> {
+  const validated = await validateModelDir(dir, { bundled: options.bundled ?? false });
+  assertUsable(validated.info);
+  const spec = validated.spec;
+  if (!spec) throw new InvalidModelError(`${dir}: config.json could not be understood.`, { file: 'config.json' });
+  const info = validated.info;
+  throwIfAborted(options.signal);
+
+  const files = Object.fromEntries(SESSION_NAMES.map((n) => [n, join(info.dir, sessionFile(n))])) as Record<SessionName, string>;
+  const { sessions, provider, attempts } = await createSessions(files, choice, options.signal);
+  const release = async (): Promise<void> => {
+    for (const s of Object.values(sessions)) await s.release().catch(() => undefined);
+  };
+  try {
+    throwIfAborted(options.signal);
+    const processor = await loadProcessor(info.dir);
+    const model = await buildQwenModel(info.dir, spec.family, sessions);
+    const chatTemplate = await readChatTemplate(info.dir);
+    const pastType = validated.io.decoder_model_merged?.inputs.find((i) => i.name === 'past_key_values.0.key')?.elemType;
+    let disposed = false;
+    const rt: ModelRuntime = {
+      info, spec, provider, attempts, sessions, processor, model, kvType: pastType === 10 ? 'float16' : 'float32',
+      async dispose() {
+        if (disposed) return;
+        disposed = true;
+        await release();
+      },
+    };
+    if (chatTemplate !== undefined) rt.chatTemplate = chatTemplate;
+    return rt;
+  } catch (err) {
+    await release();
+    if (err instanceof InvalidModelError) throw err;
+    throw new InvalidModelError(`${info.dir}: the processor or tokenizer could not be loaded: ${(err as Error).message}`, { file: 'preprocessor_config.json', cause: err });
+  }
+}
