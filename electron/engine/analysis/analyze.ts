@@ -26,7 +26,7 @@ export interface AnalyzeImageRequest {
   cropInFull?: Box;
 }
 
-async function prefillPrompt(rt: ModelRuntime, stepper: DecoderStepper, image: PreparedImage, features: Tensor, prompt: PreparedPrompt): Promise<StepResult> {
+export async function prefillPrompt(rt: ModelRuntime, stepper: DecoderStepper, image: PreparedImage, features: Tensor, prompt: PreparedPrompt): Promise<StepResult> {
   const embeds = await rt.model.encode_text({ input_ids: prompt.inputIds });
   const merged = rt.model._merge_input_ids_with_image_features({
     image_features: features, inputs_embeds: embeds, input_ids: prompt.inputIds, attention_mask: prompt.attentionMask,
