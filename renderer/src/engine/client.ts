@@ -23,7 +23,7 @@ export function getClient(): EngineClient {
   if (window.loupe) {
     client = window.loupe;
   } else {
-    client = createWebClient(window.location, pageToken());
+    client = createWebClient(window.location);
   }
   return client;
 }

@@ -1,7 +1,8 @@
-// Web-mode transport. The wire protocol belongs to the shell (electron/transport/ws-client.ts);
-// this file only adapts it to the page (URL + token).
+// Web-mode transport: the shell's browser-safe WebSocket client, pointed at the page's own origin with
+// the page's token. The wire protocol lives in electron/transport (one codec for both ends).
 import type { EngineClient } from '../../../electron/contract/api.js';
+import { connectWsClient, engineUrlFromPage } from '../../../electron/transport/ws-client.js';
 
-export function createWebClient(_location: Location, _token: string | null): EngineClient {
-  throw new Error('The web-mode transport is not available yet: start Loupe with `loupe serve` once it lands.');
+export function createWebClient(location: Location): EngineClient {
+  return connectWsClient({ url: engineUrlFromPage(location) });
 }

@@ -1,5 +1,12 @@
-import { EmptyState } from '../../components/common.js';
+// Batch: run a model over a benchmark in both views, then read the dashboard.
+import { BatchRuns } from './BatchRuns.js';
+import { BatchDashboard } from './BatchDashboard.js';
 
 export function BatchView() {
-  return <EmptyState title="Batch">Coming soon.</EmptyState>;
+  return (
+    <div className="view batch">
+      <BatchRuns />
+      <BatchDashboard />
+    </div>
+  );
 }

@@ -1,0 +1,40 @@
+// Per-group dots with mean and CI whiskers (e.g. coverage of correct vs wrong answers).
+import { scaleBand, scaleLinear } from 'd3';
+import type { CiStat } from '../../../electron/contract/types.js';
+import { Axis, MARGIN } from './Axis.js';
+
+export function Strip({ groups, width = 420, height = 220, yLabel, format = (v) => `${(v * 100).toFixed(0)}%` }: { groups: { label: string; values: number[]; ci?: CiStat; cls?: string }[]; width?: number; height?: number; yLabel?: string; format?: (v: number) => string }) {
+  const iw = width - MARGIN.left - MARGIN.right;
+  const ih = height - MARGIN.top - MARGIN.bottom;
+  const x = scaleBand().domain(groups.map((g) => g.label)).range([0, iw]).padding(0.3);
+  const y = scaleLinear().domain([0, Math.max(1e-6, ...groups.flatMap((g) => [...g.values, g.ci?.hi ?? 0])) * 1.05]).nice().range([ih, 0]);
+  return (
+    <svg className="chart" width={width} height={height} role="img" aria-label={yLabel ?? 'strip plot'}>
+      <g transform={`translate(${MARGIN.left},${MARGIN.top})`}>
+        <Axis scale={y} orient="left" ticks={5} format={(d) => format(Number(d))} label={yLabel} />
+        <Axis scale={x} orient="bottom" y={ih} />
+        {groups.map((g) => {
+          const x0 = x(g.label) ?? 0;
+          const bw = x.bandwidth();
+          return (
+            <g key={g.label}>
+              {g.values.map((v, i) => (
+                // Deterministic jitter (golden-ratio sequence): the plot looks the same on every render.
+                <circle key={i} className={`dot ${g.cls ?? ''}`} cx={x0 + bw * (0.15 + 0.7 * ((i * 0.618034) % 1))} cy={y(v)} r={2.5} />
+              ))}
+              {g.ci ? (
+                <g className="ci">
+                  <line className="series s1" x1={x0 + bw / 2} x2={x0 + bw / 2} y1={y(g.ci.lo)} y2={y(g.ci.hi)} />
+                  <line className="series s1" x1={x0 + bw * 0.3} x2={x0 + bw * 0.7} y1={y(g.ci.mean)} y2={y(g.ci.mean)} />
+                  <text x={x0 + bw * 0.72} y={y(g.ci.mean) + 4} className="bar-label">
+                    {format(g.ci.mean)} (n={g.ci.n})
+                  </text>
+                </g>
+              ) : null}
+            </g>
+          );
+        })}
+      </g>
+    </svg>
+  );
+}
