@@ -1,0 +1,150 @@
+#!/usr/bin/env python
+"""Export a Qwen2-VL / Qwen2.5-VL / Qwen3-VL checkpoint to a Loupe model package, then check parity.
+
+  python native-models/export_checkpoint.py CHECKPOINT_DIR OUT_DIR [--dtype fp32|fp16] [--device cpu|cuda]
+  python native-models/export_checkpoint.py --tiny qwen2_5_vl OUT_DIR        # tiny random model, no downloads
+  python native-models/export_checkpoint.py --tiny qwen3_vl OUT_DIR --fixture  # + parity.json for engine tests
+
+CHECKPOINT_DIR is a local Hugging Face folder (config.json, *.safetensors, tokenizer.json,
+tokenizer_config.json / chat_template.*, preprocessor_config.json). Nothing is downloaded.
+Exit status: 0 exported (and parity passed), 1 parity failed, 2 bad arguments or checkpoint.
+See docs/bring-your-own-model.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from loupe_export import FAMILIES  # noqa: E402
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(
+        prog="export_checkpoint.py",
+        description="Export a Qwen-VL checkpoint to a Loupe model package (ONNX with attention taps).",
+    )
+    p.add_argument("checkpoint", nargs="?", help="local checkpoint folder (omit with --tiny)")
+    p.add_argument("out", help="output package folder")
+    p.add_argument("--tiny", choices=FAMILIES, help="build a tiny random-weight checkpoint of this family first")
+    p.add_argument("--tiny-checkpoint", help="where to keep the tiny checkpoint (default: a temp folder)")
+    p.add_argument("--dtype", choices=["fp32", "fp16"], default="fp32")
+    p.add_argument("--device", default="cpu", help="torch device for loading/tracing: cpu or cuda (default cpu)")
+    p.add_argument("--no-taps", action="store_true", help="export without decoder_attentions.N outputs")
+    p.add_argument("--name", help="package name in loupe.json (default: checkpoint folder name)")
+    p.add_argument("--skip-parity", action="store_true", help="do not run the parity check")
+    p.add_argument(
+        "--reference-dtype",
+        choices=["fp32", "fp16", "same"],
+        default=None,
+        help="dtype of the PyTorch reference for parity (default: fp32 on cpu, the package dtype on cuda)",
+    )
+    p.add_argument("--fixture", action="store_true", help="also write parity.json + parity-image.png (test fixtures)")
+    p.add_argument("--ort-provider", default="CPUExecutionProvider", help="onnxruntime provider for parity")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    args = p.parse_args(argv)
+    if not args.tiny and not args.checkpoint:
+        p.error("give CHECKPOINT_DIR, or --tiny FAMILY")
+    if args.tiny and args.checkpoint:
+        p.error("give either CHECKPOINT_DIR or --tiny, not both")
+    if args.fixture and args.no_taps:
+        p.error("--fixture needs taps")
+    return args
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    import torch
+
+    from loupe_export.export import ExportError, export_package, load_checkpoint
+    from loupe_export.parity import ParityError, check_parity
+
+    torch.set_num_threads(max(1, min(torch.get_num_threads(), 4)))
+    tmp = None
+    if args.tiny:
+        from loupe_export.tiny import build_tiny_checkpoint
+
+        if args.tiny_checkpoint:
+            ck = Path(args.tiny_checkpoint)
+        else:
+            tmp = tempfile.TemporaryDirectory(prefix="loupe-tiny-")
+            ck = Path(tmp.name) / f"tiny-{args.tiny}"
+        build_tiny_checkpoint(args.tiny, ck)
+        name = args.name or f"tiny-{args.tiny}"
+    else:
+        ck = Path(args.checkpoint)
+        if not (ck / "config.json").exists():
+            print(f"error: {ck}/config.json not found: CHECKPOINT_DIR must be a local Hugging Face folder", file=sys.stderr)
+            return 2
+        name = args.name
+    try:
+        t0 = time.perf_counter()
+        config, model = load_checkpoint(ck, dtype=args.dtype, device=args.device)
+        load_s = time.perf_counter() - t0
+        result = export_package(
+            ck, args.out, dtype=args.dtype, taps=not args.no_taps, name=name, device=args.device, model=model, config=config
+        )
+        if args.tiny:  # the temp path means nothing to a reader of the fixture
+            result.manifest["source"]["checkpoint"] = f"tiny random-weight {args.tiny} built by loupe_export.tiny"
+            (Path(args.out) / "loupe.json").write_text(json.dumps(result.manifest, indent=2) + "\n")
+    except (ExportError, ValueError, OSError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    result.seconds["load"] = load_s
+    report = None
+    status = 0
+    if not args.skip_parity and not args.no_taps:
+        ref_dtype = args.reference_dtype or ("fp32" if args.device == "cpu" else "same")
+        if ref_dtype == "fp32":
+            model = model.float()
+        elif ref_dtype == "fp16":
+            model = model.half()
+        t = time.perf_counter()
+        try:
+            report = check_parity(args.out, model, config, providers=[args.ort_provider])
+        except ParityError as e:
+            print(str(e), file=sys.stderr)
+            print("error: parity check FAILED: the package does not reproduce the PyTorch model", file=sys.stderr)
+            status = 1
+        result.seconds["parity"] = time.perf_counter() - t
+        if status == 0 and args.fixture:
+            from loupe_export.fixture import write_parity_fixture
+
+            write_parity_fixture(args.out, model.float(), config)
+    from loupe_export.export import file_sizes
+
+    sizes = file_sizes(Path(args.out))
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "out": str(args.out),
+                    "seconds": result.seconds,
+                    "sizes": sizes,
+                    "parity": None if report is None else report.summary(),
+                    "ok": status == 0,
+                },
+                indent=2,
+            )
+        )
+    else:
+        print(f"wrote {args.out} ({result.manifest['family']}, {args.dtype}, taps: {not args.no_taps})")
+        for k, v in result.seconds.items():
+            print(f"  {k}: {v:.2f} s")
+        for k, v in sizes.items():
+            print(f"  {k}: {v / 1e6:.3f} MB")
+        if report is not None:
+            print(report.summary())
+    if tmp is not None:
+        tmp.cleanup()
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,252 @@
+"""Exporter tests on tiny random-weight Qwen-VL models built from configs (no downloads, CPU, seconds)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+NATIVE = Path(__file__).resolve().parents[1]
+REPO = NATIVE.parent
+sys.path.insert(0, str(NATIVE))
+
+torch = pytest.importorskip("torch")
+onnx = pytest.importorskip("onnx")
+ort = pytest.importorskip("onnxruntime")
+
+from loupe_export import export as export_mod  # noqa: E402
+from loupe_export.export import export_package, load_checkpoint  # noqa: E402
+from loupe_export.parity import ParityError, check_parity, default_cases  # noqa: E402
+from loupe_export.runtime import PackageRunner, prepare, rope_index  # noqa: E402
+from loupe_export.tiny import build_tiny_checkpoint  # noqa: E402
+
+torch.set_num_threads(1)
+FIXTURES = REPO / "test" / "fixtures" / "models"
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    cache = {}
+
+    def get(family: str, dtype: str = "fp32", taps: bool = True):
+        key = (family, dtype, taps)
+        if key not in cache:
+            root = tmp_path_factory.mktemp(f"{family}-{dtype}-{'taps' if taps else 'notaps'}")
+            ck = build_tiny_checkpoint(family, root / "checkpoint")
+            config, model = load_checkpoint(ck, dtype=dtype)
+            result = export_package(ck, root / "pkg", dtype=dtype, taps=taps, model=model, config=config)
+            cache[key] = (ck, config, model.float(), result)
+        return cache[key]
+
+    return get
+
+
+def _onnx_io(path: Path):
+    m = onnx.load(str(path), load_external_data=False)
+    return [i.name for i in m.graph.input], [o.name for o in m.graph.output], m
+
+
+@pytest.mark.parametrize("family", ["qwen2_5_vl", "qwen3_vl", "qwen2_vl"])
+def test_export_layout_and_parity(tiny, family):
+    ck, config, model, result = tiny(family)
+    pkg = result.out_dir
+    for f in ["config.json", "tokenizer.json", "tokenizer_config.json", "preprocessor_config.json", "loupe.json",
+              "generation_config.json", "onnx/vision_encoder.onnx", "onnx/embed_tokens.onnx",
+              "onnx/decoder_model_merged.onnx"]:
+        assert (pkg / f).is_file(), f
+    man = json.loads((pkg / "loupe.json").read_text())
+    layers = config.get_text_config().num_hidden_layers
+    assert man["family"] == family and man["layers"] == layers and man["dtype"] == "fp32"
+    assert man["heads"] == config.get_text_config().num_attention_heads
+    assert man["taps"] == [f"decoder_attentions.{i}" for i in range(layers)]
+    assert man["source"]["checkpoint"]
+    cfg = json.loads((pkg / "config.json").read_text())
+    for key in ("num_hidden_layers", "num_attention_heads", "num_key_value_heads", "hidden_size", "vocab_size", "eos_token_id"):
+        assert key in cfg, key  # mirrored at top level for the engine
+    assert json.loads((pkg / "tokenizer_config.json").read_text())["chat_template"]
+    pre = json.loads((pkg / "preprocessor_config.json").read_text())
+    assert pre["do_resize"] is True and pre["do_rescale"] is True and pre["do_normalize"] is True
+
+    ins, outs, _ = _onnx_io(pkg / "onnx" / "decoder_model_merged.onnx")
+    assert ins[:3] == ["inputs_embeds", "attention_mask", "position_ids"]
+    assert "past_key_values.0.key" in ins and f"past_key_values.{layers - 1}.value" in ins
+    assert outs[0] == "logits" and f"present.{layers - 1}.value" in outs
+    assert outs[-layers:] == man["taps"]
+    v_ins, v_outs, _ = _onnx_io(pkg / "onnx" / "vision_encoder.onnx")
+    assert v_ins == ["pixel_values", "grid_thw" if family == "qwen2_vl" else "image_grid_thw"]
+    if family == "qwen3_vl":
+        assert v_outs == ["image_features", "deepstack_features"]
+        assert ins[-1] == "deepstack_embeds"
+        assert man["deepstack"]["decoder_layers"] == [0, 1, 2]
+    else:
+        assert v_outs == ["image_features"]
+
+    report = check_parity(pkg, model, config)
+    assert report.ok
+    assert [c.name for c in report.cases] == ["one-image", "two-images", "text-only"]
+    for c in report.cases:
+        assert c.attention_max_abs < 1e-5 and c.logits_rel < 1e-4 and c.argmax_equal
+
+
+def test_taps_are_last_query_rows_with_linear_size(tiny):
+    _, _, _, result = tiny("qwen2_5_vl")
+    runner = PackageRunner(result.out_dir)
+    name, q, imgs = default_cases(result.out_dir)[0]
+    out = runner.prefill(prepare(result.out_dir, q, imgs))
+    L = out["logits"].shape[1]
+    tap = out["decoder_attentions.0"]
+    assert tap.shape == (1, runner.manifest["heads"], 1, L)  # one row, not L x L
+    np.testing.assert_allclose(tap.sum(-1), 1.0, atol=1e-5)
+
+
+def test_deepstack_changes_the_output(tiny):
+    """The Qwen3-VL layout carries deepstack: dropping it must change the logits (so parity covers it)."""
+    _, _, _, result = tiny("qwen3_vl")
+    pkg = result.out_dir
+    runner = PackageRunner(pkg)
+    name, q, imgs = default_cases(pkg)[0]
+    prep = prepare(pkg, q, imgs)
+    full = runner.prefill(prep)
+    embeds = runner.embed(prep.input_ids)
+    vis = runner.vision(prep.pixel_values, prep.image_grid_thw)
+    assert vis["deepstack_features"].shape == (3, *vis["image_features"].shape)
+    embeds[0, prep.input_ids[0] == runner.cfg["image_token_id"]] = vis["image_features"]
+    no_deep = runner.decoder(embeds, prep.attention_mask, full["position_ids"], runner.empty_past(1))
+    assert np.abs(no_deep["logits"] - full["logits"]).max() > 1e-3
+
+
+def test_parity_fails_loudly_on_a_broken_package(tiny, tmp_path):
+    import shutil
+
+    ck, config, model, result = tiny("qwen2_5_vl")
+    broken = tmp_path / "broken"
+    shutil.copytree(result.out_dir, broken)
+    path = broken / "onnx" / "decoder_model_merged.onnx"
+    m = onnx.load(str(path))
+    from onnx import numpy_helper
+
+    # perturb the largest weight that is not the output head
+    inits = sorted(m.graph.initializer, key=lambda t: -int(np.prod(t.dims)))
+    for t in inits:
+        if len(t.dims) == 2:
+            arr = numpy_helper.to_array(t).copy()
+            arr *= 1.05
+            t.CopyFrom(numpy_helper.from_array(arr, t.name))
+            break
+    onnx.save(m, str(path))
+    with pytest.raises(ParityError) as e:
+        check_parity(broken, model, config)
+    assert "differ" in str(e.value)
+
+
+def test_cli_exit_status_on_parity_failure(tiny, tmp_path, monkeypatch):
+    import export_checkpoint  # noqa: F401  (native-models/export_checkpoint.py)
+
+    from loupe_export import parity
+
+    def boom(*a, **k):
+        raise ParityError("layer 0 attention row differs by 1e-1")
+
+    monkeypatch.setattr(parity, "check_parity", boom)
+    rc = export_checkpoint.main(["--tiny", "qwen2_5_vl", str(tmp_path / "pkg"), "--tiny-checkpoint", str(tmp_path / "ck")])
+    assert rc == 1
+
+
+def test_no_taps_export(tiny):
+    _, config, _, result = tiny("qwen2_5_vl", taps=False)
+    _, outs, _ = _onnx_io(result.out_dir / "onnx" / "decoder_model_merged.onnx")
+    assert not any(o.startswith("decoder_attentions") for o in outs)
+    man = json.loads((result.out_dir / "loupe.json").read_text())
+    assert man["taps"] == []
+
+
+def test_fp16_export_parity(tiny):
+    _, config, model, result = tiny("qwen2_5_vl", dtype="fp16")
+    man = json.loads((result.out_dir / "loupe.json").read_text())
+    assert man["dtype"] == "fp16"
+    assert man["sessions"]["decoder_model_merged"]["outputs"]["logits"] == "float32"
+    assert man["sessions"]["decoder_model_merged"]["outputs"]["decoder_attentions.0"] == "float32"
+    assert man["sessions"]["decoder_model_merged"]["inputs"]["past_key_values.0.key"] == "float16"
+    report = check_parity(result.out_dir, model, config)  # reference in fp32, fp16 tolerances
+    assert report.ok
+
+
+def test_external_data_above_threshold(tiny, tmp_path, monkeypatch):
+    """Files over 2 GB are written as <name>.onnx + <name>.onnx_data (threshold lowered for the test)."""
+    _, config, model, _ = tiny("qwen2_5_vl")
+    monkeypatch.setattr(export_mod, "TWO_GB", 100_000)
+    out = tmp_path / "pkg"
+    ck = tmp_path / "ck"
+    build_tiny_checkpoint("qwen2_5_vl", ck)
+    export_package(ck, out, model=model, config=config)
+    dec = out / "onnx" / "decoder_model_merged.onnx"
+    data = out / "onnx" / "decoder_model_merged.onnx_data"
+    assert data.stat().st_size > 4 * dec.stat().st_size  # the weights moved out of the .onnx
+    assert check_parity(out, model, config).ok  # onnxruntime finds the data file next to the model
+
+
+def test_preprocessor_flags_are_filled(tmp_path):
+    pre, filled = export_mod._normalize_preprocessor(
+        {"min_pixels": 3136, "max_pixels": 12845056, "patch_size": 14, "image_processor_type": "Qwen2VLImageProcessorFast"},
+        "qwen2_5_vl",
+    )
+    assert pre["do_resize"] and pre["do_rescale"] and pre["do_normalize"]
+    assert pre["image_processor_type"] == "Qwen2VLImageProcessor"
+    assert "do_normalize" in filled
+    pre, _ = export_mod._normalize_preprocessor({"size": {"shortest_edge": 65536, "longest_edge": 16777216}}, "qwen3_vl")
+    assert pre["min_pixels"] == 65536 and pre["max_pixels"] == 16777216 and pre["patch_size"] == 16
+
+
+def test_missing_tokenizer_is_explained(tmp_path, tiny):
+    ck, config, model, _ = tiny("qwen2_5_vl")
+    import shutil
+
+    bad = tmp_path / "ck"
+    shutil.copytree(ck, bad)
+    (bad / "tokenizer.json").unlink()
+    with pytest.raises(export_mod.ExportError, match="tokenizer.json"):
+        export_package(bad, tmp_path / "pkg", model=model, config=config)
+
+
+def test_rope_index_matches_transformers_for_padding():
+    cfg = {"vision_config": {"spatial_merge_size": 2}, "image_token_id": 9, "vision_start_token_id": 8}
+    ids = np.array([[0, 1, 8, 9, 9, 9, 9, 9, 9, 7, 2, 3]])
+    pos, delta = rope_index(cfg, ids, np.array([[1, 4, 6]]), np.ones_like(ids))
+    # text 0..2, image grid 2x3 at offset 3, text resumes at 3 + max(2, 3) = 6
+    assert pos[0, 0].tolist() == [0, 1, 2, 3, 3, 3, 3, 3, 3, 6, 7, 8]
+    assert pos[1, 0].tolist() == [0, 1, 2, 3, 3, 3, 4, 4, 4, 6, 7, 8]
+    assert pos[2, 0].tolist() == [0, 1, 2, 3, 4, 5, 3, 4, 5, 6, 7, 8]
+    assert delta.tolist() == [9 - 12]
+
+
+@pytest.mark.parametrize("name", ["tiny-qwen2_5_vl", "tiny-qwen3_vl"])
+def test_committed_fixture_reproduces(name):
+    """The committed package + parity.json agree in onnxruntime (what the TypeScript tests rely on)."""
+    pkg = FIXTURES / name
+    if not (pkg / "parity.json").exists():
+        pytest.skip(f"{pkg} not generated")
+    fx = json.loads((pkg / "parity.json").read_text())
+    total = sum(p.stat().st_size for p in pkg.rglob("*") if p.is_file())
+    assert total < 3_000_000
+    from PIL import Image
+
+    prep = prepare(pkg, fx["question"], [Image.open(pkg / fx["image"]).convert("RGB")])
+    assert prep.input_ids[0].tolist() == fx["input_ids"]
+    pv = np.frombuffer(base64.b64decode(fx["pixel_values"]["base64"]), dtype="<f4").reshape(fx["pixel_values"]["shape"])
+    np.testing.assert_allclose(prep.pixel_values, pv, atol=1e-6)
+    runner = PackageRunner(pkg)
+    out = runner.prefill(prep)
+    assert out["position_ids"][:, 0, :].tolist() == fx["position_ids"]
+    np.testing.assert_allclose(out["logits"][0, -1], fx["expected"]["last_logits"], atol=fx["tolerance"]["logits_abs"])
+    for i, rows in enumerate(fx["expected"]["last_row_attention"]):
+        np.testing.assert_allclose(
+            out[f"decoder_attentions.{i}"][0, :, 0, :], rows, atol=fx["tolerance"]["attention_abs"]
+        )
+    a, b = fx["visual_token_range"]
+    layer = fx["coverage"]["layer"]
+    head_mean = out[f"decoder_attentions.{layer}"][0, :, 0, a:b].mean(0)
+    np.testing.assert_allclose(head_mean, fx["coverage"]["head_mean_visual_attention"], atol=1e-5)
