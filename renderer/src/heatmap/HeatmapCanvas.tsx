@@ -136,7 +136,8 @@ export function HeatmapCanvas(props: HeatmapCanvasProps) {
   };
 
   const cellPx = (W / Math.max(1, gridW)) * scale;
-  const showLines = map && (s.gridLines === 'on' || (s.gridLines === 'auto' && cellPx >= 28));
+  // 'auto': only once zoomed in and cells are big enough that lines do not hide the image.
+  const showLines = map && (s.gridLines === 'on' || (s.gridLines === 'auto' && view.zoom > 1 && cellPx >= 24));
 
   return (
     <div

@@ -1,7 +1,7 @@
 // Replay: a benchmark item in both views side by side: the full image, the key-region crop, and the
 // crop's attention mapped back onto the full image.
 import { useMemo } from 'react';
-import { coveragePaper, defaultLayer } from '../../../../electron/engine/metrics/index.js';
+import { defaultLayer } from '../../../../electron/engine/metrics/index.js';
 import { HeatmapCanvas } from '../../heatmap/HeatmapCanvas.js';
 import { HeatmapControls } from '../../components/HeatmapControls.js';
 import { LayerSlider } from '../../components/LayerSlider.js';
@@ -41,14 +41,13 @@ export function ReplayView() {
     for (let i = 0; i < cells; i++) max = Math.max(max, v[i]);
     const d = new Float32Array(cells);
     for (let i = 0; i < cells; i++) d[i] = v[i] / max;
-    const cov = item?.bbox ? coveragePaper(v, current.dual.global.geometry, item.bbox) : undefined;
-    return { display: d, coverage: cov };
-  }, [current, layer, item]);
+    return { display: d };
+  }, [current, layer]);
 
   const shownLayer = layer + 1;
   const stale = current && current.itemId !== selectedId;
   return (
-    <div className="view inspect">
+    <div className="view replay">
       <ReplayList layer={shownLayer} />
       <main className="center">
         <ErrorBanner error={error} onDismiss={a.clearError} />
@@ -77,17 +76,17 @@ export function ReplayView() {
                 </span>
               </div>
             </div>
-            <div className="side-by-side three">
-              <div className="pane">
+            <div className="replay-grid">
+              <div className="pane pane-g">
                 <h3>Global view · coverage {pct(gMetrics?.byLayer[layer]?.coveragePaper)}</h3>
                 <HeatmapCanvas label="Full image with attention" testId="replay-global" imageUrl={current.global.url} imageWidth={current.global.width} imageHeight={current.global.height} map={gm?.display ?? null} gridW={current.dual.global.geometry.gridW} gridH={current.dual.global.geometry.gridH} box={item.bbox} />
               </div>
-              <div className="pane">
+              <div className="pane pane-r">
                 <h3>Regional view (crop)</h3>
                 <HeatmapCanvas label="Key-region crop with attention" testId="replay-regional" imageUrl={current.regional.url} imageWidth={current.regional.width} imageHeight={current.regional.height} map={rm?.display ?? null} gridW={current.dual.regional.geometry.gridW} gridH={current.dual.regional.geometry.gridH} />
               </div>
-              <div className="pane">
-                <h3>Crop attention on the full image · in box {pct(inFull?.coverage)}</h3>
+              <div className="pane pane-f">
+                <h3>Crop attention mapped onto the full image</h3>
                 <HeatmapCanvas
                   label="Regional attention mapped back onto the full image"
                   testId="replay-infull"
