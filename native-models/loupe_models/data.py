@@ -1,0 +1,140 @@
+"""Training data: scenes from the synthetic world, preprocessed once into the model's input size.
+
+Each record keeps three uint8 images at the processor's resized size: the full view, the
+R2I grounded view (red box drawn at ORIGINAL resolution, then resized, as reference.md §5
+says) and the regional crop. Patchifying happens per batch, so memory stays at uint8.
+"""
+from __future__ import annotations
+
+import multiprocessing as mp
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from . import world
+from .grounding import ground
+from .processor import IMAGE_MEAN, IMAGE_STD, MERGE, PATCH, TEMPORAL, resize_for_model, rope_index
+from .tokenizer import PromptEncoder
+
+
+@dataclass
+class Record:
+    index: int
+    dimension: str
+    question_type: str
+    stem: str
+    options: list[str] | None
+    content: str
+    answer: str
+    bbox: tuple[int, int, int, int]
+    size: tuple[int, int]  # original (w, h)
+    full: np.ndarray
+    grounded: np.ndarray
+    crop: np.ndarray
+
+    def query(self, grounded: bool) -> str:
+        return world.format_query(self.stem, self.options, self.question_type, grounded)
+
+    def answer_for(self, content: str) -> str:
+        """The answer string for a (possibly teacher-given) content value."""
+        if self.question_type == "mcq":
+            return world.OPTION_LETTERS[self.options.index(content)] if content in self.options else ""
+        return content
+
+
+def _make(args: tuple[int, str]) -> Record:
+    index, split = args
+    item = world.make_item(index, split)
+    return Record(
+        index=index,
+        dimension=item.dimension,
+        question_type=item.question_type,
+        stem=item.stem,
+        options=item.options,
+        content=item.content,
+        answer=item.answer,
+        bbox=tuple(item.bbox),
+        size=item.image.size,
+        full=np.asarray(resize_for_model(item.image)),
+        grounded=np.asarray(resize_for_model(ground(item.image, item.bbox))),
+        crop=np.asarray(resize_for_model(item.crop)),
+    )
+
+
+def build_records(split: str, n: int, start: int = 0, workers: int = 2) -> list[Record]:
+    jobs = [(i, split) for i in range(start, start + n)]
+    if workers <= 1:
+        return [_make(j) for j in jobs]
+    with mp.get_context("fork").Pool(workers) as pool:
+        return list(pool.imap(_make, jobs, chunksize=16))
+
+
+_MEAN = torch.tensor(IMAGE_MEAN).view(3, 1, 1)
+_STD = torch.tensor(IMAGE_STD).view(3, 1, 1)
+
+
+def patchify_torch(img: np.ndarray) -> torch.Tensor:
+    """uint8 HWC (already resized) -> [gh*gw, 1176] in the processor's order (see processor.patchify)."""
+    x = (torch.from_numpy(img).permute(2, 0, 1).float() / 255.0 - _MEAN) / _STD
+    c, h, w = x.shape
+    gh, gw = h // PATCH, w // PATCH
+    x = x.unsqueeze(0).expand(TEMPORAL, c, h, w)
+    x = x.reshape(1, TEMPORAL, c, gh // MERGE, MERGE, PATCH, gw // MERGE, MERGE, PATCH)
+    x = x.permute(0, 3, 6, 4, 7, 2, 1, 5, 8)
+    return x.reshape(gh * gw, c * TEMPORAL * PATCH * PATCH)
+
+
+def collate(samples: list[tuple[np.ndarray, str, str]], enc: PromptEncoder) -> dict:
+    """samples: (resized uint8 image, query, answer). Right-padded batch with loss labels."""
+    pats, grids, seqs, labels, poss = [], [], [], [], []
+    for img, query, answer in samples:
+        h, w = img.shape[:2]
+        gh, gw = h // PATCH, w // PATCH
+        n_vis = gh * gw // (MERGE * MERGE)
+        prompt = enc.prompt_ids(query, n_vis)
+        ans = enc.answer_ids(answer)
+        ids = prompt + ans
+        pos = rope_index(ids, (1, gh, gw), enc.image_pad, enc.vision_start)
+        pats.append(patchify_torch(img))
+        grids.append((gh, gw))
+        seqs.append(ids)
+        labels.append([-100] * (len(prompt) - 1) + ans + [-100])  # predict token t+1 at position t
+        poss.append(pos)
+    b = len(samples)
+    n_max = max(p.shape[0] for p in pats)
+    l_max = max(len(s) for s in seqs)
+    m2 = MERGE * MERGE
+    patches = torch.zeros(b, n_max, pats[0].shape[1])
+    rows = torch.zeros(b, n_max // m2)
+    cols = torch.zeros(b, n_max // m2)
+    vis_mask = torch.zeros(b, n_max // m2, dtype=torch.bool)
+    input_ids = torch.full((b, l_max), enc.endoftext, dtype=torch.long)
+    attn = torch.zeros(b, l_max, dtype=torch.long)
+    position_ids = torch.zeros(3, b, l_max, dtype=torch.long)
+    lab = torch.full((b, l_max), -100, dtype=torch.long)
+    for i in range(b):
+        n = pats[i].shape[0]
+        patches[i, :n] = pats[i]
+        gh, gw = grids[i]
+        mw = gw // MERGE
+        idx = torch.arange(n // m2)
+        rows[i, : n // m2] = (idx // mw).float()
+        cols[i, : n // m2] = (idx % mw).float()
+        vis_mask[i, : n // m2] = True
+        L = len(seqs[i])
+        input_ids[i, :L] = torch.tensor(seqs[i])
+        attn[i, :L] = 1
+        position_ids[:, i, :L] = torch.from_numpy(poss[i])
+        lab[i, :L] = torch.tensor(labels[i][:L])
+    return {
+        "patches": patches,
+        "patch_rows": rows,
+        "patch_cols": cols,
+        "vis_mask": vis_mask,
+        "input_ids": input_ids,
+        "attention_mask": attn,
+        "position_ids": position_ids,
+        "image_slots": input_ids == enc.image_pad,
+        "labels": lab,
+    }

@@ -1,0 +1,131 @@
+"""Single-item inference for the tiny model, in PyTorch and in onnxruntime.
+
+Both paths build the same inputs (transformers.js-compatible processor, prompt ids and
+multimodal rope positions) and return the prefill logits, the last-row attention of every
+layer at the last prompt token, and a greedy answer. They are the reference the export
+tests and the TypeScript engine's parity fixture are checked against.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from PIL import Image
+
+from .model import TinyQwen2VL
+from .processor import MERGE, patchify, resize_for_model, rope_index
+from .tokenizer import PromptEncoder
+
+
+@dataclass
+class PreparedInput:
+    pixel_values: np.ndarray  # [N, 1176]
+    grid_thw: tuple[int, int, int]
+    input_ids: list[int]
+    position_ids: np.ndarray  # [3, L]
+    resized_size: tuple[int, int]  # (w, h)
+
+
+@dataclass
+class InferenceOutput:
+    prefill_logits: np.ndarray  # [V] at the last prompt position
+    prefill_attn: np.ndarray  # [layers, heads, L] last-row attention of the prompt
+    answer_ids: list[int]
+    answer: str
+
+
+def prepare(image: Image.Image, question: str, enc: PromptEncoder) -> PreparedInput:
+    resized = resize_for_model(image)
+    pv, grid = patchify(resized)
+    n_visual = grid[1] * grid[2] // (MERGE * MERGE)
+    ids = enc.prompt_ids(question, n_visual)
+    pos = rope_index(ids, grid, enc.image_pad, enc.vision_start)
+    return PreparedInput(pv, grid, ids, pos, resized.size)
+
+
+@torch.no_grad()
+def torch_infer(model: TinyQwen2VL, inp: PreparedInput, enc: PromptEncoder, max_new_tokens: int = 8) -> InferenceOutput:
+    model.eval()
+    _, gh, gw = inp.grid_thw
+    mh, mw = gh // MERGE, gw // MERGE
+    rows = torch.arange(mh * mw) // mw
+    cols = torch.arange(mh * mw) % mw
+    feats = model.visual(torch.from_numpy(inp.pixel_values)[None], rows.float()[None], cols.float()[None], None)[0]
+    ids = torch.tensor([inp.input_ids])
+    emb = model.embed_tokens(ids)
+    slots = ids == enc.image_pad
+    emb = emb.masked_scatter(slots[..., None].expand_as(emb), feats)
+    mask = torch.ones_like(ids)
+    pos = torch.from_numpy(inp.position_ids)[:, None, :]
+    logits, past, probs = model.decode(emb, mask, pos)
+    prefill_logits = logits[0, -1].numpy().copy()
+    prefill_attn = torch.stack([p[0, :, -1, :] for p in probs]).numpy().copy()
+    next_pos = int(inp.position_ids.max()) + 1
+    out: list[int] = []
+    tok = int(logits[0, -1].argmax())
+    for step in range(max_new_tokens):
+        if tok in (enc.im_end, enc.endoftext):
+            break
+        out.append(tok)
+        mask = torch.ones(1, mask.shape[1] + 1, dtype=torch.long)
+        p = torch.full((3, 1, 1), next_pos + step, dtype=torch.long)
+        logits, past, _ = model.decode(model.embed_tokens(torch.tensor([[tok]])), mask, p, past)
+        tok = int(logits[0, -1].argmax())
+    return InferenceOutput(prefill_logits, prefill_attn, out, enc.decode(out))
+
+
+class OrtModel:
+    """The exported package run with onnxruntime (CPU)."""
+
+    def __init__(self, package_dir: str, decoder_file: str = "decoder_model_merged.onnx"):
+        import onnxruntime as ort
+
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = 2
+        d = f"{package_dir}/onnx"
+        self.vision = ort.InferenceSession(f"{d}/vision_encoder.onnx", opts, providers=["CPUExecutionProvider"])
+        self.embed = ort.InferenceSession(f"{d}/embed_tokens.onnx", opts, providers=["CPUExecutionProvider"])
+        self.decoder = ort.InferenceSession(f"{d}/{decoder_file}", opts, providers=["CPUExecutionProvider"])
+        self.n_layers = sum(1 for i in self.decoder.get_inputs() if i.name.endswith(".key"))
+        kv = self.decoder.get_inputs()[3].shape
+        self.kv_heads, self.head_dim = kv[1], kv[3]
+        self.out_names = [o.name for o in self.decoder.get_outputs()]
+
+    def run_decoder(self, emb, mask, pos, past):
+        feeds = {"inputs_embeds": emb, "attention_mask": mask, "position_ids": pos}
+        for i in range(self.n_layers):
+            feeds[f"past_key_values.{i}.key"] = past[2 * i]
+            feeds[f"past_key_values.{i}.value"] = past[2 * i + 1]
+        outs = dict(zip(self.out_names, self.decoder.run(None, feeds)))
+        presents = []
+        for i in range(self.n_layers):
+            presents += [outs[f"present.{i}.key"], outs[f"present.{i}.value"]]
+        return outs, presents
+
+    def infer(self, inp: PreparedInput, enc: PromptEncoder, max_new_tokens: int = 8) -> InferenceOutput:
+        grid = np.array([list(inp.grid_thw)], dtype=np.int64)
+        feats = self.vision.run(None, {"pixel_values": inp.pixel_values, "grid_thw": grid})[0]
+        ids = np.array([inp.input_ids], dtype=np.int64)
+        emb = self.embed.run(None, {"input_ids": ids})[0]
+        emb[0, ids[0] == enc.image_pad] = feats
+        empty = np.zeros((1, self.kv_heads, 0, self.head_dim), dtype=np.float32)
+        past = [empty] * (2 * self.n_layers)
+        mask = np.ones_like(ids)
+        outs, past = self.run_decoder(emb, mask, inp.position_ids[:, None, :], past)
+        logits = outs["logits"]
+        attn = np.stack([outs[f"decoder_attentions.{i}"][0, :, 0, :] for i in range(self.n_layers)]) if "decoder_attentions.0" in outs else np.zeros(0)
+        prefill_logits = logits[0, -1].copy()
+        next_pos = int(inp.position_ids.max()) + 1
+        out: list[int] = []
+        tok = int(logits[0, -1].argmax())
+        for step in range(max_new_tokens):
+            if tok in (enc.im_end, enc.endoftext):
+                break
+            out.append(tok)
+            mask = np.ones((1, mask.shape[1] + 1), dtype=np.int64)
+            e = self.embed.run(None, {"input_ids": np.array([[tok]], dtype=np.int64)})[0]
+            p = np.full((3, 1, 1), next_pos + step, dtype=np.int64)
+            outs, past = self.run_decoder(e, mask, p, past)
+            tok = int(outs["logits"][0, -1].argmax())
+        return InferenceOutput(prefill_logits, attn, out, enc.decode(out))

@@ -1,0 +1,172 @@
+"""Training loops: the crop teacher, consensus labelling, and the two students.
+
+Region-to-Image Distillation in miniature (reference.md §5):
+- the TEACHER learns the regional view (key-region crops) from the world's ground truth;
+- it then answers every training question from K views of the crop; an item is kept when
+  at least 75% of the views agree, and the majority answer becomes the label;
+- both STUDENTS start from the same initialisation (the teacher's weights, standing in for a
+  pretrained base model that perceives crops well) and get the same images, the same
+  teacher labels and the same number of steps; a fixed share of every batch replays
+  regional crops so both keep their regional-view skill;
+- the R2I student sees the full image with the grounding transform (red box + hint); the
+  baseline never sees a box or the hint.
+"""
+from __future__ import annotations
+
+import math
+import random
+import time
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image
+
+from .data import Record, collate
+from .infer import prepare, torch_infer
+from .model import TinyQwen2VL
+from .processor import resize_for_model
+from .tokenizer import PromptEncoder
+
+
+@dataclass
+class Schedule:
+    steps: int
+    batch_size: int = 16
+    lr: float = 1e-3
+    warmup: int = 100
+    weight_decay: float = 0.05
+
+    def lr_at(self, step: int) -> float:
+        if step < self.warmup:
+            return self.lr * (step + 1) / self.warmup
+        t = (step - self.warmup) / max(1, self.steps - self.warmup)
+        return self.lr * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * t)))
+
+
+def train_loop(model: TinyQwen2VL, enc: PromptEncoder, sample_fn, sched: Schedule, log, label: str) -> list[dict]:
+    """sample_fn(step, rng) -> list of (uint8 image, query, answer). Returns the loss log."""
+    opt = torch.optim.AdamW(model.parameters(), lr=sched.lr, weight_decay=sched.weight_decay, betas=(0.9, 0.98))
+    rng = random.Random(1234)
+    model.train()
+    history = []
+    t0 = time.time()
+    run_loss, run_n = 0.0, 0
+    for step in range(sched.steps):
+        for g in opt.param_groups:
+            g["lr"] = sched.lr_at(step)
+        batch = collate(sample_fn(step, rng), enc)
+        hidden = model.forward_train(batch)
+        sel = batch["labels"] != -100
+        loss = F.cross_entropy(model.lm_head(hidden[sel]), batch["labels"][sel])
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        run_loss += float(loss.detach())
+        run_n += 1
+        if (step + 1) % 50 == 0 or step + 1 == sched.steps:
+            el = time.time() - t0
+            rate = (step + 1) * sched.batch_size / el
+            entry = {"stage": label, "step": step + 1, "loss": run_loss / run_n, "samples_per_s": rate, "elapsed_s": el}
+            history.append(entry)
+            log(f"[{label}] step {step + 1}/{sched.steps} loss {run_loss / run_n:.4f} {rate:.1f} samples/s {el:.0f}s")
+            run_loss, run_n = 0.0, 0
+    model.eval()
+    return history
+
+
+def teacher_samples(records: list[Record]):
+    def fn(step: int, rng: random.Random):
+        batch = []
+        for _ in range(16):
+            r = rng.choice(records)
+            batch.append((r.crop, r.query(False), r.answer))
+        return batch
+
+    return fn
+
+
+def crop_views(r_img: Image.Image, bbox, size) -> list[Image.Image]:
+    """K = 4 teacher views of the key region: the tight crop and three context margins."""
+    x1, y1, x2, y2 = bbox
+    w, h = x2 - x1, y2 - y1
+    W, H = size
+    views = []
+    for m in (0.0, 0.08, 0.16, 0.25):
+        a = (max(0, int(x1 - m * w)), max(0, int(y1 - m * h)), min(W, int(x2 + m * w)), min(H, int(y2 + m * h)))
+        views.append(r_img.crop(a))
+    return views
+
+
+def consensus_labels(teacher: TinyQwen2VL, enc: PromptEncoder, records: list[Record], full_images, log, agree: float = 0.75) -> dict:
+    """Teacher answers each item on K views; keep items with >= agree majority share.
+
+    full_images(index) -> the ORIGINAL full PIL image (regenerated from the seed), so views with
+    context margins can be cut. Returns {index: label} and stats."""
+    labels: dict[int, str] = {}
+    n_agree_gt = 0
+    t0 = time.time()
+    for k, r in enumerate(records):
+        img = full_images(r.index)
+        answers = []
+        for j, v in enumerate(crop_views(img, r.bbox, r.size)):
+            out = torch_infer(teacher, prepare(v, r.query(False), enc), enc, max_new_tokens=6)
+            answers.append(out.answer.strip())
+            # three agreeing views already make a >= 75% majority of four: the fourth cannot change it
+            if j == 2 and len(set(answers)) == 1:
+                answers.append(answers[0])
+                break
+        top, cnt = Counter(answers).most_common(1)[0]
+        if cnt / len(answers) >= agree and top:
+            labels[r.index] = top
+            n_agree_gt += int(top == r.answer)
+        if (k + 1) % 500 == 0:
+            log(f"[consensus] {k + 1}/{len(records)} kept {len(labels)} ({time.time() - t0:.0f}s)")
+    stats = {
+        "items": len(records),
+        "kept": len(labels),
+        "kept_share": len(labels) / max(1, len(records)),
+        "kept_label_accuracy_vs_ground_truth": n_agree_gt / max(1, len(labels)),
+        "views": 4,
+        "agreement_threshold": agree,
+    }
+    return {"labels": labels, "stats": stats}
+
+
+def student_samples(records: list[Record], labels: dict[int, str], grounded: bool, crop_share: float, ground_prob_fn=None):
+    """Student batches: full-image items (grounded or not) plus a fixed share of crop replay.
+
+    ground_prob_fn(step) -> probability of the grounded view for the R2I student."""
+    kept = [r for r in records if r.index in labels]
+
+    def fn(step: int, rng: random.Random):
+        batch = []
+        p_ground = ground_prob_fn(step) if (grounded and ground_prob_fn) else (1.0 if grounded else 0.0)
+        for _ in range(16):
+            r = rng.choice(kept)
+            ans = labels[r.index]
+            if rng.random() < crop_share:
+                batch.append((r.crop, r.query(False), ans))
+            elif rng.random() < p_ground:
+                batch.append((r.grounded, r.query(True), ans))
+            else:
+                batch.append((r.full, r.query(False), ans))
+        return batch
+
+    return fn
+
+
+def quick_accuracy(model: TinyQwen2VL, enc: PromptEncoder, records: list[Record], view: str, limit: int = 120) -> float:
+    ok = 0
+    for r in records[:limit]:
+        img = Image.fromarray(getattr(r, view))
+        out = torch_infer(model, prepare(img, r.query(False), enc), enc, max_new_tokens=6)
+        ok += int(out.answer.strip() == r.answer)
+    return ok / min(limit, len(records))
+
+
+def resized_array(img: Image.Image) -> np.ndarray:
+    return np.asarray(resize_for_model(img))

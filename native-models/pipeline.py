@@ -1,0 +1,180 @@
+"""Rebuild the bundled default from seeds: tokenizer, teacher, consensus labels, both students,
+their ONNX packages, the evaluation on the mini bench, model cards, and the parity fixture.
+
+    python native-models/pipeline.py            # the full run (about 1.5 h on 2 CPU cores)
+    python native-models/pipeline.py --quick    # a minutes-long smoke run into a scratch folder
+
+Every stage caches its result under --work (default native-models/build/pipeline), so an
+interrupted run resumes at the stage it stopped in. The mini bench itself is written by
+make_bench.py (train.sh runs it first).
+"""
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+ROOT = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT))
+
+from loupe_models import world  # noqa: E402
+from loupe_models.data import build_records  # noqa: E402
+from loupe_models.evaluate import evaluate, model_card  # noqa: E402
+from loupe_models.export import load_checkpoint, save_checkpoint, write_package  # noqa: E402
+from loupe_models.model import TinyConfig, TinyQwen2VL  # noqa: E402
+from loupe_models.parity import write_fixture  # noqa: E402
+from loupe_models.tokenizer import PromptEncoder, build_tokenizer  # noqa: E402
+from loupe_models.train import Schedule, consensus_labels, quick_accuracy, student_samples, teacher_samples, train_loop  # noqa: E402
+from tokenizers import Tokenizer  # noqa: E402
+
+REPO = ROOT.parent
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--work", type=Path, default=ROOT / "build" / "pipeline")
+    ap.add_argument("--models-out", type=Path, default=REPO / "resources" / "models")
+    ap.add_argument("--bench", type=Path, default=REPO / "resources" / "bench" / "loupe-mini")
+    ap.add_argument("--fixture-out", type=Path, default=REPO / "test" / "fixtures" / "parity")
+    ap.add_argument("--train-items", type=int, default=4000)
+    ap.add_argument("--teacher-steps", type=int, default=900)
+    ap.add_argument("--student-steps", type=int, default=1300)
+    ap.add_argument("--crop-share", type=float, default=0.25)
+    ap.add_argument("--eval-limit", type=int, default=None)
+    ap.add_argument("--quick", action="store_true", help="tiny sizes for a smoke run")
+    ap.add_argument("--threads", type=int, default=2)
+    args = ap.parse_args()
+    if args.quick:
+        args.train_items, args.teacher_steps, args.student_steps, args.eval_limit = 48, 6, 6, 6
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+    work: Path = args.work
+    work.mkdir(parents=True, exist_ok=True)
+    log_file = open(work / "pipeline.log", "a")
+
+    def log(msg: str) -> None:
+        line = f"{time.strftime('%H:%M:%S')} {msg}"
+        print(line, flush=True)
+        log_file.write(line + "\n")
+        log_file.flush()
+
+    history: list[dict] = []
+    # 1. tokenizer: merges from the question corpus only (see tokenizer.py)
+    tok_path = work / "tokenizer.json"
+    if tok_path.exists():
+        tok = Tokenizer.from_file(str(tok_path))
+    else:
+        tok = build_tokenizer(world.question_corpus() * 8)
+        tok.save(str(tok_path))
+    enc = PromptEncoder(tok)
+    log(f"tokenizer: {tok.get_vocab_size()} tokens")
+
+    # 2. training scenes (train split) and a small validation slice
+    t0 = time.time()
+    records = build_records("train", args.train_items)
+    val = build_records("val", 60 if not args.quick else 6)
+    log(f"built {len(records)} train + {len(val)} val scenes in {time.time() - t0:.0f}s")
+
+    # 3. teacher on regional crops with ground truth
+    cfg = TinyConfig(vocab_size=tok.get_vocab_size())
+    teacher_path = work / "teacher.pt"
+    if teacher_path.exists():
+        teacher = load_checkpoint(teacher_path)
+    else:
+        teacher = TinyQwen2VL(cfg)
+        history += train_loop(teacher, enc, teacher_samples(records), Schedule(steps=args.teacher_steps, lr=1.5e-3), log, "teacher")
+        save_checkpoint(teacher, teacher_path)
+    log(f"teacher val accuracy on crops: {quick_accuracy(teacher, enc, val, 'crop'):.3f}")
+
+    # 4. consensus labels over 4 teacher views of each crop
+    cons_path = work / "consensus.json"
+    if cons_path.exists():
+        cons = json.loads(cons_path.read_text())
+        labels = {int(k): v for k, v in cons["labels"].items()}
+        cons_stats = cons["stats"]
+    else:
+        res = consensus_labels(teacher, enc, records, lambda i: world.make_item(i, "train").image, log)
+        labels, cons_stats = res["labels"], res["stats"]
+        cons_path.write_text(json.dumps({"labels": {str(k): v for k, v in labels.items()}, "stats": cons_stats}))
+    log(f"consensus: {json.dumps(cons_stats)}")
+    if args.quick and not labels:
+        # a 6-step teacher agrees on nothing; the smoke run only checks the plumbing
+        labels = {r.index: r.answer for r in records}
+        log("quick run: no consensus labels, using ground truth to exercise the student stage")
+
+    # 5. the two students, same init, same images, labels and steps
+    steps = args.student_steps
+
+    def r2i_ground_prob(step: int) -> float:
+        # grounding curriculum: every full image boxed at first, then a quarter of them
+        return max(0.25, 1.0 - 0.75 * step / max(1, int(0.8 * steps)))
+
+    students = {}
+    for name, grounded in (("base", False), ("r2i", True)):
+        path = work / f"student-{name}.pt"
+        if path.exists():
+            students[name] = load_checkpoint(path)
+        else:
+            torch.manual_seed(1)
+            st = copy.deepcopy(teacher)
+            fn = student_samples(records, labels, grounded, args.crop_share, r2i_ground_prob if grounded else None)
+            history += train_loop(st, enc, fn, Schedule(steps=steps, lr=1e-3), log, f"student-{name}")
+            save_checkpoint(st, path)
+            students[name] = st
+        log(f"student-{name} val: global {quick_accuracy(students[name], enc, val, 'full'):.3f} regional {quick_accuracy(students[name], enc, val, 'crop'):.3f}")
+    (work / f"history-{int(time.time())}.json").write_text(json.dumps(history))
+
+    # 6. export, evaluate on the shipped bench, write manifests, cards and the parity fixture
+    recipes = {
+        "base": "Baseline student: initialised from the crop teacher, fine-tuned on full training images with the teacher's "
+        "consensus labels; never sees a box or the grounding hint. Same images, labels and steps as loupe-tiny-r2i.",
+        "r2i": "Region-to-Image distilled student: initialised from the crop teacher, fine-tuned on the same full images "
+        "and teacher labels under the grounding transform (box enlarged 5%, red 5-px outline at original resolution, "
+        "the 'Only focus on the objects inside the red bounding box' hint). Grounding curriculum: every full image is "
+        "boxed at first, then the boxed share falls linearly to 25% by 80% of training (see docs/models.md).",
+    }
+    summaries = {}
+    for name, model in students.items():
+        summaries[name] = evaluate(model, enc, args.bench, args.eval_limit)
+        log(f"{name} bench: {json.dumps({k: v for k, v in summaries[name].items() if not isinstance(v, dict)})}")
+    for name, model in students.items():
+        other = "r2i" if name == "base" else "base"
+        pkg = args.models_out / f"loupe-tiny-{name}"
+        manifest = {
+            "name": f"loupe-tiny-{name}",
+            "description": recipes[name],
+            "training": {
+                "data": f"synthetic world (native-models/loupe_models/world.py), train split indices 0..{args.train_items - 1}",
+                "teacher": {"steps": args.teacher_steps, "data": "regional crops, ground-truth labels"},
+                "consensus": cons_stats,
+                "student_steps": steps,
+                "batch_size": 16,
+                "crop_replay_share": args.crop_share,
+                "grounded": name == "r2i",
+            },
+            "metrics": {"mini_bench": summaries[name]},
+            "compare_default_with": f"loupe-tiny-{other}",
+        }
+        write_package(model, enc, pkg, manifest, write_notap=(name == "base"))
+        card = model_card(f"loupe-tiny-{name}", summaries[name], {"name": f"loupe-tiny-{other}", "summary": summaries[other]}, {"description": recipes[name]})
+        (pkg / "MODEL_CARD.md").write_text(card)
+        log(f"wrote {pkg}")
+    items = json.loads((args.bench / "test.json").read_text())[:2]
+    from PIL import Image
+
+    fixture_items = [
+        ("item0-global", Image.open(args.bench / items[0]["images"][0]).convert("RGB"), items[0]["query"]),
+        ("item1-regional", Image.open(args.bench / items[1]["crop_images"][0]).convert("RGB"), items[1]["query"]),
+    ]
+    write_fixture(students["r2i"], enc, args.models_out / "loupe-tiny-r2i", args.fixture_out, fixture_items)
+    log(f"parity fixture written to {args.fixture_out}")
+    (work / "summary.json").write_text(json.dumps({"consensus": cons_stats, "bench": summaries}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
