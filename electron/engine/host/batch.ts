@@ -1,0 +1,125 @@
+// Batch runs from the host's side: starts runBatch in the background (batch.start returns at once with
+// the run id; progress arrives as events), supplies the analyzer (both views on the loaded model, queued
+// with interactive analyses), and serves the run store for list/summary/records/export/compare.
+import type { EngineEvent } from '../../contract/api.js';
+import type { BatchRecord, BatchSpec, CompareSummary, RunInfo, RunSummary, View } from '../../contract/types.js';
+import { analyzeViews } from '../analysis/views.js';
+import { newRunId } from '../batch/keys.js';
+import { runBatch, validateSpec } from '../batch/runner.js';
+import { listRuns } from '../batch/runs.js';
+import { ResultStore } from '../batch/store.js';
+import { summarizeRun } from '../batch/summary.js';
+import type { BatchDeps } from '../batch/types.js';
+import { BadRequestError, NotFoundError } from '../errors.js';
+import { assertUsable } from '../model/runtime.js';
+import type { BenchRegistry } from './benches.js';
+import type { ModelRegistry } from './models.js';
+import type { EngineHostConfig } from './options.js';
+import { compareRunsInDir, exportRunInDir } from './batch-io.js';
+
+interface Active {
+  controller: AbortController;
+  done: Promise<void>;
+}
+
+const VIEWS: View[] = ['global', 'regional'];
+
+export class BatchController {
+  private readonly active = new Map<string, Active>();
+
+  constructor(
+    private readonly cfg: EngineHostConfig,
+    private readonly models: ModelRegistry,
+    private readonly benches: BenchRegistry,
+    private readonly emit: (e: EngineEvent) => void,
+  ) {}
+
+  private store(runId: string): ResultStore {
+    const store = new ResultStore(this.cfg.runsDir, runId);
+    if (!store.exists()) throw new NotFoundError(`No run ${runId} in ${this.cfg.runsDir}.`, { file: store.dir });
+    return store;
+  }
+
+  private async launch(spec: BatchSpec, runId: string): Promise<{ runId: string }> {
+    if (this.active.has(runId)) throw new BadRequestError(`Run ${runId} is already running.`, { field: 'runId' });
+    const model = await this.models.info(spec.modelId);
+    assertUsable(model);
+    validateSpec(spec, model.numLayers);
+    const bench = await this.benches.get(spec.benchId);
+    const modelId = model.id;
+    const deps: BatchDeps = {
+      model,
+      bench,
+      analyzeDual: (input, views, signal) =>
+        this.models.exclusive(modelId, async () => analyzeViews(await this.models.runtime(modelId, signal), input, views, { signal })),
+    };
+    const controller = new AbortController();
+    const done = runBatch(spec, deps, controller.signal, this.emit, { runsDir: this.cfg.runsDir, runId }).then(
+      () => undefined,
+      (err: unknown) => {
+        // runBatch already emitted batch.finished with the error; keep a log line for the console too.
+        this.emit({ type: 'engine.log', level: 'error', message: `Run ${runId} failed: ${err instanceof Error ? err.message : String(err)}` });
+      },
+    );
+    const entry = { controller, done: done.finally(() => this.active.delete(runId)) };
+    this.active.set(runId, entry);
+    return { runId };
+  }
+
+  async start(spec: BatchSpec): Promise<{ runId: string }> {
+    if (!spec || typeof spec !== 'object') throw new BadRequestError('batch.start needs a BatchSpec.', { field: 'params' });
+    const views = Array.isArray(spec.views) ? spec.views.filter((v) => VIEWS.includes(v)) : [];
+    return this.launch({ ...spec, views }, newRunId());
+  }
+
+  async resume(runId: string): Promise<{ runId: string }> {
+    const meta = this.store(runId).readMeta();
+    return this.launch({ ...meta.spec, modelId: meta.model.id, benchId: meta.bench.id }, runId);
+  }
+
+  cancel(runId: string): boolean {
+    const run = this.active.get(runId);
+    if (!run) return false;
+    run.controller.abort();
+    return true;
+  }
+
+  async cancelAll(): Promise<void> {
+    const runs = [...this.active.values()];
+    for (const r of runs) r.controller.abort();
+    await Promise.all(runs.map((r) => r.done));
+  }
+
+  /** Resolves when the run is no longer active (tests, CLI). */
+  async wait(runId: string): Promise<void> {
+    await this.active.get(runId)?.done;
+  }
+
+  list(): RunInfo[] {
+    return listRuns(this.cfg.runsDir, new Set(this.active.keys()));
+  }
+
+  summary(runId: string): RunSummary {
+    const store = this.store(runId);
+    const meta = store.readMeta();
+    return summarizeRun(store.read().records, {
+      runId, spec: meta.spec, modelName: meta.model.name, benchName: meta.bench.name, total: meta.total, defaultLayer: meta.model.defaultLayer,
+    });
+  }
+
+  records(runId: string, view?: View): BatchRecord[] {
+    const records = this.store(runId).read().records;
+    return view ? records.filter((r) => r.view === view) : records;
+  }
+
+  async export(runId: string, format: 'csv' | 'json' | 'grids', dest?: string): Promise<{ path?: string; text?: string }> {
+    this.store(runId);
+    return exportRunInDir(this.cfg.runsDir, runId, format, dest);
+  }
+
+  async compare(runA: string, runB: string, layer?: number): Promise<CompareSummary> {
+    this.store(runA);
+    this.store(runB);
+    return compareRunsInDir(this.cfg.runsDir, runA, runB, layer);
+  }
+}

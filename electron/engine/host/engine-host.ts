@@ -1,0 +1,135 @@
+// EngineHost: the EngineHandler behind both transports. Routes every contract method, owns the loaded
+// models, opened benchmarks and batch runs, and turns engine progress into EngineEvents.
+import type { EngineEvent, EngineHandler, MethodName, ParamsOf, ResultOf } from '../../contract/api.js';
+import type { AnalysisResult, DualAnalysisResult } from '../../contract/types.js';
+import { analyzeImage } from '../analysis/analyze.js';
+import { analyzeDualImages } from '../analysis/dual.js';
+import type { AnalysisHooks } from '../analysis/stages.js';
+import { BadRequestError, NotFoundError, throwIfAborted } from '../errors.js';
+import { decodeImage } from '../image/decode.js';
+import { BatchController } from './batch.js';
+import { BenchRegistry } from './benches.js';
+import { ModelRegistry } from './models.js';
+import { resolveConfig, type EngineHostConfig } from './options.js';
+import { decodeSource, displaySource, resolveSource } from './sources.js';
+
+type Handlers = { [M in MethodName]: (params: ParamsOf<M>, signal: AbortSignal) => Promise<ResultOf<M>> };
+
+function requireString(value: unknown, field: string): string {
+  if (typeof value !== 'string' || value === '') throw new BadRequestError(`${field} must be a non-empty string.`, { field });
+  return value;
+}
+
+export class EngineHost implements EngineHandler {
+  readonly config: EngineHostConfig;
+  readonly models: ModelRegistry;
+  readonly benches: BenchRegistry;
+  readonly batches: BatchController;
+  private readonly listeners = new Set<(event: EngineEvent) => void>();
+  private requestCounter = 0;
+  private readonly handlers: Handlers;
+
+  constructor(options: Record<string, unknown> = {}) {
+    this.config = resolveConfig(options);
+    const emit = (e: EngineEvent): void => this.emit(e);
+    this.models = new ModelRegistry(this.config, emit);
+    this.benches = new BenchRegistry(this.config, (level, message) => emit({ type: 'engine.log', level, message }));
+    this.batches = new BatchController(this.config, this.models, this.benches, emit);
+    this.handlers = {
+      'engine.info': async () => ({ version: this.config.version, resourcesDir: this.config.resourcesDir, runsDir: this.config.runsDir }),
+      'models.list': async () => this.models.list(),
+      'models.open': async (p) => this.models.open(requireString(p.dir, 'dir')),
+      'models.load': async (p, signal) => this.models.load(requireString(p.modelId, 'modelId'), p.provider ?? 'auto', signal),
+      'models.unload': async (p) => ({ unloaded: await this.models.unload(requireString(p.modelId, 'modelId')) }),
+      'analysis.run': async (p, signal) => this.analyze(p, signal),
+      'analysis.dual': async (p, signal) => this.analyzeDual(p, signal),
+      'images.get': async (p) => displaySource(this.benches, p.source),
+      'bench.list': async () => this.benches.list(),
+      'bench.open': async (p) => (await this.benches.open(requireString(p.path, 'path'))).info,
+      'bench.items': async (p) => (await this.benches.get(requireString(p.benchId, 'benchId'))).summaries(),
+      'batch.start': async (p) => this.batches.start(p),
+      'batch.resume': async (p) => this.batches.resume(requireString(p.runId, 'runId')),
+      'batch.cancel': async (p) => ({ cancelled: this.batches.cancel(requireString(p.runId, 'runId')) }),
+      'batch.list': async () => this.batches.list(),
+      'batch.summary': async (p) => this.batches.summary(requireString(p.runId, 'runId')),
+      'batch.records': async (p) => this.batches.records(requireString(p.runId, 'runId'), p.view),
+      'batch.export': async (p) => this.batches.export(requireString(p.runId, 'runId'), p.format, p.dest),
+      'compare.runs': async (p) => this.batches.compare(requireString(p.runA, 'runA'), requireString(p.runB, 'runB'), p.layer),
+    };
+  }
+
+  handle<M extends MethodName>(method: M, params: ParamsOf<M>, signal: AbortSignal): Promise<ResultOf<M>> {
+    const handler = this.handlers[method] as ((p: ParamsOf<M>, s: AbortSignal) => Promise<ResultOf<M>>) | undefined;
+    if (!handler) return Promise.reject(new NotFoundError(`Unknown method ${String(method)}.`, { field: 'method' }));
+    if (params === null || typeof params !== 'object') return Promise.reject(new BadRequestError(`${method}: params must be an object.`, { field: 'params' }));
+    try {
+      throwIfAborted(signal);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return handler(params, signal);
+  }
+
+  onEvent(listener: (event: EngineEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(event: EngineEvent): void {
+    for (const l of this.listeners) {
+      try {
+        l(event);
+      } catch {
+        // A failing listener must not break the engine or the other listeners.
+      }
+    }
+  }
+
+  private hooks(signal: AbortSignal): AnalysisHooks {
+    const requestId = `a${++this.requestCounter}`;
+    return { signal, onStage: (stage, detail) => this.emit({ type: 'analysis.stage', requestId, stage, ...(detail ? { detail } : {}) }) };
+  }
+
+  private async analyze(p: ParamsOf<'analysis.run'>, signal: AbortSignal): Promise<AnalysisResult> {
+    const modelId = requireString(p.modelId, 'modelId');
+    const rt = await this.models.runtime(modelId, signal);
+    const { image, item } = await decodeSource(this.benches, p.image);
+    const box = p.box ?? (p.image.kind === 'benchItem' && p.image.view === 'global' ? item?.bbox : undefined);
+    return this.models.exclusive(modelId, () =>
+      analyzeImage(rt, image, {
+        question: p.question,
+        ...(p.maxNewTokens !== undefined ? { maxNewTokens: p.maxNewTokens } : {}),
+        ...(p.withGeneric !== undefined ? { withGeneric: p.withGeneric } : {}),
+        ...(box ? { box } : {}),
+      }, this.hooks(signal)),
+    );
+  }
+
+  private async analyzeDual(p: ParamsOf<'analysis.dual'>, signal: AbortSignal): Promise<DualAnalysisResult> {
+    const modelId = requireString(p.modelId, 'modelId');
+    const rt = await this.models.runtime(modelId, signal);
+    const full = await decodeSource(this.benches, p.image);
+    const box = p.box ?? full.item?.bbox;
+    let crop = null;
+    if (p.cropImage) crop = (await decodeSource(this.benches, p.cropImage)).image;
+    else if (p.image.kind === 'benchItem') {
+      // The bench's own crop_image when it has one (the paper's regional view).
+      const r = await resolveSource(this.benches, { ...p.image, view: 'regional' });
+      if (!r.cutBox) crop = await decodeImage(r.input);
+    }
+    return this.models.exclusive(modelId, () =>
+      analyzeDualImages(rt, full.image, {
+        question: p.question,
+        ...(p.maxNewTokens !== undefined ? { maxNewTokens: p.maxNewTokens } : {}),
+        ...(p.withGeneric !== undefined ? { withGeneric: p.withGeneric } : {}),
+        ...(box ? { box } : {}),
+      }, crop, this.hooks(signal)),
+    );
+  }
+
+  /** Frees sessions and stops runs (the worker calls this before exiting). */
+  async dispose(): Promise<void> {
+    await this.batches.cancelAll();
+    await this.models.disposeAll();
+  }
+}

@@ -1,0 +1,62 @@
+// Engine host settings. The shell passes them as a plain record (worker init message); anything absent
+// falls back to the environment, then to defaults that work from a source checkout and from a bundle.
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface EngineHostConfig {
+  /** Holds models/ (bundled students) and bench/ (bundled benches). */
+  resourcesDir: string;
+  /** Batch runs: LOUPE_RUNS_DIR or ~/.loupe/runs. */
+  runsDir: string;
+  /** Extra folders to scan for model packages (each a package or a folder of packages). */
+  modelDirs: string[];
+  /** Extra benchmarks to open at start. */
+  benchPaths: string[];
+  version: string;
+}
+
+/** Walks up from this file to the folder holding package.json (source checkout, dist/ bundle, or app.asar). */
+function packageRoot(): string | null {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 8; i++) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    const up = dirname(dir);
+    if (up === dir) break;
+    dir = up;
+  }
+  return null;
+}
+
+function readVersion(root: string | null): string {
+  if (!root) return '0.0.0';
+  try {
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version?: unknown };
+    return typeof pkg.version === 'string' ? pkg.version : '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' && v !== '' ? v : undefined;
+}
+
+function strList(v: unknown): string[] {
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string' && x !== '') : [];
+}
+
+export function resolveConfig(options: Record<string, unknown> = {}, env: NodeJS.ProcessEnv = process.env): EngineHostConfig {
+  const root = packageRoot();
+  const resourcesDir = resolve(str(options['resourcesDir']) ?? str(env['LOUPE_RESOURCES_DIR']) ?? join(root ?? process.cwd(), 'resources'));
+  const runsDir = resolve(str(options['runsDir']) ?? str(env['LOUPE_RUNS_DIR']) ?? join(homedir(), '.loupe', 'runs'));
+  const envModels = (str(env['LOUPE_MODEL_DIRS']) ?? '').split(':').filter(Boolean);
+  return {
+    resourcesDir,
+    runsDir,
+    modelDirs: [...strList(options['modelDirs']), ...envModels].map((d) => resolve(d)),
+    benchPaths: strList(options['benchPaths']).map((p) => resolve(p)),
+    version: str(options['version']) ?? readVersion(root),
+  };
+}
