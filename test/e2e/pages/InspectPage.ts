@@ -1,0 +1,68 @@
+// Inspect view: pick an item or image, run, read the answer and metrics, drive the layer slider and box.
+import type { Page } from 'playwright-core';
+import { AppPage, parsePct } from './AppPage.js';
+
+export class InspectPage extends AppPage {
+  constructor(page: Page) {
+    super(page);
+  }
+
+  async pickBenchItem(itemId: string): Promise<void> {
+    await this.page.getByTestId('bench-item').selectOption(itemId);
+    await this.page.getByTestId('image-name').filter({ hasText: itemId }).waitFor();
+  }
+
+  async chooseModel(name: string): Promise<void> {
+    const id = await this.page.getByTestId('inspect-model').locator('option', { hasText: name }).first().getAttribute('value');
+    await this.page.getByTestId('inspect-model').selectOption(id!);
+  }
+
+  async run(): Promise<void> {
+    await this.page.getByTestId('run').click();
+    await this.page.getByTestId('answer').waitFor({ timeout: 120_000 });
+    await this.page.getByTestId('inspect-canvas-overlay').waitFor();
+  }
+
+  answer(): Promise<string> {
+    return this.page.getByTestId('answer').locator('strong').innerText();
+  }
+
+  async metric(name: 'coverage-paper' | 'coverage-area' | 'area-share' | 'rel-coverage'): Promise<number> {
+    return parsePct(await this.text(name));
+  }
+
+  async layer(): Promise<number> {
+    return Number(await this.page.getByTestId('layer-slider').inputValue());
+  }
+
+  async setLayer(n: number): Promise<void> {
+    await this.page.getByTestId('layer-slider').fill(String(n));
+    await this.page.getByTestId('layer-value').filter({ hasText: `${n} /` }).waitFor();
+  }
+
+  /** The overlay canvas's RGBA pixels (one pixel per token cell), as a plain array. */
+  overlayPixels(testId = 'inspect-canvas-overlay'): Promise<number[]> {
+    return this.page.getByTestId(testId).evaluate((c) => {
+      const canvas = c as HTMLCanvasElement;
+      return Array.from(canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data);
+    });
+  }
+
+  /** Moves the key box with the keyboard (Shift+Arrow = 10 px per press). */
+  async nudgeBox(key: 'ArrowLeft' | 'ArrowRight' | 'ArrowUp' | 'ArrowDown', presses: number): Promise<void> {
+    await this.page.getByTestId('key-box').focus();
+    for (let i = 0; i < presses; i++) await this.page.keyboard.press(`Shift+${key}`);
+  }
+
+  async boxNumbers(): Promise<number[]> {
+    const out: number[] = [];
+    for (const n of ['x1', 'y1', 'x2', 'y2']) out.push(Number(await this.page.getByTestId(`box-${n}`).inputValue()));
+    return out;
+  }
+
+  async typeBox(b: [number, number, number, number]): Promise<void> {
+    const names = ['x1', 'y1', 'x2', 'y2'];
+    for (let i = 0; i < 4; i++) await this.page.getByTestId(`box-${names[i]}`).fill(String(b[i]));
+    await this.page.getByTestId('box-y2').press('Enter');
+  }
+}
