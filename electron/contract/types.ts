@@ -208,6 +208,10 @@ export interface BatchRecord {
   layers: Record<string, LayerMetrics>;
   /** Head-mean attention grid at the default layer (query 0), for per-item exports. */
   grid?: { gridH: number; gridW: number; values: number[] };
+  /** Share of the image area inside `bbox` (global view), for the summary's mean box area share. */
+  boxAreaShare?: number;
+  /** 1-based layer of `grid`. */
+  gridLayer?: number;
   error?: string;
   finishedAt: string;
 }

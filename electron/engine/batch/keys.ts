@@ -1,0 +1,23 @@
+// Keys of the results store. A record is identified by what produced it: the item, the view, the
+// exact model files (hash) and the settings that change answers or metrics. Changing any of them
+// makes a new key, so resume never reuses a result computed differently.
+import { createHash } from 'node:crypto';
+import type { BatchSpec, View } from '../../contract/types.js';
+
+/** Bump when the metrics stored per record change meaning. */
+export const METRICS_VERSION = 1;
+
+export function recordKey(itemId: string, view: View, modelHash: string, settingsHash: string): string {
+  return `${itemId}|${view}|${modelHash}|${settingsHash}`;
+}
+
+/** Hash of the settings that affect a record (not of sharding/limit, which only choose items). */
+export function settingsHash(spec: Pick<BatchSpec, 'maxNewTokens' | 'layers'>): string {
+  const canonical = JSON.stringify({ maxNewTokens: spec.maxNewTokens, layers: [...spec.layers].sort((a, b) => a - b), metrics: METRICS_VERSION });
+  return createHash('sha256').update(canonical).digest('hex').slice(0, 12);
+}
+
+export function newRunId(now: Date = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
+  return `${stamp}-${createHash('sha256').update(`${now.getTime()}-${Math.random()}`).digest('hex').slice(0, 6)}`;
+}

@@ -1,0 +1,79 @@
+// Turning one analysis into a stored record: judge the answer, compute the per-layer metrics.
+import type { AnalysisResult, BatchRecord, BatchSpec, View } from '../../contract/types.js';
+import type { BenchItem } from '../bench/types.js';
+import { judgeAnswer } from '../bench/judge.js';
+import { boxAreaShare, headAggregate, metricsByLayer } from '../metrics/index.js';
+import { recordKey } from './keys.js';
+
+export interface RecordContext {
+  item: BenchItem;
+  view: View;
+  spec: BatchSpec;
+  modelHash: string;
+  settingsHash: string;
+  /** 1-based layer whose head-mean grid is kept for per-item exports. */
+  gridLayer: number;
+  now: () => Date;
+}
+
+function base(ctx: RecordContext): Omit<BatchRecord, 'answer' | 'extracted' | 'judgement' | 'layers' | 'finishedAt'> {
+  const { item, view } = ctx;
+  const r: Omit<BatchRecord, 'answer' | 'extracted' | 'judgement' | 'layers' | 'finishedAt'> = {
+    key: recordKey(item.id, view, ctx.modelHash, ctx.settingsHash),
+    itemId: item.id,
+    view,
+    modelHash: ctx.modelHash,
+    settingsHash: ctx.settingsHash,
+    question: item.question,
+    groundTruth: item.answer,
+    questionType: item.questionType,
+  };
+  if (item.dimension !== undefined) r.dimension = item.dimension;
+  if (item.bbox !== undefined) r.bbox = item.bbox;
+  return r;
+}
+
+/** Keeps JSONL lines small: 6 significant digits is far below any difference the UI can show. */
+function compact(v: number): number {
+  return Number.isFinite(v) ? Number(v.toPrecision(6)) : 0;
+}
+
+/**
+ * The record of one analysed view. Coverage metrics are computed for the GLOBAL view only: the bench
+ * box is in full-image pixels and has no meaning on the regional crop. The regional view keeps its
+ * answer, judgement and attention grid.
+ */
+export function buildRecord(ctx: RecordContext, result: AnalysisResult): BatchRecord {
+  const { item, view, spec } = ctx;
+  const judged = judgeAnswer(result.answer, item.answer, item.questionType, item.question);
+  const record: BatchRecord = {
+    ...base(ctx),
+    answer: result.answer,
+    extracted: judged.extracted,
+    judgement: judged.judgement,
+    layers: {},
+    finishedAt: ctx.now().toISOString(),
+  };
+  if (view === 'global' && item.bbox !== undefined) {
+    const input = { attention: result.attention, geometry: result.geometry, box: item.bbox, genericAttention: result.genericAttention };
+    record.layers = metricsByLayer(input, spec.layers);
+    record.boxAreaShare = boxAreaShare(item.bbox, result.geometry);
+  }
+  const layer = Math.min(ctx.gridLayer, result.attention.numLayers);
+  const grid = headAggregate(result.attention, layer, 'mean', 0);
+  record.grid = { gridH: result.attention.gridH, gridW: result.attention.gridW, values: Array.from(grid, compact) };
+  record.gridLayer = layer;
+  return record;
+}
+
+export function errorRecord(ctx: RecordContext, error: unknown): BatchRecord {
+  return {
+    ...base(ctx),
+    answer: '',
+    extracted: '',
+    judgement: 'unjudged',
+    layers: {},
+    error: error instanceof Error ? error.message : String(error),
+    finishedAt: ctx.now().toISOString(),
+  };
+}

@@ -1,0 +1,176 @@
+// runBatch: every item x view of a bench through the analyzer, judged and measured, appended to the
+// run's store. Resumable (skips keys already stored), shardable (i/n), cancellable (AbortSignal:
+// the current item is either written completely or not at all), and one failing item never stops
+// the run: its error is recorded instead.
+import type { EngineEvent } from '../../contract/api.js';
+import type { BatchRecord, BatchSpec, RunInfo, View } from '../../contract/types.js';
+import type { BenchItem } from '../bench/types.js';
+import { BadRequestError, CancelledError } from '../errors.js';
+import { newRunId, recordKey, settingsHash } from './keys.js';
+import { buildRecord, errorRecord, type RecordContext } from './records.js';
+import { ResultStore } from './store.js';
+import type { BatchDeps, RunMeta } from './types.js';
+
+export interface RunBatchOptions {
+  runsDir: string;
+  /** Resume (or name) this run; a new id is made when absent. */
+  runId?: string;
+  /** Re-run units whose stored record carries an error (default true): errors are often transient. */
+  retryFailed?: boolean;
+  now?: () => Date;
+}
+
+const ALL_VIEWS: readonly View[] = ['global', 'regional'];
+
+export function validateSpec(spec: BatchSpec, numLayers: number): void {
+  if (spec.views.length === 0 || !spec.views.every((v) => ALL_VIEWS.includes(v)) || new Set(spec.views).size !== spec.views.length) {
+    throw new BadRequestError(`views must be a non-empty list of distinct "global" / "regional"; got ${JSON.stringify(spec.views)}.`, { field: 'views' });
+  }
+  for (const l of spec.layers) {
+    if (!Number.isInteger(l) || l < 1 || l > numLayers) throw new BadRequestError(`Layer ${l} is out of range: this model has layers 1..${numLayers} (1-based).`, { field: 'layers' });
+  }
+  if (!Number.isInteger(spec.maxNewTokens) || spec.maxNewTokens < 1) throw new BadRequestError(`maxNewTokens must be a positive integer; got ${spec.maxNewTokens}.`, { field: 'maxNewTokens' });
+  if (spec.shard) {
+    const { index, count } = spec.shard;
+    if (!Number.isInteger(count) || count < 1 || !Number.isInteger(index) || index < 0 || index >= count) {
+      throw new BadRequestError(`shard must be i/n with 0 <= i < n; got ${index}/${count}.`, { field: 'shard' });
+    }
+  }
+  if (spec.limit !== undefined && (!Number.isInteger(spec.limit) || spec.limit < 1)) throw new BadRequestError(`limit must be a positive integer; got ${spec.limit}.`, { field: 'limit' });
+}
+
+/** Items of this run: the first `limit` bench items, then those whose index % n == i. */
+export function selectItems(items: readonly BenchItem[], spec: Pick<BatchSpec, 'limit' | 'shard'>): BenchItem[] {
+  const limited = spec.limit !== undefined ? items.slice(0, spec.limit) : [...items];
+  if (!spec.shard) return limited;
+  const { index, count } = spec.shard;
+  return limited.filter((_, i) => i % count === index);
+}
+
+function isAbort(err: unknown, signal: AbortSignal): boolean {
+  return signal.aborted || err instanceof CancelledError || (err instanceof Error && err.name === 'AbortError');
+}
+
+export async function runBatch(spec: BatchSpec, deps: BatchDeps, signal: AbortSignal, emit: (event: EngineEvent) => void, options: RunBatchOptions): Promise<RunInfo> {
+  const { model, bench } = deps;
+  validateSpec(spec, model.numLayers);
+  const now = options.now ?? (() => new Date());
+  const retryFailed = options.retryFailed ?? true;
+  const store = new ResultStore(options.runsDir, options.runId ?? newRunId(now()));
+  const runId = store.runId;
+  const sHash = settingsHash(spec);
+
+  let meta: RunMeta;
+  if (store.exists()) {
+    meta = store.readMeta();
+    if (meta.model.hash !== model.hash) {
+      throw new BadRequestError(`Run ${runId} was made with model hash ${meta.model.hash} (${meta.model.name}); the model given has hash ${model.hash}. Start a new run instead of resuming.`, { field: 'modelId' });
+    }
+    if (meta.settingsHash !== sHash) {
+      throw new BadRequestError(`Run ${runId} was made with different settings (maxNewTokens/layers); resume it with its own spec.`, { field: 'spec' });
+    }
+  } else {
+    const startedAt = now().toISOString();
+    meta = {
+      runId,
+      spec,
+      settingsHash: sHash,
+      model: { id: model.id, name: model.name, hash: model.hash, numLayers: model.numLayers, defaultLayer: model.defaultLayer },
+      bench: { id: bench.info.id, name: bench.info.name, path: bench.info.path },
+      state: 'running',
+      total: 0,
+      startedAt,
+      updatedAt: startedAt,
+    };
+  }
+
+  const items = selectItems(bench.items, spec);
+  const total = items.length * spec.views.length;
+  const existing = new Map(store.read().records.map((r) => [r.key, r] as const));
+  let done = 0;
+  let failed = 0;
+  const work: { item: BenchItem; views: View[] }[] = [];
+  for (const item of items) {
+    const views: View[] = [];
+    for (const view of spec.views) {
+      const prev = existing.get(recordKey(item.id, view, model.hash, sHash));
+      if (prev === undefined || (prev.error !== undefined && retryFailed)) views.push(view);
+      else {
+        done++;
+        if (prev.error !== undefined) failed++;
+      }
+    }
+    if (views.length > 0) work.push({ item, views });
+  }
+
+  meta = { ...meta, state: 'running', total, updatedAt: now().toISOString() };
+  delete meta.error;
+  store.writeMeta(meta);
+  store.openForAppend();
+
+  const started = Date.now();
+  let processed = 0;
+  const progress = () => {
+    const elapsed = (Date.now() - started) / 1000;
+    const rate = elapsed > 0 ? processed / elapsed : 0;
+    emit({ type: 'batch.progress', runId, done, total, failed, itemsPerSecond: rate, etaSeconds: rate > 0 ? (total - done) / rate : null });
+  };
+  const write = (record: BatchRecord) => {
+    store.append(record);
+    done++;
+    processed++;
+    if (record.error !== undefined) failed++;
+    emit({ type: 'batch.item', runId, record });
+  };
+
+  let state: RunInfo['state'] = 'finished';
+  let fatal: unknown;
+  progress();
+  try {
+    for (const { item, views } of work) {
+      if (signal.aborted) {
+        state = 'cancelled';
+        break;
+      }
+      const ctx = (view: View): RecordContext => ({ item, view, spec, modelHash: model.hash, settingsHash: sHash, gridLayer: model.defaultLayer, now });
+      let results: Awaited<ReturnType<BatchDeps['analyzeDual']>>;
+      try {
+        const image = await item.readImage();
+        const crop = views.includes('regional') ? await item.readCrop() : undefined;
+        const input = { itemId: item.id, image, question: item.question, maxNewTokens: spec.maxNewTokens, ...(crop ? { crop } : {}), ...(item.bbox ? { bbox: item.bbox } : {}) };
+        results = await deps.analyzeDual(input, views, signal);
+      } catch (err) {
+        if (isAbort(err, signal)) {
+          state = 'cancelled';
+          break; // drop the item: nothing of it was written
+        }
+        for (const view of views) write(errorRecord(ctx(view), err));
+        progress();
+        continue;
+      }
+      // Build every record first, then write them back to back: no await between the writes, so a
+      // cancellation can never leave one view of an item written and the other not.
+      const records = views.map((view) => {
+        const result = results[view];
+        if (!result) return errorRecord(ctx(view), new Error(`The analyzer returned no ${view} result.`));
+        try {
+          return buildRecord(ctx(view), result);
+        } catch (err) {
+          return errorRecord(ctx(view), err);
+        }
+      });
+      for (const r of records) write(r);
+      progress();
+    }
+  } catch (err) {
+    state = 'failed';
+    fatal = err;
+  } finally {
+    store.close();
+  }
+  const error = fatal === undefined ? undefined : fatal instanceof Error ? fatal.message : String(fatal);
+  store.writeMeta({ ...meta, state, updatedAt: now().toISOString(), ...(error ? { error } : {}) });
+  emit({ type: 'batch.finished', runId, state, ...(error ? { error } : {}) });
+  if (fatal !== undefined) throw fatal;
+  return { runId, spec: meta.spec, modelName: meta.model.name, benchName: meta.bench.name, done, total, state, startedAt: meta.startedAt };
+}

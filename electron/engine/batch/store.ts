@@ -1,0 +1,146 @@
+// Append-only results store: <runsDir>/<runId>/results.jsonl, one BatchRecord per line, plus run.json.
+// Crash safety: every record is ONE write of a whole line to a file opened in append mode, followed
+// by fdatasync, so a kill -9 can at worst leave a torn LAST line. Readers ignore a line that does not
+// parse; before appending, the writer cuts a torn tail back to the last newline so the next record
+// starts on a fresh line. Resume therefore never loses a finished record nor duplicates one.
+import { closeSync, existsSync, fdatasyncSync, ftruncateSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, writeFileSync, writeSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import type { BatchRecord } from '../../contract/types.js';
+import { NotFoundError, BadRequestError } from '../errors.js';
+import type { RunMeta } from './types.js';
+
+export interface ReadResult {
+  /** Last record per key, in file order of first appearance. */
+  records: BatchRecord[];
+  /** Lines that did not parse (a torn tail after a crash, or foreign edits). */
+  skippedLines: number;
+}
+
+/** Run ids become folder names: keep them to a safe alphabet (no path traversal). */
+export function assertRunId(runId: string): void {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(runId)) {
+    throw new BadRequestError(`Invalid run id "${runId}": use letters, digits, '.', '_' and '-'.`, { field: 'runId' });
+  }
+}
+
+export function isBatchRecord(value: unknown): value is BatchRecord {
+  if (typeof value !== 'object' || value === null) return false;
+  const r = value as Record<string, unknown>;
+  return typeof r.key === 'string' && typeof r.itemId === 'string' && (r.view === 'global' || r.view === 'regional') && typeof r.layers === 'object';
+}
+
+/** Parses JSONL text; unparsable or foreign lines are counted and skipped; later records replace earlier ones with the same key. */
+export function parseRecords(text: string): ReadResult {
+  const byKey = new Map<string, BatchRecord>();
+  let skippedLines = 0;
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      skippedLines++;
+      continue;
+    }
+    if (!isBatchRecord(value)) {
+      skippedLines++;
+      continue;
+    }
+    byKey.set(value.key, value);
+  }
+  return { records: [...byKey.values()], skippedLines };
+}
+
+export class ResultStore {
+  readonly dir: string;
+  readonly resultsPath: string;
+  readonly runJsonPath: string;
+  private fd: number | undefined;
+
+  constructor(runsDir: string, readonly runId: string) {
+    assertRunId(runId);
+    this.dir = join(runsDir, runId);
+    this.resultsPath = join(this.dir, 'results.jsonl');
+    this.runJsonPath = join(this.dir, 'run.json');
+  }
+
+  /** A store over an existing run folder (merge inputs, exports). */
+  static atDir(dir: string): ResultStore {
+    const abs = resolve(dir);
+    return new ResultStore(dirname(abs), basename(abs));
+  }
+
+  exists(): boolean {
+    return existsSync(this.runJsonPath) || existsSync(this.resultsPath);
+  }
+
+  read(): ReadResult {
+    if (!existsSync(this.resultsPath)) return { records: [], skippedLines: 0 };
+    return parseRecords(readFileSync(this.resultsPath, 'utf8'));
+  }
+
+  readMeta(): RunMeta {
+    if (!existsSync(this.runJsonPath)) throw new NotFoundError(`Run "${this.runId}" not found (no ${this.runJsonPath}).`, { file: this.runJsonPath });
+    return JSON.parse(readFileSync(this.runJsonPath, 'utf8')) as RunMeta;
+  }
+
+  /** Writes run.json atomically (write a temp file, then rename over the old one). */
+  writeMeta(meta: RunMeta): void {
+    mkdirSync(this.dir, { recursive: true });
+    const tmp = `${this.runJsonPath}.tmp`;
+    writeFileSync(tmp, `${JSON.stringify(meta, null, 2)}\n`);
+    renameSync(tmp, this.runJsonPath);
+  }
+
+  /** Opens for appending, first cutting a torn last line (from a crash) back to the last newline. */
+  openForAppend(): void {
+    if (this.fd !== undefined) return;
+    mkdirSync(this.dir, { recursive: true });
+    const fd = openSync(this.resultsPath, 'a+');
+    const size = fstatSync(fd).size;
+    if (size > 0) {
+      // Find the last newline by scanning backwards in chunks; everything after it is a torn line.
+      const chunk = Buffer.alloc(Math.min(size, 1 << 16));
+      let end = size;
+      let keep = 0;
+      search: while (end > 0) {
+        const start = Math.max(0, end - chunk.length);
+        const n = readSync(fd, chunk, 0, end - start, start);
+        for (let i = n - 1; i >= 0; i--) {
+          if (chunk[i] === 0x0a) {
+            keep = start + i + 1;
+            break search;
+          }
+        }
+        end = start;
+      }
+      if (keep < size) {
+        ftruncateSync(fd, keep);
+        fdatasyncSync(fd);
+      }
+    }
+    this.fd = fd;
+  }
+
+  append(record: BatchRecord): void {
+    if (this.fd === undefined) this.openForAppend();
+    const line = `${JSON.stringify(record)}\n`;
+    writeSync(this.fd!, line);
+    fdatasyncSync(this.fd!);
+  }
+
+  /** Writes many records as one file (merge output); replaces any previous results. */
+  writeAll(records: readonly BatchRecord[]): void {
+    mkdirSync(this.dir, { recursive: true });
+    const tmp = `${this.resultsPath}.tmp`;
+    writeFileSync(tmp, records.map((r) => `${JSON.stringify(r)}\n`).join(''));
+    renameSync(tmp, this.resultsPath);
+  }
+
+  close(): void {
+    if (this.fd !== undefined) {
+      closeSync(this.fd);
+      this.fd = undefined;
+    }
+  }
+}
