@@ -45,12 +45,12 @@ describe.skipIf(!modelDir)('EngineHost', () => {
   });
 
   it('honours an explicit provider: runs on it, or fails naming it (no silent CPU fallback)', async () => {
-    const result = await host.handle('models.load', { modelId, provider: 'cuda' }, signal()).catch((e: unknown) => e);
+    const result: unknown = await host.handle('models.load', { modelId, provider: 'cuda' }, signal()).catch((e: unknown) => e);
     if (result instanceof Error) {
       expect(result).toBeInstanceOf(BadRequestError);
       expect(result.message).toContain('cuda');
     } else {
-      expect(result.provider).toBe('cuda');
+      expect((result as { provider: string }).provider).toBe('cuda');
       await host.handle('models.unload', { modelId }, signal());
     }
   });
