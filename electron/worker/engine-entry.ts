@@ -6,6 +6,7 @@ import type { EngineHandler } from '../contract/api.js';
 import { createRpcServer } from '../transport/rpc-server.js';
 import { PROTOCOL_VERSION } from '../transport/ws-protocol.js';
 import type { EngineHostOptions, FromEngine, InitMessage } from './messages.js';
+import { moduleExt } from './source-ext.js';
 
 interface Port {
   post(message: FromEngine): void;
@@ -30,7 +31,7 @@ interface HostModule {
 
 /** The real engine host; same extension as this file so that source (tsx) and bundles both resolve. */
 function defaultHostModule(): string {
-  const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+  const ext = moduleExt(import.meta.url);
   return new URL(`../engine/host/index${ext}`, import.meta.url).href;
 }
 

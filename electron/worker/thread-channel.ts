@@ -5,10 +5,11 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { ChannelFactory, EngineChannel } from './messages.js';
+import { moduleExt } from './source-ext.js';
 
 /** The entry beside this file, with this file's own extension (.ts from source, .js when bundled). */
 export function defaultEntryUrl(): URL {
-  const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+  const ext = moduleExt(import.meta.url);
   return new URL(`./engine-entry${ext}`, import.meta.url);
 }
 

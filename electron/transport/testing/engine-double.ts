@@ -2,7 +2,7 @@
 // It implements the contract with canned data; it is never used by the app itself.
 import type { EngineEvent, EngineHandler, MethodName, ParamsOf, ResultOf } from '../../contract/api.js';
 import type { AnalysisResult, BenchInfo, ModelInfo } from '../../contract/types.js';
-import { CancelledError, NotFoundError } from '../../engine/errors.js';
+import { CancelledError, InvalidModelError, NotFoundError } from '../../engine/errors.js';
 
 export function fakeModel(dir: string): ModelInfo {
   return {
@@ -76,6 +76,9 @@ export class EngineHandlerDouble implements EngineHandler {
         return [fakeModel('/models/double')];
       case 'models.open':
         return fakeModel(String(p.dir));
+      case 'models.load':
+        if (p.modelId !== '/models/double') throw new InvalidModelError(`the test double only has /models/double, not ${String(p.modelId)}`, { file: String(p.modelId) });
+        return { modelId: p.modelId, provider: 'cpu', providerAttempts: [{ provider: 'cpu', ok: true }] };
       case 'bench.list':
         return [];
       case 'bench.open':
@@ -87,7 +90,7 @@ export class EngineHandlerDouble implements EngineHandler {
       }
       case 'analysis.run':
         this.emit({ type: 'analysis.stage', requestId: 'r1', stage: 'vision' });
-        return fakeAnalysis(String(p.question));
+        return { ...fakeAnalysis(String(p.question)), ...(p.box ? { box: p.box } : {}) };
       case 'batch.start':
         this.emit({ type: 'batch.progress', runId: 'run-1', done: 0, total: 10, failed: 0, itemsPerSecond: 0, etaSeconds: null });
         return untilAborted(signal);

@@ -1,0 +1,25 @@
+// TEST HELPER: a CliContext that captures output and serves a given EngineHandler in-process.
+import type { EngineHandler } from '../contract/api.js';
+import { clientOf } from './engine-session.js';
+import type { CliContext, CliIo } from './io.js';
+
+export interface CapturedContext extends CliContext {
+  stdout: () => string;
+  stderr: () => string;
+  abort: () => void;
+}
+
+export function captureContext(engine: EngineHandler, cwd: string): CapturedContext {
+  let out = '';
+  let err = '';
+  const controller = new AbortController();
+  const io: CliIo = { out: (t) => void (out += t), err: (t) => void (err += t), isTTY: false, columns: 80, cwd, env: {} };
+  return {
+    io,
+    signal: controller.signal,
+    openEngine: async () => ({ client: clientOf(engine), handler: engine, dispose: async () => {} }),
+    stdout: () => out,
+    stderr: () => err,
+    abort: () => controller.abort(),
+  };
+}
