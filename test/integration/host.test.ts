@@ -127,6 +127,13 @@ describe.skipIf(!modelDir)('EngineHost', () => {
     expect(events.some((e) => e.type === 'batch.finished' && e.runId === runId && e.state === 'finished')).toBe(true);
     const runs = await host.handle('batch.list', {}, signal());
     expect(runs.find((r) => r.runId === runId)?.state).toBe('finished');
+    const csv = await host.handle('batch.export', { runId, format: 'csv' }, signal());
+    expect(csv.text?.startsWith('item_id,view,')).toBe(true);
+    const grids = await host.handle('batch.export', { runId, format: 'grids' }, signal());
+    expect(JSON.parse(grids.text ?? '[]')).toHaveLength(4);
+    const cmp = await host.handle('compare.runs', { runA: runId, runB: runId }, signal());
+    expect(cmp.pairedItems).toBeGreaterThan(0);
+    expect(cmp.flipped).toEqual([]);
   });
 
   it('unloads (sessions disposed) once', async () => {

@@ -4,12 +4,7 @@
 import type { EngineEvent } from '../../contract/api.js';
 import type { BatchRecord, BatchSpec, CompareSummary, RunInfo, RunSummary, View } from '../../contract/types.js';
 import { analyzeViews } from '../analysis/views.js';
-import { newRunId } from '../batch/keys.js';
-import { runBatch, validateSpec } from '../batch/runner.js';
-import { listRuns } from '../batch/runs.js';
-import { ResultStore } from '../batch/store.js';
-import { summarizeRun } from '../batch/summary.js';
-import type { BatchDeps } from '../batch/types.js';
+import { listRuns, newRunId, ResultStore, runBatch, summarizeRun, validateSpec, type BatchDeps } from '../batch/index.js';
 import { BadRequestError, NotFoundError } from '../errors.js';
 import { assertUsable } from '../model/runtime.js';
 import type { BenchRegistry } from './benches.js';
