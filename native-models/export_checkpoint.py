@@ -37,6 +37,11 @@ def parse_args(argv=None):
     p.add_argument("--dtype", choices=["fp32", "fp16"], default="fp32")
     p.add_argument("--device", default="cpu", help="torch device for loading/tracing: cpu or cuda (default cpu)")
     p.add_argument("--no-taps", action="store_true", help="export without decoder_attentions.N outputs")
+    p.add_argument(
+        "--with-notap",
+        action="store_true",
+        help="also write onnx/decoder_model_merged.notap.onnx (same decoder without taps; tests `loupe tap`)",
+    )
     p.add_argument("--name", help="package name in loupe.json (default: checkpoint folder name)")
     p.add_argument("--skip-parity", action="store_true", help="do not run the parity check")
     p.add_argument(
@@ -88,7 +93,8 @@ def main(argv=None) -> int:
         config, model = load_checkpoint(ck, dtype=args.dtype, device=args.device)
         load_s = time.perf_counter() - t0
         result = export_package(
-            ck, args.out, dtype=args.dtype, taps=not args.no_taps, name=name, device=args.device, model=model, config=config
+            ck, args.out, dtype=args.dtype, taps=not args.no_taps, name=name, device=args.device, model=model, config=config,
+            notap_copy=args.with_notap,
         )
         if args.tiny:  # the temp path means nothing to a reader of the fixture
             result.manifest["source"]["checkpoint"] = f"tiny random-weight {args.tiny} built by loupe_export.tiny"

@@ -331,6 +331,7 @@ def export_package(
     device: str = "cpu",
     model=None,
     config=None,
+    notap_copy: bool = False,
 ) -> ExportResult:
     """Write a Loupe package for `checkpoint` into `out_dir` (created; existing ONNX files replaced)."""
     checkpoint = Path(checkpoint)
@@ -354,6 +355,9 @@ def export_package(
     t = time.perf_counter()
     io = export_decoder(model, config, spec, out / "onnx" / "decoder_model_merged.onnx", torch_dtype, device, taps)
     seconds["decoder_model_merged"] = time.perf_counter() - t
+    if notap_copy and taps:
+        # the same decoder without taps, for testing `loupe tap` against the native taps
+        export_decoder(model, config, spec, out / "onnx" / "decoder_model_merged.notap.onnx", torch_dtype, device, False)
 
     (out / "config.json").write_text(json.dumps(_package_config(checkpoint, config), indent=2) + "\n")
     support = _copy_support_files(checkpoint, out, spec.family)
@@ -402,6 +406,7 @@ def export_package(
             },
         },
         "export": {"opset": OPSET, **support},
+        "files": {"decoder_without_taps": "onnx/decoder_model_merged.notap.onnx"} if (notap_copy and taps) else {},
     }
     if spec.deepstack_layers:
         manifest["deepstack"] = {
