@@ -1,0 +1,144 @@
+// Engine benchmarks (issue §9): single-item latency per stage, batch throughput on the mini bench (both
+// views), attention-tap overhead (same decoder with and without taps) and the memory of last-row taps
+// against full attention matrices. Every figure comes from this one run on this machine.
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AnalysisResult, Box, View } from '../contract/types.js';
+import { analyzeImage } from '../engine/analysis/analyze.js';
+import { EngineHost } from '../engine/host/index.js';
+import { decodeImage } from '../engine/image/decode.js';
+import { metricsByLayer } from '../engine/metrics/index.js';
+import { prepareQuestion } from '../engine/model/prompt.js';
+import { loadRuntime, type ModelRuntime } from '../engine/model/runtime.js';
+import { Tensor } from '../engine/model/transformers.js';
+import { measureTapOverhead, type PrefillFeeds } from './tap-overhead.js';
+import { tapMemoryTable, QWEN3_VL_8B, TEXT_TOKENS } from './tap-memory.js';
+import { fmtBytes, fmtMs, mdTable, median, type BenchContext, type BenchReport } from './types.js';
+
+interface MiniItem { id: string; images: string[]; crop_images?: string[]; query: string; bbox: Box }
+
+/** The bench model: LOUPE_BENCH_MODEL, else the bundled R2I student, else the base student, else the dev package. */
+function benchModelDir(root: string): string | null {
+  const env = process.env['LOUPE_BENCH_MODEL'];
+  const candidates = [env, join(root, 'resources/models/loupe-tiny-r2i'), join(root, 'resources/models/loupe-tiny-base'), join(root, 'native-models/build/random-tiny')];
+  for (const c of candidates) if (c && existsSync(join(c, 'onnx/decoder_model_merged.onnx'))) return c;
+  return null;
+}
+
+const STAGES = ['preprocessMs', 'visionMs', 'prefillMs', 'decodeMs', 'metricsMs'] as const;
+
+async function latency(rt: ModelRuntime, benchDir: string, item: MiniItem, reps: number, maxNewTokens: number) {
+  const image = await decodeImage({ path: join(benchDir, item.images[0]) });
+  const run = async (): Promise<{ r: AnalysisResult; metricsModuleMs: number }> => {
+    const r = await analyzeImage(rt, image, { question: item.query, box: item.bbox, maxNewTokens, withGeneric: true });
+    const t = performance.now();
+    metricsByLayer({ attention: r.attention, geometry: r.geometry, box: item.bbox, ...(r.genericAttention ? { genericAttention: r.genericAttention } : {}) });
+    return { r, metricsModuleMs: performance.now() - t };
+  };
+  await run(); // warm-up: arena allocation, first-call JIT
+  const samples: { r: AnalysisResult; metricsModuleMs: number }[] = [];
+  for (let i = 0; i < reps; i++) samples.push(await run());
+  const med = Object.fromEntries(STAGES.map((s) => [s, median(samples.map((x) => x.r.timings[s]))])) as Record<(typeof STAGES)[number], number>;
+  const metricsModuleMs = median(samples.map((x) => x.metricsModuleMs));
+  const totalMs = median(samples.map((x) => STAGES.reduce((a, s) => a + x.r.timings[s], 0) + x.metricsModuleMs));
+  const last = samples[samples.length - 1].r;
+  return {
+    ...med, metricsModuleMs, totalMs, reps, maxNewTokens, generatedTokens: last.tokens.length,
+    imageWidth: image.width, imageHeight: image.height, grid: `${last.geometry.gridH}x${last.geometry.gridW}`,
+  };
+}
+
+async function throughput(root: string, modelDir: string, benchDir: string, limit: number, maxNewTokens: number, log: (m: string) => void) {
+  const runsDir = mkdtempSync(join(tmpdir(), 'loupe-bench-runs-'));
+  const host = new EngineHost({ runsDir, resourcesDir: join(root, 'resources') });
+  const signal = new AbortController().signal;
+  const out: Record<string, { items: number; units: number; seconds: number; itemsPerSecond: number; unitsPerSecond: number; failed: number }> = {};
+  try {
+    await host.handle('models.load', { modelId: modelDir, provider: 'auto' }, signal);
+    const bench = await host.handle('bench.open', { path: benchDir }, signal);
+    for (const views of [['global'], ['regional'], ['global', 'regional']] as View[][]) {
+      const key = views.join('+');
+      log(`  batch ${key}, ${limit} items`);
+      const t = performance.now();
+      const { runId } = await host.handle('batch.start', { modelId: modelDir, benchId: bench.id, views, layers: [], maxNewTokens, limit }, signal);
+      await host.batches.wait(runId);
+      const seconds = (performance.now() - t) / 1000;
+      const records = await host.handle('batch.records', { runId }, signal);
+      out[key] = { items: limit, units: records.length, seconds, itemsPerSecond: limit / seconds, unitsPerSecond: records.length / seconds, failed: records.filter((r) => r.error !== undefined).length };
+    }
+  } finally {
+    await host.dispose();
+    rmSync(runsDir, { recursive: true, force: true });
+  }
+  return out;
+}
+
+async function prefillFeeds(rt: ModelRuntime, benchDir: string, item: MiniItem): Promise<PrefillFeeds> {
+  const image = await decodeImage({ path: join(benchDir, item.images[0]) });
+  const { image: prepared, prompt } = await prepareQuestion(rt, image, item.query);
+  const features = await rt.model.encode_image({ pixel_values: prepared.pixelValues, image_grid_thw: prepared.imageGridThw });
+  const embeds = await rt.model.encode_text({ input_ids: prompt.inputIds });
+  const merged = rt.model._merge_input_ids_with_image_features({ image_features: features, inputs_embeds: embeds, input_ids: prompt.inputIds, attention_mask: prompt.attentionMask });
+  const [positionIds, deltas] = rt.model.get_rope_index(prompt.inputIds, prepared.imageGridThw, null, prompt.attentionMask);
+  const stepEmbed = await rt.model.encode_text({ input_ids: new Tensor('int64', BigInt64Array.from([198n]), [1, 1]) });
+  return { inputsEmbeds: merged.inputs_embeds, attentionMask: merged.attention_mask, positionIds, ropeDelta: BigInt((deltas.data as BigInt64Array)[0]), stepEmbed };
+}
+
+export default async function engineBench(ctx: BenchContext): Promise<BenchReport> {
+  const modelDir = benchModelDir(ctx.root);
+  const benchDir = join(ctx.root, 'resources/bench/loupe-mini');
+  const memory = tapMemoryTable();
+  const md: string[] = [];
+  const results: Record<string, unknown> = { tapMemory: { model: QWEN3_VL_8B, textTokens: TEXT_TOKENS, bytesPerFloat: 4, rows: memory } };
+  if (!modelDir || !existsSync(join(benchDir, 'test.json'))) {
+    md.push('_No model package or mini bench found: only the computed memory table below._');
+  } else {
+    const items = JSON.parse(readFileSync(join(benchDir, 'test.json'), 'utf8')) as MiniItem[];
+    const item = items[0];
+    const reps = ctx.quick ? 3 : 7;
+    const maxNewTokens = 8;
+    ctx.log(`engine bench: model ${modelDir}`);
+    const rt = await loadRuntime(modelDir, 'auto');
+    try {
+      results['model'] = { dir: modelDir, name: rt.info.name, layers: rt.spec.numLayers, heads: rt.spec.numHeads, provider: rt.provider, hash: rt.info.hash };
+      md.push(`Model: \`${rt.info.name}\` (${rt.spec.family}, ${rt.spec.numLayers} layers x ${rt.spec.numHeads} heads, hidden ${rt.spec.hiddenSize}), provider **${rt.provider}**; mini-bench item \`${item.id}\`.`);
+
+      ctx.log('  latency per stage');
+      const lat = await latency(rt, benchDir, item, reps, maxNewTokens);
+      results['latency'] = lat;
+      md.push(`\n### Single-item latency per stage\n\nMedian of ${reps} runs after one warm-up; image ${lat.imageWidth}x${lat.imageHeight} -> grid ${lat.grid}, ${lat.generatedTokens} generated tokens (max ${maxNewTokens}), generic prompt included (its prefill counts under prefill). "metrics (engine)" is building the attention maps from the taps; "metrics (all layers)" is the metrics module on every layer.\n`);
+      md.push(mdTable(['stage', 'ms'], [
+        ['preprocess', fmtMs(lat.preprocessMs)], ['vision', fmtMs(lat.visionMs)], ['prefill (question + generic)', fmtMs(lat.prefillMs)],
+        ['decode', fmtMs(lat.decodeMs)], ['metrics (engine)', fmtMs(lat.metricsMs)], ['metrics (all layers)', fmtMs(lat.metricsModuleMs)], ['**total**', `**${fmtMs(lat.totalMs)}**`],
+      ]));
+
+      ctx.log('  tap overhead');
+      const feeds = await prefillFeeds(rt, benchDir, item);
+      const tap = await measureTapOverhead(rt, feeds, ctx.quick ? 5 : 15, maxNewTokens);
+      results['tapOverhead'] = tap;
+      md.push('\n### Attention-tap overhead\n');
+      if (!tap) md.push('_This package has no no-tap decoder (loupe.json `notap_decoder`), so the overhead was not measured._');
+      else {
+        md.push(`Same weights exported with and without the \`decoder_attentions.N\` outputs; ${tap.promptTokens}-token prompt, ${tap.steps} decode steps, median of ${tap.repetitions} interleaved runs.\n`);
+        md.push(mdTable(['call', 'with taps (ms)', 'without (ms)', 'ratio'], [
+          ['prefill', fmtMs(tap.prefillMsTaps), fmtMs(tap.prefillMsNoTaps), tap.prefillRatio.toFixed(3)],
+          ['decode step', fmtMs(tap.stepMsTaps), fmtMs(tap.stepMsNoTaps), tap.stepRatio.toFixed(3)],
+        ]));
+      }
+    } finally {
+      await rt.dispose();
+    }
+
+    const limit = ctx.quick ? 3 : 8;
+    ctx.log('  batch throughput');
+    const tp = await throughput(ctx.root, modelDir, benchDir, limit, maxNewTokens, ctx.log);
+    results['throughput'] = tp;
+    md.push(`\n### Batch throughput on the mini bench\n\nFirst ${limit} items of loupe-mini, maxNewTokens ${maxNewTokens}, generic prompt on, all layers' metrics recorded, results appended to a JSONL store (fsync per record). An item in "global+regional" is two analyses.\n`);
+    md.push(mdTable(['views', 'items/s', 'analyses/s', 's total', 'failed'], Object.entries(tp).map(([k, v]) => [k, v.itemsPerSecond.toFixed(2), v.unitsPerSecond.toFixed(2), v.seconds.toFixed(1), String(v.failed)])));
+  }
+
+  md.push(`\n### Memory: last-row taps vs full attention matrices\n\nComputed for ${QWEN3_VL_8B.name} (${QWEN3_VL_8B.layers} layers x ${QWEN3_VL_8B.heads} heads, ${QWEN3_VL_8B.tokenPx} px per visual token) on square images with ${TEXT_TOKENS} text tokens, float32. \`output_attentions=True\` keeps layers x heads x seq x seq for the prompt; Loupe's taps keep layers x heads x seq (the last query row), so the saving is a factor of seq. bf16 halves both columns.\n`);
+  md.push(mdTable(['image', 'visual tokens', 'seq', 'full matrices', 'last-row taps', 'ratio'], memory.map((r) => [`${r.imagePx} px`, String(r.visualTokens), String(r.seq), fmtBytes(r.fullBytes), fmtBytes(r.lastRowBytes), `${r.ratio.toFixed(0)}x`])));
+  return { name: 'engine', title: 'Engine', markdown: md.join('\n'), results };
+}
