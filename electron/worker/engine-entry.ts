@@ -6,7 +6,6 @@ import type { EngineHandler } from '../contract/api.js';
 import { createRpcServer } from '../transport/rpc-server.js';
 import { PROTOCOL_VERSION } from '../transport/ws-protocol.js';
 import type { EngineHostOptions, FromEngine, InitMessage } from './messages.js';
-import { moduleExt } from './source-ext.js';
 
 interface Port {
   post(message: FromEngine): void;
@@ -29,15 +28,10 @@ interface HostModule {
   EngineHost?: new (options: EngineHostOptions) => EngineHandler;
 }
 
-/** The real engine host; same extension as this file so that source (tsx) and bundles both resolve. */
-function defaultHostModule(): string {
-  const ext = moduleExt(import.meta.url);
-  return new URL(`../engine/host/index${ext}`, import.meta.url).href;
-}
-
 async function loadHost(init: InitMessage): Promise<EngineHandler> {
-  const specifier = init.hostModule ?? defaultHostModule();
-  const mod = (await import(specifier)) as HostModule;
+  // The real host by a literal specifier (esbuild bundles it into the entry); test doubles by URL.
+  const specifier = init.hostModule ?? 'the engine host (electron/engine/host)';
+  const mod = (init.hostModule ? await import(init.hostModule) : await import('../engine/host/index.js')) as HostModule;
   if (mod.createEngineHost) return mod.createEngineHost(init.options);
   if (mod.EngineHost) return new mod.EngineHost(init.options);
   throw new Error(`${specifier} exports neither createEngineHost nor EngineHost`);

@@ -1,0 +1,26 @@
+// What a path the user opened or dropped is: an image, a model folder, or a benchmark. Decides which
+// shell event the renderer gets; anything else is refused (and not registered).
+import { existsSync, statSync } from 'node:fs';
+import { extname, join } from 'node:path';
+import type { OpenedKind } from '../transport/shell-protocol.js';
+
+export const IMAGE_EXTENSIONS = ['png', 'jpg', 'jpeg', 'webp', 'gif', 'tif', 'tiff', 'bmp', 'avif'];
+export const BENCH_EXTENSIONS = ['json', 'jsonl', 'parquet'];
+
+export function classifyPath(path: string): OpenedKind | null {
+  let stat;
+  try {
+    stat = statSync(path);
+  } catch {
+    return null;
+  }
+  if (stat.isDirectory()) {
+    if (existsSync(join(path, 'config.json')) && existsSync(join(path, 'onnx'))) return 'model';
+    if (['test.json', 'test.parquet', join('data', 'test.parquet'), 'bench.json'].some((f) => existsSync(join(path, f)))) return 'bench';
+    return null;
+  }
+  const ext = extname(path).slice(1).toLowerCase();
+  if (IMAGE_EXTENSIONS.includes(ext)) return 'image';
+  if (BENCH_EXTENSIONS.includes(ext)) return 'bench';
+  return null;
+}
