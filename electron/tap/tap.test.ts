@@ -60,6 +60,7 @@ function feeds(session: ort.InferenceSession, spec: Spec, seq: number, past: Rec
         new ort.Tensor('float32', new Float32Array(0), [1, spec.kvHeads, 0, spec.headDim]);
     }
   }
+  if (session.inputNames.includes('num_logits_to_keep')) f['num_logits_to_keep'] = new ort.Tensor('int64', BigInt64Array.from([0n]), []);
   if (session.inputNames.includes('deepstack_embeds')) {
     const k = 3;
     f['deepstack_embeds'] = new ort.Tensor('float32', randomFloats(k * seq * spec.hidden, seed + 1), [k, 1, seq, spec.hidden]);

@@ -42,7 +42,8 @@ class Decoder(nn.Module):
     def __init__(self, hf_model: nn.Module, config, spec: FamilySpec, taps: bool = True):
         super().__init__()
         inner = hf_model.model
-        self.lm = inner.language_model
+        # transformers >= 4.52: model.model.language_model; older: model.model is the text model
+        self.lm = getattr(inner, "language_model", inner)
         self.lm_head = hf_model.lm_head
         self.spec = spec
         self.taps = taps
@@ -56,7 +57,9 @@ class Decoder(nn.Module):
         self.register_buffer("inv_freq", rotary.inv_freq.detach().float().clone(), persistent=False)
         self.attention_scaling = float(getattr(rotary, "attention_scaling", 1.0))
         self.register_buffer(
-            "rope_rows", torch.tensor(mrope_source_rows(config, spec), dtype=torch.int64), persistent=False
+            "rope_rows",
+            torch.tensor(mrope_source_rows(config, spec), dtype=torch.int64, device=rotary.inv_freq.device),
+            persistent=False,
         )
 
     def _rope(self, position_ids: torch.Tensor, dtype):
@@ -69,7 +72,7 @@ class Decoder(nn.Module):
         sin = emb.sin() * self.attention_scaling
         return cos.to(dtype).unsqueeze(1), sin.to(dtype).unsqueeze(1)  # [B, 1, L, D]
 
-    def forward(self, inputs_embeds, attention_mask, position_ids, past_flat, deepstack_embeds=None):
+    def forward(self, inputs_embeds, attention_mask, position_ids, past_flat, deepstack_embeds=None, num_logits_to_keep=None):
         bsz, q_len, _ = inputs_embeds.shape
         dtype = inputs_embeds.dtype
         total = attention_mask.shape[1]
@@ -124,5 +127,13 @@ class Decoder(nn.Module):
             if deepstack_embeds is not None and i in self.spec.deepstack_layers:
                 hidden = hidden + deepstack_embeds[i].to(dtype)
         hidden = self.lm.norm(hidden)
+        if num_logits_to_keep is not None:
+            # transformers.js's num_logits_to_keep: logits of the last n positions only (0 = all). A prompt
+            # of 2,000 tokens with a 152k vocabulary would otherwise return 1.2 GB of float32 logits.
+            n = num_logits_to_keep.to(torch.int64)
+            length = torch.ones_like(n) * hidden.shape[1]
+            keep = torch.where(n > 0, torch.minimum(n, length), length)
+            idx = torch.arange(hidden.shape[1], device=hidden.device, dtype=torch.int64)
+            hidden = hidden.index_select(1, idx[idx >= hidden.shape[1] - keep])
         logits = self.lm_head(hidden).float()
         return (logits, *presents, *taps)

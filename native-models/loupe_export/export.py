@@ -75,9 +75,12 @@ def load_checkpoint(checkpoint: str | Path, dtype: str = "fp32", device: str = "
     config = AutoConfig.from_pretrained(checkpoint)
     spec_for(config)  # fails early with a clear message for other model types
     torch_dtype = torch.float16 if dtype == "fp16" else torch.float32
-    model = AutoModelForImageTextToText.from_pretrained(
-        checkpoint, dtype=torch_dtype, attn_implementation="eager"
-    )
+    try:
+        model = AutoModelForImageTextToText.from_pretrained(checkpoint, dtype=torch_dtype, attn_implementation="eager")
+    except TypeError:  # transformers < 4.56 names it torch_dtype
+        model = AutoModelForImageTextToText.from_pretrained(
+            checkpoint, torch_dtype=torch_dtype, attn_implementation="eager"
+        )
     model.eval().to(device)
     return config, model
 
@@ -138,7 +141,8 @@ def _finalize_onnx(src: Path, dst: Path) -> None:
 
 def export_vision(model, config, spec: FamilySpec, out: Path, dtype: torch.dtype, device: str) -> list[str]:
     vc = config.vision_config
-    enc = VisionEncoder(model.model.visual, vc, spec).eval()
+    visual = getattr(model.model, "visual", None) or model.visual  # transformers < 4.52 keeps it on the top model
+    enc = VisionEncoder(visual, vc, spec).eval()
     grid = _example_grid(vc).to(device)
     n = int(grid.prod())
     pixels = torch.randn(n, _pixel_dim(vc), dtype=torch.float32, device=device)
@@ -152,7 +156,7 @@ def export_vision(model, config, spec: FamilySpec, out: Path, dtype: torch.dtype
 
 
 def export_embed(model, out: Path, device: str) -> None:
-    emb = EmbedTokens(model.model.language_model.embed_tokens).eval()
+    emb = EmbedTokens(model.get_input_embeddings()).eval()
     ids = torch.tensor([[1, 2, 3]], dtype=torch.int64, device=device)
     _export(
         emb,
@@ -199,8 +203,11 @@ def export_decoder(model, config, spec: FamilySpec, out: Path, dtype: torch.dtyp
         deep = torch.randn(len(spec.deepstack_layers), b, q, hidden, dtype=dtype, device=device)
         in_names.append("deepstack_embeds")
         axes["deepstack_embeds"] = {1: "batch", 2: "sequence"}
+    keep = torch.tensor(1, dtype=torch.int64, device=device)
+    in_names.append("num_logits_to_keep")
 
     n_layers = dec.num_layers
+    has_deep = deep is not None
 
     class _Flat(torch.nn.Module):  # flat positional signature for the tracer
         def __init__(self, inner):
@@ -210,10 +217,10 @@ def export_decoder(model, config, spec: FamilySpec, out: Path, dtype: torch.dtyp
         def forward(self, *args):
             embeds, mask, pos = args[0], args[1], args[2]
             past = list(args[3 : 3 + 2 * n_layers])
-            deep_in = args[3 + 2 * n_layers] if len(args) > 3 + 2 * n_layers else None
-            return self.inner(embeds, mask, pos, past, deep_in)
+            deep_in = args[3 + 2 * n_layers] if has_deep else None
+            return self.inner(embeds, mask, pos, past, deep_in, args[-1])
 
-    args = (embeds, mask, pos, *pkv) + ((deep,) if deep is not None else ())
+    args = (embeds, mask, pos, *pkv) + ((deep,) if has_deep else ()) + (keep,)
     _export(_Flat(dec), args, out, in_names, out_names, axes)
     return {"inputs": in_names, "outputs": out_names}
 
@@ -397,7 +404,8 @@ def export_package(
             "decoder_model_merged": {
                 "file": "onnx/decoder_model_merged.onnx",
                 "inputs": {
-                    n: ("int64" if n in ("attention_mask", "position_ids") else float_name) for n in io["inputs"]
+                    n: ("int64" if n in ("attention_mask", "position_ids", "num_logits_to_keep") else float_name)
+                    for n in io["inputs"]
                 },
                 "outputs": {
                     n: ("float32" if (n == "logits" or n.startswith("decoder_attentions")) else float_name)

@@ -60,7 +60,8 @@ def mrope_source_rows(config, spec: FamilySpec) -> list[int]:
     j < 3 * section[2], T elsewhere (transformers' Qwen3VLTextRotaryEmbedding.recomposition_frequencies).
     """
     tc = text_config(config)
-    rp = tc.rope_parameters
+    # transformers 5: rope_parameters; transformers 4.x: rope_scaling
+    rp = getattr(tc, "rope_parameters", None) or getattr(tc, "rope_scaling", None) or {}
     section = list(rp.get("mrope_section") or [])
     head_dim = getattr(tc, "head_dim", None) or tc.hidden_size // tc.num_attention_heads
     half = head_dim // 2

@@ -99,6 +99,15 @@ def default_cases(pkg: Path) -> list[tuple[str, str, list]]:
     ]
 
 
+def _accepts(fn, name: str) -> bool:
+    import inspect
+
+    try:
+        return name in inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return False
+
+
 def reference(model, config, prep: Prepared, extra_token: int | None = None):
     """transformers forward (eager, output_attentions) -> (logits[-1], [layer attn row -1], position_ids)."""
     ids = prep.input_ids
@@ -109,8 +118,8 @@ def reference(model, config, prep: Prepared, extra_token: int | None = None):
     if prep.pixel_values is not None:
         kwargs["pixel_values"] = torch.from_numpy(prep.pixel_values)
         kwargs["image_grid_thw"] = torch.from_numpy(prep.image_grid_thw)
-        tt = (input_ids == config.image_token_id).to(torch.int32)
-        kwargs["mm_token_type_ids"] = tt
+        if _accepts(model.forward, "mm_token_type_ids"):  # transformers 5 (Qwen3-VL needs it)
+            kwargs["mm_token_type_ids"] = (input_ids == config.image_token_id).to(torch.int32)
     device = next(model.parameters()).device
     kwargs = {k: v.to(device) for k, v in kwargs.items()}
     if "pixel_values" in kwargs:
@@ -122,11 +131,10 @@ def reference(model, config, prep: Prepared, extra_token: int | None = None):
     pos = None
     if prep.pixel_values is not None:
         rope_kwargs = dict(
-            input_ids=kwargs["input_ids"],
-            image_grid_thw=kwargs["image_grid_thw"],
-            attention_mask=kwargs["attention_mask"],
-            mm_token_type_ids=kwargs["mm_token_type_ids"],
+            input_ids=kwargs["input_ids"], image_grid_thw=kwargs["image_grid_thw"], attention_mask=kwargs["attention_mask"]
         )
+        if "mm_token_type_ids" in kwargs:
+            rope_kwargs["mm_token_type_ids"] = kwargs["mm_token_type_ids"]
         pos = model.model.get_rope_index(**rope_kwargs)[0].cpu().numpy()
     return logits, rows, pos
 

@@ -141,13 +141,15 @@ class PackageRunner:
             for k in ("key", "value")
         }
 
-    def decoder(self, embeds, attention_mask, position_ids, past, deepstack=None) -> dict[str, np.ndarray]:
+    def decoder(self, embeds, attention_mask, position_ids, past, deepstack=None, keep: int = 1) -> dict[str, np.ndarray]:
         feeds = {"inputs_embeds": embeds, "attention_mask": attention_mask, "position_ids": position_ids, **past}
         if "deepstack_embeds" in self.dec_inputs:
             if deepstack is None:
                 k = len(self.manifest["deepstack"]["decoder_layers"])
                 deepstack = np.zeros((k, *embeds.shape), dtype=self.float_dtype)
             feeds["deepstack_embeds"] = deepstack
+        if "num_logits_to_keep" in self.dec_inputs:
+            feeds["num_logits_to_keep"] = np.array(keep, dtype=np.int64)
         sess = self.sessions["decoder_model_merged"]
         names = [o.name for o in sess.get_outputs()]
         return dict(zip(names, sess.run(None, feeds)))

@@ -97,7 +97,8 @@ class VisionEncoder(nn.Module):
         q = ((qf * c) + (_rotate_half(qf) * s)).to(dtype)
         k = ((kf * c) + (_rotate_half(kf) * s)).to(dtype)
         q, k, v = q.transpose(0, 1), k.transpose(0, 1), v.transpose(0, 1)  # [heads, N, d]
-        scores = torch.matmul(q, k.transpose(1, 2)) * attn.scaling + mask.to(dtype)
+        scaling = getattr(attn, "scaling", None) or q.shape[-1] ** -0.5
+        scores = torch.matmul(q, k.transpose(1, 2)) * scaling + mask.to(dtype)
         probs = torch.softmax(scores.float(), dim=-1).to(dtype)
         out = torch.matmul(probs, v).transpose(0, 1).reshape(n, -1)
         return attn.proj(out)
@@ -109,8 +110,12 @@ class VisionEncoder(nn.Module):
         hidden = visual.patch_embed(pixel_values.to(dtype))
         if self.spec.learned_vision_pos:
             hidden = hidden + self._bilinear_pos_embed(row, col, h, w).to(hidden.dtype)
-        pos = torch.stack([row, col], dim=-1)
-        cos, sin = visual.rotary_pos_emb(hidden, pos)
+        # 2-D rotary: the first half of the frequencies follow the row, the second half the column
+        # (transformers' VisionRotaryEmbedding + recomposition, written out so every version agrees)
+        inv_freq = visual.rotary_pos_emb.inv_freq.float()
+        freqs = torch.cat([row.float().unsqueeze(1) * inv_freq, col.float().unsqueeze(1) * inv_freq], dim=-1)
+        emb = torch.cat([freqs, freqs], dim=-1)
+        cos, sin = emb.cos(), emb.sin()
 
         neg = torch.finfo(torch.float32).min
         same_frame = (img.unsqueeze(1) == img.unsqueeze(0)) & (frame.unsqueeze(1) == frame.unsqueeze(0))

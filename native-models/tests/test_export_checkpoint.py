@@ -80,7 +80,7 @@ def test_export_layout_and_parity(tiny, family):
     assert v_ins == ["pixel_values", "grid_thw" if family == "qwen2_vl" else "image_grid_thw"]
     if family == "qwen3_vl":
         assert v_outs == ["image_features", "deepstack_features"]
-        assert ins[-1] == "deepstack_embeds"
+        assert ins[-2:] == ["deepstack_embeds", "num_logits_to_keep"]
         assert man["deepstack"]["decoder_layers"] == [0, 1, 2]
     else:
         assert v_outs == ["image_features"]
@@ -96,11 +96,28 @@ def test_taps_are_last_query_rows_with_linear_size(tiny):
     _, _, _, result = tiny("qwen2_5_vl")
     runner = PackageRunner(result.out_dir)
     name, q, imgs = default_cases(result.out_dir)[0]
-    out = runner.prefill(prepare(result.out_dir, q, imgs))
-    L = out["logits"].shape[1]
+    prep = prepare(result.out_dir, q, imgs)
+    out = runner.prefill(prep)
+    L = prep.input_ids.shape[1]
+    assert out["logits"].shape == (1, 1, runner.manifest["vocab_size"])  # num_logits_to_keep = 1
     tap = out["decoder_attentions.0"]
     assert tap.shape == (1, runner.manifest["heads"], 1, L)  # one row, not L x L
     np.testing.assert_allclose(tap.sum(-1), 1.0, atol=1e-5)
+
+
+def test_num_logits_to_keep(tiny):
+    _, _, _, result = tiny("qwen2_5_vl")
+    runner = PackageRunner(result.out_dir)
+    assert "num_logits_to_keep" in runner.dec_inputs
+    prep = prepare(result.out_dir, "Count to three.")
+    embeds = runner.embed(prep.input_ids)
+    pos, _ = rope_index(runner.cfg, prep.input_ids, None, prep.attention_mask)
+    one = runner.decoder(embeds, prep.attention_mask, pos, runner.empty_past(1), keep=1)
+    every = runner.decoder(embeds, prep.attention_mask, pos, runner.empty_past(1), keep=0)
+    L = prep.input_ids.shape[1]
+    assert one["logits"].shape[1] == 1 and every["logits"].shape[1] == L
+    np.testing.assert_allclose(one["logits"][0, 0], every["logits"][0, -1], atol=1e-5)
+    np.testing.assert_array_equal(one["decoder_attentions.1"], every["decoder_attentions.1"])
 
 
 def test_deepstack_changes_the_output(tiny):
