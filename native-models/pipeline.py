@@ -37,10 +37,10 @@ REPO = ROOT.parent
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--work", type=Path, default=ROOT / "build" / "pipeline")
-    ap.add_argument("--models-out", type=Path, default=REPO / "resources" / "models")
+    ap.add_argument("--work", type=Path, default=None, help="stage cache (default build/pipeline, build/quick with --quick)")
+    ap.add_argument("--models-out", type=Path, default=None, help="default resources/models (with --quick: <work>/models)")
     ap.add_argument("--bench", type=Path, default=REPO / "resources" / "bench" / "loupe-mini")
-    ap.add_argument("--fixture-out", type=Path, default=REPO / "test" / "fixtures" / "parity")
+    ap.add_argument("--fixture-out", type=Path, default=None, help="default test/fixtures/parity (with --quick: <work>/fixture)")
     ap.add_argument("--train-items", type=int, default=4000)
     ap.add_argument("--teacher-steps", type=int, default=900)
     ap.add_argument("--student-steps", type=int, default=1300)
@@ -50,7 +50,14 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args()
     if args.quick:
+        # a smoke run never overwrites the shipped models or fixture unless told to
         args.train_items, args.teacher_steps, args.student_steps, args.eval_limit = 48, 6, 6, 6
+        args.work = args.work or ROOT / "build" / "quick"
+        args.models_out = args.models_out or args.work / "models"
+        args.fixture_out = args.fixture_out or args.work / "fixture"
+    args.work = args.work or ROOT / "build" / "pipeline"
+    args.models_out = args.models_out or REPO / "resources" / "models"
+    args.fixture_out = args.fixture_out or REPO / "test" / "fixtures" / "parity"
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     work: Path = args.work

@@ -1,0 +1,146 @@
+"""Processor, position ids, tokenizer and the export smoke test of the tiny students."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from loupe_models import world
+from loupe_models.data import collate, patchify_torch
+from loupe_models.export import write_package
+from loupe_models.infer import OrtModel, prepare, torch_infer
+from loupe_models.model import TinyConfig, TinyQwen2VL
+from loupe_models.processor import js_round, patchify, resize_for_model, rope_index, smart_resize
+from loupe_models.tokenizer import CHAT_TEMPLATE, PromptEncoder, build_tokenizer, render_prompt
+from loupe_models.train import Schedule, train_loop
+
+torch.set_num_threads(2)
+
+
+@pytest.fixture(scope="module")
+def enc() -> PromptEncoder:
+    return PromptEncoder(build_tokenizer(world.question_corpus() * 8))
+
+
+def test_js_round_is_half_up_not_bankers():
+    assert js_round(2.5) == 3 and js_round(3.5) == 4 and js_round(-0.5) == 0
+    assert round(2.5) == 2  # the Python behaviour the port must avoid
+
+
+@pytest.mark.parametrize(
+    "h,w,expected",
+    [
+        (448, 448, (448, 448)),  # exactly the budget
+        (772, 828, (420, 448)),  # downscaled, multiples of 28
+        (100, 120, (224, 252)),  # small crops are upscaled to the minimum budget
+        (10, 500, (28, 1428)),  # below the factor: scaled up first, then capped by the area budget
+    ],
+)
+def test_smart_resize_matches_transformers_js(h, w, expected):
+    rh, rw = smart_resize(h, w, max_pixels=448 * 448 if h != 10 else 28 * 28 * 60)
+    if h != 10:
+        assert (rh, rw) == expected
+    assert rh % 28 == 0 and rw % 28 == 0
+
+
+def test_patchify_order_groups_each_2x2_merge_block():
+    # an image whose pixel value encodes its patch row and column
+    h, w = 56, 84
+    img = np.zeros((h, w, 3), dtype=np.uint8)
+    for r in range(h // 14):
+        for c in range(w // 14):
+            img[r * 14 : (r + 1) * 14, c * 14 : (c + 1) * 14, 0] = r * 10
+            img[r * 14 : (r + 1) * 14, c * 14 : (c + 1) * 14, 1] = c * 10
+    pv, grid = patchify(img)
+    assert grid == (1, 4, 6)
+    assert pv.shape == (24, 3 * 2 * 14 * 14)
+    # first four patches form merge block (0, 0): patch rows 0,0,1,1 and cols 0,1,0,1
+    mean, std = 0.48145466, 0.26862954
+    rows = [round((pv[i, 0] * std + mean) * 255 / 10) for i in range(4)]
+    assert rows == [0, 0, 1, 1]
+    torch_pv = patchify_torch(img).numpy()
+    np.testing.assert_allclose(torch_pv, pv, atol=1e-6)
+
+
+def test_rope_index_matches_qwen2_vl_layout():
+    # ids: 3 text tokens, vision_start, 6 image pads (grid 1x4x6 -> 2x3 merged), vision_end, 2 text tokens
+    V, I = 100, 101
+    ids = [1, 2, 3, V] + [I] * 6 + [102, 4, 5]
+    pos = rope_index(ids, (1, 4, 6), I, V)
+    assert pos.shape == (3, len(ids))
+    assert pos[:, :4].tolist() == [[0, 1, 2, 3]] * 3
+    offset = 4
+    assert pos[0, 4:10].tolist() == [offset] * 6  # temporal
+    assert pos[1, 4:10].tolist() == [offset + r for r in (0, 0, 0, 1, 1, 1)]  # rows
+    assert pos[2, 4:10].tolist() == [offset + c for c in (0, 1, 2, 0, 1, 2)]  # cols
+    nxt = offset + 2 + 1  # max of the vision block + 1
+    assert pos[:, 10:].tolist() == [[nxt, nxt + 1, nxt + 2]] * 3
+
+
+def test_prompt_matches_chat_template(enc):
+    from jinja2 import Template  # transformers depends on jinja2
+
+    msgs = [{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": "What is it?"}]}]
+    rendered = Template(CHAT_TEMPLATE).render(messages=msgs, add_generation_prompt=True)
+    assert rendered == render_prompt("What is it?")
+    ids = enc.prompt_ids("What is it?", 5)
+    assert ids.count(enc.image_pad) == 5
+    assert ids[ids.index(enc.vision_start) + 6] == enc.vision_end
+
+
+def test_ocr_strings_tokenise_per_character(enc):
+    toks = enc.tok.encode("K3FX").tokens
+    assert len(toks) == 4
+
+
+def test_export_smoke_onnx_equals_pytorch(tmp_path, enc):
+    """A few training steps, export, onnxruntime equals PyTorch within 1e-4, attention rows sum to 1."""
+    torch.manual_seed(0)
+    model = TinyQwen2VL(TinyConfig(vocab_size=enc.tok.get_vocab_size()))
+    items = [world.make_item(i, "val") for i in range(4)]
+    samples = [(np.asarray(resize_for_model(it.crop)), it.query, it.answer) for it in items]
+    hist = train_loop(model, enc, lambda step, rng: samples, Schedule(steps=3, warmup=1), lambda m: None, "smoke")
+    assert hist and math.isfinite(hist[-1]["loss"])
+    pkg = tmp_path / "pkg"
+    write_package(model, enc, pkg, {"name": "smoke"}, write_notap=True)
+    ort_model = OrtModel(str(pkg))
+    notap = OrtModel(str(pkg), "decoder_model_merged.notap.onnx")
+    assert not any(n.startswith("decoder_attentions") for n in notap.out_names)
+    for it in items[:2]:
+        inp = prepare(it.image, it.query, enc)
+        ref = torch_infer(model, inp, enc, max_new_tokens=4)
+        got = ort_model.infer(inp, enc, max_new_tokens=4)
+        np.testing.assert_allclose(got.prefill_logits, ref.prefill_logits, atol=1e-4)
+        np.testing.assert_allclose(got.prefill_attn, ref.prefill_attn, atol=1e-4)
+        assert got.answer_ids == ref.answer_ids
+        assert got.prefill_attn.shape == (4, 4, len(inp.input_ids))
+        np.testing.assert_allclose(got.prefill_attn.sum(-1), 1.0, atol=1e-5)
+        plain = notap.infer(inp, enc, max_new_tokens=4)
+        np.testing.assert_allclose(plain.prefill_logits, got.prefill_logits, atol=1e-5)
+
+
+def test_collate_labels_only_answer_tokens(enc):
+    it = world.make_item(0, "val", dimension="color")
+    img = np.asarray(resize_for_model(it.crop))
+    b = collate([(img, it.query, it.answer)], enc)
+    lab = b["labels"][0]
+    sel = lab != -100
+    assert enc.decode(lab[sel].tolist()) == it.answer  # answer tokens then <|im_end|> (skipped on decode)
+    assert int(b["image_slots"].sum()) == int(b["vis_mask"].sum())
+
+
+def test_grounded_view_differs_only_near_the_box():
+    from loupe_models.grounding import ground
+
+    it = world.make_item(3, "val")
+    g = np.asarray(ground(it.image, it.bbox)).astype(int)
+    f = np.asarray(it.image).astype(int)
+    diff = np.abs(g - f).sum(-1) > 0
+    ys, xs = np.nonzero(diff)
+    x1, y1, x2, y2 = it.bbox
+    pad_x, pad_y = (x2 - x1) * 0.05 + 2, (y2 - y1) * 0.05 + 2
+    assert xs.min() >= x1 - pad_x and xs.max() <= x2 + pad_x
+    assert ys.min() >= y1 - pad_y and ys.max() <= y2 + pad_y
