@@ -7,6 +7,7 @@ venv=${1:-${LOUPE_VENV:-$here/../.venv}}
 if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"
 fi
+venv=$(cd "$venv" && pwd)
 # The mirror is configured in pip's config; naming it as the index avoids slow retries against an
 # unreachable default index. Outside this workplace plain `pip install` of the same names works.
 idx=()
