@@ -33,6 +33,11 @@ def parse_args(argv=None):
     p.add_argument("checkpoint", nargs="?", help="local checkpoint folder (omit with --tiny)")
     p.add_argument("out", help="output package folder")
     p.add_argument("--tiny", choices=FAMILIES, help="build a tiny random-weight checkpoint of this family first")
+    p.add_argument(
+        "--random-full",
+        choices=["qwen2_5_vl_7b", "qwen3_vl_8b", "qwen3_vl_4b"],
+        help="full-size architecture with RANDOM weights (no download): measures export time and sizes at real scale",
+    )
     p.add_argument("--tiny-checkpoint", help="where to keep the tiny checkpoint (default: a temp folder)")
     p.add_argument("--dtype", choices=["fp32", "fp16"], default="fp32")
     p.add_argument("--device", default="cpu", help="torch device for loading/tracing: cpu or cuda (default cpu)")
@@ -54,10 +59,9 @@ def parse_args(argv=None):
     p.add_argument("--ort-provider", default="CPUExecutionProvider", help="onnxruntime provider for parity")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     args = p.parse_args(argv)
-    if not args.tiny and not args.checkpoint:
-        p.error("give CHECKPOINT_DIR, or --tiny FAMILY")
-    if args.tiny and args.checkpoint:
-        p.error("give either CHECKPOINT_DIR or --tiny, not both")
+    given = [x for x in (args.checkpoint, args.tiny, args.random_full) if x]
+    if len(given) != 1:
+        p.error("give exactly one of CHECKPOINT_DIR, --tiny FAMILY, --random-full NAME")
     if args.fixture and args.no_taps:
         p.error("--fixture needs taps")
     return args
@@ -72,7 +76,17 @@ def main(argv=None) -> int:
 
     torch.set_num_threads(max(1, min(torch.get_num_threads(), 4)))
     tmp = None
-    if args.tiny:
+    model = config = None
+    if args.random_full:
+        from loupe_export.tiny import build_full_size
+
+        tmp = tempfile.TemporaryDirectory(prefix="loupe-full-")
+        t0 = time.perf_counter()
+        torch_dtype = torch.float16 if args.dtype == "fp16" else torch.float32
+        ck, config, model = build_full_size(args.random_full, Path(tmp.name) / args.random_full, torch_dtype, args.device)
+        print(f"built random-weight {args.random_full} in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+        name = args.name or f"random-{args.random_full}"
+    elif args.tiny:
         from loupe_export.tiny import build_tiny_checkpoint
 
         if args.tiny_checkpoint:
@@ -90,14 +104,16 @@ def main(argv=None) -> int:
         name = args.name
     try:
         t0 = time.perf_counter()
-        config, model = load_checkpoint(ck, dtype=args.dtype, device=args.device)
+        if model is None:
+            config, model = load_checkpoint(ck, dtype=args.dtype, device=args.device)
         load_s = time.perf_counter() - t0
         result = export_package(
             ck, args.out, dtype=args.dtype, taps=not args.no_taps, name=name, device=args.device, model=model, config=config,
             notap_copy=args.with_notap,
         )
-        if args.tiny:  # the temp path means nothing to a reader of the fixture
-            result.manifest["source"]["checkpoint"] = f"tiny random-weight {args.tiny} built by loupe_export.tiny"
+        if args.tiny or args.random_full:  # the temp path means nothing to a reader of the package
+            what = args.tiny or args.random_full
+            result.manifest["source"]["checkpoint"] = f"random-weight {what} built by loupe_export.tiny (no checkpoint)"
             (Path(args.out) / "loupe.json").write_text(json.dumps(result.manifest, indent=2) + "\n")
     except (ExportError, ValueError, OSError) as e:
         print(f"error: {e}", file=sys.stderr)

@@ -191,6 +191,97 @@ def tiny_config(family: str, ids: dict[str, int], vocab_size: int):
     raise ValueError(f"unknown family {family!r}")
 
 
+# Full-size architectures (public config.json values of the base models; random weights) for measuring
+# export time, file sizes and latency at real scale without downloading a checkpoint.
+FULL_SIZE = {
+    # Qwen2.5-VL-7B-Instruct (ZwZ-7B's base)
+    "qwen2_5_vl_7b": (
+        "qwen2_5_vl",
+        dict(vocab_size=152064, hidden_size=3584, intermediate_size=18944, num_hidden_layers=28,
+             num_attention_heads=28, num_key_value_heads=4, max_position_embeddings=128000, rms_norm_eps=1e-6,
+             rope_parameters={"rope_type": "default", "rope_theta": 1000000.0, "mrope_section": [16, 24, 24]}),
+        dict(depth=32, hidden_size=1280, intermediate_size=3420, num_heads=16, hidden_act="silu", patch_size=14,
+             spatial_merge_size=2, temporal_patch_size=2, window_size=112, out_hidden_size=3584,
+             fullatt_block_indexes=[7, 15, 23, 31], tokens_per_second=2),
+    ),
+    # Qwen3-VL-8B-Instruct (ZwZ-8B's base)
+    "qwen3_vl_8b": (
+        "qwen3_vl",
+        dict(vocab_size=151936, hidden_size=4096, intermediate_size=12288, num_hidden_layers=36,
+             num_attention_heads=32, num_key_value_heads=8, head_dim=128, max_position_embeddings=262144,
+             rms_norm_eps=1e-6, attention_bias=False,
+             rope_parameters={"rope_type": "default", "rope_theta": 5000000.0, "mrope_section": [24, 20, 20],
+                              "mrope_interleaved": True}),
+        dict(depth=27, hidden_size=1152, intermediate_size=4304, num_heads=16, hidden_act="gelu_pytorch_tanh",
+             patch_size=16, spatial_merge_size=2, temporal_patch_size=2, out_hidden_size=4096,
+             num_position_embeddings=2304, deepstack_visual_indexes=[8, 16, 24]),
+    ),
+    # Qwen3-VL-4B-Instruct (ZwZ-4B's base; ties input and output embeddings)
+    "qwen3_vl_4b": (
+        "qwen3_vl",
+        dict(vocab_size=151936, hidden_size=2560, intermediate_size=9728, num_hidden_layers=36,
+             num_attention_heads=32, num_key_value_heads=8, head_dim=128, max_position_embeddings=262144,
+             rms_norm_eps=1e-6, attention_bias=False,
+             rope_parameters={"rope_type": "default", "rope_theta": 5000000.0, "mrope_section": [24, 20, 20],
+                              "mrope_interleaved": True}),
+        dict(depth=24, hidden_size=1024, intermediate_size=4096, num_heads=16, hidden_act="gelu_pytorch_tanh",
+             patch_size=16, spatial_merge_size=2, temporal_patch_size=2, out_hidden_size=2560,
+             num_position_embeddings=2304, deepstack_visual_indexes=[5, 11, 17]),
+    ),
+}
+
+
+def full_size_config(name: str, ids: dict[str, int]):
+    family, text, vision = FULL_SIZE[name]
+    text = dict(text, bos_token_id=ids["<|endoftext|>"], eos_token_id=ids["<|im_end|>"], pad_token_id=ids["<|endoftext|>"])
+    common = dict(
+        image_token_id=ids["<|image_pad|>"],
+        video_token_id=ids["<|video_pad|>"],
+        vision_start_token_id=ids["<|vision_start|>"],
+        vision_end_token_id=ids["<|vision_end|>"],
+        tie_word_embeddings=name == "qwen3_vl_4b",
+    )
+    if family == "qwen2_5_vl":
+        from transformers import Qwen2_5_VLConfig
+
+        return family, Qwen2_5_VLConfig(text_config=text, vision_config=vision, **common)
+    from transformers import Qwen3VLConfig
+
+    return family, Qwen3VLConfig(text_config=text, vision_config=vision, **common)
+
+
+def build_full_size(name: str, out_dir: str | Path, dtype: torch.dtype, device: str, seed: int = 0):
+    """A full-size random-weight model IN MEMORY plus a checkpoint folder without weights (configs,
+    tokenizer, processor) for the exporter to copy. Returns (folder, config, model)."""
+    from transformers import AutoModelForImageTextToText
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    tok = build_tokenizer()
+    ids = special_ids(tok)
+    family, config = full_size_config(name, ids)
+    config._attn_implementation = "eager"
+    torch.manual_seed(seed)
+    with torch.device(device):
+        try:
+            model = AutoModelForImageTextToText.from_config(config, dtype=dtype, attn_implementation="eager")
+        except TypeError:
+            model = AutoModelForImageTextToText.from_config(config, torch_dtype=dtype, attn_implementation="eager")
+    model.eval()
+    config.save_pretrained(out)
+    write_tokenizer_files(tok, out, family)
+    pre = preprocessor_config(family)
+    # real-scale processor limits (Qwen2.5-VL: 3136..12845056 px; Qwen3-VL: 65536..16777216 px)
+    if family == "qwen3_vl":
+        pre.update(min_pixels=65536, max_pixels=16777216, size={"shortest_edge": 65536, "longest_edge": 16777216})
+    else:
+        pre.update(min_pixels=3136, max_pixels=12845056, size={"shortest_edge": 3136, "longest_edge": 12845056})
+    (out / "preprocessor_config.json").write_text(json.dumps(pre, indent=2) + "\n")
+    gen_cfg = {"eos_token_id": [ids["<|im_end|>"], ids["<|endoftext|>"]], "pad_token_id": ids["<|endoftext|>"]}
+    (out / "generation_config.json").write_text(json.dumps(gen_cfg, indent=2) + "\n")
+    return out, config, model
+
+
 def preprocessor_config(family: str) -> dict:
     """Qwen2VLImageProcessor settings with every step explicit (transformers.js skips unset steps)."""
     if family == "qwen3_vl":

@@ -267,3 +267,23 @@ def test_committed_fixture_reproduces(name):
     layer = fx["coverage"]["layer"]
     head_mean = out[f"decoder_attentions.{layer}"][0, :, 0, a:b].mean(0)
     np.testing.assert_allclose(head_mean, fx["coverage"]["head_mean_visual_attention"], atol=1e-5)
+
+
+def test_random_full_path_with_shrunken_dims(tmp_path, monkeypatch):
+    """The --random-full code path (used on a GPU machine at real scale), with the sizes shrunk."""
+    import export_checkpoint
+
+    from loupe_export import tiny as tiny_mod
+
+    family, text, vision = tiny_mod.FULL_SIZE["qwen3_vl_8b"]
+    small_text = dict(text, vocab_size=448, hidden_size=64, intermediate_size=128, num_hidden_layers=4,
+                      num_attention_heads=4, num_key_value_heads=2, head_dim=16,
+                      rope_parameters=dict(text["rope_parameters"], mrope_section=[4, 2, 2]))
+    small_vision = dict(vision, depth=4, hidden_size=32, intermediate_size=64, num_heads=2, out_hidden_size=64,
+                        num_position_embeddings=64, deepstack_visual_indexes=[1, 2, 3])
+    monkeypatch.setitem(tiny_mod.FULL_SIZE, "qwen3_vl_8b", (family, small_text, small_vision))
+    out = tmp_path / "pkg"
+    assert export_checkpoint.main(["--random-full", "qwen3_vl_8b", str(out)]) == 0
+    man = json.loads((out / "loupe.json").read_text())
+    assert man["family"] == "qwen3_vl" and man["layers"] == 4 and "random-weight qwen3_vl_8b" in man["source"]["checkpoint"]
+    assert json.loads((out / "preprocessor_config.json").read_text())["min_pixels"] == 65536
