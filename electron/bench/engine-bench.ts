@@ -12,6 +12,7 @@ import { metricsByLayer } from '../engine/metrics/index.js';
 import { prepareQuestion } from '../engine/model/prompt.js';
 import { loadRuntime, type ModelRuntime } from '../engine/model/runtime.js';
 import { Tensor } from '../engine/model/transformers.js';
+import { encodeVision, mergePrompt } from '../engine/model/vision.js';
 import { measureTapOverhead, type PrefillFeeds } from './tap-overhead.js';
 import { tapMemoryTable, QWEN3_VL_8B, TEXT_TOKENS } from './tap-memory.js';
 import { fmtBytes, fmtMs, mdTable, median, type BenchContext, type BenchReport } from './types.js';
@@ -77,12 +78,13 @@ async function throughput(root: string, modelDir: string, benchDir: string, limi
 async function prefillFeeds(rt: ModelRuntime, benchDir: string, item: MiniItem): Promise<PrefillFeeds> {
   const image = await decodeImage({ path: join(benchDir, item.images[0]) });
   const { image: prepared, prompt } = await prepareQuestion(rt, image, item.query);
-  const features = await rt.model.encode_image({ pixel_values: prepared.pixelValues, image_grid_thw: prepared.imageGridThw });
-  const embeds = await rt.model.encode_text({ input_ids: prompt.inputIds });
-  const merged = rt.model._merge_input_ids_with_image_features({ image_features: features, inputs_embeds: embeds, input_ids: prompt.inputIds, attention_mask: prompt.attentionMask });
+  const merged = await mergePrompt(rt, await encodeVision(rt, prepared), prompt);
   const [positionIds, deltas] = rt.model.get_rope_index(prompt.inputIds, prepared.imageGridThw, null, prompt.attentionMask);
   const stepEmbed = await rt.model.encode_text({ input_ids: new Tensor('int64', BigInt64Array.from([198n]), [1, 1]) });
-  return { inputsEmbeds: merged.inputs_embeds, attentionMask: merged.attention_mask, positionIds, ropeDelta: BigInt((deltas.data as BigInt64Array)[0]), stepEmbed };
+  return {
+    inputsEmbeds: merged.inputsEmbeds, attentionMask: merged.attentionMask, positionIds, ropeDelta: BigInt((deltas.data as BigInt64Array)[0]), stepEmbed,
+    ...(merged.deepstack ? { deepstack: merged.deepstack } : {}),
+  };
 }
 
 export default async function engineBench(ctx: BenchContext): Promise<BenchReport> {

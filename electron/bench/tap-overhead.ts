@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { createOnProvider } from '../engine/model/providers.js';
 import type { ModelRuntime } from '../engine/model/runtime.js';
 import { unwrap, type Tensor } from '../engine/model/transformers.js';
+import { DEEPSTACK_INPUT, zeroDeepstack } from '../engine/model/vision.js';
 import { median } from './types.js';
 
 export interface PrefillFeeds {
@@ -15,6 +16,7 @@ export interface PrefillFeeds {
   positionIds: Tensor;
   ropeDelta: bigint;
   stepEmbed: Tensor;
+  deepstack?: ort.Tensor;
 }
 
 export interface TapOverhead {
@@ -30,10 +32,12 @@ export interface TapOverhead {
   steps: number;
 }
 
-/** The no-tap decoder of a package: loupe.json's `notap_decoder`, else onnx/decoder_model_merged.notap.onnx. */
+/** The no-tap decoder of a package: loupe.json's `notap_decoder` / `files.decoder_without_taps`, else onnx/decoder_model_merged.notap.onnx. */
 export function notapPath(rt: ModelRuntime): string | null {
-  const fromManifest = rt.info.manifest?.['notap_decoder'];
-  const candidates = [typeof fromManifest === 'string' ? fromManifest : null, 'onnx/decoder_model_merged.notap.onnx', 'onnx/decoder_model_merged_notap.onnx'];
+  const m = rt.info.manifest;
+  const files = m?.['files'];
+  const named = [m?.['notap_decoder'], typeof files === 'object' && files !== null ? (files as Record<string, unknown>)['decoder_without_taps'] : undefined];
+  const candidates = [...named.filter((x): x is string => typeof x === 'string'), 'onnx/decoder_model_merged.notap.onnx', 'onnx/decoder_model_merged_notap.onnx'];
   for (const c of candidates) if (c && existsSync(join(rt.info.dir, c))) return join(rt.info.dir, c);
   return null;
 }
@@ -51,11 +55,25 @@ function emptyPast(rt: ModelRuntime): Record<string, ort.Tensor> {
   return past;
 }
 
+/** Inputs some exports add (Qwen3-VL deepstack, num_logits_to_keep), for `length` new positions. */
+function optionalFeeds(session: ort.InferenceSession, rt: ModelRuntime, length: number, deepstack?: ort.Tensor): Record<string, ort.Tensor> {
+  const feeds: Record<string, ort.Tensor> = {};
+  if (session.inputNames.includes(DEEPSTACK_INPUT)) {
+    const d = deepstack ?? zeroDeepstack(rt, length);
+    if (d) feeds[DEEPSTACK_INPUT] = d;
+  }
+  if (session.inputNames.includes('num_logits_to_keep')) feeds['num_logits_to_keep'] = new ort.Tensor('int64', BigInt64Array.from([1n]), []);
+  return feeds;
+}
+
 /** Prefill then `steps` decode calls on one session; returns [prefill ms, mean step ms]. */
 async function timeDecoder(session: ort.InferenceSession, rt: ModelRuntime, f: PrefillFeeds, steps: number): Promise<[number, number]> {
   const L = Number(f.attentionMask.dims[1]);
   let t = performance.now();
-  let out = await session.run({ inputs_embeds: unwrap(f.inputsEmbeds), attention_mask: unwrap(f.attentionMask), position_ids: unwrap(f.positionIds), ...emptyPast(rt) });
+  let out = await session.run({
+    inputs_embeds: unwrap(f.inputsEmbeds), attention_mask: unwrap(f.attentionMask), position_ids: unwrap(f.positionIds), ...emptyPast(rt),
+    ...optionalFeeds(session, rt, L, f.deepstack),
+  });
   const prefill = performance.now() - t;
   t = performance.now();
   for (let s = 0; s < steps; s++) {
@@ -71,6 +89,7 @@ async function timeDecoder(session: ort.InferenceSession, rt: ModelRuntime, f: P
       attention_mask: new ort.Tensor('int64', new BigInt64Array(len + 1).fill(1n), [1, len + 1]),
       position_ids: new ort.Tensor('int64', BigInt64Array.from([pos, pos, pos]), [3, 1, 1]),
       ...past,
+      ...optionalFeeds(session, rt, 1),
     });
   }
   return [prefill, steps > 0 ? (performance.now() - t) / steps : 0];

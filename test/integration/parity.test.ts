@@ -8,6 +8,7 @@ import { analyzeImage, prefillPrompt } from '../../electron/engine/analysis/anal
 import { decodeImage } from '../../electron/engine/image/decode.js';
 import { DecoderStepper } from '../../electron/engine/model/decoder.js';
 import { prepareQuestion } from '../../electron/engine/model/prompt.js';
+import { encodeVision } from '../../electron/engine/model/vision.js';
 import { loadRuntime, type ModelRuntime } from '../../electron/engine/model/runtime.js';
 import { findParityFixtures } from './fixtures.js';
 
@@ -59,7 +60,7 @@ describe.skipIf(fixtures.length === 0)('ONNX parity with the Python fixture', ()
           let maxPos = 0;
           for (const p of positionIds.data as BigInt64Array) maxPos = Math.max(maxPos, Number(p));
           expect(maxPos).toBe(item.position_ids_max);
-          const features = await rt.model.encode_image({ pixel_values: prepared.pixelValues, image_grid_thw: prepared.imageGridThw });
+          const features = await encodeVision(rt, prepared);
           const step = await prefillPrompt(rt, new DecoderStepper(rt), prepared, features, prompt);
           expect(maxAbsDiff(step.logits, item.prefill_logits)).toBeLessThan(fx.tolerance);
           expect(step.taps.length).toBe(item.prefill_attention.length);

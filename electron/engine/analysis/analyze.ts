@@ -11,6 +11,7 @@ import type { ModelRuntime } from '../model/runtime.js';
 import { assembleMaps, type TapLayout } from '../model/taps.js';
 import { argmax, softmaxAt } from '../model/tensors.js';
 import { Tensor } from '../model/transformers.js';
+import { encodeVision, mergePrompt, type VisionFeatures } from '../model/vision.js';
 import { now, type AnalysisHooks } from './stages.js';
 
 export const DEFAULT_MAX_NEW_TOKENS = 16;
@@ -26,16 +27,16 @@ export interface AnalyzeImageRequest {
   cropInFull?: Box;
 }
 
-export async function prefillPrompt(rt: ModelRuntime, stepper: DecoderStepper, image: PreparedImage, features: Tensor, prompt: PreparedPrompt): Promise<StepResult> {
-  const embeds = await rt.model.encode_text({ input_ids: prompt.inputIds });
-  const merged = rt.model._merge_input_ids_with_image_features({
-    image_features: features, inputs_embeds: embeds, input_ids: prompt.inputIds, attention_mask: prompt.attentionMask,
-  });
+/** Prompt embeddings (image features merged in), rope positions, and the decoder's prefill call. */
+export async function prefillPrompt(rt: ModelRuntime, stepper: DecoderStepper, image: PreparedImage, vision: VisionFeatures, prompt: PreparedPrompt): Promise<StepResult> {
+  const merged = await mergePrompt(rt, vision, prompt);
   const [positionIds, ropeDeltas] = rt.model.get_rope_index(prompt.inputIds, image.imageGridThw, null, prompt.attentionMask);
   const delta = (ropeDeltas.data as BigInt64Array | number[])[0];
   return stepper.prefill({
-    inputsEmbeds: merged.inputs_embeds, attentionMask: merged.attention_mask, positionIds,
+    inputsEmbeds: merged.inputsEmbeds, attentionMask: merged.attentionMask, positionIds,
     ropeDelta: typeof delta === 'bigint' ? delta : BigInt(delta),
+    inputIds: prompt.inputIds,
+    ...(merged.deepstack ? { deepstack: merged.deepstack } : {}),
   });
 }
 
@@ -62,7 +63,7 @@ export async function analyzeImage(rt: ModelRuntime, image: DecodedImage, req: A
 
   onStage?.('vision');
   t = now();
-  const features = await rt.model.encode_image({ pixel_values: prepared.pixelValues, image_grid_thw: prepared.imageGridThw });
+  const features = await encodeVision(rt, prepared);
   timings.visionMs = now() - t;
   throwIfAborted(signal);
 

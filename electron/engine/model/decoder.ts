@@ -9,6 +9,7 @@ import type { ModelRuntime } from './runtime.js';
 import { asFloat32 } from './tensors.js';
 import { tapName } from './package.js';
 import { unwrap, type Tensor } from './transformers.js';
+import { DEEPSTACK_INPUT, zeroDeepstack } from './vision.js';
 
 export interface StepResult {
   /** Logits of the last position of the call. */
@@ -24,6 +25,10 @@ export interface PrefillInputs {
   positionIds: Tensor;
   /** mrope delta from get_rope_index: position of a new token = cache length + delta. */
   ropeDelta: bigint;
+  /** Qwen3-VL: dense deepstack features [k, 1, length, hidden]. */
+  deepstack?: ort.Tensor;
+  /** The prompt ids, for decoders that take `mm_token_type_ids` (1 at image tokens, 0 elsewhere). */
+  inputIds?: Tensor;
 }
 
 export class DecoderStepper {
@@ -53,9 +58,15 @@ export class DecoderStepper {
     return this.length;
   }
 
-  private async run(embeds: ort.Tensor, mask: ort.Tensor, positions: ort.Tensor): Promise<StepResult> {
+  private async run(embeds: ort.Tensor, mask: ort.Tensor, positions: ort.Tensor, extra: { deepstack?: ort.Tensor; tokenTypes?: ort.Tensor } = {}): Promise<StepResult> {
     const feeds: Record<string, ort.Tensor> = { inputs_embeds: embeds, attention_mask: mask, position_ids: positions, ...this.past };
     const names = this.session.inputNames;
+    const newLength = Number(embeds.dims[1]);
+    if (names.includes(DEEPSTACK_INPUT)) {
+      const zeros = extra.deepstack ?? zeroDeepstack(this.rt, newLength);
+      if (zeros) feeds[DEEPSTACK_INPUT] = zeros;
+    }
+    if (names.includes('mm_token_type_ids')) feeds['mm_token_type_ids'] = extra.tokenTypes ?? new ort.Tensor('int64', new BigInt64Array(newLength), [1, newLength]);
     // Optional inputs some exporters add (transformers.js handles the same two).
     if (names.includes('num_logits_to_keep')) feeds['num_logits_to_keep'] = new ort.Tensor('int64', BigInt64Array.from([1n]), []);
     if (names.includes('use_cache_branch')) feeds['use_cache_branch'] = new ort.Tensor('bool', Uint8Array.from([this.length > 0 ? 1 : 0]), [1]);
@@ -84,7 +95,14 @@ export class DecoderStepper {
   async prefill(inputs: PrefillInputs): Promise<StepResult> {
     this.resetCache();
     this.ropeDelta = inputs.ropeDelta;
-    return this.run(unwrap(inputs.inputsEmbeds), unwrap(inputs.attentionMask), unwrap(inputs.positionIds));
+    const extra: { deepstack?: ort.Tensor; tokenTypes?: ort.Tensor } = {};
+    if (inputs.deepstack) extra.deepstack = inputs.deepstack;
+    if (inputs.inputIds) {
+      const image = BigInt(this.rt.spec.imageTokenId);
+      const ids = inputs.inputIds.data as BigInt64Array;
+      extra.tokenTypes = new ort.Tensor('int64', BigInt64Array.from(ids, (x) => (x === image ? 1n : 0n)), [1, ids.length]);
+    }
+    return this.run(unwrap(inputs.inputsEmbeds), unwrap(inputs.attentionMask), unwrap(inputs.positionIds), extra);
   }
 
   /** One generated token fed back: its embedding comes from embed_tokens, its position from the rope delta. */

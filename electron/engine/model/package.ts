@@ -130,11 +130,14 @@ export function expectedIo(spec: ModelSpec): Record<SessionName, ExpectedIo> {
     past.push(`past_key_values.${i}.key`, `past_key_values.${i}.value`);
     present.push(`present.${i}.key`, `present.${i}.value`);
   }
+  // Qwen3-VL's deepstack features leave the vision encoder and enter the decoder as a dense input
+  // (docs/model-packages.md); without them the decoder would silently see a different model.
+  const deep = spec.deepstackLayers.length > 0;
   return {
     // qwen2_vl exports name the grid input `grid_thw`, qwen2_5_vl/qwen3_vl `image_grid_thw` (transformers.js's image_grid_thw_name).
-    vision_encoder: { inputs: ['pixel_values', spec.family === 'qwen2_vl' ? 'grid_thw' : 'image_grid_thw'], outputs: ['image_features'] },
+    vision_encoder: { inputs: ['pixel_values', spec.family === 'qwen2_vl' ? 'grid_thw' : 'image_grid_thw'], outputs: ['image_features', ...(deep ? ['deepstack_features'] : [])] },
     embed_tokens: { inputs: ['input_ids'], outputs: ['inputs_embeds'] },
-    decoder_model_merged: { inputs: ['inputs_embeds', 'attention_mask', 'position_ids', ...past], outputs: ['logits', ...present] },
+    decoder_model_merged: { inputs: ['inputs_embeds', 'attention_mask', 'position_ids', ...past, ...(deep ? ['deepstack_embeds'] : [])], outputs: ['logits', ...present] },
   };
 }
 
