@@ -22,6 +22,8 @@ export interface ModelRuntime {
   chatTemplate?: string;
   /** ONNX element type of the KV cache inputs: the empty cache of a prefill must match it. */
   kvType: 'float32' | 'float16';
+  /** Element type of the decoder's float activations (inputs_embeds, deepstack_embeds): float16 in fp16 packages. */
+  floatType: 'float32' | 'float16';
   dispose(): Promise<void>;
 }
 
@@ -76,10 +78,13 @@ export async function loadRuntime(dir: string, choice: ProviderChoice, options: 
     const processor = await loadProcessor(info.dir);
     const model = await buildQwenModel(info.dir, spec.family, sessions);
     const chatTemplate = await readChatTemplate(info.dir);
-    const pastType = validated.io.decoder_model_merged?.inputs.find((i) => i.name === 'past_key_values.0.key')?.elemType;
+    const decoderInputs = validated.io.decoder_model_merged?.inputs ?? [];
+    const pastType = decoderInputs.find((i) => i.name === 'past_key_values.0.key')?.elemType;
+    const embedsType = decoderInputs.find((i) => i.name === 'inputs_embeds')?.elemType;
     let disposed = false;
     const rt: ModelRuntime = {
       info, spec, provider, attempts, sessions, processor, model, kvType: pastType === 10 ? 'float16' : 'float32',
+      floatType: embedsType === 10 ? 'float16' : 'float32',
       async dispose() {
         if (disposed) return;
         disposed = true;

@@ -37,6 +37,23 @@ describe('validateModelDir', () => {
     expect(info.issues.map((i) => i.field)).toEqual(['image_grid_thw']);
   });
 
+  it('requires the deepstack tensors of a qwen3_vl package (docs/model-packages.md)', async () => {
+    const dir = writeFakePackage({
+      config: (c) => {
+        c['model_type'] = 'qwen3_vl';
+        c['text_config'] = { num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2, hidden_size: 64, vocab_size: 100, eos_token_id: 2 };
+        c['vision_config'] = { spatial_merge_size: 2, patch_size: 16, deepstack_visual_indexes: [1, 2] };
+      },
+    });
+    const { info, spec } = await validateModelDir(dir);
+    expect(spec?.deepstackLayers).toEqual([1, 2]);
+    expect(info.issues.map((i) => `${i.file}#${i.field}`)).toEqual([
+      'onnx/vision_encoder.onnx#image_grid_thw',
+      'onnx/vision_encoder.onnx#deepstack_features',
+      'onnx/decoder_model_merged.onnx#deepstack_embeds',
+    ]);
+  });
+
   it('reports a decoder without any attention taps as one actionable issue', async () => {
     const dir = writeFakePackage({ rename: (_s, _k, n) => (n.startsWith('decoder_attentions') ? null : n) });
     const { info } = await validateModelDir(dir);

@@ -47,7 +47,10 @@ export function zeroDeepstack(rt: ModelRuntime, length: number): ort.Tensor | un
   if (!hasDeepstackInput(rt)) return undefined;
   const k = Math.max(1, rt.spec.deepstackLayers.length);
   const h = rt.spec.hiddenSize;
-  return new ort.Tensor('float32', new Float32Array(k * length * h), [k, 1, length, h]);
+  // fp16 packages take float16 activations; zeros are zero bits either way.
+  return rt.floatType === 'float16'
+    ? new ort.Tensor('float16', new Uint16Array(k * length * h), [k, 1, length, h])
+    : new ort.Tensor('float32', new Float32Array(k * length * h), [k, 1, length, h]);
 }
 
 export async function mergePrompt(rt: ModelRuntime, vision: VisionFeatures, prompt: PreparedPrompt): Promise<MergedPrompt> {
@@ -62,8 +65,12 @@ export async function mergePrompt(rt: ModelRuntime, vision: VisionFeatures, prom
   if (!dense) return out;
   if (vision.deepstack) {
     const [k, tokens, hidden] = vision.deepstack.dims.map(Number);
-    const src = asFloat32(vision.deepstack.data, vision.deepstack.type);
-    const dst = dense.data as Float32Array;
+    // Same element type on both sides (float32, or float16 bits in a Uint16Array): copy rows as they are.
+    const dst = dense.data as Float32Array | Uint16Array;
+    const src = dense.type === vision.deepstack.type ? (vision.deepstack.data as Float32Array | Uint16Array) : asFloat32(vision.deepstack.data, vision.deepstack.type);
+    if (dst.constructor !== src.constructor) {
+      throw new Error(`deepstack_features is ${vision.deepstack.type} but deepstack_embeds expects ${dense.type}.`);
+    }
     const ids = prompt.inputIds.data as BigInt64Array;
     const imageId = BigInt(rt.spec.imageTokenId);
     let t = 0;
