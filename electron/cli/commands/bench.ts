@@ -162,6 +162,8 @@ function printSummary(ctx: CliContext, runId: string, s: RunSummary, o: Outcome)
   }
   if (s.spec.views.length === 2) lines.push(`gap       ${fmt(s.zoomingGap, 1)} points (regional - global)`);
   const c = s.coverageCorrectVsWrong;
-  if (c) lines.push(`coverage  layer ${c.layer}: correct ${fmt(c.correct.mean)} vs wrong ${fmt(c.wrong.mean)}`);
+  if (c && c.correct.n + c.wrong.n > 0) {
+    lines.push(`coverage  layer ${c.layer}: correct ${fmt(c.correct.mean)} (n=${c.correct.n}) vs wrong ${fmt(c.wrong.mean)} (n=${c.wrong.n})`);
+  } else if (c) lines.push(`coverage  layer ${c.layer}: no judged items to split by correctness`);
   ctx.io.out(`${lines.join('\n')}\n`);
 }
