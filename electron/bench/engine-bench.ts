@@ -13,6 +13,7 @@ import { prepareQuestion } from '../engine/model/prompt.js';
 import { loadRuntime, type ModelRuntime } from '../engine/model/runtime.js';
 import { Tensor } from '../engine/model/transformers.js';
 import { encodeVision, mergePrompt } from '../engine/model/vision.js';
+import { measureResizeFilter } from './resize-filter.js';
 import { measureTapOverhead, type PrefillFeeds } from './tap-overhead.js';
 import { tapMemoryTable, QWEN3_VL_8B, TEXT_TOKENS } from './tap-memory.js';
 import { fmtBytes, fmtMs, mdTable, median, type BenchContext, type BenchReport } from './types.js';
@@ -114,6 +115,15 @@ export default async function engineBench(ctx: BenchContext): Promise<BenchRepor
         ['preprocess', fmtMs(lat.preprocessMs)], ['vision', fmtMs(lat.visionMs)], ['prefill (question + generic)', fmtMs(lat.prefillMs)],
         ['decode', fmtMs(lat.decodeMs)], ['metrics (engine)', fmtMs(lat.metricsMs)], ['metrics (all layers)', fmtMs(lat.metricsModuleMs)], ['**total**', `**${fmtMs(lat.totalMs)}**`],
       ]));
+
+      ctx.log('  resize filter vs PIL');
+      const resize = await measureResizeFilter(rt, await decodeImage({ path: join(benchDir, item.images[0]) }));
+      results['resizeFilter'] = resize;
+      md.push('\n### Resize filter: transformers.js vs PIL\n');
+      if (!resize) md.push('_Python venv with PIL not found: not measured._');
+      else {
+        md.push(`transformers.js resizes with sharp's affine bicubic (no antialiasing when downscaling); the Python side (training, evaluation, parity fixtures) uses PIL's antialiased bicubic. Same oriented pixels of \`${item.id}\`, ${resize.from.join('x')} -> ${resize.to.join('x')}, compared on the normalised pixel_values: mean |diff| ${resize.meanAbs.toFixed(4)} (${resize.meanLevels.toFixed(2)} 8-bit levels), 99th percentile ${resize.p99Abs.toFixed(3)}, max ${resize.maxAbs.toFixed(3)} (${resize.maxLevels.toFixed(0)} levels, at sharp edges). Images that need no resize (sides already multiples of ${rt.spec.patchSize * rt.spec.spatialMergeSize} within the pixel budget) are bit-identical; the parity fixtures use such sizes.`);
+      }
 
       ctx.log('  tap overhead');
       const feeds = await prefillFeeds(rt, benchDir, item);
