@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import type { EngineEvent } from '../../contract/api.js';
 import type { LoadedModel, ModelInfo, ProviderChoice } from '../../contract/types.js';
 import { BadRequestError, throwIfAborted } from '../errors.js';
-import { discoverModels } from '../model/discover.js';
+import { discoverModels, type DiscoveryCache } from '../model/discover.js';
 import { loadRuntime, loadedModelOf, type ModelRuntime } from '../model/runtime.js';
 import { validateModelDir } from '../model/validate.js';
 import type { EngineHostConfig } from './options.js';
@@ -23,6 +23,7 @@ export class ModelRegistry {
   private readonly loaded = new Map<string, Loaded>();
   private readonly loading = new Map<string, Promise<Loaded>>();
   private readonly queues = new Map<string, Promise<unknown>>();
+  private readonly discovery: DiscoveryCache = new Map();
 
   constructor(private readonly cfg: EngineHostConfig, private readonly emit: (e: EngineEvent) => void) {
     this.userDirs.push(...cfg.modelDirs);
@@ -33,7 +34,7 @@ export class ModelRegistry {
   }
 
   async list(): Promise<ModelInfo[]> {
-    const infos = await discoverModels([{ dir: this.bundledRoot, bundled: true }, ...this.userDirs.map((dir) => ({ dir, bundled: false }))]);
+    const infos = await discoverModels([{ dir: this.bundledRoot, bundled: true }, ...this.userDirs.map((dir) => ({ dir, bundled: false }))], this.discovery);
     for (const info of infos) this.infos.set(info.id, info);
     return infos;
   }

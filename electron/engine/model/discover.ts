@@ -3,6 +3,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { ModelInfo } from '../../contract/types.js';
+import { SESSION_NAMES, sessionFile } from './package.js';
 import { validateModelDir } from './validate.js';
 
 async function isDir(p: string): Promise<boolean> {
@@ -37,15 +38,42 @@ export async function findPackageDirs(root: string): Promise<string[]> {
   return out;
 }
 
-/** Validated ModelInfo of every package under the roots (bundled roots first), de-duplicated by folder. */
-export async function discoverModels(roots: { dir: string; bundled: boolean }[]): Promise<ModelInfo[]> {
+/** Sizes and modification times of the files validation reads: unchanged means the last result holds. */
+async function fingerprint(dir: string): Promise<string> {
+  const parts: string[] = [];
+  for (const f of ['config.json', 'preprocessor_config.json', 'tokenizer_config.json', 'tokenizer.json', 'generation_config.json', 'loupe.json', ...SESSION_NAMES.map(sessionFile)]) {
+    try {
+      const st = await stat(join(dir, f));
+      parts.push(`${f}:${st.size}:${st.mtimeMs}`);
+    } catch {
+      parts.push(`${f}:-`);
+    }
+  }
+  return parts.join('|');
+}
+
+export type DiscoveryCache = Map<string, { fingerprint: string; info: ModelInfo }>;
+
+/**
+ * Validated ModelInfo of every package under the roots (bundled roots first), de-duplicated by folder.
+ * With a cache, a folder whose files have not changed is not validated (nor hashed) again.
+ */
+export async function discoverModels(roots: { dir: string; bundled: boolean }[], cache?: DiscoveryCache): Promise<ModelInfo[]> {
   const seen = new Set<string>();
   const out: ModelInfo[] = [];
   for (const root of roots) {
     for (const dir of await findPackageDirs(root.dir)) {
       if (seen.has(dir)) continue;
       seen.add(dir);
-      out.push((await validateModelDir(dir, { bundled: root.bundled })).info);
+      const fp = cache ? await fingerprint(dir) : '';
+      const hit = cache?.get(dir);
+      if (hit && hit.fingerprint === fp && hit.info.bundled === root.bundled) {
+        out.push(hit.info);
+        continue;
+      }
+      const info = (await validateModelDir(dir, { bundled: root.bundled })).info;
+      cache?.set(dir, { fingerprint: fp, info });
+      out.push(info);
     }
   }
   return out;

@@ -1,7 +1,7 @@
 // Prompt and image preparation with transformers.js: chat template (user turn = one image, then the
 // question; generation prompt appended), Qwen2VLProcessor for pixels, image_grid_thw and input ids.
 import type { GridGeometry } from '../../contract/types.js';
-import { InvalidModelError } from '../errors.js';
+import { InvalidImageError, InvalidModelError } from '../errors.js';
 import type { DecodedImage } from '../image/decode.js';
 import { geometryFromProcessor } from './geometry.js';
 import type { ModelRuntime } from './runtime.js';
@@ -67,7 +67,13 @@ function checkSpan(span: { visualCount: number }, expected: number): void {
 export async function prepareQuestion(rt: ModelRuntime, image: DecodedImage, question: string, cropInFull?: GridGeometry['cropInFull']): Promise<{ image: PreparedImage; prompt: PreparedPrompt }> {
   const raw = new RawImage(image.rgb, image.width, image.height, 3);
   const text = renderPrompt(rt, question);
-  const out = await rt.processor(text, raw);
+  let out;
+  try {
+    out = await rt.processor(text, raw);
+  } catch (err) {
+    // e.g. smart_resize refuses aspect ratios over 200:1.
+    throw new InvalidImageError(`${image.name} (${image.width}x${image.height}) cannot be prepared for this model: ${(err as Error).message}`, { file: image.name, cause: err });
+  }
   const thw = Array.from(out.image_grid_thw.data as BigInt64Array, (x) => Number(x)) as [number, number, number];
   const merge = Number(rt.processor.image_processor.config['merge_size'] ?? rt.spec.spatialMergeSize);
   const patch = Number(rt.processor.image_processor.config['patch_size'] ?? rt.spec.patchSize);
