@@ -44,7 +44,7 @@ async function analysed(): Promise<InspectPage> {
   const app = new InspectPage(s.page);
   await app.open(loupe.url);
   await app.pickBenchItem(item.id);
-  await app.chooseModel('loupe-tiny-r2i');
+  await app.chooseModel(r2i.id);
   await app.run();
   return app;
 }
@@ -61,7 +61,7 @@ describe('Inspect', () => {
 
   it('answers a bench item with the R2I student and shows the engine numbers at the default layer', async () => {
     const app = await analysed();
-    expect(await app.answer()).toBe(direct.answer || '(empty)');
+    expect(await app.answer()).toBe(direct.answer.trim() || '(empty)');
     expect(await app.layer()).toBe(r2i.defaultLayer);
     expect(await s.page.getByTestId('ground-truth').innerText()).toContain(item.answer);
     const want = layerMetrics({ attention: direct.attention, geometry: direct.geometry, box: item.bbox as Box, genericAttention: direct.genericAttention }, r2i.defaultLayer);

@@ -7,7 +7,8 @@ export function Strip({ groups, width = 420, height = 220, yLabel, format = (v) 
   const iw = width - MARGIN.left - MARGIN.right;
   const ih = height - MARGIN.top - MARGIN.bottom;
   const x = scaleBand().domain(groups.map((g) => g.label)).range([0, iw]).padding(0.3);
-  const y = scaleLinear().domain([0, Math.max(1e-6, ...groups.flatMap((g) => [...g.values, g.ci?.hi ?? 0])) * 1.05]).nice().range([ih, 0]);
+  // Coverage-like values: at least 0..5% so an empty or all-zero group still gets a readable axis.
+  const y = scaleLinear().domain([0, Math.max(0.05, ...groups.flatMap((g) => [...g.values, g.ci?.hi ?? 0])) * 1.05]).nice().range([ih, 0]);
   return (
     <svg className="chart" width={width} height={height} role="img" aria-label={yLabel ?? 'strip plot'}>
       <g transform={`translate(${MARGIN.left},${MARGIN.top})`}>

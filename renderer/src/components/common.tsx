@@ -44,3 +44,8 @@ export function Field({ label, children, hint }: { label: string; children: Reac
     </label>
   );
 }
+
+/** An answer as shown: whitespace-only answers would be invisible, so they read "(empty)". */
+export function answerText(a: string): string {
+  return a.trim() === '' ? '(empty)' : a;
+}

@@ -94,6 +94,7 @@ export const useReplayStore = create<ReplayState>()((set, get) => ({
       set({ benchId, selectedId: null, current: null, runId: null, records: {} });
     },
     setModel(modelId) {
+      if (modelId === get().modelId) return;
       set({ modelId, current: null });
     },
     async refreshRuns() {
@@ -155,10 +156,12 @@ export const useReplayStore = create<ReplayState>()((set, get) => ({
       }
     },
     async openFromRun(run, itemId, items) {
-      set({ benchId: run.spec.benchId, modelId: run.spec.modelId });
-      await get().actions.setRun(run.runId);
+      // Bench, model and item are set before anything awaits, so the view's own defaults never race them.
       const it = items.find((x) => x.id === itemId);
+      set({ benchId: run.spec.benchId, modelId: run.spec.modelId, selectedId: it?.id ?? null, current: null });
+      const records = get().actions.setRun(run.runId);
       if (it) await get().actions.select(it);
+      await records;
     },
     clearError: () => set({ error: null }),
   },

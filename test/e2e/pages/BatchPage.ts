@@ -7,10 +7,8 @@ export class BatchPage extends AppPage {
     super(page);
   }
 
-  async start(model: string, limit: number): Promise<void> {
-    const sel = this.page.getByTestId('batch-model');
-    const id = await sel.locator('option', { hasText: model }).first().getAttribute('value');
-    await sel.selectOption(id!);
+  async start(modelId: string, limit: number): Promise<void> {
+    await this.page.getByTestId('batch-model').selectOption(modelId);
     await this.page.getByTestId('batch-limit').fill(String(limit));
     await this.page.getByTestId('batch-start').click();
   }

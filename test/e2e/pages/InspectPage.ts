@@ -12,9 +12,9 @@ export class InspectPage extends AppPage {
     await this.page.getByTestId('image-name').filter({ hasText: itemId }).waitFor();
   }
 
-  async chooseModel(name: string): Promise<void> {
-    const id = await this.page.getByTestId('inspect-model').locator('option', { hasText: name }).first().getAttribute('value');
-    await this.page.getByTestId('inspect-model').selectOption(id!);
+  /** Selects by model id (the option values are ids). */
+  async chooseModel(id: string): Promise<void> {
+    await this.page.getByTestId('inspect-model').selectOption(id);
   }
 
   async run(): Promise<void> {

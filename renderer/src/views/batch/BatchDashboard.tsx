@@ -14,6 +14,12 @@ import { BatchItemTable } from './BatchItemTable.js';
 
 const fmtPct = (v: number) => `${v.toFixed(0)}%`;
 
+/** A domain around 0 wide enough for the values and never narrower than ±min (all-zero gaps stay readable). */
+function symmetric(values: number[], min: number): [number, number] {
+  const m = Math.max(min, ...values.map(Math.abs));
+  return [Math.min(0, ...values) < 0 ? -m : 0, m];
+}
+
 export function BatchDashboard() {
   const summary = useBatchStore((s) => s.summary);
   const records = useBatchStore((s) => s.records);
@@ -61,8 +67,13 @@ export function BatchDashboard() {
       <ErrorBanner error={error} onDismiss={a.clearError} />
       <Headline summary={summary} onExport={(f) => void doExport(f)} />
       <div className="cards">
-        <ChartCard title="Accuracy per dimension" testId="chart-accuracy" note="Global = full image; regional = key-region crop.">
-          <Bars
+        <ChartCard
+          title="Accuracy per dimension"
+          testId="chart-accuracy"
+          note={summary.accuracy.global.judged + summary.accuracy.regional.judged === 0 ? 'No answer could be judged by the rules (see the item table): accuracy is not meaningful for this run.' : 'Global = full image; regional = key-region crop.'}
+        >
+          {(w) => (
+<Bars
             groups={Object.entries(summary.byDimension).map(([dim, d]) => ({
               label: dim,
               bars: [
@@ -73,35 +84,44 @@ export function BatchDashboard() {
             yLabel="accuracy (%)"
             format={fmtPct}
             domain={[0, 100]}
-            width={460}
+            width={w}
           />
+          )}
         </ChartCard>
         <ChartCard title="Zooming gap per dimension" testId="chart-gap" note="Regional minus global accuracy, percentage points.">
-          <Bars groups={Object.entries(summary.byDimension).map(([dim, d]) => ({ label: dim, bars: [{ key: 'gap', value: d.gap }] }))} yLabel="gap (pp)" format={(v) => v.toFixed(0)} width={460} />
+          {(w) => (
+<Bars groups={Object.entries(summary.byDimension).map(([dim, d]) => ({ label: dim, bars: [{ key: 'gap', value: d.gap }] }))} yLabel="gap (pp)" format={(v) => v.toFixed(0)} width={w} domain={symmetric(Object.values(summary.byDimension).map((d) => d.gap), 10)} />
+          )}
         </ChartCard>
         <ChartCard title="Coverage per layer (global view)" testId="chart-layers" note="Mean paper coverage with bootstrap 95% CI; dashed: mean box area share (uniform attention).">
-          <BandCurve
+          {(w) => (
+<BandCurve
             points={Object.entries(summary.coverageByLayer)
               .map(([l, c]) => ({ x: Number(l), mean: c.mean, lo: c.lo, hi: c.hi }))
               .sort((p, q) => p.x - q.x)}
             xLabel="layer"
             yLabel="coverage"
             baseline={summary.meanBoxAreaShare}
-            width={460}
+            width={w}
           />
+          )}
         </ChartCard>
         <ChartCard title={`Coverage histogram (layer ${layer})`} testId="chart-hist">
-          <Histogram values={coverages.all} xLabel="paper coverage" markers={[{ value: summary.meanBoxAreaShare, label: 'box share' }]} width={460} domain={[0, Math.max(0.05, ...coverages.all)]} />
+          {(w) => (
+<Histogram values={coverages.all} xLabel="paper coverage" markers={[{ value: summary.meanBoxAreaShare, label: 'box share' }]} width={w} domain={[0, Math.max(0.05, ...coverages.all)]} />
+          )}
         </ChartCard>
         <ChartCard title={`Coverage vs correctness (layer ${layer})`} testId="chart-correct">
-          <Strip
+          {(w) => (
+<Strip
             groups={[
               { label: 'correct', values: coverages.correct, ci: summary.coverageCorrectVsWrong.correct },
               { label: 'wrong', values: coverages.wrong, ci: summary.coverageCorrectVsWrong.wrong, cls: 'alt' },
             ]}
             yLabel="coverage"
-            width={460}
+            width={w}
           />
+          )}
         </ChartCard>
       </div>
       <BatchItemTable records={records} layer={layer} />
@@ -111,7 +131,7 @@ export function BatchDashboard() {
 
 function Headline({ summary, onExport }: { summary: RunSummary; onExport: (f: 'csv' | 'json') => void }) {
   return (
-    <div className="cards" data-testid="batch-headline">
+    <div className="cards headline" data-testid="batch-headline">
       <div className="card">
         <div className="muted">{summary.modelName} on {summary.benchName}</div>
         <div>

@@ -28,8 +28,9 @@ export function BatchItemTable({ records, layer }: { records: BatchRecord[]; lay
     const run = runs.find((x) => x.runId === runId);
     if (!run) return;
     const items = await useBenchStore.getState().actions.load(run.spec.benchId);
+    const opened = useReplayStore.getState().actions.openFromRun(run, itemId, items);
     ui.setTab('replay');
-    await useReplayStore.getState().actions.openFromRun(run, itemId, items);
+    await opened;
   };
   return (
     <div className="card">

@@ -3,7 +3,7 @@ import { useEffect, useMemo } from 'react';
 import type { AnalysisResult, Box } from '../../../../electron/contract/types.js';
 import { HeatmapCanvas } from '../../heatmap/HeatmapCanvas.js';
 import { LayerSlider } from '../../components/LayerSlider.js';
-import { EmptyState, Field, pct, num } from '../../components/common.js';
+import { EmptyState, Field, pct, num, answerText } from '../../components/common.js';
 import { ModelSelect, pickModel } from '../../components/ModelSelect.js';
 import { useAnalysisMaps, useBoxMetrics, type BoxMetrics } from '../../hooks/useAnalysisMaps.js';
 import { differenceMap } from '../../heatmap/maps.js';
@@ -98,7 +98,7 @@ export function CompareItem() {
       <div className="small" data-testid={`${testId}-answer`}>
         {r ? (
           <>
-            Answer <strong>{r.answer || '(empty)'}</strong> · coverage {pct(m?.byLayer[layer]?.coveragePaper)} · ratio {num(m?.byLayer[layer]?.ratio, 2)}× · {m?.byLayer[layer]?.pointing ? 'pointing hit' : 'pointing miss'}
+            Answer <strong>{answerText(r.answer)}</strong> · coverage {pct(m?.byLayer[layer]?.coveragePaper)} · ratio {num(m?.byLayer[layer]?.ratio, 2)}× · {m?.byLayer[layer]?.pointing ? 'pointing hit' : 'pointing miss'}
           </>
         ) : (
           <span className="muted">not run yet</span>

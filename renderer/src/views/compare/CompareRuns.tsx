@@ -90,10 +90,10 @@ export function CompareRuns({ onPickItem }: { onPickItem: (itemId: string) => vo
           </div>
         </div>
         <ChartCard title="Coverage before vs after" testId="chart-paired" note="Each dot is an item; above the diagonal = B covers the key region more. Click to compare the item.">
-          <Scatter points={pairs} xLabel="coverage A" yLabel="coverage B" onPick={onPickItem} width={330} height={280} />
+          {(w) => <Scatter points={pairs} xLabel="coverage A" yLabel="coverage B" onPick={onPickItem} width={Math.min(w, 360)} height={280} />}
         </ChartCard>
         <ChartCard title="Coverage change per item" testId="chart-delta">
-          <Histogram values={pairs.map((p) => p.y - p.x)} xLabel="B − A coverage" format={(v) => `${(v * 100).toFixed(0)}`} markers={[{ value: 0, label: '0' }]} width={380} />
+          {(w) => <Histogram values={pairs.map((p) => p.y - p.x)} xLabel="B − A coverage" format={(v) => `${(v * 100).toFixed(0)}`} markers={[{ value: 0, label: '0' }]} width={w} />}
         </ChartCard>
       </div>
       <div className="cards">

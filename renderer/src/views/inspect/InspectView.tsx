@@ -3,7 +3,7 @@ import { useRef, useState } from 'react';
 import { HeatmapCanvas } from '../../heatmap/HeatmapCanvas.js';
 import { LayerSlider } from '../../components/LayerSlider.js';
 import { TokenSelector } from '../../components/TokenSelector.js';
-import { EmptyState, ErrorBanner } from '../../components/common.js';
+import { EmptyState, ErrorBanner, answerText } from '../../components/common.js';
 import { useAnalysisMaps, useBoxMetrics } from '../../hooks/useAnalysisMaps.js';
 import { useInspectActions, useInspectStore } from '../../stores/inspect.js';
 import { useModels } from '../../stores/engine.js';
@@ -80,7 +80,7 @@ export function InspectView() {
                 <LayerSlider numLayers={am.maps.numLayers} layer={am.layer} defaultLayer={am.defaultLayer} />
                 <div className="answer" data-testid="answer">
                   <span className="muted">Answer: </span>
-                  <strong>{shown.answer || '(empty)'}</strong>
+                  <strong>{answerText(shown.answer)}</strong>
                 </div>
                 <TokenSelector tokens={shown.tokens} numQueries={shown.attention.numQueries} />
               </div>

@@ -19,11 +19,12 @@ export function ReplayList({ layer }: { layer: number }) {
   const items = useBenchItems(s.benchId);
   const listRef = useRef<HTMLUListElement>(null);
 
+  // Defaults only when nothing chose yet; read the live state, a link from Batch may just have set it.
   useEffect(() => {
-    if (!s.benchId && benches.length) a.setBench(benches[0].id);
+    if (!useReplayStore.getState().benchId && benches.length) a.setBench(benches[0].id);
   }, [benches, s.benchId, a]);
   useEffect(() => {
-    if (!s.modelId && models.length) a.setModel(pickModel(models, 'loupe-tiny-r2i'));
+    if (!useReplayStore.getState().modelId && models.length) a.setModel(pickModel(models, 'loupe-tiny-r2i'));
   }, [models, s.modelId, a]);
   useEffect(() => {
     if (s.benchId) void load(s.benchId);

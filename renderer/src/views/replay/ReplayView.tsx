@@ -5,7 +5,7 @@ import { defaultLayer } from '../../../../electron/engine/metrics/index.js';
 import { HeatmapCanvas } from '../../heatmap/HeatmapCanvas.js';
 import { HeatmapControls } from '../../components/HeatmapControls.js';
 import { LayerSlider } from '../../components/LayerSlider.js';
-import { EmptyState, ErrorBanner, pct } from '../../components/common.js';
+import { EmptyState, ErrorBanner, pct, answerText } from '../../components/common.js';
 import { useAnalysisMaps, useBoxMetrics } from '../../hooks/useAnalysisMaps.js';
 import { layerIndex, useHeatmapStore } from '../../stores/heatmap.js';
 import { useBenchItems } from '../../stores/bench.js';
@@ -69,10 +69,10 @@ export function ReplayView() {
                   Ground truth: <strong data-testid="replay-gt">{item.answer}</strong>
                 </span>
                 <span>
-                  Global: <strong data-testid="replay-answer-global">{current.dual.global.answer || '(empty)'}</strong> {records?.global ? <Verdict label="" j={records.global.judgement} /> : null}
+                  Global: <strong data-testid="replay-answer-global">{answerText(current.dual.global.answer)}</strong> {records?.global ? <Verdict label="" j={records.global.judgement} /> : null}
                 </span>
                 <span>
-                  Regional: <strong data-testid="replay-answer-regional">{current.dual.regional.answer || '(empty)'}</strong> {records?.regional ? <Verdict label="" j={records.regional.judgement} /> : null}
+                  Regional: <strong data-testid="replay-answer-regional">{answerText(current.dual.regional.answer)}</strong> {records?.regional ? <Verdict label="" j={records.regional.judgement} /> : null}
                 </span>
               </div>
             </div>
@@ -110,7 +110,7 @@ export function ReplayView() {
         {gMetrics ? (
           <section>
             <h2>Global coverage per layer</h2>
-            <LayerCurve byLayer={gMetrics.byLayer} areaShare={gMetrics.areaShare} layer={layer} onLayer={(l) => useHeatmapStore.getState().actions.setLayer(l)} width={300} height={170} />
+            <LayerCurve byLayer={gMetrics.byLayer} areaShare={gMetrics.areaShare} layer={layer} onLayer={(l) => useHeatmapStore.getState().actions.setLayer(l)} width={290} height={170} />
           </section>
         ) : null}
       </aside>
