@@ -98,6 +98,38 @@ describe.skipIf(!modelDir)(`loupe CLI on ${modelDir ?? 'no model package'}`, () 
     expect(b.summary.done).toBe(a.summary.done);
     expect(second.stderr).toMatch(/nothing new to do/);
   }, 300_000);
+
+  it('runs two shards, merges them, exports CSV and compares the merged run with the unsharded one', async () => {
+    const base = ['bench', BENCH, '--model', modelDir!, '--limit', '2', '--json'];
+    const s0 = await loupe([...base, '--shard', '0/2'], work, env);
+    const s1 = await loupe([...base, '--shard', '1/2'], work, env);
+    expect(s0.code, s0.stderr).toBe(0);
+    expect(s1.code, s1.stderr).toBe(0);
+    const ids = [s0, s1].map((r) => (JSON.parse(r.stdout) as { runId: string }).runId);
+    const merged = await loupe(['merge', ...ids, '--out', 'merged-run', '--json'], work, env);
+    expect(merged.code, merged.stderr).toBe(0);
+    const m = JSON.parse(merged.stdout) as { runId: string; records: number; duplicates: number };
+    expect(m.runId).toBe('merged-run');
+    expect(m.duplicates).toBe(0);
+    expect(m.records).toBeGreaterThan(0);
+
+    const csv = await loupe(['export', 'merged-run', '--format', 'csv'], work, env);
+    expect(csv.code, csv.stderr).toBe(0);
+    // header + one row per record (quoted cells may hold newlines: questions list their options)
+    expect(csv.stdout.trim().split('\n').length).toBeGreaterThanOrEqual(m.records + 1);
+    expect(csv.stdout.split('\n')[0]).toMatch(/item/i);
+
+    const list = await loupe(['bench', BENCH, '--model', modelDir!, '--limit', '4', '--json'], work, env);
+    const full = (JSON.parse(list.stdout) as { runId: string }).runId;
+    const cmp = await loupe(['compare', full, 'merged-run', '--json'], work, env);
+    expect(cmp.code, cmp.stderr).toBe(0);
+    expect((JSON.parse(cmp.stdout) as { pairedItems: number }).pairedItems).toBeGreaterThan(0);
+
+    const again = await loupe(['merge', ...ids, '--out', 'merged-run'], work, env);
+    expect(again.code).toBe(2); // refuses to overwrite
+    const missing = await loupe(['export', 'no-such-run'], work, env);
+    expect(missing.code).toBe(3);
+  }, 400_000);
 });
 
 describe('npm start without Electron', () => {
