@@ -36,6 +36,25 @@ class Record:
     def query(self, grounded: bool) -> str:
         return world.format_query(self.stem, self.options, self.question_type, grounded)
 
+    def open_form(self, answer: str) -> tuple[str, str] | None:
+        """The same question asked open-ended ("blank") with the content as the answer.
+
+        Training augmentation: an open answer ("stripes") gives the model a direct perception
+        signal, where the option letter only rewards perception through the option binding."""
+        if self.question_type != "mcq":
+            return None
+        content = self.content_for(answer)
+        if not content:
+            return None
+        return world.format_query(self.stem, None, "blank", False), content
+
+    def content_for(self, answer: str) -> str:
+        """Content named by an answer: the option text for a letter, else the answer itself."""
+        if self.question_type == "mcq":
+            letters = list(world.OPTION_LETTERS)
+            return self.options[letters.index(answer)] if answer in letters else ""
+        return answer
+
     def answer_for(self, content: str) -> str:
         """The answer string for a (possibly teacher-given) content value."""
         if self.question_type == "mcq":

@@ -20,6 +20,18 @@ from .processor import resize_for_model
 from .tokenizer import PromptEncoder
 
 
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _repo_relative(p: Path) -> str:
+    """Package path as the TypeScript tests look it up: relative to the repository when inside it."""
+    p = Path(p).resolve()
+    try:
+        return p.relative_to(REPO).as_posix()
+    except ValueError:
+        return str(p)
+
+
 def _round(a: np.ndarray, nd: int = 7) -> list:
     return np.round(a.astype(np.float64), nd).tolist()
 
@@ -66,7 +78,7 @@ def write_fixture(model: TinyQwen2VL, enc: PromptEncoder, package_dir: Path, out
         )
     fixture = {
         "format": "loupe-parity/1",
-        "package": str(package_dir),
+        "package": _repo_relative(package_dir),
         "tolerance": tol,
         "attention_layout": "prefill_attention[layer][head][key] = softmax weight of the last prompt token over all keys",
         "items": records,

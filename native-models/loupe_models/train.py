@@ -24,6 +24,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
+from . import world
 from .data import Record, collate
 from .infer import prepare, torch_infer
 from .model import TinyQwen2VL
@@ -78,12 +79,28 @@ def train_loop(model: TinyQwen2VL, enc: PromptEncoder, sample_fn, sched: Schedul
     return history
 
 
+OPEN_FORM_SHARE = 0.4
+
+
+def _question(r: Record, answer: str, grounded: bool, rng: random.Random) -> tuple[str, str]:
+    """Query and target for one sample; a share of multiple-choice items is asked open-ended."""
+    if r.question_type == "mcq" and rng.random() < OPEN_FORM_SHARE:
+        of = r.open_form(answer)
+        if of:
+            q, a = of
+            if grounded:
+                q = world.format_query(r.stem, None, "blank", True)
+            return q, a
+    return r.query(grounded), answer
+
+
 def teacher_samples(records: list[Record]):
     def fn(step: int, rng: random.Random):
         batch = []
         for _ in range(16):
             r = rng.choice(records)
-            batch.append((r.crop, r.query(False), r.answer))
+            q, a = _question(r, r.answer, False, rng)
+            batch.append((r.crop, q, a))
         return batch
 
     return fn
@@ -149,11 +166,11 @@ def student_samples(records: list[Record], labels: dict[int, str], grounded: boo
             r = rng.choice(kept)
             ans = labels[r.index]
             if rng.random() < crop_share:
-                batch.append((r.crop, r.query(False), ans))
+                batch.append((r.crop, *_question(r, ans, False, rng)))
             elif rng.random() < p_ground:
-                batch.append((r.grounded, r.query(True), ans))
+                batch.append((r.grounded, *_question(r, ans, True, rng)))
             else:
-                batch.append((r.full, r.query(False), ans))
+                batch.append((r.full, *_question(r, ans, False, rng)))
         return batch
 
     return fn
