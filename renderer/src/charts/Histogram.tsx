@@ -14,7 +14,7 @@ export function Histogram({ values, width = 420, height = 220, bins = 20, xLabel
     <svg className="chart" width={width} height={height} role="img" aria-label={`Histogram of ${xLabel ?? 'values'}`}>
       <g transform={`translate(${MARGIN.left},${MARGIN.top})`}>
         <Axis scale={x} orient="bottom" y={ih} ticks={6} format={(d) => format(Number(d))} label={xLabel} />
-        <Axis scale={y} orient="left" ticks={4} label="items" format={(d) => String(d)} />
+        <Axis scale={y} orient="left" ticks={Math.min(4, y.domain()[1])} label="items" format={(d) => (Number.isInteger(Number(d)) ? String(d) : '')} />
         {b.map((d, i) => (
           <rect key={i} className={`bar ${cls ?? ''}`} x={x(d.x0 ?? 0) + 1} width={Math.max(0, x(d.x1 ?? 0) - x(d.x0 ?? 0) - 1)} y={y(d.length)} height={ih - y(d.length)}>
             <title>

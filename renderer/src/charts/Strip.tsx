@@ -19,11 +19,16 @@ export function Strip({ groups, width = 420, height = 220, yLabel, format = (v) 
           const bw = x.bandwidth();
           return (
             <g key={g.label}>
+              {g.values.length === 0 ? (
+                <text x={x0 + bw / 2} y={ih / 2} textAnchor="middle" className="bar-label">
+                  no items
+                </text>
+              ) : null}
               {g.values.map((v, i) => (
                 // Deterministic jitter (golden-ratio sequence): the plot looks the same on every render.
                 <circle key={i} className={`dot ${g.cls ?? ''}`} cx={x0 + bw * (0.15 + 0.7 * ((i * 0.618034) % 1))} cy={y(v)} r={2.5} />
               ))}
-              {g.ci ? (
+              {g.ci && g.ci.n > 0 ? (
                 <g className="ci">
                   <line className="series s1" x1={x0 + bw / 2} x2={x0 + bw / 2} y1={y(g.ci.lo)} y2={y(g.ci.hi)} />
                   <line className="series s1" x1={x0 + bw * 0.3} x2={x0 + bw * 0.7} y1={y(g.ci.mean)} y2={y(g.ci.mean)} />

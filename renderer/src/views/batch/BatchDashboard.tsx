@@ -129,6 +129,11 @@ export function BatchDashboard() {
   );
 }
 
+/** Accuracy, or a dash when the rules could judge no answer (0% would be a false statement). */
+function acc(a: RunSummary['accuracy']['global']): string {
+  return a.judged > 0 ? pct(a.accuracy) : '–';
+}
+
 function Headline({ summary, onExport }: { summary: RunSummary; onExport: (f: 'csv' | 'json') => void }) {
   return (
     <div className="cards headline" data-testid="batch-headline">
@@ -149,7 +154,7 @@ function Headline({ summary, onExport }: { summary: RunSummary; onExport: (f: 'c
       <div className="card">
         <div className="muted">Accuracy global / regional</div>
         <div className="stat" data-testid="acc-global-regional">
-          {pct(summary.accuracy.global.accuracy)} / {pct(summary.accuracy.regional.accuracy)}
+          {acc(summary.accuracy.global)} / {acc(summary.accuracy.regional)}
         </div>
         <div className="muted small">
           {summary.accuracy.global.correct}/{summary.accuracy.global.judged} and {summary.accuracy.regional.correct}/{summary.accuracy.regional.judged} judged

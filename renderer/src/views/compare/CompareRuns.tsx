@@ -74,7 +74,7 @@ export function CompareRuns({ onPickItem }: { onPickItem: (itemId: string) => vo
     <div className="dashboard" data-testid="compare-runs-result">
       <div className="cards">
         <div className="card">
-          <div className="muted">Coverage change B − A (layer {summary.layer}, {summary.pairedItems} paired items)</div>
+          <div className="muted">Coverage change B − A (layer {summary.layer}, global view, {d.n} paired items)</div>
           <div className="stat" data-testid="coverage-delta">
             {d.mean >= 0 ? '+' : ''}
             {(d.mean * 100).toFixed(2)} pp
