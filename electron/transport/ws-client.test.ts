@@ -109,3 +109,32 @@ describe('ws-client <-> server <-> engine (test double)', () => {
     await expect(bad.call('engine.info', {})).rejects.toMatchObject({ code: 'forbidden' });
   });
 });
+
+describe('ws-client reconnection', () => {
+  it('fails calls in flight when the server goes away, reconnects, and reports engine.restarted', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'loupe-ws-re-'));
+    const engine = new EngineHandlerDouble();
+    let server = await startServer({ engine, rendererDir: dir, token: 'tok' });
+    const port = server.port;
+    const client = connectWsClient({ url: `ws://127.0.0.1:${port}/ws?token=tok`, createSocket });
+    await client.ready;
+    const events: EngineEvent[] = [];
+    client.onEvent((e) => events.push(e));
+    const statuses: string[] = [];
+    client.onStatus((s) => statuses.push(s));
+    server.registry.allowFile(join(dir, 'b.json'));
+    await client.call('bench.open', { path: join(dir, 'b.json') });
+    const hanging = client.call('batch.start', { modelId: '/models/double', benchId: join(dir, 'b.json'), views: ['global'], layers: [], maxNewTokens: 1 });
+    hanging.catch(() => {});
+    await waitFor(() => (engine.calls.some((c) => c.method === 'batch.start') ? true : undefined));
+    await server.close();
+    await expect(hanging).rejects.toMatchObject({ code: 'internal', message: expect.stringMatching(/closed/) });
+    server = await startServer({ engine, rendererDir: dir, token: 'tok', port });
+    await waitFor(() => events.find((e) => e.type === 'engine.restarted'), 5000);
+    expect(statuses).toContain('reconnecting');
+    expect((await client.call('engine.info', {})).version).toBe('double');
+    client.close();
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+});
