@@ -24,39 +24,40 @@ function quantile(xs: number[], q: number): number {
 
 /** Runs `n` slider inputs in the page and times each to the canvas repaint and to the next frame. */
 async function sliderTimings(page: Page, n: number): Promise<{ toPaint: number[]; toFrame: number[]; paintOnly: number[] }> {
-  return page.evaluate(async (count) => {
-    const el = document.querySelector<HTMLInputElement>('[data-testid="layer-slider"]')!;
-    const canvas = document.querySelector<HTMLCanvasElement>('[data-testid="inspect-canvas-overlay"]')!;
-    const setter = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')!.set!;
-    const min = Number(el.min);
-    const max = Number(el.max);
-    const paints = () => Number(canvas.dataset.paints ?? '0');
-    const toPaint: number[] = [];
-    const toFrame: number[] = [];
-    const log = (window as unknown as { __loupePaints?: number[] }).__loupePaints ?? [];
-    const firstPaint = log.length;
-    for (let i = 0; i < count; i++) {
-      const v = min + ((Number(el.value) - min + 1) % (max - min + 1));
-      const before = paints();
-      const t0 = performance.now();
-      setter.call(el, String(v));
-      el.dispatchEvent(new Event('input', { bubbles: true }));
-      let painted = paints() > before ? performance.now() : NaN;
-      if (Number.isNaN(painted)) {
-        await Promise.resolve();
-        if (paints() > before) painted = performance.now();
-      }
-      await new Promise<void>((r) => requestAnimationFrame(() => r()));
-      const frame = performance.now();
-      if (Number.isNaN(painted) && paints() > before) painted = frame;
-      toPaint.push(painted - t0);
-      toFrame.push(frame - t0);
-      await new Promise((r) => setTimeout(r, 0));
-    }
-    const all = (window as unknown as { __loupePaints?: number[] }).__loupePaints ?? [];
-    return { toPaint, toFrame, paintOnly: all.slice(firstPaint) };
-  }, n);
+  // Passed as source text: tsx/esbuild would wrap a function literal in helpers the page does not have.
+  return page.evaluate(`(${SLIDER_SCRIPT})(${n})`) as Promise<{ toPaint: number[]; toFrame: number[]; paintOnly: number[] }>;
 }
+
+const SLIDER_SCRIPT = `async (count) => {
+  const el = document.querySelector('[data-testid="layer-slider"]');
+  const canvas = document.querySelector('[data-testid="inspect-canvas-overlay"]');
+  const setter = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set;
+  const min = Number(el.min);
+  const max = Number(el.max);
+  const paints = () => Number(canvas.dataset.paints || '0');
+  const toPaint = [];
+  const toFrame = [];
+  const firstPaint = (window.__loupePaints || []).length;
+  for (let i = 0; i < count; i++) {
+    const v = min + ((Number(el.value) - min + 1) % (max - min + 1));
+    const before = paints();
+    const t0 = performance.now();
+    setter.call(el, String(v));
+    el.dispatchEvent(new Event('input', { bubbles: true }));
+    let painted = paints() > before ? performance.now() : NaN;
+    if (Number.isNaN(painted)) {
+      await Promise.resolve();
+      if (paints() > before) painted = performance.now();
+    }
+    await new Promise((r) => requestAnimationFrame(() => r()));
+    const frame = performance.now();
+    if (Number.isNaN(painted) && paints() > before) painted = frame;
+    toPaint.push(painted - t0);
+    toFrame.push(frame - t0);
+    await new Promise((r) => setTimeout(r, 0));
+  }
+  return { toPaint, toFrame, paintOnly: (window.__loupePaints || []).slice(firstPaint) };
+}`;
 
 async function openInspect(s: Session, url: string, itemIndex: number): Promise<number> {
   const page = s.page;

@@ -97,6 +97,11 @@ export function App() {
           <ErrorBanner error={error} />
           <button onClick={() => void engine.connect()}>Retry connecting</button>
         </div>
+      ) : error ? (
+        // Failures of engine-wide actions (opening a model folder or a benchmark) while connected.
+        <div className="banner-wrap">
+          <ErrorBanner error={error} onDismiss={engine.clearError} />
+        </div>
       ) : null}
       <div className="tabpanel" role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`}>
         {tab === 'inspect' ? <InspectView /> : tab === 'replay' ? <ReplayView /> : tab === 'batch' ? <BatchView /> : <CompareView />}

@@ -129,6 +129,19 @@ describe('Inspect', () => {
     expect(await app.metric('coverage-paper')).toBeCloseTo(data.metricsByLayer[r2i.defaultLayer - 1].coveragePaper, 4);
   });
 
+  it('explains what is wrong when a folder is not a model', async () => {
+    const app = new InspectPage(s.page);
+    await app.open(loupe.url);
+    await s.page.getByText('Open a model folder…').click();
+    await s.page.getByTestId('open-model-path').fill('/nonexistent/loupe-model');
+    await s.page.getByTestId('open-model-path').press('Enter');
+    const banner = s.page.getByTestId('error');
+    await banner.waitFor();
+    const text = await banner.innerText();
+    expect(text).toMatch(/loupe-model|not|missing|refused/i);
+    await s.screenshot('inspect-bad-model-folder');
+  });
+
   it('is readable in the light theme too', async () => {
     const app = await analysed();
     await app.toggleTheme();

@@ -8,7 +8,7 @@ const HINTS: Record<EngineErrorPayload['code'], string> = {
   'invalid-image': 'Open a JPEG, PNG or WebP image.',
   'invalid-bench': 'Open a ZoomBench parquet (data/test.parquet) or converted JSON file.',
   cancelled: 'Cancelled.',
-  forbidden: 'The engine refused the request: reload the page with the URL `loupe serve` printed (it carries the token).',
+  forbidden: 'Web mode only reads what `loupe serve` was given (--model, --bench, --allow) and needs the URL it printed (with the token).',
   internal: 'The engine hit an internal error; see the log, then retry.',
 };
 

@@ -30,6 +30,7 @@ interface EngineState {
     openBench: (path: string) => Promise<BenchInfo | null>;
     setProvider: (p: ProviderChoice) => void;
     dismissRestart: () => void;
+    clearError: () => void;
     logLine: (level: LogLine['level'], message: string) => void;
   };
 }
@@ -109,6 +110,9 @@ export const useEngineStore = create<EngineState>()((set, get) => ({
     },
     dismissRestart() {
       set({ restarted: null });
+    },
+    clearError() {
+      set({ error: null });
     },
     logLine(level, message) {
       set((s) => ({ log: [...s.log.slice(-MAX_LOG + 1), { at: Date.now(), level, message }] }));

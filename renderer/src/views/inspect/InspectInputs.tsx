@@ -1,6 +1,8 @@
 // Left column of Inspect: image, benchmark item, question, model, run.
 import { useEffect, useRef } from 'react';
-import { useBenches, useEngineStatus, useModels } from '../../stores/engine.js';
+import { useBenches, useEngineActions, useEngineStatus, useModels, useProvider } from '../../stores/engine.js';
+import type { ProviderChoice } from '../../../../electron/contract/types.js';
+import { PathOpener } from '../../components/PathOpener.js';
 import { useBenchActions, useBenchItems } from '../../stores/bench.js';
 import { useInspectActions, useInspectStore } from '../../stores/inspect.js';
 import { ModelSelect, pickModel } from '../../components/ModelSelect.js';
@@ -19,6 +21,8 @@ export function InspectInputs() {
   const benchItem = useInspectStore((s) => s.benchItem);
   const models = useModels();
   const status = useEngineStatus();
+  const engine = useEngineActions();
+  const provider = useProvider();
   const fileRef = useRef<HTMLInputElement>(null);
 
   // Default to the R2I student: it is the model whose attention the app is about.
@@ -78,6 +82,23 @@ export function InspectInputs() {
           </div>
         ) : null}
         <ModelSelect value={modelId} onChange={a.setModel} testId="inspect-model" />
+        <PathOpener
+          label="Open a model folder…"
+          placeholder="/path/to/model (config.json, onnx/)"
+          testId="open-model-path"
+          onOpen={async (dir) => {
+            const m = await engine.openModel(dir);
+            if (m && m.issues.length === 0) a.setModel(m.id);
+          }}
+        />
+        <Field label="Execution provider" hint="auto tries WebGPU, then CUDA, then CPU">
+          <select value={provider} onChange={(e) => engine.setProvider(e.target.value as ProviderChoice)}>
+            <option value="auto">auto</option>
+            <option value="cpu">cpu</option>
+            <option value="cuda">cuda</option>
+            <option value="webgpu">webgpu</option>
+          </select>
+        </Field>
         <Field label="Max new tokens">
           <input type="number" min={1} max={256} value={maxNew} onChange={(e) => a.setMaxNewTokens(Number(e.target.value))} />
         </Field>

@@ -7,6 +7,8 @@ import { useBenchActions, useBenchItems } from '../../stores/bench.js';
 import { coverageOf, filterItems, useReplayActions, useReplayStore, type JudgeFilter } from '../../stores/replay.js';
 import { ModelSelect, pickModel } from '../../components/ModelSelect.js';
 import { Field, pct } from '../../components/common.js';
+import { PathOpener } from '../../components/PathOpener.js';
+import { useEngineActions } from '../../stores/engine.js';
 
 export function ReplayList({ layer }: { layer: number }) {
   const benches = useBenches();
@@ -16,6 +18,7 @@ export function ReplayList({ layer }: { layer: number }) {
   );
   const a = useReplayActions();
   const { load } = useBenchActions();
+  const engine = useEngineActions();
   const items = useBenchItems(s.benchId);
   const listRef = useRef<HTMLUListElement>(null);
 
@@ -67,6 +70,15 @@ export function ReplayList({ layer }: { layer: number }) {
           ))}
         </select>
       </Field>
+      <PathOpener
+        label="Open a ZoomBench file…"
+        placeholder="/path/to/data/test.parquet or test.json"
+        testId="open-bench-path"
+        onOpen={async (path) => {
+          const b = await engine.openBench(path);
+          if (b) a.setBench(b.id);
+        }}
+      />
       <ModelSelect value={s.modelId} onChange={(id) => a.setModel(id)} testId="replay-model" />
       <Field label="Judgements from run" hint={runs.length ? undefined : 'Run a batch on this bench to filter by correct/wrong and sort by coverage.'}>
         <select data-testid="replay-run" value={s.runId ?? ''} onChange={(e) => void a.setRun(e.target.value || null)}>
