@@ -45,6 +45,7 @@ def main() -> None:
     ap.add_argument("--teacher-steps", type=int, default=900)
     ap.add_argument("--student-steps", type=int, default=1300)
     ap.add_argument("--crop-share", type=float, default=0.25)
+    ap.add_argument("--aux-weight", type=float, default=1.0, help="weight of the training-only perception probe (train.AuxHead)")
     ap.add_argument("--eval-limit", type=int, default=None)
     ap.add_argument("--quick", action="store_true", help="tiny sizes for a smoke run")
     ap.add_argument("--threads", type=int, default=2)
@@ -94,7 +95,7 @@ def main() -> None:
         teacher = load_checkpoint(teacher_path)
     else:
         teacher = TinyQwen2VL(cfg)
-        history += train_loop(teacher, enc, teacher_samples(records), Schedule(steps=args.teacher_steps, lr=1.5e-3), log, "teacher")
+        history += train_loop(teacher, enc, teacher_samples(records), Schedule(steps=args.teacher_steps, lr=1.5e-3), log, "teacher", aux_weight=args.aux_weight)
         save_checkpoint(teacher, teacher_path)
     log(f"teacher val accuracy on crops: {quick_accuracy(teacher, enc, val, 'crop'):.3f}")
 
@@ -130,7 +131,7 @@ def main() -> None:
             torch.manual_seed(1)
             st = copy.deepcopy(teacher)
             fn = student_samples(records, labels, grounded, args.crop_share, r2i_ground_prob if grounded else None)
-            history += train_loop(st, enc, fn, Schedule(steps=steps, lr=1e-3), log, f"student-{name}")
+            history += train_loop(st, enc, fn, Schedule(steps=steps, lr=1e-3), log, f"student-{name}", aux_weight=args.aux_weight)
             save_checkpoint(st, path)
             students[name] = st
         log(f"student-{name} val: global {quick_accuracy(students[name], enc, val, 'full'):.3f} regional {quick_accuracy(students[name], enc, val, 'crop'):.3f}")

@@ -6,6 +6,7 @@ says) and the regional crop. Patchifying happens per batch, so memory stays at u
 """
 from __future__ import annotations
 
+import math
 import multiprocessing as mp
 from dataclasses import dataclass
 
@@ -104,10 +105,36 @@ def patchify_torch(img: np.ndarray) -> torch.Tensor:
     return x.reshape(gh * gw, c * TEMPORAL * PATCH * PATCH)
 
 
-def collate(samples: list[tuple[np.ndarray, str, str]], enc: PromptEncoder) -> dict:
-    """samples: (resized uint8 image, query, answer). Right-padded batch with loss labels."""
+# Training-only perception targets (never exported): one class over every non-OCR content word,
+# and per-position characters for OCR strings (index len(OCR_ALPHABET) = no character).
+AUX_CLASSES = list(world.COUNTS) + list(world.COLOR_NAMES) + list(world.SHAPES) + list(world.PATTERNS) + list(world.ICONS)
+OCR_POSITIONS = 4
+
+
+def aux_targets(dimension: str, content: str) -> tuple[int, list[int]]:
+    if dimension == "ocr":
+        chars = [world.OCR_ALPHABET.index(c) for c in content] + [len(world.OCR_ALPHABET)] * (OCR_POSITIONS - len(content))
+        return -100, chars
+    return AUX_CLASSES.index(content), [-100] * OCR_POSITIONS
+
+
+def region_cells(img_shape, bbox, size) -> tuple[int, int, int, int]:
+    """Merged-token cell range (r1, r2, c1, c2), end-exclusive, that a box in original pixels touches."""
+    h, w = img_shape[:2]
+    W, H = size
+    cell = PATCH * MERGE
+    x1, y1, x2, y2 = bbox
+    c1, c2 = int(x1 * w / W) // cell, int(math.ceil(x2 * w / W / cell))
+    r1, r2 = int(y1 * h / H) // cell, int(math.ceil(y2 * h / H / cell))
+    return r1, max(r2, r1 + 1), c1, max(c2, c1 + 1)
+
+
+def collate(samples: list[tuple], enc: PromptEncoder) -> dict:
+    """samples: (resized uint8 image, query, answer[, aux]) with aux = (class, ocr chars, cell range or None).
+
+    Right-padded batch with loss labels; `aux_*` tensors when aux is given."""
     pats, grids, seqs, labels, poss = [], [], [], [], []
-    for img, query, answer in samples:
+    for img, query, answer, *_ in samples:
         h, w = img.shape[:2]
         gh, gw = h // PATCH, w // PATCH
         n_vis = gh * gw // (MERGE * MERGE)
@@ -146,7 +173,27 @@ def collate(samples: list[tuple[np.ndarray, str, str]], enc: PromptEncoder) -> d
         attn[i, :L] = 1
         position_ids[:, i, :L] = torch.from_numpy(poss[i])
         lab[i, :L] = torch.tensor(labels[i][:L])
+    out_aux = {}
+    if all(len(smp) > 3 for smp in samples):
+        region = torch.zeros(b, n_max // m2, dtype=torch.bool)
+        for i, smp in enumerate(samples):
+            _, _, _, (cls, chars, cells) = smp
+            gh, gw = grids[i]
+            mh, mw = gh // MERGE, gw // MERGE
+            grid = torch.zeros(mh, mw, dtype=torch.bool)
+            if cells is None:
+                grid[:] = True
+            else:
+                r1, r2, c1, c2 = cells
+                grid[min(r1, mh - 1) : min(r2, mh), min(c1, mw - 1) : min(c2, mw)] = True
+            region[i, : mh * mw] = grid.flatten()
+        out_aux = {
+            "aux_region": region,
+            "aux_class": torch.tensor([smp[3][0] for smp in samples]),
+            "aux_chars": torch.tensor([smp[3][1] for smp in samples]),
+        }
     return {
+        **out_aux,
         "patches": patches,
         "patch_rows": rows,
         "patch_cols": cols,

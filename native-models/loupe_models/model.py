@@ -263,8 +263,8 @@ class TinyQwen2VL(nn.Module):
             probs_all.append(probs)
         return self.lm_head(self.norm(x)), presents, probs_all
 
-    def forward_train(self, batch: dict) -> torch.Tensor:
-        """Padded batch -> final hidden states [B, L, H] (apply `lm_head` where needed).
+    def forward_train(self, batch: dict) -> tuple[torch.Tensor, torch.Tensor]:
+        """Padded batch -> (final hidden states [B, L, H], visual features [B, Nmax/4, H]).
 
         batch: patches [B, Nmax, D], patch_rows/patch_cols [B, Nmax/4], vis_mask [B, Nmax/4] bool,
         input_ids [B, L], attention_mask [B, L], position_ids [3, B, L], image_slots [B, L] bool
@@ -274,7 +274,7 @@ class TinyQwen2VL(nn.Module):
         emb = self.embed_tokens(batch["input_ids"])
         slots = batch["image_slots"]
         emb = emb.masked_scatter(slots[..., None].expand_as(emb), feats[batch["vis_mask"]].to(emb.dtype))
-        return self.hidden_states(emb, batch["attention_mask"], batch["position_ids"])
+        return self.hidden_states(emb, batch["attention_mask"], batch["position_ids"]), feats
 
     def hidden_states(self, inputs_embeds, attention_mask, position_ids) -> torch.Tensor:
         """Final-norm hidden states (training computes logits only where there are labels)."""

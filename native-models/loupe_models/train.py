@@ -21,11 +21,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
+import torch.nn as nn
 import torch.nn.functional as F
 from PIL import Image
 
 from . import world
-from .data import Record, collate
+from .data import AUX_CLASSES, OCR_POSITIONS, Record, aux_targets, collate, region_cells
 from .infer import prepare, torch_infer
 from .model import TinyQwen2VL
 from .processor import resize_for_model
@@ -47,9 +48,33 @@ class Schedule:
         return self.lr * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * t)))
 
 
-def train_loop(model: TinyQwen2VL, enc: PromptEncoder, sample_fn, sched: Schedule, log, label: str) -> list[dict]:
-    """sample_fn(step, rng) -> list of (uint8 image, query, answer). Returns the loss log."""
-    opt = torch.optim.AdamW(model.parameters(), lr=sched.lr, weight_decay=sched.weight_decay, betas=(0.9, 0.98))
+class AuxHead(nn.Module):
+    """Training-only perception probe on region-pooled visual features (not exported).
+
+    A tiny model learning from the answer tokens alone takes long to discover the image at all;
+    this head gives the vision tower a direct signal about the key region's content. Both students
+    get the same head and weight, so it does not favour either."""
+
+    def __init__(self, hidden: int):
+        super().__init__()
+        self.cls = nn.Linear(hidden, len(AUX_CLASSES))
+        self.chars = nn.Linear(hidden, OCR_POSITIONS * (len(world.OCR_ALPHABET) + 1))
+
+    def loss(self, feats: torch.Tensor, batch: dict) -> torch.Tensor:
+        m = batch["aux_region"].float()[..., None]
+        pooled = (feats * m).sum(1) / m.sum(1).clamp(min=1.0)
+        l1 = F.cross_entropy(self.cls(pooled), batch["aux_class"], ignore_index=-100) if (batch["aux_class"] >= 0).any() else pooled.sum() * 0
+        chars = self.chars(pooled).view(-1, OCR_POSITIONS, len(world.OCR_ALPHABET) + 1)
+        t = batch["aux_chars"]
+        l2 = F.cross_entropy(chars.reshape(-1, chars.shape[-1]), t.reshape(-1), ignore_index=-100) if (t >= 0).any() else pooled.sum() * 0
+        return l1 + l2
+
+
+def train_loop(model: TinyQwen2VL, enc: PromptEncoder, sample_fn, sched: Schedule, log, label: str, aux_weight: float = 0.0) -> list[dict]:
+    """sample_fn(step, rng) -> list of (uint8 image, query, answer[, aux]). Returns the loss log."""
+    aux = AuxHead(model.cfg.hidden_size) if aux_weight > 0 else None
+    params = list(model.parameters()) + (list(aux.parameters()) if aux else [])
+    opt = torch.optim.AdamW(params, lr=sched.lr, weight_decay=sched.weight_decay, betas=(0.9, 0.98))
     rng = random.Random(1234)
     model.train()
     history = []
@@ -59,12 +84,14 @@ def train_loop(model: TinyQwen2VL, enc: PromptEncoder, sample_fn, sched: Schedul
         for g in opt.param_groups:
             g["lr"] = sched.lr_at(step)
         batch = collate(sample_fn(step, rng), enc)
-        hidden = model.forward_train(batch)
+        hidden, feats = model.forward_train(batch)
         sel = batch["labels"] != -100
         loss = F.cross_entropy(model.lm_head(hidden[sel]), batch["labels"][sel])
+        if aux is not None:
+            loss = loss + aux_weight * aux.loss(feats, batch)
         opt.zero_grad(set_to_none=True)
         loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
         opt.step()
         run_loss += float(loss.detach())
         run_n += 1
@@ -100,7 +127,7 @@ def teacher_samples(records: list[Record]):
         for _ in range(16):
             r = rng.choice(records)
             q, a = _question(r, r.answer, False, rng)
-            batch.append((r.crop, q, a))
+            batch.append((r.crop, q, a, (*aux_targets(r.dimension, r.content), None)))
         return batch
 
     return fn
@@ -165,15 +192,24 @@ def student_samples(records: list[Record], labels: dict[int, str], grounded: boo
         for _ in range(16):
             r = rng.choice(kept)
             ans = labels[r.index]
+            # the perception probe follows the teacher's label, like the answer does
+            content = r.content_for(ans) or r.content
+            cls_chars = aux_targets(r.dimension, content) if _valid(r.dimension, content) else (-100, [-100] * OCR_POSITIONS)
             if rng.random() < crop_share:
-                batch.append((r.crop, *_question(r, ans, False, rng)))
+                batch.append((r.crop, *_question(r, ans, False, rng), (*cls_chars, None)))
             elif rng.random() < p_ground:
-                batch.append((r.grounded, *_question(r, ans, True, rng)))
+                cells = region_cells(r.grounded.shape, r.bbox, r.size)
+                batch.append((r.grounded, *_question(r, ans, True, rng), (*cls_chars, cells)))
             else:
-                batch.append((r.full, *_question(r, ans, False, rng)))
+                cells = region_cells(r.full.shape, r.bbox, r.size)
+                batch.append((r.full, *_question(r, ans, False, rng), (*cls_chars, cells)))
         return batch
 
     return fn
+
+
+def _valid(dimension: str, content: str) -> bool:
+    return world.is_valid_content(dimension, content) and (dimension == "ocr" and len(content) <= OCR_POSITIONS or content in AUX_CLASSES)
 
 
 def quick_accuracy(model: TinyQwen2VL, enc: PromptEncoder, records: list[Record], view: str, limit: int = 120) -> float:

@@ -322,8 +322,9 @@ def _render_card(rng: np.random.Generator, w: int, h: int, border_w: int, border
     inset = border_w + max(1, radius // 3)
     ix1, iy1, ix2, iy2 = inset, inset, w - inset, h - inset  # exclusive ends
     iw, ih = ix2 - ix1, iy2 - iy1
-    # size of the detail: a fixed share of the card's short side (so the crop view always shows it
-    # at about the same scale), with a floor that keeps it legible at native resolution
+    # size of the detail: a fixed share of the card's short side, so the regional crop (upscaled to the
+    # processor's minimum budget) always shows it large and clear, while the full image, downsampled
+    # about 2x to the pixel budget, blurs the finer details (text, dots, patterns) first
     m = float(min(w, h))
     jit = _ru(rng, 0.88, 1.12)
 
@@ -331,7 +332,7 @@ def _render_card(rng: np.random.Generator, w: int, h: int, border_w: int, border
         return int(round(float(np.clip(frac * m * jit, lo, hi))))
 
     if dimension == "material":
-        pm = _pattern_mask(rng, content, ih, iw, sz(0.03, 4, 7))
+        pm = _pattern_mask(rng, content, ih, iw, sz(0.06, 5, 12))
         col = np.array(_INK[_ri(rng, 0, 3)] if rng.random() < 0.5 else _rand_color(rng, 20, 170), dtype=np.uint8)
         arr = np.asarray(card).copy()
         sub = arr[iy1:iy2, ix1:ix2]
@@ -341,7 +342,7 @@ def _render_card(rng: np.random.Generator, w: int, h: int, border_w: int, border
         meta["pattern_color"] = tuple(int(c) for c in col)
     elif dimension == "counting":
         n = int(content)
-        r = sz(0.018, 2, 4)
+        r = sz(0.045, 3, 8)
         color = COLORS[COLOR_NAMES[_ri(rng, 0, len(COLOR_NAMES) - 1)]]
         square = rng.random() < 0.3
         # scatter inside a central content region, non-touching
@@ -371,16 +372,16 @@ def _render_card(rng: np.random.Generator, w: int, h: int, border_w: int, border
     else:
         # one detail of size s placed in the central region
         if dimension == "ocr":
-            fsize = sz(0.05, 8, 11)
+            fsize = sz(0.16, 10, 32)
             f = font(fsize)
             l, t, rr, b = d.textbbox((0, 0), content, font=f)
             cw, ch = rr - l, b - t
         elif dimension == "color":
-            cw = ch = sz(0.07, 8, 16)
+            cw = ch = sz(0.38, 16, 90)
         elif dimension == "structure":
-            cw = ch = sz(0.09, 12, 20)
+            cw = ch = sz(0.42, 18, 100)
         elif dimension == "object":
-            cw = ch = sz(0.10, 15, 22)
+            cw = ch = sz(0.46, 20, 110)
         else:
             raise ValueError(dimension)
         span_x = max(0, iw - cw - 2 * int(iw * 0.12))
