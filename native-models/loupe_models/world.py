@@ -342,7 +342,7 @@ def _render_card(rng: np.random.Generator, w: int, h: int, border_w: int, border
         meta["pattern_color"] = tuple(int(c) for c in col)
     elif dimension == "counting":
         n = int(content)
-        r = sz(0.045, 3, 8)
+        r = sz(0.06, 3, 18)
         color = COLORS[COLOR_NAMES[_ri(rng, 0, len(COLOR_NAMES) - 1)]]
         square = rng.random() < 0.3
         # scatter inside a central content region, non-touching
@@ -352,7 +352,7 @@ def _render_card(rng: np.random.Generator, w: int, h: int, border_w: int, border
         while len(pts) < n:
             tries += 1
             if tries % 400 == 0:  # crowded: use more of the card, pack closer (never touching)
-                margin, mind, pts = max(0.0, margin - 0.05), max(2.0 * r + 3, mind - r * 0.4), []
+                margin, mind, pts = max(0.0, margin - 0.05), max(2.0 * r + max(4, r), mind - r * 0.4), []
             if tries > 6000:
                 raise RuntimeError("could not place dots")
             mx = int(iw * margin) + r + 1
@@ -372,16 +372,21 @@ def _render_card(rng: np.random.Generator, w: int, h: int, border_w: int, border
     else:
         # one detail of size s placed in the central region
         if dimension == "ocr":
-            fsize = sz(0.16, 10, 32)
-            f = font(fsize)
-            l, t, rr, b = d.textbbox((0, 0), content, font=f)
-            cw, ch = rr - l, b - t
+            # as large as fits: the string spans most of the card's width
+            fsize = sz(0.34, 12, 90)
+            while True:
+                f = font(fsize)
+                l, t, rr, b = d.textbbox((0, 0), content, font=f)
+                cw, ch = rr - l, b - t
+                if (cw <= 0.8 * iw and ch <= 0.6 * ih) or fsize <= 10:
+                    break
+                fsize -= 1
         elif dimension == "color":
-            cw = ch = sz(0.38, 16, 90)
+            cw = ch = sz(0.66, 20, 200)
         elif dimension == "structure":
-            cw = ch = sz(0.42, 18, 100)
+            cw = ch = sz(0.66, 20, 200)
         elif dimension == "object":
-            cw = ch = sz(0.46, 20, 110)
+            cw = ch = sz(0.7, 22, 200)
         else:
             raise ValueError(dimension)
         span_x = max(0, iw - cw - 2 * int(iw * 0.12))
