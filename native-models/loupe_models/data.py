@@ -37,21 +37,11 @@ class Record:
     def query(self, grounded: bool) -> str:
         return world.format_query(self.stem, self.options, self.question_type, grounded)
 
-    def open_form(self, answer: str) -> tuple[str, str] | None:
-        """The same question asked open-ended ("blank") with the content as the answer.
-
-        Training augmentation: an open answer ("stripes") gives the model a direct perception
-        signal, where the option letter only rewards perception through the option binding."""
-        if self.question_type != "mcq":
-            return None
-        content = self.content_for(answer)
-        if not content:
-            return None
-        return world.format_query(self.stem, None, "blank", False), content
-
     def content_for(self, answer: str) -> str:
-        """Content named by an answer: the option text for a letter, else the answer itself."""
+        """Content named by an answer: an option's text, the option a letter names, or a blank answer."""
         if self.question_type == "mcq":
+            if answer in self.options:
+                return answer
             letters = list(world.OPTION_LETTERS)
             return self.options[letters.index(answer)] if answer in letters else ""
         return answer

@@ -34,8 +34,25 @@ def paper_coverage(att: np.ndarray, bbox, img_w: int, img_h: int) -> float:
     return float(att[cy1 : cy2 + 1, cx1 : cx2 + 1].sum() / total) if total > 0 else 0.0
 
 
-def judge(pred: str, answer: str) -> bool:
-    return pred.strip().rstrip(".").upper() == answer.strip().upper()
+def judge(pred: str, answer: str, options: list[str] | None = None) -> bool:
+    """Rule judge: the letter, or (multiple choice) the text of exactly the right option."""
+    p = pred.strip().rstrip(".").strip()
+    if p.upper() == answer.strip().upper():
+        return True
+    if options:
+        hits = [i for i, o in enumerate(options) if o.lower() == p.lower()]
+        letters = "ABCDEFGH"
+        return len(hits) == 1 and letters[hits[0]] == answer.strip().upper()
+    return False
+
+
+def options_from_query(query: str) -> list[str] | None:
+    """The 'A. text' lines of a multiple-choice query."""
+    opts = []
+    for line in query.split("\n"):
+        if len(line) > 3 and line[0] in "ABCDEFGH" and line[1:3] == ". ":
+            opts.append(line[3:])
+    return opts or None
 
 
 def evaluate(model: TinyQwen2VL, enc: PromptEncoder, bench_dir: Path, limit: int | None = None) -> dict:
@@ -62,8 +79,8 @@ def evaluate(model: TinyQwen2VL, enc: PromptEncoder, bench_dir: Path, limit: int
                 "id": it["id"],
                 "dimension": it.get("dimension"),
                 "question_type": it["question_type"],
-                "global_correct": judge(g.answer, it["response"]),
-                "regional_correct": judge(r.answer, it["response"]),
+                "global_correct": judge(g.answer, it["response"], options_from_query(it["query"])),
+                "regional_correct": judge(r.answer, it["response"], options_from_query(it["query"])),
                 "global_answer": g.answer,
                 "regional_answer": r.answer,
                 "coverage": covs,
