@@ -41,8 +41,9 @@ def main() -> None:
     ap.add_argument("--models-out", type=Path, default=None, help="default resources/models (with --quick: <work>/models)")
     ap.add_argument("--bench", type=Path, default=REPO / "resources" / "bench" / "loupe-mini")
     ap.add_argument("--fixture-out", type=Path, default=None, help="default test/fixtures/parity (with --quick: <work>/fixture)")
-    ap.add_argument("--train-items", type=int, default=4000)
-    ap.add_argument("--teacher-steps", type=int, default=900)
+    ap.add_argument("--train-items", type=int, default=3000)
+    ap.add_argument("--teacher-steps", type=int, default=1200)
+    ap.add_argument("--teacher-continue", type=int, default=1000, help="steps of a second, lower-rate teacher cycle")
     ap.add_argument("--student-steps", type=int, default=1300)
     ap.add_argument("--crop-share", type=float, default=0.25)
     ap.add_argument("--aux-weight", type=float, default=1.0, help="weight of the training-only perception probe (train.AuxHead)")
@@ -52,7 +53,7 @@ def main() -> None:
     args = ap.parse_args()
     if args.quick:
         # a smoke run never overwrites the shipped models or fixture unless told to
-        args.train_items, args.teacher_steps, args.student_steps, args.eval_limit = 48, 6, 6, 6
+        args.train_items, args.teacher_steps, args.student_steps, args.eval_limit, args.teacher_continue = 48, 6, 6, 6, 3
         args.work = args.work or ROOT / "build" / "quick"
         args.models_out = args.models_out or args.work / "models"
         args.fixture_out = args.fixture_out or args.work / "fixture"
@@ -98,6 +99,15 @@ def main() -> None:
         history += train_loop(teacher, enc, teacher_samples(records), Schedule(steps=args.teacher_steps, lr=1.5e-3), log, "teacher", aux_weight=args.aux_weight)
         save_checkpoint(teacher, teacher_path)
     log(f"teacher val accuracy on crops: {quick_accuracy(teacher, enc, val, 'crop'):.3f}")
+    if args.teacher_continue > 0:
+        # a second, lower-rate cosine cycle (kept separately so a resumed run does not repeat it)
+        cont_path = work / "teacher-continued.pt"
+        if cont_path.exists():
+            teacher = load_checkpoint(cont_path)
+        else:
+            history += train_loop(teacher, enc, teacher_samples(records), Schedule(steps=args.teacher_continue, lr=7e-4, warmup=50), log, "teacher-continued", aux_weight=args.aux_weight)
+            save_checkpoint(teacher, cont_path)
+        log(f"continued teacher val accuracy on crops: {quick_accuracy(teacher, enc, val, 'crop'):.3f}")
 
     # 4. consensus labels over 4 teacher views of each crop
     cons_path = work / "consensus.json"
