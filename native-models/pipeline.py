@@ -44,7 +44,7 @@ def main() -> None:
     ap.add_argument("--train-items", type=int, default=3000)
     ap.add_argument("--teacher-steps", type=int, default=1200)
     ap.add_argument("--teacher-continue", type=int, default=1000, help="steps of a second, lower-rate teacher cycle")
-    ap.add_argument("--student-steps", type=int, default=1300)
+    ap.add_argument("--student-steps", type=int, default=800)
     ap.add_argument("--crop-share", type=float, default=0.25)
     ap.add_argument("--aux-weight", type=float, default=1.0, help="weight of the training-only perception probe (train.AuxHead)")
     ap.add_argument("--eval-limit", type=int, default=None)
