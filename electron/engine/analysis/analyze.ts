@@ -109,7 +109,8 @@ export async function analyzeImage(rt: ModelRuntime, image: DecodedImage, req: A
     provider: rt.provider,
     question: req.question,
     prompt: prompt.prompt,
-    answer: rt.processor.tokenizer.decode(tokens.map((x) => x.id), { skip_special_tokens: true }),
+    // A model may stop at once (end-of-turn as its first token); transformers.js refuses to decode [].
+    answer: tokens.length > 0 ? rt.processor.tokenizer.decode(tokens.map((x) => x.id), { skip_special_tokens: true }) : '',
     tokens,
     geometry: prepared.geometry,
     attention,
