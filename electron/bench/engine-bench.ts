@@ -1,7 +1,7 @@
 // Engine benchmarks (issue §9): single-item latency per stage, batch throughput on the mini bench (both
 // views), attention-tap overhead (same decoder with and without taps) and the memory of last-row taps
 // against full attention matrices. Every figure comes from this one run on this machine.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AnalysisResult, Box, View } from '../contract/types.js';
@@ -14,7 +14,7 @@ import { loadRuntime, type ModelRuntime } from '../engine/model/runtime.js';
 import { Tensor } from '../engine/model/transformers.js';
 import { encodeVision, mergePrompt } from '../engine/model/vision.js';
 import { measureResizeFilter } from './resize-filter.js';
-import { measureTapOverhead, type PrefillFeeds } from './tap-overhead.js';
+import { measureTapOverhead, notapPath, type PrefillFeeds, type TapOverhead } from './tap-overhead.js';
 import { tapMemoryTable, QWEN3_VL_8B, TEXT_TOKENS } from './tap-memory.js';
 import { fmtBytes, fmtMs, mdTable, median, type BenchContext, type BenchReport } from './types.js';
 
@@ -81,11 +81,34 @@ async function prefillFeeds(rt: ModelRuntime, benchDir: string, item: MiniItem):
   const { image: prepared, prompt } = await prepareQuestion(rt, image, item.query);
   const merged = await mergePrompt(rt, await encodeVision(rt, prepared), prompt);
   const [positionIds, deltas] = rt.model.get_rope_index(prompt.inputIds, prepared.imageGridThw, null, prompt.attentionMask);
-  const stepEmbed = await rt.model.encode_text({ input_ids: new Tensor('int64', BigInt64Array.from([198n]), [1, 1]) });
+  const stepEmbed = await rt.model.encode_text({ input_ids: new Tensor('int64', BigInt64Array.from([BigInt(rt.spec.visionEndTokenId)]), [1, 1]) });
   return {
     inputsEmbeds: merged.inputsEmbeds, attentionMask: merged.attentionMask, positionIds, ropeDelta: BigInt((deltas.data as BigInt64Array)[0]), stepEmbed,
     ...(merged.deepstack ? { deepstack: merged.deepstack } : {}),
   };
+}
+
+/** Packages that ship a no-tap decoder: the bench model first, then the development and test exports. */
+function notapCandidates(root: string, modelDir: string): string[] {
+  const fixtures = join(root, 'test/fixtures/models');
+  const list = [modelDir, join(root, 'native-models/build/random-tiny'), ...(existsSync(fixtures) ? readdirSync(fixtures).sort().map((d) => join(fixtures, d)) : [])];
+  return [...new Set(list)].filter((d) => existsSync(join(d, 'onnx/decoder_model_merged.onnx')));
+}
+
+async function tapOverheadAll(ctx: BenchContext, modelDir: string, benchDir: string, item: MiniItem, steps: number) {
+  const rows: (TapOverhead & { name: string; family: string; shape: string })[] = [];
+  for (const dir of notapCandidates(ctx.root, modelDir)) {
+    const rt = await loadRuntime(dir, 'cpu');
+    try {
+      if (!notapPath(rt)) continue;
+      ctx.log(`    ${rt.info.name}`);
+      const t = await measureTapOverhead(rt, await prefillFeeds(rt, benchDir, item), ctx.quick ? 5 : 15, steps);
+      if (t) rows.push({ ...t, name: rt.info.name, family: rt.spec.family, shape: `${rt.spec.numLayers} x ${rt.spec.numHeads}` });
+    } finally {
+      await rt.dispose();
+    }
+  }
+  return rows;
 }
 
 export default async function engineBench(ctx: BenchContext): Promise<BenchReport> {
@@ -110,7 +133,7 @@ export default async function engineBench(ctx: BenchContext): Promise<BenchRepor
       ctx.log('  latency per stage');
       const lat = await latency(rt, benchDir, item, reps, maxNewTokens);
       results['latency'] = lat;
-      md.push(`\n### Single-item latency per stage\n\nMedian of ${reps} runs after one warm-up; image ${lat.imageWidth}x${lat.imageHeight} -> grid ${lat.grid}, ${lat.generatedTokens} generated tokens (max ${maxNewTokens}), generic prompt included (its prefill counts under prefill). "metrics (engine)" is building the attention maps from the taps; "metrics (all layers)" is the metrics module on every layer.\n`);
+      md.push(`\n### Single-item latency per stage\n\nMedian of ${reps} runs after one warm-up; image ${lat.imageWidth}x${lat.imageHeight} -> grid ${lat.grid}, ${lat.generatedTokens} generated token(s) (max ${maxNewTokens}; the student stops at its end token), generic prompt included (its prefill counts under prefill). "metrics (engine)" is building the attention maps from the taps; "metrics (all layers)" is the metrics module on every layer.\n`);
       md.push(mdTable(['stage', 'ms'], [
         ['preprocess', fmtMs(lat.preprocessMs)], ['vision', fmtMs(lat.visionMs)], ['prefill (question + generic)', fmtMs(lat.prefillMs)],
         ['decode', fmtMs(lat.decodeMs)], ['metrics (engine)', fmtMs(lat.metricsMs)], ['metrics (all layers)', fmtMs(lat.metricsModuleMs)], ['**total**', `**${fmtMs(lat.totalMs)}**`],
@@ -125,21 +148,20 @@ export default async function engineBench(ctx: BenchContext): Promise<BenchRepor
         md.push(`transformers.js resizes with sharp's affine bicubic (no antialiasing when downscaling); the Python side (training, evaluation, parity fixtures) uses PIL's antialiased bicubic. Same oriented pixels of \`${item.id}\`, ${resize.from.join('x')} -> ${resize.to.join('x')}, compared on the normalised pixel_values: mean |diff| ${resize.meanAbs.toFixed(4)} (${resize.meanLevels.toFixed(2)} 8-bit levels), 99th percentile ${resize.p99Abs.toFixed(3)}, max ${resize.maxAbs.toFixed(3)} (${resize.maxLevels.toFixed(0)} levels, at sharp edges). Images that need no resize (sides already multiples of ${rt.spec.patchSize * rt.spec.spatialMergeSize} within the pixel budget) are bit-identical; the parity fixtures use such sizes.`);
       }
 
-      ctx.log('  tap overhead');
-      const feeds = await prefillFeeds(rt, benchDir, item);
-      const tap = await measureTapOverhead(rt, feeds, ctx.quick ? 5 : 15, maxNewTokens);
-      results['tapOverhead'] = tap;
-      md.push('\n### Attention-tap overhead\n');
-      if (!tap) md.push('_This package has no no-tap decoder (loupe.json `notap_decoder`), so the overhead was not measured._');
-      else {
-        md.push(`Same weights exported with and without the \`decoder_attentions.N\` outputs; ${tap.promptTokens}-token prompt, ${tap.steps} decode steps, median of ${tap.repetitions} interleaved runs.\n`);
-        md.push(mdTable(['call', 'with taps (ms)', 'without (ms)', 'ratio'], [
-          ['prefill', fmtMs(tap.prefillMsTaps), fmtMs(tap.prefillMsNoTaps), tap.prefillRatio.toFixed(3)],
-          ['decode step', fmtMs(tap.stepMsTaps), fmtMs(tap.stepMsNoTaps), tap.stepRatio.toFixed(3)],
-        ]));
-      }
     } finally {
       await rt.dispose();
+    }
+
+    ctx.log('  tap overhead');
+    const taps = await tapOverheadAll(ctx, modelDir, benchDir, item, maxNewTokens);
+    results['tapOverhead'] = taps;
+    md.push('\n### Attention-tap overhead\n');
+    if (taps.length === 0) md.push('_No package with a no-tap decoder (loupe.json `notap_decoder` / `files.decoder_without_taps`) was found, so the overhead was not measured._');
+    else {
+      md.push(`Each package's decoder exported twice from the same weights, with and without the \`decoder_attentions.N\` outputs, run on the same prompt (mini-bench item, the package's own processor), then ${maxNewTokens} decode steps; medians of ${taps[0].repetitions} interleaved runs. The bundled students ship without a no-tap decoder, so the packages measured are the development and test exports of the same layout.\n`);
+      md.push(mdTable(['package', 'family', 'layers x heads', 'prompt tokens', 'prefill ms (taps / none)', 'ratio', 'decode step ms (taps / none)', 'ratio'], taps.map((t) => [
+        t.name, t.family, t.shape, String(t.promptTokens), `${fmtMs(t.prefillMsTaps)} / ${fmtMs(t.prefillMsNoTaps)}`, t.prefillRatio.toFixed(3), `${fmtMs(t.stepMsTaps)} / ${fmtMs(t.stepMsNoTaps)}`, t.stepRatio.toFixed(3),
+      ])));
     }
 
     const limit = ctx.quick ? 3 : 8;
