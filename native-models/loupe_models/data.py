@@ -46,12 +46,6 @@ class Record:
             return self.options[letters.index(answer)] if answer in letters else ""
         return answer
 
-    def answer_for(self, content: str) -> str:
-        """The answer string for a (possibly teacher-given) content value."""
-        if self.question_type == "mcq":
-            return world.OPTION_LETTERS[self.options.index(content)] if content in self.options else ""
-        return content
-
 
 def _make(args: tuple[int, str]) -> Record:
     index, split = args

@@ -141,14 +141,6 @@ class VisionTower(nn.Module):
         return self.out_proj(self.out_norm(x))
 
 
-def merged_positions(grid_h: int, grid_w: int, merge: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """Row/col index of each merged token, in the processor's row-major merged order."""
-    mh, mw = grid_h // merge, grid_w // merge
-    rows = torch.arange(mh).repeat_interleave(mw).float()
-    cols = torch.arange(mw).repeat(mh).float()
-    return rows, cols
-
-
 # ----------------------------------------------------------------------------- decoder
 
 

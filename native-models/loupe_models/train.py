@@ -19,7 +19,6 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 
-import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -30,7 +29,6 @@ from .data import AUX_CLASSES, OCR_POSITIONS, Record, aux_targets, collate, regi
 from .evaluate import judge
 from .infer import prepare, torch_infer
 from .model import TinyQwen2VL
-from .processor import resize_for_model
 from .tokenizer import PromptEncoder
 
 
@@ -227,7 +225,3 @@ def quick_accuracy(model: TinyQwen2VL, enc: PromptEncoder, records: list[Record]
         out = torch_infer(model, prepare(img, r.query(False), enc), enc, max_new_tokens=6)
         ok += int(judge(out.answer, r.answer, r.options))
     return ok / min(limit, len(records))
-
-
-def resized_array(img: Image.Image) -> np.ndarray:
-    return np.asarray(resize_for_model(img))
