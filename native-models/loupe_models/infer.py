@@ -35,6 +35,19 @@ class InferenceOutput:
     answer: str
 
 
+def greedy(first_logits, step, stop_ids: tuple[int, ...], max_new_tokens: int) -> list[int]:
+    """Greedy decoding shared by both runtimes: step(token, i) feeds one token at decode step i
+    and returns the next logits row."""
+    out: list[int] = []
+    tok = int(first_logits.argmax())
+    for i in range(max_new_tokens):
+        if tok in stop_ids:
+            break
+        out.append(tok)
+        tok = int(step(tok, i).argmax())
+    return out
+
+
 def prepare(image: Image.Image, question: str, enc: PromptEncoder) -> PreparedInput:
     resized = resize_for_model(image)
     pv, grid = patchify(resized)
@@ -62,16 +75,15 @@ def torch_infer(model: TinyQwen2VL, inp: PreparedInput, enc: PromptEncoder, max_
     prefill_logits = logits[0, -1].numpy().copy()
     prefill_attn = torch.stack([p[0, :, -1, :] for p in probs]).numpy().copy()
     next_pos = int(inp.position_ids.max()) + 1
-    out: list[int] = []
-    tok = int(logits[0, -1].argmax())
-    for step in range(max_new_tokens):
-        if tok in (enc.im_end, enc.endoftext):
-            break
-        out.append(tok)
-        mask = torch.ones(1, mask.shape[1] + 1, dtype=torch.long)
-        p = torch.full((3, 1, 1), next_pos + step, dtype=torch.long)
-        logits, past, _ = model.decode(model.embed_tokens(torch.tensor([[tok]])), mask, p, past)
-        tok = int(logits[0, -1].argmax())
+    state = {"past": past, "len": mask.shape[1]}
+
+    def step(tok: int, i: int) -> torch.Tensor:
+        state["len"] += 1
+        p = torch.full((3, 1, 1), next_pos + i, dtype=torch.long)
+        lg, state["past"], _ = model.decode(model.embed_tokens(torch.tensor([[tok]])), torch.ones(1, state["len"], dtype=torch.long), p, state["past"])
+        return lg[0, -1]
+
+    out = greedy(logits[0, -1], step, (enc.im_end, enc.endoftext), max_new_tokens)
     return InferenceOutput(prefill_logits, prefill_attn, out, enc.decode(out))
 
 
@@ -117,15 +129,14 @@ class OrtModel:
         attn = np.stack([outs[f"decoder_attentions.{i}"][0, :, 0, :] for i in range(self.n_layers)]) if "decoder_attentions.0" in outs else np.zeros(0)
         prefill_logits = logits[0, -1].copy()
         next_pos = int(inp.position_ids.max()) + 1
-        out: list[int] = []
-        tok = int(logits[0, -1].argmax())
-        for step in range(max_new_tokens):
-            if tok in (enc.im_end, enc.endoftext):
-                break
-            out.append(tok)
-            mask = np.ones((1, mask.shape[1] + 1), dtype=np.int64)
+        state = {"past": past, "len": mask.shape[1]}
+
+        def step(tok: int, i: int) -> np.ndarray:
+            state["len"] += 1
             e = self.embed.run(None, {"input_ids": np.array([[tok]], dtype=np.int64)})[0]
-            p = np.full((3, 1, 1), next_pos + step, dtype=np.int64)
-            outs, past = self.run_decoder(e, mask, p, past)
-            tok = int(outs["logits"][0, -1].argmax())
+            p = np.full((3, 1, 1), next_pos + i, dtype=np.int64)
+            o, state["past"] = self.run_decoder(e, np.ones((1, state["len"]), dtype=np.int64), p, state["past"])
+            return o["logits"][0, -1]
+
+        out = greedy(logits[0, -1], step, (enc.im_end, enc.endoftext), max_new_tokens)
         return InferenceOutput(prefill_logits, attn, out, enc.decode(out))
