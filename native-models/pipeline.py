@@ -1,7 +1,7 @@
 """Rebuild the bundled default from seeds: tokenizer, teacher, consensus labels, both students,
 their ONNX packages, the evaluation on the mini bench, model cards, and the parity fixture.
 
-    python native-models/pipeline.py            # the full run (about 50 minutes on 2 CPU cores)
+    python native-models/pipeline.py            # the full run (about 110 minutes on 2 CPU cores)
     python native-models/pipeline.py --quick    # a minutes-long smoke run into a scratch folder
 
 Every stage caches its result under --work (default native-models/build/pipeline), so an
@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from loupe_models import world  # noqa: E402
 from loupe_models.data import build_records  # noqa: E402
-from loupe_models.evaluate import evaluate, model_card  # noqa: E402
+from loupe_models.evaluate import evaluate, model_card, paired_comparison  # noqa: E402
 from loupe_models.export import load_checkpoint, save_checkpoint, write_package  # noqa: E402
 from loupe_models.model import TinyConfig, TinyQwen2VL  # noqa: E402
 from loupe_models.parity import write_fixture  # noqa: E402
@@ -44,7 +44,8 @@ def main() -> None:
     ap.add_argument("--train-items", type=int, default=3000)
     ap.add_argument("--teacher-steps", type=int, default=1200)
     ap.add_argument("--teacher-continue", type=int, default=1000, help="steps of a second, lower-rate teacher cycle")
-    ap.add_argument("--student-steps", type=int, default=800)
+    ap.add_argument("--teacher-extend", type=int, default=5000, help="steps of a third, long teacher cycle")
+    ap.add_argument("--student-steps", type=int, default=2200)
     ap.add_argument("--crop-share", type=float, default=0.25)
     ap.add_argument("--aux-weight", type=float, default=1.0, help="weight of the training-only perception probe (train.AuxHead)")
     ap.add_argument("--eval-limit", type=int, default=None)
@@ -53,7 +54,8 @@ def main() -> None:
     args = ap.parse_args()
     if args.quick:
         # a smoke run never overwrites the shipped models or fixture unless told to
-        args.train_items, args.teacher_steps, args.student_steps, args.eval_limit, args.teacher_continue = 48, 6, 6, 6, 3
+        args.train_items, args.teacher_steps, args.student_steps, args.eval_limit = 48, 6, 6, 6
+        args.teacher_continue, args.teacher_extend = 3, 3
         args.work = args.work or ROOT / "build" / "quick"
         args.models_out = args.models_out or args.work / "models"
         args.fixture_out = args.fixture_out or args.work / "fixture"
@@ -108,6 +110,15 @@ def main() -> None:
             history += train_loop(teacher, enc, teacher_samples(records), Schedule(steps=args.teacher_continue, lr=7e-4, warmup=50), log, "teacher-continued", aux_weight=args.aux_weight)
             save_checkpoint(teacher, cont_path)
         log(f"continued teacher val accuracy on crops: {quick_accuracy(teacher, enc, val, 'crop'):.3f}")
+    if args.teacher_extend > 0:
+        # a third, long cycle: the crop teacher's loss was still falling after the first two
+        ext_path = work / "teacher-extended.pt"
+        if ext_path.exists():
+            teacher = load_checkpoint(ext_path)
+        else:
+            history += train_loop(teacher, enc, teacher_samples(records), Schedule(steps=args.teacher_extend, lr=7e-4, warmup=50), log, "teacher-extended", aux_weight=args.aux_weight)
+            save_checkpoint(teacher, ext_path)
+        log(f"extended teacher val accuracy on crops: {quick_accuracy(teacher, enc, val, 'crop'):.3f}")
 
     # 4. consensus labels over 4 teacher views of each crop
     cons_path = work / "consensus.json"
@@ -168,14 +179,14 @@ def main() -> None:
             "description": recipes[name],
             "training": {
                 "data": f"synthetic world (native-models/loupe_models/world.py), train split indices 0..{args.train_items - 1}",
-                "teacher": {"steps": args.teacher_steps, "data": "regional crops, ground-truth labels"},
+                "teacher": {"steps": args.teacher_steps + args.teacher_continue + args.teacher_extend, "data": "regional crops, ground-truth labels"},
                 "consensus": cons_stats,
                 "student_steps": steps,
                 "batch_size": 16,
                 "crop_replay_share": args.crop_share,
                 "grounded": name == "r2i",
             },
-            "metrics": {"mini_bench": summaries[name]},
+            "metrics": {"mini_bench": summaries[name], "versus_" + other: paired_comparison(summaries[name], summaries[other])},
             "compare_default_with": f"loupe-tiny-{other}",
         }
         write_package(model, enc, pkg, manifest, write_notap=(name == "base"))

@@ -78,15 +78,17 @@ _MEAN = torch.tensor(IMAGE_MEAN).view(3, 1, 1)
 _STD = torch.tensor(IMAGE_STD).view(3, 1, 1)
 
 
-def patchify_torch(img: np.ndarray) -> torch.Tensor:
-    """uint8 HWC (already resized) -> [gh*gw, 1176] in the processor's order (see processor.patchify)."""
+def patchify_torch(img: np.ndarray, frames: int = TEMPORAL) -> torch.Tensor:
+    """uint8 HWC (already resized) -> [gh*gw, C*frames*14*14] in the processor's order (see
+    processor.patchify). frames=1 gives the single-frame patches training feeds to
+    `VisionTower.embed_patches` (a still image repeats the same frame)."""
     x = (torch.from_numpy(img).permute(2, 0, 1).float() / 255.0 - _MEAN) / _STD
     c, h, w = x.shape
     gh, gw = h // PATCH, w // PATCH
-    x = x.unsqueeze(0).expand(TEMPORAL, c, h, w)
-    x = x.reshape(1, TEMPORAL, c, gh // MERGE, MERGE, PATCH, gw // MERGE, MERGE, PATCH)
+    x = x.unsqueeze(0).expand(frames, c, h, w)
+    x = x.reshape(1, frames, c, gh // MERGE, MERGE, PATCH, gw // MERGE, MERGE, PATCH)
     x = x.permute(0, 3, 6, 4, 7, 2, 1, 5, 8)
-    return x.reshape(gh * gw, c * TEMPORAL * PATCH * PATCH)
+    return x.reshape(gh * gw, c * frames * PATCH * PATCH)
 
 
 # Training-only perception targets (never exported): one class over every non-OCR content word,
@@ -126,7 +128,7 @@ def collate(samples: list[tuple], enc: PromptEncoder) -> dict:
         ans = enc.answer_ids(answer)
         ids = prompt + ans
         pos = rope_index(ids, (1, gh, gw), enc.image_pad, enc.vision_start)
-        pats.append(patchify_torch(img))
+        pats.append(patchify_torch(img, frames=1))
         grids.append((gh, gw))
         seqs.append(ids)
         labels.append([-100] * (len(prompt) - 1) + ans + [-100])  # predict token t+1 at position t

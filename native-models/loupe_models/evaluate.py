@@ -7,6 +7,7 @@ cell mapping with an inclusive end cell) for every layer, and picks the best lay
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -112,6 +113,8 @@ def summarise(rows: list[dict], n_layers: int) -> dict:
         "by_question_type": {},
     }
     out["zooming_gap"] = out["regional_accuracy"] - out["global_accuracy"]
+    # per-item correctness, so two students can be compared item by item (paired_comparison)
+    out["per_item"] = [{"id": r["id"], "global": bool(r["global_correct"]), "regional": bool(r["regional_correct"])} for r in rows]
     for d in dims:
         rs = [r for r in rows if r["dimension"] == d]
         out["by_dimension"][d] = {"global": acc(rs, "global_correct"), "regional": acc(rs, "regional_correct"), "n": len(rs)}
@@ -119,6 +122,28 @@ def summarise(rows: list[dict], n_layers: int) -> dict:
         rs = [r for r in rows if r["question_type"] == qt]
         if rs:
             out["by_question_type"][qt] = {"global": acc(rs, "global_correct"), "regional": acc(rs, "regional_correct"), "n": len(rs)}
+    return out
+
+
+def mcnemar_exact(only_a: int, only_b: int) -> float:
+    """Two-sided exact McNemar p-value from the discordant pairs (a binomial test at 1/2)."""
+    n = only_a + only_b
+    if n == 0:
+        return 1.0
+    tail = sum(math.comb(n, k) for k in range(min(only_a, only_b) + 1)) / 2**n
+    return min(1.0, 2 * tail)
+
+
+def paired_comparison(a: dict, b: dict) -> dict:
+    """Item-by-item comparison of two summaries on the same items: per view, how many items only
+    `a` gets right, only `b` gets right, and the exact McNemar p-value."""
+    b_by_id = {r["id"]: r for r in b["per_item"]}
+    out = {}
+    for view in ("global", "regional"):
+        pairs = [(r[view], b_by_id[r["id"]][view]) for r in a["per_item"] if r["id"] in b_by_id]
+        only_a = sum(1 for x, y in pairs if x and not y)
+        only_b = sum(1 for x, y in pairs if y and not x)
+        out[view] = {"items": len(pairs), "only_this": only_a, "only_other": only_b, "mcnemar_p": mcnemar_exact(only_a, only_b)}
     return out
 
 
@@ -157,5 +182,12 @@ def model_card(name: str, summary: dict, other: dict | None, recipe: dict) -> st
             f"regional {summary['regional_accuracy']:.1f}% vs {other['summary']['regional_accuracy']:.1f}%, "
             f"gap {summary['zooming_gap']:.1f} vs {other['summary']['zooming_gap']:.1f} pp, "
             f"best-layer coverage {summary['mean_coverage_best_layer']:.3f} vs {other['summary']['mean_coverage_best_layer']:.3f}.",
+            "",
+            "Item by item (exact McNemar test on the discordant items):",
+            "",
+            "| view | right only here | right only there | p |",
+            "| --- | --- | --- | --- |",
         ]
+        for view, v in paired_comparison(summary, other["summary"]).items():
+            lines.append(f"| {view} | {v['only_this']} | {v['only_other']} | {v['mcnemar_p']:.3f} |")
     return "\n".join(lines) + "\n"

@@ -132,6 +132,29 @@ def test_collate_labels_only_answer_tokens(enc):
     assert int(b["image_slots"].sum()) == int(b["vis_mask"].sum())
 
 
+def test_training_fast_path_equals_exported_math(enc):
+    """Training feeds single-frame patches and (torch >= 2) fused attention; eval mode runs the
+    explicit softmax the export traces. Both must compute the same function."""
+    torch.manual_seed(0)
+    model = TinyQwen2VL(TinyConfig(vocab_size=enc.tok.get_vocab_size()))
+    items = [world.make_item(i, "val") for i in range(2)]
+    imgs = [np.asarray(resize_for_model(items[0].crop)), np.asarray(resize_for_model(items[1].image))]
+    batch = collate([(img, it.query, it.answer) for img, it in zip(imgs, items)], enc)
+    assert batch["patches"].shape[-1] == 3 * 14 * 14  # one temporal frame
+    full = torch.zeros(*batch["patches"].shape[:2], 3 * 2 * 14 * 14)
+    for i, img in enumerate(imgs):
+        pv = patchify_torch(img)
+        full[i, : pv.shape[0]] = pv
+    model.train()
+    fast_hidden, fast_feats = model.forward_train(batch)
+    model.eval()
+    with torch.no_grad():
+        ref_hidden, ref_feats = model.forward_train({**batch, "patches": full})
+    real = batch["attention_mask"] > 0
+    torch.testing.assert_close(fast_hidden[real], ref_hidden[real], atol=1e-4, rtol=1e-4)
+    torch.testing.assert_close(fast_feats[batch["vis_mask"]], ref_feats[batch["vis_mask"]], atol=1e-4, rtol=1e-4)
+
+
 def test_grounded_view_differs_only_near_the_box():
     from loupe_models.grounding import ground
 
