@@ -170,7 +170,7 @@ def main() -> None:
     summaries = {}
     for name, model in students.items():
         summaries[name] = evaluate(model, enc, args.bench, args.eval_limit)
-        log(f"{name} bench: {json.dumps({k: v for k, v in summaries[name].items() if not isinstance(v, dict)})}")
+        log(f"{name} bench: {json.dumps({k: v for k, v in summaries[name].items() if not isinstance(v, (dict, list))})}")
     for name, model in students.items():
         other = "r2i" if name == "base" else "base"
         pkg = args.models_out / f"loupe-tiny-{name}"
