@@ -93,32 +93,20 @@ def main() -> None:
 
     # 3. teacher on regional crops with ground truth
     cfg = TinyConfig(vocab_size=tok.get_vocab_size())
-    teacher_path = work / "teacher.pt"
-    if teacher_path.exists():
-        teacher = load_checkpoint(teacher_path)
-    else:
-        teacher = TinyQwen2VL(cfg)
-        history += train_loop(teacher, enc, teacher_samples(records), Schedule(steps=args.teacher_steps, lr=1.5e-3), log, "teacher", aux_weight=args.aux_weight)
-        save_checkpoint(teacher, teacher_path)
-    log(f"teacher val accuracy on crops: {quick_accuracy(teacher, enc, val, 'crop'):.3f}")
-    if args.teacher_continue > 0:
-        # a second, lower-rate cosine cycle (kept separately so a resumed run does not repeat it)
-        cont_path = work / "teacher-continued.pt"
-        if cont_path.exists():
-            teacher = load_checkpoint(cont_path)
+    # three cosine cycles, each cached in its own checkpoint so a resumed run does not repeat one:
+    # the first from scratch, then two lower-rate cycles (the loss was still falling after each)
+    cycles = (("teacher", args.teacher_steps, 1.5e-3, 100), ("teacher-continued", args.teacher_continue, 7e-4, 50), ("teacher-extended", args.teacher_extend, 7e-4, 50))
+    teacher = TinyQwen2VL(cfg)
+    for stage, cycle_steps, lr, warmup in cycles:
+        if cycle_steps <= 0:
+            continue
+        path = work / f"{stage}.pt"
+        if path.exists():
+            teacher = load_checkpoint(path)
         else:
-            history += train_loop(teacher, enc, teacher_samples(records), Schedule(steps=args.teacher_continue, lr=7e-4, warmup=50), log, "teacher-continued", aux_weight=args.aux_weight)
-            save_checkpoint(teacher, cont_path)
-        log(f"continued teacher val accuracy on crops: {quick_accuracy(teacher, enc, val, 'crop'):.3f}")
-    if args.teacher_extend > 0:
-        # a third, long cycle: the crop teacher's loss was still falling after the first two
-        ext_path = work / "teacher-extended.pt"
-        if ext_path.exists():
-            teacher = load_checkpoint(ext_path)
-        else:
-            history += train_loop(teacher, enc, teacher_samples(records), Schedule(steps=args.teacher_extend, lr=7e-4, warmup=50), log, "teacher-extended", aux_weight=args.aux_weight)
-            save_checkpoint(teacher, ext_path)
-        log(f"extended teacher val accuracy on crops: {quick_accuracy(teacher, enc, val, 'crop'):.3f}")
+            history += train_loop(teacher, enc, teacher_samples(records), Schedule(steps=cycle_steps, lr=lr, warmup=warmup), log, stage, aux_weight=args.aux_weight)
+            save_checkpoint(teacher, path)
+        log(f"{stage} val accuracy on crops: {quick_accuracy(teacher, enc, val, 'crop'):.3f}")
 
     # 4. consensus labels over 4 teacher views of each crop
     cons_path = work / "consensus.json"
