@@ -88,10 +88,11 @@ async function prefillFeeds(rt: ModelRuntime, benchDir: string, item: MiniItem):
   };
 }
 
-/** Packages that ship a no-tap decoder: the bench model first, then the development and test exports. */
+/** Packages that may ship a no-tap decoder: the bench model first, then the bundled students, the
+ * development export and the test exports (tapOverheadAll skips those without one). */
 function notapCandidates(root: string, modelDir: string): string[] {
-  const fixtures = join(root, 'test/fixtures/models');
-  const list = [modelDir, join(root, 'native-models/build/random-tiny'), ...(existsSync(fixtures) ? readdirSync(fixtures).sort().map((d) => join(fixtures, d)) : [])];
+  const packagesIn = (dir: string) => (existsSync(dir) ? readdirSync(dir).sort().map((d) => join(dir, d)) : []);
+  const list = [modelDir, ...packagesIn(join(root, 'resources/models')), join(root, 'native-models/build/random-tiny'), ...packagesIn(join(root, 'test/fixtures/models'))];
   return [...new Set(list)].filter((d) => existsSync(join(d, 'onnx/decoder_model_merged.onnx')));
 }
 
@@ -158,7 +159,7 @@ export default async function engineBench(ctx: BenchContext): Promise<BenchRepor
     md.push('\n### Attention-tap overhead\n');
     if (taps.length === 0) md.push('_No package with a no-tap decoder (loupe.json `notap_decoder` / `files.decoder_without_taps`) was found, so the overhead was not measured._');
     else {
-      md.push(`Each package's decoder exported twice from the same weights, with and without the \`decoder_attentions.N\` outputs, run on the same prompt (mini-bench item, the package's own processor), then ${maxNewTokens} decode steps; medians of ${taps[0].repetitions} interleaved runs. The bundled students ship without a no-tap decoder, so the packages measured are the development and test exports of the same layout.\n`);
+      md.push(`Each package's decoder exported twice from the same weights, with and without the \`decoder_attentions.N\` outputs, run on the same prompt (mini-bench item, the package's own processor), then ${maxNewTokens} decode steps; medians of ${taps[0].repetitions} interleaved runs. Every package found with a no-tap decoder is measured: the bundled baseline student (it ships one for this benchmark), the development export and the test exports of the other families.\n`);
       md.push(mdTable(['package', 'family', 'layers x heads', 'prompt tokens', 'prefill ms (taps / none)', 'ratio', 'decode step ms (taps / none)', 'ratio'], taps.map((t) => [
         t.name, t.family, t.shape, String(t.promptTokens), `${fmtMs(t.prefillMsTaps)} / ${fmtMs(t.prefillMsNoTaps)}`, t.prefillRatio.toFixed(3), `${fmtMs(t.stepMsTaps)} / ${fmtMs(t.stepMsNoTaps)}`, t.stepRatio.toFixed(3),
       ])));
