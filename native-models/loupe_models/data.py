@@ -33,6 +33,7 @@ class Record:
     full: np.ndarray
     grounded: np.ndarray
     crop: np.ndarray
+    char_cells: tuple | None = None  # OCR only: each character's cell in crop pixels (world meta)
 
     def query(self, grounded: bool) -> str:
         return world.format_query(self.stem, self.options, self.question_type, grounded)
@@ -63,11 +64,19 @@ def _make(args: tuple[int, str]) -> Record:
         full=np.asarray(resize_for_model(item.image)),
         grounded=np.asarray(resize_for_model(ground(item.image, item.bbox))),
         crop=np.asarray(resize_for_model(item.crop)),
+        char_cells=tuple(item.meta["char_cells"]) if "char_cells" in item.meta else None,
     )
 
 
-def build_records(split: str, n: int, start: int = 0, workers: int = 2) -> list[Record]:
-    jobs = [(i, split) for i in range(start, start + n)]
+def build_records(split: str, n: int, start: int = 0, workers: int = 2, dimension: str | None = None) -> list[Record]:
+    """Records of `split` from index `start` on: the next n indices, or with `dimension` the next n
+    indices of that dimension (world.make_item cycles the dimensions by index)."""
+    if dimension is None:
+        jobs = [(i, split) for i in range(start, start + n)]
+    else:
+        k = world.DIMENSIONS.index(dimension)
+        first = start + (k - start) % len(world.DIMENSIONS)
+        jobs = [(i, split) for i in range(first, first + n * len(world.DIMENSIONS), len(world.DIMENSIONS))]
     if workers <= 1:
         return [_make(j) for j in jobs]
     with mp.get_context("fork").Pool(workers) as pool:
@@ -82,7 +91,8 @@ def patchify_torch(img: np.ndarray, frames: int = TEMPORAL) -> torch.Tensor:
     """uint8 HWC (already resized) -> [gh*gw, C*frames*14*14] in the processor's order (see
     processor.patchify). frames=1 gives the single-frame patches training feeds to
     `VisionTower.embed_patches` (a still image repeats the same frame)."""
-    x = (torch.from_numpy(img).permute(2, 0, 1).float() / 255.0 - _MEAN) / _STD
+    # copy: records hold read-only arrays (np.asarray of a PIL image), which torch warns about
+    x = (torch.from_numpy(np.array(img)).permute(2, 0, 1).float() / 255.0 - _MEAN) / _STD
     c, h, w = x.shape
     gh, gw = h // PATCH, w // PATCH
     x = x.unsqueeze(0).expand(frames, c, h, w)
@@ -104,6 +114,37 @@ def aux_targets(dimension: str, content: str) -> tuple[int, list[int]]:
     return AUX_CLASSES.index(content), [-100] * OCR_POSITIONS
 
 
+GLYPH_NONE = OCR_POSITIONS * len(world.OCR_ALPHABET)  # the class of a token on no character
+GLYPH_CLASSES = GLYPH_NONE + 1
+
+
+def glyph_targets(r: Record) -> list[int]:
+    """Per merged token of the resized crop: which character (position in the string x glyph) its
+    centre falls on, or GLYPH_NONE. Empty for items without text.
+
+    Why: the pooled probe above says which characters a string holds, but not where; a 4-layer
+    decoder then reads the first one or two and loses its place. Tagging each token with its
+    glyph and its rank in the string gives the decoder an ordered sequence to look up."""
+    if r.char_cells is None:
+        return []
+    h, w = r.crop.shape[:2]
+    cw, ch = r.bbox[2] - r.bbox[0], r.bbox[3] - r.bbox[1]
+    cell = PATCH * MERGE
+    mh, mw = h // cell, w // cell
+    out = [GLYPH_NONE] * (mh * mw)
+    for k, (x1, y1, x2, y2) in enumerate(r.char_cells[:OCR_POSITIONS]):
+        g = k * len(world.OCR_ALPHABET) + world.OCR_ALPHABET.index(r.content[k])
+        for row in range(mh):
+            cy = (row + 0.5) * cell * ch / h
+            if not y1 <= cy < y2:
+                continue
+            for col in range(mw):
+                cx = (col + 0.5) * cell * cw / w
+                if x1 <= cx < x2:
+                    out[row * mw + col] = g
+    return out
+
+
 def region_cells(img_shape, bbox, size) -> tuple[int, int, int, int]:
     """Merged-token cell range (r1, r2, c1, c2), end-exclusive, that a box in original pixels touches."""
     h, w = img_shape[:2]
@@ -116,7 +157,8 @@ def region_cells(img_shape, bbox, size) -> tuple[int, int, int, int]:
 
 
 def collate(samples: list[tuple], enc: PromptEncoder) -> dict:
-    """samples: (resized uint8 image, query, answer[, aux]) with aux = (class, ocr chars, cell range or None).
+    """samples: (resized uint8 image, query, answer[, aux]) with aux = (class, ocr chars, cell range or
+    None[, glyph targets]); glyph targets (see glyph_targets) only for crops of text items.
 
     Right-padded batch with loss labels; `aux_*` tensors when aux is given."""
     pats, grids, seqs, labels, poss = [], [], [], [], []
@@ -162,8 +204,11 @@ def collate(samples: list[tuple], enc: PromptEncoder) -> dict:
     out_aux = {}
     if all(len(smp) > 3 for smp in samples):
         region = torch.zeros(b, n_max // m2, dtype=torch.bool)
+        glyphs = torch.full((b, n_max // m2), -100, dtype=torch.long)
         for i, smp in enumerate(samples):
-            _, _, _, (cls, chars, cells) = smp
+            cls, chars, cells, *rest = smp[3]
+            if rest and rest[0]:
+                glyphs[i, : len(rest[0])] = torch.tensor(rest[0])
             gh, gw = grids[i]
             mh, mw = gh // MERGE, gw // MERGE
             grid = torch.zeros(mh, mw, dtype=torch.bool)
@@ -177,6 +222,7 @@ def collate(samples: list[tuple], enc: PromptEncoder) -> dict:
             "aux_region": region,
             "aux_class": torch.tensor([smp[3][0] for smp in samples]),
             "aux_chars": torch.tensor([smp[3][1] for smp in samples]),
+            "aux_glyphs": glyphs,
         }
     return {
         **out_aux,

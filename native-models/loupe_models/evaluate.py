@@ -147,7 +147,7 @@ def paired_comparison(a: dict, b: dict) -> dict:
     return out
 
 
-def model_card(name: str, summary: dict, other: dict | None, recipe: dict) -> str:
+def model_card(name: str, summary: dict, other: dict | None, recipe: dict, probes: dict | None = None) -> str:
     lines = [
         f"# {name}",
         "",
@@ -190,4 +190,34 @@ def model_card(name: str, summary: dict, other: dict | None, recipe: dict) -> st
         ]
         for view, v in paired_comparison(summary, other["summary"]).items():
             lines.append(f"| {view} | {v['only_this']} | {v['only_other']} | {v['mcnemar_p']:.3f} |")
+    if probes:
+        lines += probe_table(probes)
     return "\n".join(lines) + "\n"
+
+
+def probe_table(probes: dict) -> list[str]:
+    """Card section: linear-probe accuracy on the vision tower's tokens (loupe_models/probe.py)."""
+    first = next(iter(probes.values()))
+    dims = sorted(first["content"].get("crop", {}).get("by_dimension", {}))
+    lines = [
+        "",
+        "## Perception probes (what the visual tokens encode, before decoding)",
+        "",
+        f"Linear classifiers fitted on {first['train_items']} training scenes, scored on {first['held_out_items']} unseen "
+        "validation scenes. Content: the key region's mean token names its content (crop view: every token; full view: "
+        "the tokens the key box touches). Glyph: a token on a text character names that character (chance 6%) and its "
+        "place in the string (the majority place scores the figure in brackets).",
+        "",
+        "| model | view | content | " + " | ".join(dims) + " | glyph character | glyph rank |",
+        "| --- | --- | --- | " + " | ".join("---" for _ in dims) + " | --- | --- |",
+    ]
+    for model, p in probes.items():
+        g = p.get("glyph") or {}
+        for view in ("crop", "full"):
+            c = p["content"].get(view)
+            if not c:
+                continue
+            glyph = [f"{g['character_accuracy']:.0f}%", f"{g['rank_accuracy']:.0f}% ({g['rank_majority_baseline']:.0f}%)"] if (g and view == "crop") else ["", ""]
+            cells = [f"{c['by_dimension'].get(d, float('nan')):.0f}%" for d in dims]
+            lines.append(f"| {model} | {view} | {c['accuracy']:.0f}% | " + " | ".join(cells) + " | " + " | ".join(glyph) + " |")
+    return lines

@@ -25,7 +25,7 @@ import torch.nn.functional as F
 from PIL import Image
 
 from . import world
-from .data import AUX_CLASSES, OCR_POSITIONS, Record, aux_targets, collate, region_cells
+from .data import AUX_CLASSES, GLYPH_CLASSES, OCR_POSITIONS, Record, aux_targets, collate, glyph_targets, region_cells
 from .evaluate import judge
 from .infer import prepare, torch_infer
 from .model import TinyQwen2VL
@@ -48,7 +48,8 @@ class Schedule:
 
 
 class AuxHead(nn.Module):
-    """Training-only perception probe on region-pooled visual features (not exported).
+    """Training-only auxiliary perception heads on the visual features (not exported): region-pooled
+    content and characters, and per-token glyphs (data.glyph_targets) where a batch carries them.
 
     A tiny model learning from the answer tokens alone takes long to discover the image at all;
     this head gives the vision tower a direct signal about the key region's content. Both students
@@ -58,6 +59,7 @@ class AuxHead(nn.Module):
         super().__init__()
         self.cls = nn.Linear(hidden, len(AUX_CLASSES))
         self.chars = nn.Linear(hidden, OCR_POSITIONS * (len(world.OCR_ALPHABET) + 1))
+        self.glyphs = nn.Linear(hidden, GLYPH_CLASSES)  # per visual token (data.glyph_targets)
 
     def loss(self, feats: torch.Tensor, batch: dict) -> torch.Tensor:
         m = batch["aux_region"].float()[..., None]
@@ -66,7 +68,9 @@ class AuxHead(nn.Module):
         chars = self.chars(pooled).view(-1, OCR_POSITIONS, len(world.OCR_ALPHABET) + 1)
         t = batch["aux_chars"]
         l2 = F.cross_entropy(chars.reshape(-1, chars.shape[-1]), t.reshape(-1), ignore_index=-100) if (t >= 0).any() else pooled.sum() * 0
-        return l1 + l2
+        g = batch["aux_glyphs"]
+        l3 = F.cross_entropy(self.glyphs(feats[g >= 0]), g[g >= 0]) if (g >= 0).any() else pooled.sum() * 0
+        return l1 + l2 + l3
 
 
 def train_loop(model: TinyQwen2VL, enc: PromptEncoder, sample_fn, sched: Schedule, log, label: str, aux_weight: float = 0.0) -> list[dict]:
@@ -124,13 +128,21 @@ def _question(r: Record, answer: str, grounded: bool, rng: random.Random) -> tup
     return r.query(grounded), answer
 
 
-def teacher_samples(records: list[Record]):
+def teacher_samples(records: list[Record], glyphs: bool = False, text_share: float | None = None):
+    """Crop batches with ground-truth answers. glyphs: add per-token glyph targets on text crops;
+    text_share: draw that share of each batch from the OCR items (default: as they come)."""
+    text = [r for r in records if r.dimension == "ocr"]
+    rest = [r for r in records if r.dimension != "ocr"]
+
     def fn(step: int, rng: random.Random):
         batch = []
         for _ in range(16):
-            r = rng.choice(records)
+            if text_share is None or not text or not rest:
+                r = rng.choice(records)
+            else:
+                r = rng.choice(text) if rng.random() < text_share else rng.choice(rest)
             q, a = _question(r, r.answer, False, rng)
-            batch.append((r.crop, q, a, (*aux_targets(r.dimension, r.content), None)))
+            batch.append((r.crop, q, a, (*aux_targets(r.dimension, r.content), None, glyph_targets(r) if glyphs else [])))
         return batch
 
     return fn
@@ -198,7 +210,7 @@ def student_samples(records: list[Record], labels: dict[int, str], grounded: boo
         for _ in range(16):
             r = rng.choice(kept)
             ans = labels[r.index]
-            # the perception probe follows the teacher's label, like the answer does
+            # the auxiliary heads follow the teacher's label, like the answer does
             content = r.content_for(ans) or r.content
             cls_chars = aux_targets(r.dimension, content) if _valid(r.dimension, content) else (-100, [-100] * OCR_POSITIONS)
             if rng.random() < crop_share:

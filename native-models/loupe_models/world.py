@@ -396,7 +396,14 @@ def _render_card(rng: np.random.Generator, w: int, h: int, border_w: int, border
         if dimension == "ocr":
             ink = _INK[_ri(rng, 0, 3)]
             d.text((x0 - l, y0 - t), content, font=f, fill=ink)
-            meta.update(font_size=fsize)
+            # each character's cell (advance width x text height), left to right, in card pixels
+            # (the key card is the regional crop, so these are crop pixels too): training-only
+            # supervision of which glyph sits where (data.glyph_targets), and test facts
+            cells = []
+            for k in range(len(content)):
+                a = x0 - l + f.getlength(content[:k])
+                cells.append((float(a), float(y0), float(x0 - l + f.getlength(content[: k + 1])), float(y0 + ch)))
+            meta.update(font_size=fsize, char_cells=cells)
         elif dimension == "color":
             d.ellipse([x0, y0, x0 + cw, y0 + ch], fill=COLORS[content])
         elif dimension == "structure":

@@ -49,3 +49,18 @@ def test_paired_comparison_counts_discordant_items_by_id():
     assert cmp["global"] == {"items": 6, "only_this": 2, "only_other": 1, "mcnemar_p": pytest.approx(1.0)}
     assert cmp["regional"]["only_this"] == 0 and cmp["regional"]["only_other"] == 0
     assert a["best_layer"] == 1 and a["coverage_over_area_share"] == pytest.approx(10.0)
+
+
+def test_model_card_lists_the_probes_per_model_and_view():
+    from loupe_models.evaluate import model_card
+
+    s = summarise(_rows([True, False]), 2)
+    p = {
+        "train_items": 10, "held_out_items": 4,
+        "content": {"crop": {"accuracy": 80.0, "items": 4, "by_dimension": {"color": 100.0, "counting": 50.0}},
+                    "full": {"accuracy": 25.0, "items": 4, "by_dimension": {"color": 50.0, "counting": 0.0}}},
+        "glyph": {"character_accuracy": 21.0, "rank_accuracy": 76.0, "rank_majority_baseline": 36.0, "tokens_on_characters": 9},
+    }
+    card = model_card("m", s, None, {"description": "d"}, probes={"m": p, "teacher": p})
+    assert "| m | crop | 80% | 100% | 50% | 21% | 76% (36%) |" in card
+    assert "| teacher | full | 25% | 50% | 0% |  |  |" in card

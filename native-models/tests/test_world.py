@@ -185,3 +185,21 @@ def test_question_corpus_covers_everything(items):
             assert w in text or all(ch in OCR_ALPHABET for ch in w), word
         for ch in it.content:
             assert ch in text
+
+
+def test_ocr_char_cells_tile_the_text_left_to_right(items):
+    """Every OCR item records one cell per character: inside the card, contiguous, in reading
+    order, and each cell holds ink (a character, not the card's background)."""
+    ocr = [it for it in items if it.dimension == "ocr"]
+    assert ocr
+    for it in ocr:
+        cells = it.meta["char_cells"]
+        assert len(cells) == len(it.content)
+        w, h = it.crop.size
+        ink = np.asarray(it.crop.convert("L")) < 128
+        for k, (x1, y1, x2, y2) in enumerate(cells):
+            assert 0 <= x1 < x2 <= w and 0 <= y1 < y2 <= h
+            if k:
+                assert x1 == pytest.approx(cells[k - 1][2])  # contiguous, left to right
+            assert ink[int(y1) : int(y2), int(x1) : int(x2)].any()
+    assert all("char_cells" not in it.meta for it in items if it.dimension != "ocr")
