@@ -22,7 +22,7 @@ import torch
 import torch.nn.functional as F
 
 from . import world
-from .data import GLYPH_NONE, Record, aux_targets, glyph_targets, patchify_torch, region_cells
+from .data import AUX_CLASSES, GLYPH_NONE, Record, aux_targets, glyph_targets, patchify_torch, region_cells
 from .model import TinyQwen2VL
 from .processor import MERGE, PATCH
 
@@ -91,8 +91,6 @@ def _glyph_rows(model: TinyQwen2VL, records: list[Record]) -> tuple[torch.Tensor
 
 def probe(model: TinyQwen2VL, train: list[Record], held_out: list[Record]) -> dict:
     """Content probe per view and dimension, and the glyph probe; accuracies in percent."""
-    from .data import AUX_CLASSES
-
     model.eval()
     result: dict = {"train_items": len(train), "held_out_items": len(held_out), "content": {}, "glyph": None}
     fit_rows, test_rows = _content_rows(model, train), _content_rows(model, held_out)
