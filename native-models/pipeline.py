@@ -194,9 +194,13 @@ def main() -> None:
                 "data": f"synthetic world (native-models/loupe_models/world.py), train split indices 0..{args.train_items - 1}",
                 "teacher": {
                     "steps": args.teacher_steps + args.teacher_continue + args.teacher_extend + args.teacher_text,
-                    "data": "regional crops, ground-truth labels; the last "
-                    f"{args.teacher_text} steps add {args.text_items} extra text scenes (train split, indices from {args.train_items}) "
-                    "and per-token glyph targets",
+                    "data": "regional crops, ground-truth labels"
+                    + (
+                        f"; the last {args.teacher_text} steps add {args.text_items} extra text scenes (train split, indices from "
+                        f"{args.train_items}) and per-token glyph targets"
+                        if args.teacher_text > 0
+                        else ""
+                    ),
                 },
                 "consensus": cons_stats,
                 "student_steps": steps,
