@@ -278,6 +278,8 @@ export interface RunInfo {
   runId: string;
   spec: BatchSpec;
   modelName: string;
+  /** Content hash of the model files the run was made with (ModelInfo.hash at the time). */
+  modelHash: string;
   benchName: string;
   done: number;
   total: number;

@@ -128,19 +128,28 @@ def _question(r: Record, answer: str, grounded: bool, rng: random.Random) -> tup
     return r.query(grounded), answer
 
 
-def teacher_samples(records: list[Record], glyphs: bool = False, text_share: float | None = None):
+def teacher_samples(records: list[Record], glyphs: bool = False, shares: dict[str, float] | None = None):
     """Crop batches with ground-truth answers. glyphs: add per-token glyph targets on text crops;
-    text_share: draw that share of each batch from the OCR items (default: as they come)."""
-    text = [r for r in records if r.dimension == "ocr"]
-    rest = [r for r in records if r.dimension != "ocr"]
+    shares: draw that share of each batch from the items of each named dimension, the rest from
+    the other dimensions (default: as they come)."""
+    shares = {d: s for d, s in (shares or {}).items() if s > 0}
+    pools = {d: [r for r in records if r.dimension == d] for d in shares}
+    rest = [r for r in records if r.dimension not in shares]
+    if sum(shares.values()) > 1 or any(not p for p in pools.values()) or (shares and sum(shares.values()) < 1 and not rest):
+        raise ValueError(f"teacher_samples: shares {shares} do not fit the records' dimensions")
 
     def fn(step: int, rng: random.Random):
         batch = []
         for _ in range(16):
-            if text_share is None or not text or not rest:
-                r = rng.choice(records)
-            else:
-                r = rng.choice(text) if rng.random() < text_share else rng.choice(rest)
+            r = None
+            u = rng.random()
+            for d, s in shares.items():
+                if u < s:
+                    r = rng.choice(pools[d])
+                    break
+                u -= s
+            if r is None:
+                r = rng.choice(rest if shares else records)
             q, a = _question(r, r.answer, False, rng)
             batch.append((r.crop, q, a, (*aux_targets(r.dimension, r.content), None, glyph_targets(r) if glyphs else [])))
         return batch

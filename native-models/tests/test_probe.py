@@ -74,7 +74,7 @@ def test_reading_stage_batches_carry_glyph_targets_into_the_loss():
     from loupe_models.train import AuxHead, teacher_samples
 
     recs = build_records("train", 12, workers=1)
-    text_only = teacher_samples(recs, glyphs=True, text_share=1.0)(0, random.Random(0))
+    text_only = teacher_samples(recs, glyphs=True, shares={"ocr": 1.0})(0, random.Random(0))
     assert len(text_only) == 16 and all(s[3][3] for s in text_only)  # every sample: a text crop with targets
     plain = teacher_samples(recs)(0, random.Random(0))
     assert all(s[3][3] == [] for s in plain)  # the earlier teacher cycles: no glyph targets
@@ -93,3 +93,25 @@ def test_reading_stage_batches_carry_glyph_targets_into_the_loss():
         with_glyphs = head.loss(feats, batch)
         without = head.loss(feats, {**batch, "aux_glyphs": torch.full_like(batch["aux_glyphs"], -100)})
     assert torch.isfinite(with_glyphs) and float(with_glyphs - without) > 1.0  # ~ln(69) per glyph token
+
+
+def test_teacher_batches_follow_the_dimension_shares():
+    import random
+    from collections import Counter
+
+    import pytest
+
+    from loupe_models.train import teacher_samples
+
+    recs = build_records("train", 12, workers=1)  # two items of each dimension
+    by_index = {r.crop.tobytes(): r.dimension for r in recs}
+    fn = teacher_samples(recs, shares={"ocr": 0.25, "counting": 0.25})
+    rng = random.Random(0)
+    dims = Counter(by_index[s[0].tobytes()] for step in range(40) for s in fn(step, rng))
+    n = sum(dims.values())
+    assert abs(dims["ocr"] / n - 0.25) < 0.06 and abs(dims["counting"] / n - 0.25) < 0.06
+    assert set(dims) == set(world.DIMENSIONS)  # the other half still covers the other four dimensions
+    with pytest.raises(ValueError, match="shares"):
+        teacher_samples([r for r in recs if r.dimension != "counting"], shares={"counting": 0.3})
+    with pytest.raises(ValueError, match="shares"):
+        teacher_samples(recs, shares={"ocr": 0.7, "counting": 0.5})

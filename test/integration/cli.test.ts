@@ -2,7 +2,7 @@
 // real engine in a worker thread, a real model package (bundled student, else the random-weight dev
 // package) and the bundled mini bench. Skips, saying why, when no model package exists.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -97,6 +97,25 @@ describe.skipIf(!modelDir)(`loupe CLI on ${modelDir ?? 'no model package'}`, () 
     expect(b.newItems).toBe(0);
     expect(b.summary.done).toBe(a.summary.done);
     expect(second.stderr).toMatch(/nothing new to do/);
+  }, 300_000);
+
+  it('bench starts a new run, not a stale resume, when the model files changed in place', async () => {
+    const copy = join(work, 'retrained-model');
+    cpSync(modelDir!, copy, { recursive: true });
+    const args = ['bench', BENCH, '--model', copy, '--limit', '1', '--views', 'global', '--json'];
+    const first = await loupe(args, work, env);
+    expect(first.code, first.stderr).toBe(0);
+    const a = JSON.parse(first.stdout) as { runId: string; newItems: number };
+    expect(a.newItems).toBe(1);
+    // "retrain" the checkpoint in the same folder: any change to a hashed file gives a new model hash
+    appendFileSync(join(copy, 'config.json'), '\n');
+    const second = await loupe(args, work, env);
+    expect(second.code, second.stderr).toBe(0);
+    const b = JSON.parse(second.stdout) as typeof a & { resumed: boolean };
+    expect(b.runId).not.toBe(a.runId);
+    expect(b.resumed).toBe(false);
+    expect(b.newItems).toBe(1);
+    expect(second.stderr).toMatch(/model files in .* changed since run/);
   }, 300_000);
 
   it('runs two shards, merges them, exports CSV and compares the merged run with the unsharded one', async () => {

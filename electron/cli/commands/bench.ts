@@ -1,6 +1,6 @@
 // `loupe bench [BENCH]`: a batch run with a terminal progress bar. Running the same command again
-// resumes the matching run (the engine's append-only store never redoes a finished item), which is
-// also how an interrupted or killed run is continued.
+// resumes the matching run, same spec and same model files (the engine's append-only store never redoes
+// a finished item), which is also how an interrupted or killed run is continued.
 import { resolve } from 'node:path';
 import type { EngineClient, EngineEvent } from '../../contract/api.js';
 import type { BatchSpec, RunInfo, RunSummary } from '../../contract/types.js';
@@ -115,7 +115,13 @@ export async function runBench(argv: string[], ctx: CliContext): Promise<number>
     const spec: BatchSpec = { modelId: model.id, benchId: bench.id, views, layers, maxNewTokens, ...(shard ? { shard } : {}), ...(limit ? { limit } : {}) };
     await client.call('models.load', { modelId: model.id, provider }, { signal: ctx.signal });
 
-    const existing = flag(p, 'new') ? undefined : (await client.call('batch.list', {})).find((r) => sameSpec(r.spec, spec));
+    // a matching run is one of the same spec made with the same model files: a checkpoint retrained
+    // in place keeps its folder (the spec's modelId) but not its hash, and must not be answered with
+    // the old checkpoint's results
+    const matching = flag(p, 'new') ? [] : (await client.call('batch.list', {})).filter((r) => sameSpec(r.spec, spec));
+    const existing = matching.find((r) => r.modelHash === model.hash);
+    const stale = existing ? undefined : matching[0];
+    if (stale) ctx.io.err(`The model files in ${model.id} changed since run ${stale.runId} (hash ${stale.modelHash}, now ${model.hash}); starting a new run.\n`);
     let outcome: Outcome;
     if (existing && existing.state === 'finished' && existing.done >= existing.total) {
       runId = existing.runId;

@@ -172,5 +172,5 @@ export async function runBatch(spec: BatchSpec, deps: BatchDeps, signal: AbortSi
   store.writeMeta({ ...meta, state, updatedAt: now().toISOString(), ...(error ? { error } : {}) });
   emit({ type: 'batch.finished', runId, state, ...(error ? { error } : {}) });
   if (fatal !== undefined) throw fatal;
-  return { runId, spec: meta.spec, modelName: meta.model.name, benchName: meta.bench.name, done, total, state, startedAt: meta.startedAt };
+  return { runId, spec: meta.spec, modelName: meta.model.name, modelHash: meta.model.hash, benchName: meta.bench.name, done, total, state, startedAt: meta.startedAt };
 }

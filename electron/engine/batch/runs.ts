@@ -11,7 +11,7 @@ export function runInfo(store: ResultStore, activeRunIds: ReadonlySet<string> = 
   const records = store.read().records;
   // A run.json that still says "running" while no process runs it was killed: report it as interrupted.
   const state: RunInfo['state'] = meta.state === 'running' && !activeRunIds.has(meta.runId) ? 'interrupted' : meta.state;
-  return { runId: meta.runId, spec: meta.spec, modelName: meta.model.name, benchName: meta.bench.name, done: records.length, total: meta.total, state, startedAt: meta.startedAt };
+  return { runId: meta.runId, spec: meta.spec, modelName: meta.model.name, modelHash: meta.model.hash, benchName: meta.bench.name, done: records.length, total: meta.total, state, startedAt: meta.startedAt };
 }
 
 /** Every run folder under runsDir with a readable run.json, newest first. */
