@@ -5,7 +5,9 @@ their ONNX packages, the evaluation on the mini bench, model cards, and the pari
     python native-models/pipeline.py --quick    # a minutes-long smoke run into a scratch folder
 
 Every stage caches its result under --work (default native-models/build/pipeline), so an
-interrupted run resumes at the stage it stopped in. The mini bench itself is written by
+interrupted run resumes at the stage it stopped in. A cached result is reused only while the inputs
+it was made from (settings, and the hashes of the earlier stages' files) stay the same
+(loupe_models/stage_cache.py): change the teacher and the consensus and students are rebuilt. The mini bench itself is written by
 make_bench.py (train.sh runs it first).
 """
 from __future__ import annotations
@@ -29,6 +31,7 @@ from loupe_models.export import load_checkpoint, save_checkpoint, write_package 
 from loupe_models.model import TinyConfig, TinyQwen2VL  # noqa: E402
 from loupe_models.parity import write_fixture  # noqa: E402
 from loupe_models.probe import probe  # noqa: E402
+from loupe_models.stage_cache import file_digest, record, reusable  # noqa: E402
 from loupe_models.tokenizer import PromptEncoder, build_tokenizer  # noqa: E402
 from loupe_models.train import Schedule, consensus_labels, quick_accuracy, student_samples, teacher_samples, train_loop  # noqa: E402
 from tokenizers import Tokenizer  # noqa: E402
@@ -104,15 +107,19 @@ def main() -> None:
     # the first from scratch, then two lower-rate cycles (the loss was still falling after each)
     cycles = (("teacher", args.teacher_steps, 1.5e-3, 100), ("teacher-continued", args.teacher_continue, 7e-4, 50), ("teacher-extended", args.teacher_extend, 7e-4, 50))
     teacher = TinyQwen2VL(cfg)
+    previous = "scratch"  # what each teacher stage starts from: the hash of the stage before it
     for stage, cycle_steps, lr, warmup in cycles:
         if cycle_steps <= 0:
             continue
         path = work / f"{stage}.pt"
-        if path.exists():
+        inputs = {"from": previous, "steps": cycle_steps, "lr": lr, "warmup": warmup, "train_items": args.train_items, "aux_weight": args.aux_weight}
+        if reusable(path, inputs, log):
             teacher = load_checkpoint(path)
         else:
             history += train_loop(teacher, enc, teacher_samples(records), Schedule(steps=cycle_steps, lr=lr, warmup=warmup), log, stage, aux_weight=args.aux_weight)
             save_checkpoint(teacher, path)
+            record(path, inputs)
+        previous = file_digest(path)
         log(f"{stage} val accuracy on crops: {quick_accuracy(teacher, enc, val, 'crop'):.3f}")
     # a reading stage: the world's 3,000 scenes hold only 500 text crops, too few for a tiny tower to
     # learn 17 glyphs (a linear probe found 13% per-token character accuracy, chance 6%). Extra text
@@ -129,19 +136,23 @@ def main() -> None:
 
     if args.teacher_text > 0:
         path = work / "teacher-text.pt"
-        if path.exists():
+        inputs = {"from": previous, "steps": args.teacher_text, "text_items": args.text_items, "train_items": args.train_items, "aux_weight": args.aux_weight}
+        if reusable(path, inputs, log):
             teacher = load_checkpoint(path)
         else:
             fn = teacher_samples(records + extra_scenes("ocr", args.text_items), glyphs=True, shares={"ocr": 0.5})
             history += train_loop(teacher, enc, fn, Schedule(steps=args.teacher_text, lr=7e-4, warmup=50), log, "teacher-text", aux_weight=args.aux_weight)
             save_checkpoint(teacher, path)
+            record(path, inputs)
+        previous = file_digest(path)
         log(f"teacher-text val accuracy on crops: {quick_accuracy(teacher, enc, val, 'crop'):.3f}")
     # a counting-and-reading stage: after the reading stage, counting (70% on validation crops) and
     # text (25%) were the teacher's two weak dimensions, and its reading loss was still falling.
     # A third of each batch counts dots on extra counting scenes, a third reads, a third keeps the rest.
     if args.teacher_count > 0:
         path = work / "teacher-count.pt"
-        if path.exists():
+        inputs = {"from": previous, "steps": args.teacher_count, "text_items": args.text_items, "count_items": args.count_items, "train_items": args.train_items, "aux_weight": args.aux_weight}
+        if reusable(path, inputs, log):
             teacher = load_checkpoint(path)
         else:
             scenes = records + extra_scenes("ocr", args.text_items) + extra_scenes("counting", args.count_items)
@@ -149,6 +160,8 @@ def main() -> None:
             del scenes
             history += train_loop(teacher, enc, fn, Schedule(steps=args.teacher_count, lr=7e-4, warmup=50), log, "teacher-count", aux_weight=args.aux_weight)
             save_checkpoint(teacher, path)
+            record(path, inputs)
+        previous = file_digest(path)
         log(f"teacher-count val accuracy on crops: {quick_accuracy(teacher, enc, val, 'crop'):.3f}")
     # 1.3 MB per scene: free the stages' extra scenes (and the samplers holding them) before the
     # students' scenes are built
@@ -164,7 +177,8 @@ def main() -> None:
 
     # 4. consensus labels over 4 teacher views of each crop
     cons_path = work / "consensus.json"
-    if cons_path.exists():
+    inputs = {"teacher": previous, "train_items": args.train_items, "pool_start": pool_start, "pool_items": args.pool_items}
+    if reusable(cons_path, inputs, log):
         cons = json.loads(cons_path.read_text())
         labels = {int(k): v for k, v in cons["labels"].items()}
         cons_stats = cons["stats"]
@@ -172,6 +186,7 @@ def main() -> None:
         res = consensus_labels(teacher, enc, student_records, lambda i: world.make_item(i, "train").image, log)
         labels, cons_stats = res["labels"], res["stats"]
         cons_path.write_text(json.dumps({"labels": {str(k): v for k, v in labels.items()}, "stats": cons_stats}))
+        record(cons_path, inputs)
     log(f"consensus: {json.dumps(cons_stats)}")
     if args.quick and not labels:
         # a 6-step teacher agrees on nothing; the smoke run only checks the plumbing
@@ -188,7 +203,8 @@ def main() -> None:
     students = {}
     for name, grounded in (("base", False), ("r2i", True)):
         path = work / f"student-{name}.pt"
-        if path.exists():
+        inputs = {"teacher": previous, "labels": file_digest(cons_path), "steps": steps, "crop_share": args.crop_share, "aux_weight": args.aux_weight}
+        if reusable(path, inputs, log):
             students[name] = load_checkpoint(path)
         else:
             torch.manual_seed(1)
@@ -196,6 +212,7 @@ def main() -> None:
             fn = student_samples(student_records, labels, grounded, args.crop_share, r2i_ground_prob if grounded else None)
             history += train_loop(st, enc, fn, Schedule(steps=steps, lr=1e-3), log, f"student-{name}", aux_weight=args.aux_weight)
             save_checkpoint(st, path)
+            record(path, inputs)
             students[name] = st
         log(f"student-{name} val: global {quick_accuracy(students[name], enc, val, 'full'):.3f} regional {quick_accuracy(students[name], enc, val, 'crop'):.3f}")
     (work / f"history-{int(time.time())}.json").write_text(json.dumps(history))
