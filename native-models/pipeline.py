@@ -103,29 +103,6 @@ def main() -> None:
 
     # 3. teacher on regional crops with ground truth
     cfg = TinyConfig(vocab_size=tok.get_vocab_size())
-    # three cosine cycles, each cached in its own checkpoint so a resumed run does not repeat one:
-    # the first from scratch, then two lower-rate cycles (the loss was still falling after each)
-    cycles = (("teacher", args.teacher_steps, 1.5e-3, 100), ("teacher-continued", args.teacher_continue, 7e-4, 50), ("teacher-extended", args.teacher_extend, 7e-4, 50))
-    teacher = TinyQwen2VL(cfg)
-    previous = "scratch"  # what each teacher stage starts from: the hash of the stage before it
-    for stage, cycle_steps, lr, warmup in cycles:
-        if cycle_steps <= 0:
-            continue
-        path = work / f"{stage}.pt"
-        inputs = {"from": previous, "steps": cycle_steps, "lr": lr, "warmup": warmup, "train_items": args.train_items, "aux_weight": args.aux_weight}
-        if reusable(path, inputs, log):
-            teacher = load_checkpoint(path)
-        else:
-            history += train_loop(teacher, enc, teacher_samples(records), Schedule(steps=cycle_steps, lr=lr, warmup=warmup), log, stage, aux_weight=args.aux_weight)
-            save_checkpoint(teacher, path)
-            record(path, inputs)
-        previous = file_digest(path)
-        log(f"{stage} val accuracy on crops: {quick_accuracy(teacher, enc, val, 'crop'):.3f}")
-    # a reading stage: the world's 3,000 scenes hold only 500 text crops, too few for a tiny tower to
-    # learn 17 glyphs (a linear probe found 13% per-token character accuracy, chance 6%). Extra text
-    # scenes (train-split indices after --train-items, so never shared with validation or test) and a
-    # per-token glyph target (which character, which place in the string) teach it to read; the other
-    # dimensions stay in every batch so the teacher keeps them.
     extra: dict[str, list] = {}  # the stages' extra scenes, built once per run
 
     def extra_scenes(dimension: str, n: int) -> list:
@@ -134,39 +111,51 @@ def main() -> None:
             extra[dimension] = build_records("train", n, start=args.train_items, dimension=dimension)
         return extra[dimension]
 
-    if args.teacher_text > 0:
-        path = work / "teacher-text.pt"
-        inputs = {"from": previous, "steps": args.teacher_text, "text_items": args.text_items, "train_items": args.train_items, "aux_weight": args.aux_weight}
+    # (stage, steps, peak rate, warmup, batch sampler, inputs beyond the common ones). Each stage is
+    # cached in its own checkpoint, so a resumed run does not repeat one.
+    stages = (
+        # three cosine cycles on the base scenes: the first from scratch, then two lower-rate cycles
+        # (the loss was still falling after each)
+        ("teacher", args.teacher_steps, 1.5e-3, 100, lambda: teacher_samples(records), {}),
+        ("teacher-continued", args.teacher_continue, 7e-4, 50, lambda: teacher_samples(records), {}),
+        ("teacher-extended", args.teacher_extend, 7e-4, 50, lambda: teacher_samples(records), {}),
+        # a reading stage: the 3,000 base scenes hold only 500 text crops, too few for a tiny tower to
+        # learn 17 glyphs (a linear probe found 13% per-token character accuracy, chance 6%). Extra
+        # text scenes and a per-token glyph target (which character, which place in the string) teach
+        # it to read; the other dimensions stay in every batch so the teacher keeps them.
+        (
+            "teacher-text", args.teacher_text, 7e-4, 50,
+            lambda: teacher_samples(records + extra_scenes("ocr", args.text_items), glyphs=True, shares={"ocr": 0.5}),
+            {"text_items": args.text_items},
+        ),
+        # a counting-and-reading stage: after the reading stage, counting (70% on validation crops) and
+        # text (25%) were the teacher's two weak dimensions, and its reading loss was still falling. A
+        # third of each batch counts dots on extra counting scenes, a third reads, a third keeps the rest.
+        (
+            "teacher-count", args.teacher_count, 7e-4, 50,
+            lambda: teacher_samples(
+                records + extra_scenes("ocr", args.text_items) + extra_scenes("counting", args.count_items),
+                glyphs=True, shares={"ocr": 1 / 3, "counting": 1 / 3},
+            ),
+            {"text_items": args.text_items, "count_items": args.count_items},
+        ),
+    )
+    teacher = TinyQwen2VL(cfg)
+    previous = "scratch"  # what each teacher stage starts from: the hash of the stage before it
+    for stage, stage_steps, lr, warmup, samples, stage_inputs in stages:
+        if stage_steps <= 0:
+            continue
+        path = work / f"{stage}.pt"
+        inputs = {"from": previous, "steps": stage_steps, "lr": lr, "warmup": warmup, "train_items": args.train_items, "aux_weight": args.aux_weight, **stage_inputs}
         if reusable(path, inputs, log):
             teacher = load_checkpoint(path)
         else:
-            fn = teacher_samples(records + extra_scenes("ocr", args.text_items), glyphs=True, shares={"ocr": 0.5})
-            history += train_loop(teacher, enc, fn, Schedule(steps=args.teacher_text, lr=7e-4, warmup=50), log, "teacher-text", aux_weight=args.aux_weight)
+            history += train_loop(teacher, enc, samples(), Schedule(steps=stage_steps, lr=lr, warmup=warmup), log, stage, aux_weight=args.aux_weight)
             save_checkpoint(teacher, path)
             record(path, inputs)
         previous = file_digest(path)
-        log(f"teacher-text val accuracy on crops: {quick_accuracy(teacher, enc, val, 'crop'):.3f}")
-    # a counting-and-reading stage: after the reading stage, counting (70% on validation crops) and
-    # text (25%) were the teacher's two weak dimensions, and its reading loss was still falling.
-    # A third of each batch counts dots on extra counting scenes, a third reads, a third keeps the rest.
-    if args.teacher_count > 0:
-        path = work / "teacher-count.pt"
-        inputs = {"from": previous, "steps": args.teacher_count, "text_items": args.text_items, "count_items": args.count_items, "train_items": args.train_items, "aux_weight": args.aux_weight}
-        if reusable(path, inputs, log):
-            teacher = load_checkpoint(path)
-        else:
-            scenes = records + extra_scenes("ocr", args.text_items) + extra_scenes("counting", args.count_items)
-            fn = teacher_samples(scenes, glyphs=True, shares={"ocr": 1 / 3, "counting": 1 / 3})
-            del scenes
-            history += train_loop(teacher, enc, fn, Schedule(steps=args.teacher_count, lr=7e-4, warmup=50), log, "teacher-count", aux_weight=args.aux_weight)
-            save_checkpoint(teacher, path)
-            record(path, inputs)
-        previous = file_digest(path)
-        log(f"teacher-count val accuracy on crops: {quick_accuracy(teacher, enc, val, 'crop'):.3f}")
-    # 1.3 MB per scene: free the stages' extra scenes (and the samplers holding them) before the
-    # students' scenes are built
-    extra.clear()
-    fn = None
+        log(f"{stage} val accuracy on crops: {quick_accuracy(teacher, enc, val, 'crop'):.3f}")
+    extra.clear()  # 1.3 MB per scene: free the stages' extra scenes before the students' scenes are built
 
     # the students' scenes: the teacher's 3,000 plus --pool-items unlabelled scenes it never trained
     # on (indices after every extra scene above). Measured on the earlier build: a student trained on
