@@ -3,12 +3,13 @@ their ONNX packages, the evaluation on the mini bench, model cards, and the pari
 
     python native-models/pipeline.py            # the full run (about 2.5 hours on 2 CPU cores)
     python native-models/pipeline.py --quick    # a minutes-long smoke run into a scratch folder
+    python native-models/pipeline.py --until consensus   # stop after the consensus labels
 
 Every stage caches its result under --work (default native-models/build/pipeline), so an
 interrupted run resumes at the stage it stopped in. A cached result is reused only while the inputs
 it was made from (settings, and the hashes of the earlier stages' files) stay the same
-(loupe_models/stage_cache.py): change the teacher and the consensus and students are rebuilt. The mini bench itself is written by
-make_bench.py (train.sh runs it first).
+(loupe_models/stage_cache.py): change the teacher and the consensus and students are rebuilt. The
+mini bench itself is written by make_bench.py (train.sh runs it first).
 """
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ from loupe_models.export import load_checkpoint, save_checkpoint, write_package 
 from loupe_models.model import TinyConfig, TinyQwen2VL  # noqa: E402
 from loupe_models.parity import write_fixture  # noqa: E402
 from loupe_models.probe import probe  # noqa: E402
-from loupe_models.stage_cache import file_digest, record, reusable  # noqa: E402
+from loupe_models.stage_cache import file_digest, json_digest, record, reusable  # noqa: E402
 from loupe_models.tokenizer import PromptEncoder, build_tokenizer  # noqa: E402
 from loupe_models.train import Schedule, consensus_labels, quick_accuracy, student_samples, teacher_samples, train_loop  # noqa: E402
 from tokenizers import Tokenizer  # noqa: E402
@@ -56,8 +57,13 @@ def main() -> None:
     ap.add_argument("--pool-items", type=int, default=6000, help="extra unlabelled scenes the teacher labels for the students")
     ap.add_argument("--student-steps", type=int, default=2200)
     ap.add_argument("--crop-share", type=float, default=0.25)
+    ap.add_argument(
+        "--distill-weight", type=float, default=0.0,
+        help="distil the teacher in the students' crop replay, with this weight (train.distill_loss; 0, the shipped recipe: replay the consensus labels)",
+    )
     ap.add_argument("--aux-weight", type=float, default=1.0, help="weight of the training-only auxiliary perception heads (train.AuxHead)")
     ap.add_argument("--eval-limit", type=int, default=None)
+    ap.add_argument("--until", choices=("teacher", "consensus"), default=None, help="stop after this stage (its result stays cached)")
     ap.add_argument("--quick", action="store_true", help="tiny sizes for a smoke run")
     ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args()
@@ -155,6 +161,8 @@ def main() -> None:
             record(path, inputs)
         previous = file_digest(path)
         log(f"{stage} val accuracy on crops: {quick_accuracy(teacher, enc, val, 'crop'):.3f}")
+    if args.until == "teacher":
+        return
     extra.clear()  # 1.3 MB per scene: free the stages' extra scenes before the students' scenes are built
 
     # the students' scenes: the teacher's 3,000 plus --pool-items unlabelled scenes it never trained
@@ -166,20 +174,26 @@ def main() -> None:
 
     # 4. consensus labels over 4 teacher views of each crop
     cons_path = work / "consensus.json"
-    inputs = {"teacher": previous, "train_items": args.train_items, "pool_start": pool_start, "pool_items": args.pool_items}
+    # (format 2 also stores the teacher's tight-crop answer on every scene, for the crop replay)
+    inputs = {"teacher": previous, "train_items": args.train_items, "pool_start": pool_start, "pool_items": args.pool_items, "format": 2}
     if reusable(cons_path, inputs, log):
         cons = json.loads(cons_path.read_text())
-        labels = {int(k): v for k, v in cons["labels"].items()}
-        cons_stats = cons["stats"]
     else:
-        res = consensus_labels(teacher, enc, student_records, lambda i: world.make_item(i, "train").image, log)
-        labels, cons_stats = res["labels"], res["stats"]
-        cons_path.write_text(json.dumps({"labels": {str(k): v for k, v in labels.items()}, "stats": cons_stats}))
+        res = consensus_labels(teacher, enc, student_records, "train", log)
+        cons_path.write_text(json.dumps({key: res[key] for key in ("labels", "stats", "crop_answers")}))
         record(cons_path, inputs)
+        cons = json.loads(cons_path.read_text())  # string keys, as a cached run reads them
+    # JSON object keys are strings: back to scene indices
+    labels = {int(k): v for k, v in cons["labels"].items()}
+    crop_answers = {int(k): v for k, v in cons["crop_answers"].items()}
+    cons_stats = cons["stats"]
     log(f"consensus: {json.dumps(cons_stats)}")
+    if args.until == "consensus":
+        return
     if args.quick and not labels:
         # a 6-step teacher agrees on nothing; the smoke run only checks the plumbing
         labels = {r.index: r.answer for r in student_records}
+        crop_answers = dict(labels)
         log("quick run: no consensus labels, using ground truth to exercise the student stage")
 
     # 5. the two students, same init, same images, labels and steps
@@ -192,14 +206,24 @@ def main() -> None:
     students = {}
     for name, grounded in (("base", False), ("r2i", True)):
         path = work / f"student-{name}.pt"
-        inputs = {"teacher": previous, "labels": file_digest(cons_path), "steps": steps, "crop_share": args.crop_share, "aux_weight": args.aux_weight}
+        inputs = {"teacher": previous, "labels": json_digest(cons["labels"]), "steps": steps, "crop_share": args.crop_share, "aux_weight": args.aux_weight}
+        if args.distill_weight > 0:
+            inputs |= {"distill_weight": args.distill_weight, "crop_answers": json_digest(cons["crop_answers"])}
         if reusable(path, inputs, log):
             students[name] = load_checkpoint(path)
         else:
             torch.manual_seed(1)
             st = copy.deepcopy(teacher)
-            fn = student_samples(student_records, labels, grounded, args.crop_share, r2i_ground_prob if grounded else None)
-            history += train_loop(st, enc, fn, Schedule(steps=steps, lr=1e-3), log, f"student-{name}", aux_weight=args.aux_weight)
+            # with --distill-weight, the crop replay distils the teacher on every scene's crop (train.student_samples)
+            distil = args.distill_weight > 0
+            fn = student_samples(
+                student_records, labels, grounded, args.crop_share, r2i_ground_prob if grounded else None,
+                crop_answers=crop_answers if distil else None,
+            )
+            history += train_loop(
+                st, enc, fn, Schedule(steps=steps, lr=1e-3), log, f"student-{name}", aux_weight=args.aux_weight,
+                teacher=teacher if distil else None, distill_weight=args.distill_weight,
+            )
             save_checkpoint(st, path)
             record(path, inputs)
             students[name] = st
@@ -251,6 +275,7 @@ def main() -> None:
                 "student_steps": steps,
                 "batch_size": 16,
                 "crop_replay_share": args.crop_share,
+                **({"crop_replay_distill_weight": args.distill_weight} if args.distill_weight > 0 else {}),
                 "grounded": name == "r2i",
             },
             "metrics": {

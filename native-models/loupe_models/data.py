@@ -160,14 +160,15 @@ def collate(samples: list[tuple], enc: PromptEncoder) -> dict:
     """samples: (resized uint8 image, query, answer[, aux]) with aux = (class, ocr chars, cell range or
     None[, glyph targets]); glyph targets (see glyph_targets) only for crops of text items.
 
-    Right-padded batch with loss labels; `aux_*` tensors when aux is given."""
+    Right-padded batch with loss labels; `aux_*` tensors when aux is given. An answer of None leaves
+    the prompt alone (batched generation, infer.batch_answers)."""
     pats, grids, seqs, labels, poss = [], [], [], [], []
     for img, query, answer, *_ in samples:
         h, w = img.shape[:2]
         gh, gw = h // PATCH, w // PATCH
         n_vis = gh * gw // (MERGE * MERGE)
         prompt = enc.prompt_ids(query, n_vis)
-        ans = enc.answer_ids(answer)
+        ans = enc.answer_ids(answer) if answer is not None else []
         ids = prompt + ans
         pos = rope_index(ids, (1, gh, gw), enc.image_pad, enc.vision_start)
         pats.append(patchify_torch(img, frames=1))

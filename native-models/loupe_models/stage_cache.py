@@ -23,6 +23,12 @@ def file_digest(path: Path) -> str:
     return h.hexdigest()[:16]
 
 
+def json_digest(value) -> str:
+    """Short content hash of a JSON value (key order ignored): a later stage that depends on part of
+    a stage's file names that part, so the rest of the file can grow without invalidating it."""
+    return hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()[:16]
+
+
 def _sidecar(path: Path) -> Path:
     return path.with_name(path.name + ".inputs.json")
 

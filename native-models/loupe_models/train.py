@@ -27,7 +27,7 @@ from PIL import Image
 from . import world
 from .data import AUX_CLASSES, GLYPH_CLASSES, OCR_POSITIONS, Record, aux_targets, collate, glyph_targets, region_cells
 from .evaluate import judge
-from .infer import prepare, torch_infer
+from .infer import batch_answers, prepare, torch_infer
 from .model import TinyQwen2VL
 from .tokenizer import PromptEncoder
 
@@ -73,8 +73,33 @@ class AuxHead(nn.Module):
         return l1 + l2 + l3
 
 
-def train_loop(model: TinyQwen2VL, enc: PromptEncoder, sample_fn, sched: Schedule, log, label: str, aux_weight: float = 0.0) -> list[dict]:
-    """sample_fn(step, rng) -> list of (uint8 image, query, answer[, aux]). Returns the loss log."""
+def distill_loss(model_logits: torch.Tensor, teacher: TinyQwen2VL, samples: list[tuple], rows: torch.Tensor, enc: PromptEncoder) -> torch.Tensor:
+    """KL(teacher || model) over the answer tokens of the samples flagged for distillation.
+
+    model_logits: the model's logits at every labelled position of the whole batch, row-major, and
+    rows: the batch row of each. The flagged samples are collated again, alone, for the teacher: a
+    row's labelled positions hold the same answer tokens in the same order in both batches, so the
+    two logit lists line up."""
+    flagged = [i for i, smp in enumerate(samples) if len(smp) > 4 and smp[4]]
+    if not flagged:
+        return model_logits.sum() * 0
+    with torch.no_grad():
+        tb = collate([samples[i] for i in flagged], enc)
+        th, _ = teacher.forward_train(tb)
+        t_logp = F.log_softmax(teacher.lm_head(th[tb["labels"] != -100]), -1)
+    keep = torch.zeros(len(samples), dtype=torch.bool)
+    keep[flagged] = True
+    m_logp = F.log_softmax(model_logits[keep[rows]], -1)
+    return F.kl_div(m_logp, t_logp, log_target=True, reduction="batchmean")
+
+
+def train_loop(
+    model: TinyQwen2VL, enc: PromptEncoder, sample_fn, sched: Schedule, log, label: str, aux_weight: float = 0.0,
+    teacher: TinyQwen2VL | None = None, distill_weight: float = 1.0,
+) -> list[dict]:
+    """sample_fn(step, rng) -> list of (uint8 image, query, answer[, aux[, distill]]). With a teacher,
+    samples whose `distill` flag is set also learn the teacher's whole answer distribution
+    (distill_loss), not only its answer. Returns the loss log."""
     aux = AuxHead(model.cfg.hidden_size) if aux_weight > 0 else None
     params = list(model.parameters()) + (list(aux.parameters()) if aux else [])
     opt = torch.optim.AdamW(params, lr=sched.lr, weight_decay=sched.weight_decay, betas=(0.9, 0.98))
@@ -83,13 +108,20 @@ def train_loop(model: TinyQwen2VL, enc: PromptEncoder, sample_fn, sched: Schedul
     history = []
     t0 = time.time()
     run_loss, run_n = 0.0, 0
+    if teacher is not None:
+        # the training-mode fast paths (exact, see model.py); distill_loss runs it without gradients
+        teacher.train()
     for step in range(sched.steps):
         for g in opt.param_groups:
             g["lr"] = sched.lr_at(step)
-        batch = collate(sample_fn(step, rng), enc)
+        samples = sample_fn(step, rng)
+        batch = collate(samples, enc)
         hidden, feats = model.forward_train(batch)
         sel = batch["labels"] != -100
-        loss = F.cross_entropy(model.lm_head(hidden[sel]), batch["labels"][sel])
+        logits = model.lm_head(hidden[sel])
+        loss = F.cross_entropy(logits, batch["labels"][sel])
+        if teacher is not None:
+            loss = loss + distill_weight * distill_loss(logits, teacher, samples, sel.nonzero()[:, 0], enc)
         if aux is not None:
             loss = loss + aux_weight * aux.loss(feats, batch)
         opt.zero_grad(set_to_none=True)
@@ -106,6 +138,8 @@ def train_loop(model: TinyQwen2VL, enc: PromptEncoder, sample_fn, sched: Schedul
             log(f"[{label}] step {step + 1}/{sched.steps} loss {run_loss / run_n:.4f} {rate:.1f} samples/s {el:.0f}s")
             run_loss, run_n = 0.0, 0
     model.eval()
+    if teacher is not None:
+        teacher.eval()
     return history
 
 
@@ -172,30 +206,42 @@ def crop_views(r_img: Image.Image, bbox, size) -> list[Image.Image]:
     return [tight, inset, margin, big]
 
 
-def consensus_labels(teacher: TinyQwen2VL, enc: PromptEncoder, records: list[Record], full_images, log, agree: float = 0.75) -> dict:
+def consensus_labels(teacher: TinyQwen2VL, enc: PromptEncoder, records: list[Record], split: str, log, agree: float = 0.75, chunk: int = 48) -> dict:
     """Teacher answers each item on K views; keep items with >= agree majority share.
 
-    full_images(index) -> the ORIGINAL full PIL image (regenerated from the seed), so views with
-    context margins can be cut. Returns {index: label} and stats."""
+    Returns {index: label}, stats, and `crop_answers`: the teacher's answer on the tight crop
+    (view 0) of EVERY item, kept or not, which the students' crop replay can distil
+    (student_samples). The teacher answers a chunk's views in padded batches (infer.batch_answers).
+    (Regenerating the scenes in worker processes instead was no faster on two cores, 47 s per 480
+    scenes either way, and forked a process holding 12 GB of records.)"""
     labels: dict[int, str] = {}
+    crop_answers: dict[int, str] = {}
     n_agree_gt = 0
     t0 = time.time()
-    for k, r in enumerate(records):
-        img = full_images(r.index)
-        answers = []
-        for j, v in enumerate(crop_views(img, r.bbox, r.size)):
-            out = torch_infer(teacher, prepare(v, r.query(False), enc), enc, max_new_tokens=6)
-            answers.append(out.answer.strip())
-            # three agreeing views already make a >= 75% majority of four: the fourth cannot change it
-            if j == 2 and len(set(answers)) == 1:
-                answers.append(answers[0])
-                break
-        top, cnt = Counter(answers).most_common(1)[0]
-        if cnt / len(answers) >= agree and top:
-            labels[r.index] = top
-            n_agree_gt += int(judge(top, r.answer, r.options))
-        if (k + 1) % 500 == 0:
-            log(f"[consensus] {k + 1}/{len(records)} kept {len(labels)} ({time.time() - t0:.0f}s)")
+    for start in range(0, len(records), chunk):
+        part = records[start : start + chunk]
+        # the ORIGINAL full image, regenerated from its seed, so views with context margins can be cut
+        views = [crop_views(world.make_item(r.index, split).image, r.bbox, r.size) for r in part]
+        queries = [r.query(False) for r in part]
+        first = batch_answers(teacher, enc, [v[j] for v in views for j in range(3)], [q for q in queries for _ in range(3)], 6)
+        answers = [[a.strip() for a in first[3 * k : 3 * k + 3]] for k in range(len(part))]
+        # three agreeing views already make a >= 75% majority of four: the fourth cannot change it
+        split_votes = [k for k, a in enumerate(answers) if len(set(a)) > 1]
+        if split_votes:
+            fourth = batch_answers(teacher, enc, [views[k][3] for k in split_votes], [queries[k] for k in split_votes], 6)
+            for k, a in zip(split_votes, fourth):
+                answers[k].append(a.strip())
+        for r, a in zip(part, answers):
+            if len(a) == 3:
+                a.append(a[0])
+            crop_answers[r.index] = a[0]
+            top, cnt = Counter(a).most_common(1)[0]
+            if cnt / len(a) >= agree and top:
+                labels[r.index] = top
+                n_agree_gt += int(judge(top, r.answer, r.options))
+        done = start + len(part)
+        if done // 960 > start // 960 or done == len(records):
+            log(f"[consensus] {done}/{len(records)} kept {len(labels)} ({time.time() - t0:.0f}s)")
     stats = {
         "items": len(records),
         "kept": len(labels),
@@ -204,14 +250,33 @@ def consensus_labels(teacher: TinyQwen2VL, enc: PromptEncoder, records: list[Rec
         "views": 4,
         "agreement_threshold": agree,
     }
-    return {"labels": labels, "stats": stats}
+    return {"labels": labels, "stats": stats, "crop_answers": crop_answers}
 
 
-def student_samples(records: list[Record], labels: dict[int, str], grounded: bool, crop_share: float, ground_prob_fn=None):
+def student_samples(
+    records: list[Record], labels: dict[int, str], grounded: bool, crop_share: float, ground_prob_fn=None,
+    crop_answers: dict[int, str] | None = None,
+):
     """Student batches: full-image items (grounded or not) plus a fixed share of crop replay.
 
-    ground_prob_fn(step) -> probability of the grounded view for the R2I student."""
+    ground_prob_fn(step) -> probability of the grounded view for the R2I student.
+    crop_answers: the teacher's answer on each scene's tight crop (consensus_labels). When given,
+    the crop replay draws from every scene in it, with that answer, and flags the sample for
+    distillation (train_loop's teacher): a replay meant to keep the teacher's regional skill copies
+    the teacher's crop behaviour, not only the consensus subset, which keeps 355 of 1,500 text
+    scenes. Measured (docs/models.md): it holds more of the regional view and costs the global view
+    6-9 pp, so the shipped students do not use it. Without it, the replay uses the kept scenes and
+    consensus labels, drawing the random numbers exactly as before the option existed."""
     kept = [r for r in records if r.index in labels]
+    # an answer that names no option would teach an empty target: such scenes are not replayed
+    replay = [r for r in records if _names_content(r, crop_answers.get(r.index, ""))] if crop_answers else []
+    if crop_answers is not None and not replay:
+        raise ValueError("student_samples: none of the teacher's crop answers names a content to replay")
+
+    def targets(r: Record, ans: str):
+        # the auxiliary heads follow the teacher's answer, like the answer token does
+        content = r.content_for(ans) or r.content
+        return aux_targets(r.dimension, content) if _valid(r.dimension, content) else (-100, [-100] * OCR_POSITIONS)
 
     def fn(step: int, rng: random.Random):
         batch = []
@@ -219,12 +284,16 @@ def student_samples(records: list[Record], labels: dict[int, str], grounded: boo
         for _ in range(16):
             r = rng.choice(kept)
             ans = labels[r.index]
-            # the auxiliary heads follow the teacher's label, like the answer does
-            content = r.content_for(ans) or r.content
-            cls_chars = aux_targets(r.dimension, content) if _valid(r.dimension, content) else (-100, [-100] * OCR_POSITIONS)
             if rng.random() < crop_share:
-                batch.append((r.crop, *_question(r, ans, False, rng), (*cls_chars, None)))
-            elif rng.random() < p_ground:
+                if crop_answers:
+                    r = rng.choice(replay)
+                    ans = crop_answers[r.index]
+                    batch.append((r.crop, *_question(r, ans, False, rng), (*targets(r, ans), None), True))
+                else:
+                    batch.append((r.crop, *_question(r, ans, False, rng), (*targets(r, ans), None)))
+                continue
+            cls_chars = targets(r, ans)
+            if rng.random() < p_ground:
                 cells = region_cells(r.grounded.shape, r.bbox, r.size)
                 batch.append((r.grounded, *_question(r, ans, True, rng), (*cls_chars, cells)))
             else:
@@ -233,6 +302,10 @@ def student_samples(records: list[Record], labels: dict[int, str], grounded: boo
         return batch
 
     return fn
+
+
+def _names_content(r: Record, answer: str) -> bool:
+    return bool(answer) and (r.question_type != "mcq" or bool(r.content_for(answer)))
 
 
 def _valid(dimension: str, content: str) -> bool:

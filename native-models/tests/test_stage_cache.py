@@ -1,5 +1,7 @@
 """The pipeline's stage cache reuses a result only while its inputs are unchanged."""
-from loupe_models.stage_cache import file_digest, record, reusable
+import json
+
+from loupe_models.stage_cache import file_digest, json_digest, record, reusable
 
 
 def test_a_result_is_reused_only_while_its_inputs_are_the_same(tmp_path):
@@ -33,3 +35,10 @@ def test_file_digest_follows_the_content(tmp_path):
     assert file_digest(a) == file_digest(b)
     b.write_bytes(b"two")
     assert file_digest(a) != file_digest(b)
+
+
+def test_json_digest_names_the_content_whatever_the_key_order_or_round_trip():
+    labels = {3: "red", 10: "B", 2: "7"}
+    # the pipeline digests labels as read back from JSON (string keys), fresh or cached
+    assert json_digest(json.loads(json.dumps(labels))) == json_digest({"10": "B", "2": "7", "3": "red"})
+    assert json_digest({"3": "red"}) != json_digest({"3": "blue"})

@@ -167,3 +167,26 @@ def test_grounded_view_differs_only_near_the_box():
     pad_x, pad_y = (x2 - x1) * 0.05 + 2, (y2 - y1) * 0.05 + 2
     assert xs.min() >= x1 - pad_x and xs.max() <= x2 + pad_x
     assert ys.min() >= y1 - pad_y and ys.max() <= y2 + pad_y
+
+
+def test_batched_answers_equal_one_at_a_time(enc):
+    from loupe_models.data import build_records
+    from loupe_models.infer import batch_answers
+
+    from loupe_models.train import teacher_samples
+
+    torch.manual_seed(3)
+    model = TinyQwen2VL(TinyConfig(vocab_size=enc.tok.get_vocab_size()))
+    recs = build_records("train", 12, workers=1)
+    images = [Image.fromarray(r.crop if i % 2 else r.full) for i, r in enumerate(recs)]  # views of different sizes
+    queries = [r.query(False) for r in recs]
+
+    def check(max_new: int) -> set[int]:
+        single = [torch_infer(model, prepare(img, q, enc), enc, max_new_tokens=max_new) for img, q in zip(images, queries)]
+        assert batch_answers(model, enc, images, queries, max_new_tokens=max_new) == [s.answer for s in single]
+        return {len(s.answer_ids) for s in single}
+
+    assert check(1) == {1} and check(6) == {6}  # untrained: never stops, the length limit ends every row
+    # a few steps teach it to stop after a short answer: the stop token ends the rows
+    train_loop(model, enc, teacher_samples(recs), Schedule(steps=25, lr=3e-3, warmup=5), lambda _: None, "t")
+    assert max(check(8)) < 8

@@ -1,0 +1,84 @@
+"""The students' crop replay: which scenes it draws, and the distillation of the teacher on it."""
+from __future__ import annotations
+
+import random
+
+import pytest
+import torch
+
+from loupe_models import world
+from loupe_models.data import build_records, collate
+from loupe_models.model import TinyConfig, TinyQwen2VL
+from loupe_models.tokenizer import PromptEncoder, build_tokenizer
+from loupe_models.train import distill_loss, student_samples
+
+torch.set_num_threads(2)
+
+
+@pytest.fixture(scope="module")
+def recs():
+    return build_records("train", 24, workers=1)
+
+
+@pytest.fixture(scope="module")
+def enc() -> PromptEncoder:
+    return PromptEncoder(build_tokenizer(world.question_corpus()))
+
+
+def test_crop_replay_distils_every_answered_scene_and_the_full_views_keep_the_consensus(recs):
+    kept = {r.index: r.answer for r in recs[:6]}  # the consensus kept only the first six scenes
+    crop_answers = {r.index: r.answer for r in recs}
+    mcq = next(r for r in recs[6:] if r.question_type == "mcq")
+    crop_answers[mcq.index] = "not an option"  # names no option: never replayed
+    crops = {r.crop.tobytes(): r.index for r in recs}
+    fulls = {r.full.tobytes(): r.index for r in recs}
+    fn = student_samples(recs, kept, False, 0.5, crop_answers=crop_answers)
+    rng = random.Random(0)
+    replayed, full_seen = set(), set()
+    for step in range(30):
+        for smp in fn(step, rng):
+            key = smp[0].tobytes()
+            if key in crops:
+                assert smp[4] is True  # flagged for distillation
+                replayed.add(crops[key])
+            else:
+                assert len(smp) == 4  # full views: never distilled
+                full_seen.add(fulls[key])
+    assert full_seen <= set(kept)  # full views: consensus labels only
+    assert replayed - set(kept)  # crops: scenes the consensus dropped too
+    assert mcq.index not in replayed
+    # without the teacher's crop answers the replay is the consensus subset, unflagged
+    plain = student_samples(recs, kept, False, 1.0)(0, random.Random(0))
+    assert all(crops[s[0].tobytes()] in kept and len(s) == 4 for s in plain)
+    with pytest.raises(ValueError, match="crop answers"):  # a teacher that named nothing: said, not ignored
+        student_samples(recs, kept, False, 0.5, crop_answers={r.index: "" for r in recs})
+
+
+def test_distill_loss_lines_up_the_flagged_rows_with_the_teacher(recs, enc):
+    torch.manual_seed(0)
+    teacher = TinyQwen2VL(TinyConfig(vocab_size=enc.tok.get_vocab_size()))
+    teacher.train()
+    samples = []
+    for i, r in enumerate(recs[:4]):
+        # alternate flagged crops and unflagged full views, answers of different lengths
+        img = r.crop if i % 2 == 0 else r.full
+        samples.append((img, r.query(False), r.content if r.question_type == "mcq" else r.answer, (-100, [-100] * 4, None), i % 2 == 0))
+    batch = collate(samples, enc)
+    sel = batch["labels"] != -100
+    rows = sel.nonzero()[:, 0]
+    with torch.no_grad():
+        hidden, _ = teacher.forward_train(batch)
+        same = distill_loss(teacher.lm_head(hidden[sel]), teacher, samples, rows, enc)
+    assert float(same) == pytest.approx(0.0, abs=1e-5)  # the teacher against itself, row by row
+
+    student = TinyQwen2VL(TinyConfig(vocab_size=enc.tok.get_vocab_size()))
+    student.train()
+    hidden, _ = student.forward_train(batch)
+    loss = distill_loss(student.lm_head(hidden[sel]), teacher, samples, rows, enc)
+    assert float(loss.detach()) > 0.01
+    loss.backward()
+    assert all(p.grad is not None for p in student.parameters() if p.requires_grad)
+    assert all(p.grad is None for p in teacher.parameters())
+    # nothing flagged: no term, but still part of the graph
+    unflagged = [s[:4] for s in samples]
+    assert float(distill_loss(student.lm_head(hidden[sel]), teacher, unflagged, rows, enc).detach()) == 0.0
