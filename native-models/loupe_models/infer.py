@@ -98,10 +98,7 @@ def batch_answers(model: TinyQwen2VL, enc: PromptEncoder, images: list[Image.Ima
     generated tokens follow at the end of the batch, where the padding mask hides the gap."""
     model.eval()
     batch = collate([(np.asarray(resize_for_model(img)), q, None) for img, q in zip(images, queries)], enc)
-    feats = model.visual(batch["patches"], batch["patch_rows"], batch["patch_cols"], batch["vis_mask"])
-    emb = model.embed_tokens(batch["input_ids"])
-    slots = batch["image_slots"]
-    emb = emb.masked_scatter(slots[..., None].expand_as(emb), feats[batch["vis_mask"]])
+    emb, _ = model.embed_batch(batch)
     mask, pos = batch["attention_mask"], batch["position_ids"]
     logits, past, _ = model.decode(emb, mask, pos)
     lengths = mask.sum(1)

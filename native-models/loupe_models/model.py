@@ -288,11 +288,16 @@ class TinyQwen2VL(nn.Module):
         input_ids [B, L], attention_mask [B, L], position_ids [3, B, L], image_slots [B, L] bool
         (positions of `<|image_pad|>`; their count per row equals that row's real visual tokens).
         """
+        emb, feats = self.embed_batch(batch)
+        return self.hidden_states(emb, batch["attention_mask"], batch["position_ids"]), feats
+
+    def embed_batch(self, batch: dict) -> tuple[torch.Tensor, torch.Tensor]:
+        """Padded batch -> (input embeddings with the visual features in the image slots [B, L, H],
+        visual features [B, Nmax/4, H]): the shared first half of training and batched generation."""
         feats = self.visual(batch["patches"], batch["patch_rows"], batch["patch_cols"], batch["vis_mask"])
         emb = self.embed_tokens(batch["input_ids"])
         slots = batch["image_slots"]
-        emb = emb.masked_scatter(slots[..., None].expand_as(emb), feats[batch["vis_mask"]].to(emb.dtype))
-        return self.hidden_states(emb, batch["attention_mask"], batch["position_ids"]), feats
+        return emb.masked_scatter(slots[..., None].expand_as(emb), feats[batch["vis_mask"]].to(emb.dtype)), feats
 
     def hidden_states(self, inputs_embeds, attention_mask, position_ids) -> torch.Tensor:
         """Final-norm hidden states (training computes logits only where there are labels)."""
