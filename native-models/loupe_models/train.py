@@ -95,15 +95,17 @@ def distill_loss(model_logits: torch.Tensor, teacher: TinyQwen2VL, samples: list
 
 def train_loop(
     model: TinyQwen2VL, enc: PromptEncoder, sample_fn, sched: Schedule, log, label: str, aux_weight: float = 0.0,
-    teacher: TinyQwen2VL | None = None, distill_weight: float = 1.0,
+    teacher: TinyQwen2VL | None = None, distill_weight: float = 1.0, seed: int = 1234,
 ) -> list[dict]:
     """sample_fn(step, rng) -> list of (uint8 image, query, answer[, aux[, distill]]). With a teacher,
     samples whose `distill` flag is set also learn the teacher's whole answer distribution
-    (distill_loss), not only its answer. Returns the loss log."""
+    (distill_loss), not only its answer. `seed` seeds the sampler's rng: a second cycle on the same
+    scenes gives it another seed so that it does not replay the first cycle's draws. Returns the
+    loss log."""
     aux = AuxHead(model.cfg.hidden_size) if aux_weight > 0 else None
     params = list(model.parameters()) + (list(aux.parameters()) if aux else [])
     opt = torch.optim.AdamW(params, lr=sched.lr, weight_decay=sched.weight_decay, betas=(0.9, 0.98))
-    rng = random.Random(1234)
+    rng = random.Random(seed)
     model.train()
     history = []
     t0 = time.time()
