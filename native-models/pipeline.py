@@ -202,32 +202,35 @@ def main() -> None:
     # falling, and they answered their training scenes' full views no better than unseen ones
     # (underfitting, docs/models.md). In it the R2I student keeps the curriculum's final boxed share.
     steps = args.student_steps
+    final_boxed = 0.25
 
     def r2i_ground_prob(step: int) -> float:
         # grounding curriculum: every full image boxed at first, then a quarter of them
-        return max(0.25, 1.0 - 0.75 * step / max(1, int(0.8 * steps)))
+        return max(final_boxed, 1.0 - (1.0 - final_boxed) * step / max(1, int(0.8 * steps)))
 
     # (stage suffix, steps, peak rate, warmup, the R2I student's boxed share, sampler seed)
-    cycles = (("", steps, 1e-3, 100, r2i_ground_prob, 1234), ("-continued", args.student_continue, 5e-4, 50, lambda _step: 0.25, 4321))
+    cycles = [
+        c for c in (("", steps, 1e-3, 100, r2i_ground_prob, 1234), ("-continued", args.student_continue, 5e-4, 50, lambda _step: final_boxed, 4321))
+        if c[1] > 0
+    ]
     distil = args.distill_weight > 0
     students = {}
     for name, grounded in (("base", False), ("r2i", True)):
         st = copy.deepcopy(teacher)
         previous_cycle = previous  # the first cycle starts from the teacher
-        for ci, (suffix, cycle_steps, lr, warmup, ground_prob, seed) in enumerate(cycles):
-            if cycle_steps <= 0:
-                continue
+        for suffix, cycle_steps, lr, warmup, ground_prob, seed in cycles:
+            first = not suffix
             stage = f"student-{name}{suffix}"
             path = work / f"{stage}.pt"
-            inputs = {"teacher" if ci == 0 else "from": previous_cycle, "labels": json_digest(cons["labels"]), "steps": cycle_steps, "crop_share": args.crop_share, "aux_weight": args.aux_weight}
-            if ci > 0:
-                inputs |= {"lr": lr, "warmup": warmup, "ground_prob": 0.25 if grounded else 0.0, "seed": seed}
+            inputs = {"teacher" if first else "from": previous_cycle, "labels": json_digest(cons["labels"]), "steps": cycle_steps, "crop_share": args.crop_share, "aux_weight": args.aux_weight}
+            if not first:
+                inputs |= {"lr": lr, "warmup": warmup, "ground_prob": final_boxed if grounded else 0.0, "seed": seed}
             if distil:
                 inputs |= {"distill_weight": args.distill_weight, "crop_answers": json_digest(cons["crop_answers"])}
             if reusable(path, inputs, log):
                 st = load_checkpoint(path)
             else:
-                torch.manual_seed(1 + ci)
+                torch.manual_seed(1 if first else 2)
                 # with --distill-weight, the crop replay distils the teacher on every scene's crop (train.student_samples)
                 fn = student_samples(
                     student_records, labels, grounded, args.crop_share, ground_prob if grounded else None,
@@ -245,7 +248,7 @@ def main() -> None:
     (work / f"history-{int(time.time())}.json").write_text(json.dumps(history))
 
     # 6. export, evaluate on the shipped bench, write manifests, cards and the parity fixture
-    schedule = f"{steps} steps" + (f", then a second, lower-rate cycle of {args.student_continue}" if args.student_continue > 0 else "")
+    schedule = f"{cycles[0][1]} steps" + "".join(f", then a second, lower-rate cycle of {c[1]}" for c in cycles[1:]) if cycles else "no steps"
     recipes = {
         "base": "Baseline student: initialised from the crop teacher, fine-tuned on full training images with the teacher's "
         f"consensus labels ({schedule}); never sees a box or the grounding hint. Same images, labels and steps as loupe-tiny-r2i.",
@@ -288,8 +291,8 @@ def main() -> None:
                     "data": f"regional crops of train indices 0..{args.train_items - 1}, ground-truth labels" + "".join(teacher_extras),
                 },
                 "consensus": cons_stats,
-                "student_steps": steps + max(0, args.student_continue),
-                "student_cycles": [{"steps": steps, "peak_lr": 1e-3}] + ([{"steps": args.student_continue, "peak_lr": 5e-4}] if args.student_continue > 0 else []),
+                "student_steps": sum(c[1] for c in cycles),
+                "student_cycles": [{"steps": c[1], "peak_lr": c[2]} for c in cycles],
                 "batch_size": 16,
                 "crop_replay_share": args.crop_share,
                 **({"crop_replay_distill_weight": args.distill_weight} if args.distill_weight > 0 else {}),
