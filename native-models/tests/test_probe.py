@@ -90,9 +90,12 @@ def test_reading_stage_batches_carry_glyph_targets_into_the_loss():
     head = AuxHead(model.cfg.hidden_size)
     with torch.no_grad():
         _, feats = model.forward_train(batch)
-        with_glyphs = head.loss(feats, batch)
-        without = head.loss(feats, {**batch, "aux_glyphs": torch.full_like(batch["aux_glyphs"], -100)})
-    assert torch.isfinite(with_glyphs) and float(with_glyphs - without) > 1.0  # ~ln(69) per glyph token
+        with_glyphs = {name: (total, n) for name, total, n in head.terms(feats, batch)}
+        without = {name for name, _, _ in head.terms(feats, {**batch, "aux_glyphs": torch.full_like(batch["aux_glyphs"], -100)})}
+    total, n = with_glyphs["glyphs"]
+    assert n == int((batch["aux_glyphs"] >= 0).sum()) and torch.isfinite(total)
+    assert float(total) / n > 1.0  # ~ln(69) per glyph token for an untrained head
+    assert set(with_glyphs) == {"chars", "glyphs"} and without == {"chars"}  # text crops: no content class
 
 
 def test_teacher_batches_follow_the_dimension_shares():

@@ -10,7 +10,7 @@ from loupe_models import world
 from loupe_models.data import build_records, collate
 from loupe_models.model import TinyConfig, TinyQwen2VL
 from loupe_models.tokenizer import PromptEncoder, build_tokenizer
-from loupe_models.train import distill_loss, student_samples
+from loupe_models.train import distill_terms, student_samples
 
 torch.set_num_threads(2)
 
@@ -54,7 +54,7 @@ def test_crop_replay_distils_every_answered_scene_and_the_full_views_keep_the_co
         student_samples(recs, kept, False, 0.5, crop_answers={r.index: "" for r in recs})
 
 
-def test_distill_loss_lines_up_the_flagged_rows_with_the_teacher(recs, enc):
+def test_distill_terms_line_up_the_flagged_rows_with_the_teacher(recs, enc):
     torch.manual_seed(0)
     teacher = TinyQwen2VL(TinyConfig(vocab_size=enc.tok.get_vocab_size()))
     teacher.train()
@@ -68,17 +68,20 @@ def test_distill_loss_lines_up_the_flagged_rows_with_the_teacher(recs, enc):
     rows = sel.nonzero()[:, 0]
     with torch.no_grad():
         hidden, _ = teacher.forward_train(batch)
-        same = distill_loss(teacher.lm_head(hidden[sel]), teacher, samples, rows, enc)
-    assert float(same) == pytest.approx(0.0, abs=1e-5)  # the teacher against itself, row by row
+        same, n = distill_terms(teacher.lm_head(hidden[sel]), teacher, samples, rows, enc)
+    assert n == int(sel[0].sum() + sel[2].sum())  # the flagged rows' answer tokens
+    assert float(same) == pytest.approx(0.0, abs=1e-4)  # the teacher against itself, row by row
 
     student = TinyQwen2VL(TinyConfig(vocab_size=enc.tok.get_vocab_size()))
     student.train()
     hidden, _ = student.forward_train(batch)
-    loss = distill_loss(student.lm_head(hidden[sel]), teacher, samples, rows, enc)
+    total, n = distill_terms(student.lm_head(hidden[sel]), teacher, samples, rows, enc)
+    loss = total / n
     assert float(loss.detach()) > 0.01
     loss.backward()
     assert all(p.grad is not None for p in student.parameters() if p.requires_grad)
     assert all(p.grad is None for p in teacher.parameters())
     # nothing flagged: no term, but still part of the graph
     unflagged = [s[:4] for s in samples]
-    assert float(distill_loss(student.lm_head(hidden[sel]), teacher, unflagged, rows, enc).detach()) == 0.0
+    total, n = distill_terms(student.lm_head(hidden[sel]), teacher, unflagged, rows, enc)
+    assert n == 0 and float(total.detach()) == 0.0

@@ -155,6 +155,46 @@ def test_training_fast_path_equals_exported_math(enc):
     torch.testing.assert_close(fast_feats[batch["vis_mask"]], ref_feats[batch["vis_mask"]], atol=1e-4, rtol=1e-4)
 
 
+def test_split_step_equals_one_padded_batch(enc):
+    """step_loss runs a step's small crops and large full views as two padded sub-batches; the
+    loss (answer tokens, distillation, every auxiliary head) and its gradient must be those of the
+    one padded batch the step used to be."""
+    import random
+
+    from loupe_models.data import build_records
+    from loupe_models.train import AuxHead, size_groups, step_loss, student_samples, teacher_samples
+
+    recs = build_records("train", 12, workers=1)
+    rng = random.Random(0)
+    crops = [(*smp, True) for smp in teacher_samples(recs, glyphs=True)(0, rng)[:5]]  # flagged for distillation
+    fulls = student_samples(recs, {r.index: r.answer for r in recs}, False, 0.0)(0, rng)[:6]
+    samples = [x for pair in zip(fulls, crops) for x in pair] + fulls[5:]
+    assert any(smp[3][3] for smp in crops)  # glyph targets present
+    groups = size_groups(samples)
+    assert len(groups) == 2 and sorted(groups[0] + groups[1]) == list(range(len(samples)))
+    assert size_groups(crops[:1] * 4) == [[0, 1, 2, 3]]  # one size: one batch
+
+    torch.manual_seed(0)
+    cfg = TinyConfig(vocab_size=enc.tok.get_vocab_size())
+    model, teacher = TinyQwen2VL(cfg), TinyQwen2VL(cfg)
+    aux = AuxHead(cfg.hidden_size)
+    model.train(), teacher.train()
+    params = [*model.parameters(), *aux.parameters()]
+
+    def run(gr):
+        for q in params:
+            q.grad = None
+        loss = step_loss(model, enc, samples, aux, 0.7, teacher, 0.5, gr)
+        loss.backward()
+        return loss.detach(), [q.grad.clone() for q in params]
+
+    one_loss, one_grads = run([list(range(len(samples)))])
+    split_loss, split_grads = run(groups)
+    torch.testing.assert_close(split_loss, one_loss, atol=1e-5, rtol=1e-5)
+    for a, b in zip(split_grads, one_grads):
+        torch.testing.assert_close(a, b, atol=1e-5, rtol=1e-4)
+
+
 def test_grounded_view_differs_only_near_the_box():
     from loupe_models.grounding import ground
 
