@@ -30,7 +30,7 @@ def run_forked(jobs: list[Callable[[], list]], threads: int, log: Callable[[str]
         proc.start()
         send.close()  # the child holds the only writer: a child that dies closes it, and recv() ends
         running.append((proc, recv))
-    log(f"training {len(jobs)} jobs at once, {threads} thread(s) each (pids {', '.join(str(p.pid) for p, _ in running)})")
+    log(f"running {len(jobs)} jobs at once (a job whose stages are cached only loads them), {threads} thread(s) each (pids {', '.join(str(p.pid) for p, _ in running)})")
     results: list = []
     failures: list[str] = []
     for k, (proc, recv) in enumerate(running):
