@@ -35,7 +35,7 @@ from loupe_models.probe import probe  # noqa: E402
 from loupe_models.processes import run_forked  # noqa: E402
 from loupe_models.stage_cache import file_digest, json_digest, record, reusable  # noqa: E402
 from loupe_models.tokenizer import PromptEncoder, build_tokenizer  # noqa: E402
-from loupe_models.train import Schedule, consensus_labels, quick_accuracy, student_samples, teacher_samples, train_loop  # noqa: E402
+from loupe_models.train import CONSENSUS_VIEW_SETS, Schedule, consensus_labels, quick_accuracy, student_samples, teacher_samples, train_loop  # noqa: E402
 from tokenizers import Tokenizer  # noqa: E402
 
 REPO = ROOT.parent
@@ -57,6 +57,10 @@ def main() -> None:
     ap.add_argument("--count-items", type=int, default=3000, help="extra counting training scenes for that stage")
     ap.add_argument("--teacher-read", type=int, default=0, help="steps of a second reading stage (off until the next build: docs/models.md)")
     ap.add_argument("--read-items", type=int, default=3000, help="fresh text scenes for the second reading stage")
+    ap.add_argument(
+        "--consensus-views", choices=CONSENSUS_VIEW_SETS, default="framing",
+        help="the teacher's four views of each crop (train.crop_views; 'scale' is measured better and off until the next build)",
+    )
     ap.add_argument("--pool-items", type=int, default=6000, help="extra unlabelled scenes the teacher labels for the students")
     ap.add_argument("--student-steps", type=int, default=2200)
     ap.add_argument("--student-continue", type=int, default=1500, help="steps of the students' second, lower-rate cycle")
@@ -201,11 +205,11 @@ def main() -> None:
     # 4. consensus labels over 4 teacher views of each crop
     cons_path = work / "consensus.json"
     # (format 2 also stores the teacher's tight-crop answer on every scene, for the crop replay)
-    inputs = {"teacher": previous, "train_items": args.train_items, "pool_start": pool_start, "pool_items": args.pool_items, "format": 2}
+    inputs = {"teacher": previous, "train_items": args.train_items, "pool_start": pool_start, "pool_items": args.pool_items, "format": 2, "views": args.consensus_views}
     if reusable(cons_path, inputs, log):
         cons = json.loads(cons_path.read_text())
     else:
-        res = consensus_labels(teacher, enc, student_records, "train", log)
+        res = consensus_labels(teacher, enc, student_records, "train", log, view_set=args.consensus_views)
         cons_path.write_text(json.dumps({key: res[key] for key in ("labels", "stats", "crop_answers")}))
         record(cons_path, inputs)
         cons = json.loads(cons_path.read_text())  # string keys, as a cached run reads them

@@ -85,3 +85,27 @@ def test_distill_terms_line_up_the_flagged_rows_with_the_teacher(recs, enc):
     unflagged = [s[:4] for s in samples]
     total, n = distill_terms(student.lm_head(hidden[sel]), teacher, unflagged, rows, enc)
     assert n == 0 and float(total.detach()) == 0.0
+
+
+def test_consensus_view_sets_start_with_the_tight_crop_and_keep_its_framing():
+    from PIL import Image
+
+    from loupe_models.train import crop_views
+
+    it = world.make_item(5, "val")
+    tight = it.image.crop(it.bbox)
+    framing = crop_views(it.image, it.bbox, it.image.size)
+    scale = crop_views(it.image, it.bbox, it.image.size, "scale")
+    assert len(framing) == len(scale) == 4
+    for views in (framing, scale):
+        assert views[0].tobytes() == tight.tobytes()  # crop_answers and the bench's crops: the tight view
+    # "scale": every view is the card as framed by its border, only resampled (same aspect)
+    aspect = tight.width / tight.height
+    assert all(abs(v.width / v.height - aspect) < 0.02 for v in scale)
+    assert [v.width for v in scale[:3]] == [tight.width, int(tight.width * 1.25), int(tight.width * 1.5)]
+    assert scale[3].size == tight.size and scale[3].tobytes() != tight.tobytes()  # a blurred copy
+    # "framing": the inset and the margin views cut the frame differently
+    assert framing[1].width < tight.width < framing[2].width
+    assert isinstance(framing[3], Image.Image)
+    with pytest.raises(ValueError, match="view set"):
+        crop_views(it.image, it.bbox, it.image.size, "zoom")
