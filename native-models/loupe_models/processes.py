@@ -1,4 +1,4 @@
-"""Run independent training jobs at once, each in a forked process with its own share of the threads.
+"""Run independent jobs (training, consensus labelling) at once, each in a forked process with its own share of the threads.
 
 Why forked processes and not threads of one process: on two cores a tiny model's matmuls do not keep
 two threads busy (two threads train 1.6x as fast as one, not 2x), so two jobs with one thread each
@@ -8,6 +8,7 @@ students, without copying or rebuilding them.
 from __future__ import annotations
 
 import multiprocessing as mp
+import pickle
 import traceback
 from typing import Callable
 
@@ -30,12 +31,12 @@ def run_forked(jobs: list[Callable[[], list]], threads: int, log: Callable[[str]
         proc.start()
         send.close()  # the child holds the only writer: a child that dies closes it, and recv() ends
         running.append((proc, recv))
-    log(f"running {len(jobs)} jobs at once (a job whose stages are cached only loads them), {threads} thread(s) each (pids {', '.join(str(p.pid) for p, _ in running)})")
+    log(f"running {len(jobs)} jobs at once, {threads} thread(s) each (pids {', '.join(str(p.pid) for p, _ in running)})")
     results: list = []
     failures: list[str] = []
     for k, (proc, recv) in enumerate(running):
         try:
-            ok, value = recv.recv()
+            ok, value = pickle.loads(recv.recv_bytes())
         except EOFError:
             ok, value = False, "the process ended without a result"
         proc.join()
@@ -53,8 +54,10 @@ def _run_child(job: Callable[[], list], threads: int, send) -> None:
     try:
         result = job()
     except BaseException:
-        send.send((False, traceback.format_exc()))
+        send.send_bytes(pickle.dumps((False, traceback.format_exc())))
         send.close()
         raise
-    send.send((True, result))
+    # plain pickle, by value: multiprocessing's own pickler would pass tensors as shared-memory
+    # handles, which die with this process before the parent opens them
+    send.send_bytes(pickle.dumps((True, result)))
     send.close()

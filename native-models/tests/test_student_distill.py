@@ -102,8 +102,9 @@ def test_consensus_view_sets_start_with_the_tight_crop_and_keep_its_framing():
     # "scale": every view is the card as framed by its border, only resampled (same aspect)
     aspect = tight.width / tight.height
     assert all(abs(v.width / v.height - aspect) < 0.02 for v in scale)
-    assert [v.width for v in scale[:3]] == [tight.width, int(tight.width * 1.25), int(tight.width * 1.5)]
-    assert scale[3].size == tight.size and scale[3].tobytes() != tight.tobytes()  # a blurred copy
+    # the largest view last: consensus_labels asks the fourth view only where the first three disagree
+    assert [v.width for v in scale] == [tight.width, tight.width, int(tight.width * 1.25), int(tight.width * 1.5)]
+    assert scale[1].size == tight.size and scale[1].tobytes() != tight.tobytes()  # a blurred copy
     # "framing": the inset and the margin views cut the frame differently
     assert framing[1].width < tight.width < framing[2].width
     assert isinstance(framing[3], Image.Image)
