@@ -330,13 +330,19 @@ def consensus_labels(
     share the threads: on two cores, two one-thread processes labelled 192 scenes in 18.5 s against
     20.5 s for one two-thread process, with the same labels (each process regenerates its own scenes,
     which one process did on one core while the other waited)."""
+    # whole chunks per process (ceil(n / processes) rounded up to a chunk): each process answers the
+    # same padded batches one process would, so the labels are the same
     per_part = -(-len(records) // max(1, processes) // chunk) * chunk if records else chunk
     parts = [records[a : a + per_part] for a in range(0, len(records), per_part)] or [records]
     if len(parts) == 1:
-        results = [_consensus_part(teacher, enc, records, split, log, agree, chunk, view_set)]
+        results = [_consensus_part(teacher, enc, records, split, log, agree, chunk, view_set, "consensus")]
     else:
         threads = max(1, torch.get_num_threads() // len(parts))
-        results = run_forked([lambda part=part: [_consensus_part(teacher, enc, part, split, log, agree, chunk, view_set)] for part in parts], threads, log)
+        jobs = [
+            lambda part=part, k=k: [_consensus_part(teacher, enc, part, split, log, agree, chunk, view_set, f"consensus {k + 1}/{len(parts)}")]
+            for k, part in enumerate(parts)
+        ]
+        results = run_forked(jobs, threads, log)
     labels: dict[int, str] = {}
     crop_answers: dict[int, str] = {}
     n_agree_gt = 0
@@ -357,7 +363,7 @@ def consensus_labels(
 
 
 def _consensus_part(
-    teacher: TinyQwen2VL, enc: PromptEncoder, records: list[Record], split: str, log, agree: float, chunk: int, view_set: str,
+    teacher: TinyQwen2VL, enc: PromptEncoder, records: list[Record], split: str, log, agree: float, chunk: int, view_set: str, label: str,
 ) -> tuple[dict[int, str], dict[int, str], int]:
     """consensus_labels over one share of the records: (labels, crop answers, labels right)."""
     labels: dict[int, str] = {}
@@ -387,7 +393,7 @@ def _consensus_part(
                 n_agree_gt += int(judge(top, r.answer, r.options))
         done = start + len(part)
         if done // 960 > start // 960 or done == len(records):
-            log(f"[consensus] {done}/{len(records)} kept {len(labels)} ({time.time() - t0:.0f}s)")
+            log(f"[{label}] {done}/{len(records)} kept {len(labels)} ({time.time() - t0:.0f}s)")
     return labels, crop_answers, n_agree_gt
 
 
