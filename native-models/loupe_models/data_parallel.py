@@ -90,6 +90,7 @@ def train_data_parallel(
 ) -> list[dict]:
     """train_loop in `ranks` one-thread processes that share each step; `model` ends with the trained
     weights (rank 0's, identical to every rank's). Returns rank 0's loss log."""
+    ranks = min(ranks, sched.batch_size)  # every rank needs samples of its own in every step
     if ranks < 2:
         return train_loop(model, enc, sample_fn, sched, log, label, aux_weight=aux_weight, seed=seed)
     exchange = GradientExchange(trained_numel(model, aux_weight), ranks)

@@ -291,7 +291,7 @@ def crop_views(r_img: Image.Image, bbox, size, kind: str = "framing") -> list[Im
     1.5x (a different token grid). Wider context margins put clutter into the view that a
     crop-trained tiny teacher never saw, and its views then disagree on most items (measured 22%
     kept with 8-25% margins).
-    "scale" (the default): the crop as the teacher was trained on it, at four scales: as it is,
+    "scale" (the pipeline's default since session 8): the crop as the teacher was trained on it, at four scales: as it is,
     halved then restored (a blurred copy), enlarged 1.25x and 1.5x. The 1.5x view comes last
     because consensus_labels asks the fourth view only where the first three disagree, and which
     view is fourth does not change the labels (three agreeing views are a 75% majority whatever the
