@@ -67,6 +67,10 @@ def main() -> None:
     ap.add_argument("--student-continue", type=int, default=1500, help="steps of the students' second, lower-rate cycle")
     ap.add_argument("--crop-share", type=float, default=0.25, help="share of each student batch replaying regional crops, first cycle")
     ap.add_argument("--continue-crop-share", type=float, default=0.5, help="the same share in the students' second cycle")
+    ap.add_argument(
+        "--continue-replay-text", type=float, default=0.0,
+        help="share of the second cycle's replayed crops drawn from the kept text scenes (0: as they come)",
+    )
     ap.add_argument("--sequential-students", action="store_true", help="train the two students one after the other (default: at once, in two processes)")
     ap.add_argument(
         "--distill-weight", type=float, default=0.0,
@@ -242,11 +246,12 @@ def main() -> None:
         # grounding curriculum: every full image boxed at first, then a quarter of them
         return max(final_boxed, 1.0 - (1.0 - final_boxed) * step / max(1, int(0.8 * steps)))
 
-    # (stage suffix, steps, peak rate, warmup, the R2I student's boxed share, crop-replay share, sampler seed)
+    # (stage suffix, steps, peak rate, warmup, the R2I student's boxed share, crop-replay share, its
+    # text share, sampler seed)
     cycles = [
         c for c in (
-            ("", steps, 1e-3, 100, r2i_ground_prob, args.crop_share, 1234),
-            ("-continued", args.student_continue, 5e-4, 50, lambda _step: final_boxed, args.continue_crop_share, 4321),
+            ("", steps, 1e-3, 100, r2i_ground_prob, args.crop_share, 0.0, 1234),
+            ("-continued", args.student_continue, 5e-4, 50, lambda _step: final_boxed, args.continue_crop_share, args.continue_replay_text, 4321),
         )
         if c[1] > 0
     ]
@@ -257,13 +262,15 @@ def main() -> None:
         st = copy.deepcopy(teacher)
         trained: list[dict] = []
         previous_cycle = previous  # the first cycle starts from the teacher
-        for suffix, cycle_steps, lr, warmup, ground_prob, crop_share, seed in cycles:
+        for suffix, cycle_steps, lr, warmup, ground_prob, crop_share, text_share, seed in cycles:
             first = not suffix
             stage = f"student-{name}{suffix}"
             path = work / f"{stage}.pt"
             inputs = {"teacher" if first else "from": previous_cycle, "labels": json_digest(cons["labels"]), "steps": cycle_steps, "crop_share": crop_share, "aux_weight": args.aux_weight}
             if not first:
                 inputs |= {"lr": lr, "warmup": warmup, "ground_prob": final_boxed if grounded else 0.0, "seed": seed}
+            if text_share > 0:
+                inputs |= {"replay_text_share": text_share}
             if distil:
                 inputs |= {"distill_weight": args.distill_weight, "crop_answers": json_digest(cons["crop_answers"])}
             if reusable(path, inputs, log):
@@ -273,7 +280,7 @@ def main() -> None:
                 # with --distill-weight, the crop replay distils the teacher on every scene's crop (train.student_samples)
                 fn = student_samples(
                     student_records, labels, grounded, crop_share, ground_prob if grounded else None,
-                    crop_answers=crop_answers if distil else None,
+                    crop_answers=crop_answers if distil else None, replay_text_share=text_share,
                 )
                 trained += train_loop(
                     st, enc, fn, Schedule(steps=cycle_steps, lr=lr, warmup=warmup), log, stage, aux_weight=args.aux_weight,
@@ -352,7 +359,9 @@ def main() -> None:
                 },
                 "consensus": cons_stats,
                 "student_steps": sum(c[1] for c in cycles),
-                "student_cycles": [{"steps": c[1], "peak_lr": c[2], "crop_replay_share": c[5]} for c in cycles],
+                "student_cycles": [
+                    {"steps": c[1], "peak_lr": c[2], "crop_replay_share": c[5], **({"replay_text_share": c[6]} if c[6] else {})} for c in cycles
+                ],
                 "batch_size": 16,
                 **({"crop_replay_distill_weight": args.distill_weight} if args.distill_weight > 0 else {}),
                 "grounded": name == "r2i",

@@ -399,9 +399,13 @@ def _consensus_part(
 
 def student_samples(
     records: list[Record], labels: dict[int, str], grounded: bool, crop_share: float, ground_prob_fn=None,
-    crop_answers: dict[int, str] | None = None,
+    crop_answers: dict[int, str] | None = None, replay_text_share: float = 0.0,
 ):
     """Student batches: full-image items (grounded or not) plus a fixed share of crop replay.
+
+    replay_text_share: that share of the replayed crops is drawn from the kept text scenes (the rest
+    as they come), for students that read worse than their teacher. 0 draws exactly as before the
+    option existed.
 
     ground_prob_fn(step) -> probability of the grounded view for the R2I student.
     crop_answers: the teacher's answer on each scene's tight crop (consensus_labels). When given,
@@ -412,6 +416,9 @@ def student_samples(
     6-9 pp, so the shipped students do not use it. Without it, the replay uses the kept scenes and
     consensus labels, drawing the random numbers exactly as before the option existed."""
     kept = [r for r in records if r.index in labels]
+    kept_text = [r for r in kept if r.dimension == "ocr"]
+    if replay_text_share > 0 and not kept_text:
+        raise ValueError("student_samples: replay_text_share is set but the consensus kept no text scene")
     # an answer that names no option would teach an empty target: such scenes are not replayed
     replay = [r for r in records if _names_content(r, crop_answers.get(r.index, ""))] if crop_answers else []
     if crop_answers is not None and not replay:
@@ -429,6 +436,9 @@ def student_samples(
             r = rng.choice(kept)
             ans = labels[r.index]
             if rng.random() < crop_share:
+                if replay_text_share > 0 and rng.random() < replay_text_share:
+                    r = rng.choice(kept_text)
+                    ans = labels[r.index]
                 if crop_answers:
                     r = rng.choice(replay)
                     ans = crop_answers[r.index]

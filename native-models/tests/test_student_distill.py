@@ -54,6 +54,24 @@ def test_crop_replay_distils_every_answered_scene_and_the_full_views_keep_the_co
         student_samples(recs, kept, False, 0.5, crop_answers={r.index: "" for r in recs})
 
 
+def test_replay_text_share_draws_that_share_of_crops_from_kept_text_scenes(recs):
+    kept = {r.index: r.answer for r in recs}
+    text = {r.crop.tobytes() for r in recs if r.dimension == "ocr"}
+    assert text and len(text) < len(recs)
+
+    def replayed_text_share(share: float) -> float:
+        fn = student_samples(recs, kept, False, 1.0, replay_text_share=share)
+        rng = random.Random(0)
+        crops = [smp[0].tobytes() for step in range(40) for smp in fn(step, rng)]
+        return sum(c in text for c in crops) / len(crops)
+
+    as_they_come, all_text = replayed_text_share(0.0), replayed_text_share(1.0)
+    assert all_text == 1.0 and as_they_come < 0.5
+    assert 0.5 + as_they_come / 2 - 0.1 < replayed_text_share(0.5) < 0.5 + as_they_come / 2 + 0.1
+    with pytest.raises(ValueError, match="no text scene"):
+        student_samples(recs, {r.index: r.answer for r in recs if r.dimension != "ocr"}, False, 0.5, replay_text_share=0.3)
+
+
 def test_distill_terms_line_up_the_flagged_rows_with_the_teacher(recs, enc):
     torch.manual_seed(0)
     teacher = TinyQwen2VL(TinyConfig(vocab_size=enc.tok.get_vocab_size()))
