@@ -68,8 +68,8 @@ def main() -> None:
     ap.add_argument("--crop-share", type=float, default=0.25, help="share of each student batch replaying regional crops, first cycle")
     ap.add_argument("--continue-crop-share", type=float, default=0.5, help="the same share in the students' second cycle")
     ap.add_argument(
-        "--continue-replay-text", type=float, default=0.0,
-        help="share of the second cycle's replayed crops drawn from the kept text scenes (0: as they come)",
+        "--continue-replay-text", type=float, default=0.33,
+        help="share of the second cycle's replayed crops drawn from the kept text scenes (0: as they come, the session-8 recipe before it)",
     )
     ap.add_argument("--sequential-students", action="store_true", help="train the two students one after the other (default: at once, in two processes)")
     ap.add_argument(
