@@ -405,7 +405,8 @@ def student_samples(
 
     replay_text_share: that share of the replayed crops is drawn from the kept text scenes (the rest
     as they come), for students that read worse than their teacher. 0 draws exactly as before the
-    option existed.
+    option existed. With crop_answers the replay draws from every scene instead, and this share
+    does not apply.
 
     ground_prob_fn(step) -> probability of the grounded view for the R2I student.
     crop_answers: the teacher's answer on each scene's tight crop (consensus_labels). When given,
