@@ -192,7 +192,7 @@ def main() -> None:
         if reusable(path, inputs, log):
             teacher = load_checkpoint(path)
         else:
-            # one one-thread process per thread, sharing each step (data_parallel: 1.33x on two cores)
+            # one one-thread process per thread, sharing each step (data_parallel: 1.19-1.29x measured on two cores)
             history += train_data_parallel(
                 teacher, enc, samples(), Schedule(steps=stage_steps, lr=lr, warmup=warmup), log, stage, ranks=args.threads, aux_weight=args.aux_weight,
             )
