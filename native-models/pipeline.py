@@ -119,7 +119,8 @@ def main() -> None:
 
     # 2. training scenes (train split) and a small validation slice
     t0 = time.time()
-    records = build_records("train", args.train_items)
+    # the key regions too: the consensus stage cuts its views from them (train.consensus_labels)
+    records = build_records("train", args.train_items, keep_region=True)
     val = build_records("val", 60 if not args.quick else 6)
     log(f"built {len(records)} train + {len(val)} val scenes in {time.time() - t0:.0f}s")
 
@@ -135,13 +136,14 @@ def main() -> None:
 
     def extra_scenes(dimension: str, n: int) -> list:
         if dimension not in extra:
-            extra[dimension] = build_records("train", n, start=args.train_items, dimension=dimension)
+            # crops only: the teacher never sees these scenes' full views
+            extra[dimension] = build_records("train", n, start=args.train_items, dimension=dimension, crop_only=True)
         return extra[dimension]
 
     def read_scenes() -> list:
-        extra.pop("counting", None)  # 1.3 MB per scene: the counting stage's scenes are done with
+        extra.pop("counting", None)  # the counting stage's scenes are done with
         if "read" not in extra:
-            extra["read"] = build_records("train", args.read_items, start=read_start, dimension="ocr")
+            extra["read"] = build_records("train", args.read_items, start=read_start, dimension="ocr", crop_only=True)
         return extra["read"]
 
     # (stage, steps, peak rate, warmup, batch sampler, inputs beyond the common ones). Each stage is
@@ -202,12 +204,12 @@ def main() -> None:
         log(f"{stage} val accuracy on crops: {quick_accuracy(teacher, enc, val, 'crop'):.3f}")
     if args.until == "teacher":
         return
-    extra.clear()  # 1.3 MB per scene: free the stages' extra scenes before the students' scenes are built
+    extra.clear()  # free the stages' extra scenes before the students' scenes are built
 
     # the students' scenes: the teacher's 3,000 plus --pool-items unlabelled scenes it never trained
     # on (indices after every extra scene above). Measured on the earlier build: a student trained on
     # 3,000 scenes answered 59% of its training images' full views but 38% of unseen ones.
-    student_records = records + (build_records("train", args.pool_items, start=pool_start) if args.pool_items > 0 else [])
+    student_records = records + (build_records("train", args.pool_items, start=pool_start, keep_region=True) if args.pool_items > 0 else [])
     log(f"students' scenes: {len(student_records)} (train indices 0..{args.train_items - 1} and {pool_start}..{pool_start + args.pool_items - 1})")
 
     # 4. consensus labels over 4 teacher views of each crop

@@ -30,10 +30,13 @@ class Record:
     answer: str
     bbox: tuple[int, int, int, int]
     size: tuple[int, int]  # original (w, h)
-    full: np.ndarray
-    grounded: np.ndarray
+    full: np.ndarray | None  # None in crop-only records (build_records(crop_only=True))
+    grounded: np.ndarray | None
     crop: np.ndarray
     char_cells: tuple | None = None  # OCR only: each character's cell in crop pixels (world meta)
+    # the key region at original resolution (build_records(keep_region=True)): the consensus stage
+    # cuts its views from it instead of regenerating the scene
+    region: np.ndarray | None = None
 
     def query(self, grounded: bool) -> str:
         return world.format_query(self.stem, self.options, self.question_type, grounded)
@@ -48,8 +51,8 @@ class Record:
         return answer
 
 
-def _make(args: tuple[int, str]) -> Record:
-    index, split = args
+def _make(args: tuple[int, str, bool, bool]) -> Record:
+    index, split, keep_region, crop_only = args
     item = world.make_item(index, split)
     return Record(
         index=index,
@@ -61,22 +64,30 @@ def _make(args: tuple[int, str]) -> Record:
         answer=item.answer,
         bbox=tuple(item.bbox),
         size=item.image.size,
-        full=np.asarray(resize_for_model(item.image)),
-        grounded=np.asarray(resize_for_model(ground(item.image, item.bbox))),
+        full=None if crop_only else np.asarray(resize_for_model(item.image)),
+        grounded=None if crop_only else np.asarray(resize_for_model(ground(item.image, item.bbox))),
         crop=np.asarray(resize_for_model(item.crop)),
         char_cells=tuple(item.meta["char_cells"]) if "char_cells" in item.meta else None,
+        region=np.asarray(item.crop) if keep_region else None,
     )
 
 
-def build_records(split: str, n: int, start: int = 0, workers: int = 2, dimension: str | None = None) -> list[Record]:
+def build_records(
+    split: str, n: int, start: int = 0, workers: int = 2, dimension: str | None = None, keep_region: bool = False,
+    crop_only: bool = False,
+) -> list[Record]:
     """Records of `split` from index `start` on: the next n indices, or with `dimension` the next n
-    indices of that dimension (world.make_item cycles the dimensions by index)."""
+    indices of that dimension (world.make_item cycles the dimensions by index). keep_region: also
+    keep each key region at original resolution (Record.region, about 80 KB a scene). crop_only:
+    leave out the full and grounded views, for scenes only the crop teacher sees (the two views are
+    27 of a scene's 59 ms and most of its memory)."""
     if dimension is None:
-        jobs = [(i, split) for i in range(start, start + n)]
+        indices = range(start, start + n)
     else:
         k = world.DIMENSIONS.index(dimension)
         first = start + (k - start) % len(world.DIMENSIONS)
-        jobs = [(i, split) for i in range(first, first + n * len(world.DIMENSIONS), len(world.DIMENSIONS))]
+        indices = range(first, first + n * len(world.DIMENSIONS), len(world.DIMENSIONS))
+    jobs = [(i, split, keep_region, crop_only) for i in indices]
     if workers <= 1:
         return [_make(j) for j in jobs]
     with mp.get_context("fork").Pool(workers) as pool:

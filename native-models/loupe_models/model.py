@@ -20,8 +20,9 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 # Training uses PyTorch's fused attention (a full-image forward + backward pass of 16 samples: 1.4 s
-# -> 0.8 s on two CPU cores, with single-frame patches); export and
-# inference keep the explicit softmax, whose probabilities are the exported attention taps.
+# -> 0.8 s on two CPU cores, with single-frame patches), and so does batched generation that wants
+# only the answers (`fused=True`); export and other inference keep the explicit softmax, whose
+# probabilities are the exported attention taps.
 _FUSED = hasattr(F, "scaled_dot_product_attention")
 
 
@@ -88,7 +89,7 @@ class VisionBlock(nn.Module):
         self.mlp = nn.Sequential(nn.Linear(dim, 4 * dim), nn.GELU(), nn.Linear(4 * dim, dim))
         self.heads = heads
 
-    def forward(self, x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor, key_mask: torch.Tensor | None):
+    def forward(self, x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor, key_mask: torch.Tensor | None, fused: bool = False):
         # x [B, N, D]; cos/sin [B, N, hd]; key_mask [B, N] bool (True = real token) or None
         b, n, d = x.shape
         hd = d // self.heads
@@ -97,8 +98,9 @@ class VisionBlock(nn.Module):
         c, s = cos.unsqueeze(1), sin.unsqueeze(1)
         q = q * c + rotate_half(q) * s
         k = k * c + rotate_half(k) * s
-        if self.training and _FUSED:
-            mask = key_mask[:, None, None, :] if key_mask is not None else None
+        if (self.training or fused) and _FUSED:
+            # no mask where no row is padded (a batch of same-size images): the kernel then skips it
+            mask = key_mask[:, None, None, :] if key_mask is not None and not bool(key_mask.all()) else None
             out = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
         else:
             scores = torch.matmul(q, k.transpose(-1, -2)) / math.sqrt(hd)
@@ -150,7 +152,7 @@ class VisionTower(nn.Module):
         w = first.weight.view(-1, cfg.in_channels, cfg.temporal_patch_size, pp).sum(2).reshape(first.weight.shape[0], -1)
         return self.patch_embed[2](self.patch_embed[1](F.linear(patches, w, first.bias)))
 
-    def forward(self, patches: torch.Tensor, rows: torch.Tensor, cols: torch.Tensor, key_mask: torch.Tensor | None):
+    def forward(self, patches: torch.Tensor, rows: torch.Tensor, cols: torch.Tensor, key_mask: torch.Tensor | None, fused: bool = False):
         b, n, _ = patches.shape
         m2 = self.cfg.spatial_merge_size**2
         x = self.merge_norm(self.embed_patches(patches))
@@ -158,7 +160,7 @@ class VisionTower(nn.Module):
         x = self.merger(x)
         cos, sin = self.rope(rows, cols)
         for blk in self.blocks:
-            x = blk(x, cos, sin, key_mask)
+            x = blk(x, cos, sin, key_mask, fused)
         return self.out_proj(self.out_norm(x))
 
 
@@ -202,8 +204,10 @@ class DecoderLayer(nn.Module):
         self.up = nn.Linear(h, cfg.intermediate_size, bias=False)
         self.down = nn.Linear(cfg.intermediate_size, h, bias=False)
 
-    def forward(self, x, cos, sin, mask_add, past_k=None, past_v=None):
-        """x [B, L, H]; mask_add [B, 1, L, P+L] additive; past [B, nkv, P, hd].
+    def forward(self, x, cos, sin, mask_add, past_k=None, past_v=None, fused: bool = False):
+        """x [B, L, H]; mask_add [B, 1, L, P+L] additive, or None for a causal mask alone (training on
+        right-padded rows, see TinyQwen2VL.hidden_states); past [B, nkv, P, hd]. fused: the fused
+        kernel outside training too (no probabilities).
         Returns (x, k_all, v_all, probs [B, nh, L, P+L]); probs is None in training mode."""
         b, l, _ = x.shape
         hsn = self.input_norm(x)
@@ -219,9 +223,9 @@ class DecoderLayer(nn.Module):
         rep = self.nh // self.nkv
         kr = k.repeat_interleave(rep, dim=1)
         vr = v.repeat_interleave(rep, dim=1)
-        if self.training and _FUSED:
+        if (self.training or fused) and _FUSED:
             probs = None
-            out = F.scaled_dot_product_attention(q, kr, vr, attn_mask=mask_add)
+            out = F.scaled_dot_product_attention(q, kr, vr, attn_mask=mask_add, is_causal=mask_add is None)
         else:
             scores = torch.matmul(q, kr.transpose(-1, -2)) / math.sqrt(self.hd) + mask_add
             probs = torch.softmax(scores, dim=-1)
@@ -242,6 +246,18 @@ def build_mask(attention_mask: torch.Tensor, q_len: int) -> torch.Tensor:
     causal = k_idx[None, :] <= q_idx[:, None]  # [L, T]
     allowed = causal[None, None, :, :] & (attention_mask[:, None, None, :] > 0)
     return torch.where(allowed, torch.zeros((), dtype=torch.float32), torch.full((), -1e9, dtype=torch.float32))
+
+
+def is_right_padded(attention_mask: torch.Tensor) -> bool:
+    """Whether every row is real tokens followed by padding (as data.collate builds training batches).
+
+    Then a causal mask alone gives every real position the same attention as the causal + padding
+    mask: a real query at position t sees keys 0..t, and every padded key lies after the row's last
+    real token. Padded positions attend differently, but nothing reads them (their labels are -100).
+    The fused kernel skips the key blocks above the diagonal under `is_causal`, which an explicit mask
+    does not allow."""
+    lengths = attention_mask.sum(1, keepdim=True)
+    return bool((attention_mask == (torch.arange(attention_mask.shape[1]) < lengths)).all())
 
 
 class TinyQwen2VL(nn.Module):
@@ -268,17 +284,22 @@ class TinyQwen2VL(nn.Module):
         # tied with the input embeddings: the exported decoder keeps its own copy of the matrix
         return F.linear(h, self.embed_tokens.weight)
 
-    def decode(self, inputs_embeds, attention_mask, position_ids, past=None):
-        """One decoder call. past: list of (k, v) or None. Returns logits, presents, probs per layer."""
+    def decode(self, inputs_embeds, attention_mask, position_ids, past=None, logits_at: torch.Tensor | None = None, fused: bool = False):
+        """One decoder call. past: list of (k, v) or None. Returns logits, presents, probs per layer.
+        logits_at [B]: one position per row whose logits are returned ([B, 1, V]; batched
+        generation reads only each row's last prompt position), instead of every position's.
+        fused: the fused attention kernel, whose probabilities are not returned (None per layer)."""
         cos, sin = self.rope(position_ids)
         mask = build_mask(attention_mask, inputs_embeds.shape[1])
         x = inputs_embeds
         presents, probs_all = [], []
         for i, layer in enumerate(self.layers):
             pk, pv = (past[i] if past is not None else (None, None))
-            x, k, v, probs = layer(x, cos, sin, mask, pk, pv)
+            x, k, v, probs = layer(x, cos, sin, mask, pk, pv, fused)
             presents.append((k, v))
             probs_all.append(probs)
+        if logits_at is not None:
+            x = x[torch.arange(x.shape[0]), logits_at][:, None]
         return self.lm_head(self.norm(x)), presents, probs_all
 
     def forward_train(self, batch: dict) -> tuple[torch.Tensor, torch.Tensor]:
@@ -291,10 +312,10 @@ class TinyQwen2VL(nn.Module):
         emb, feats = self.embed_batch(batch)
         return self.hidden_states(emb, batch["attention_mask"], batch["position_ids"]), feats
 
-    def embed_batch(self, batch: dict) -> tuple[torch.Tensor, torch.Tensor]:
+    def embed_batch(self, batch: dict, fused: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
         """Padded batch -> (input embeddings with the visual features in the image slots [B, L, H],
         visual features [B, Nmax/4, H]): the shared first half of training and batched generation."""
-        feats = self.visual(batch["patches"], batch["patch_rows"], batch["patch_cols"], batch["vis_mask"])
+        feats = self.visual(batch["patches"], batch["patch_rows"], batch["patch_cols"], batch["vis_mask"], fused)
         emb = self.embed_tokens(batch["input_ids"])
         slots = batch["image_slots"]
         return emb.masked_scatter(slots[..., None].expand_as(emb), feats[batch["vis_mask"]].to(emb.dtype)), feats
@@ -302,7 +323,7 @@ class TinyQwen2VL(nn.Module):
     def hidden_states(self, inputs_embeds, attention_mask, position_ids) -> torch.Tensor:
         """Final-norm hidden states (training computes logits only where there are labels)."""
         cos, sin = self.rope(position_ids)
-        mask = build_mask(attention_mask, inputs_embeds.shape[1])
+        mask = None if self.training and _FUSED and is_right_padded(attention_mask) else build_mask(attention_mask, inputs_embeds.shape[1])
         x = inputs_embeds
         for layer in self.layers:
             x, _, _, _ = layer(x, cos, sin, mask)

@@ -308,13 +308,29 @@ def crop_views(r_img: Image.Image, bbox, size, kind: str = "framing") -> list[Im
     w, h = x2 - x1, y2 - y1
     W, H = size
     tight = r_img.crop(bbox)
-    big = tight.resize((int(w * 1.5), int(h * 1.5)), Image.BICUBIC)
     if kind == "scale":
-        blurred = tight.resize((max(1, w // 2), max(1, h // 2)), Image.BICUBIC).resize((w, h), Image.BICUBIC)
-        return [tight, blurred, tight.resize((int(w * 1.25), int(h * 1.25)), Image.BICUBIC), big]
+        return scale_views(tight)
+    big = tight.resize((int(w * 1.5), int(h * 1.5)), Image.BICUBIC)
     inset = r_img.crop((int(x1 + 0.04 * w), int(y1 + 0.04 * h), int(x2 - 0.04 * w), int(y2 - 0.04 * h)))
     margin = r_img.crop((max(0, int(x1 - 0.03 * w)), max(0, int(y1 - 0.03 * h)), min(W, int(x2 + 0.03 * w)), min(H, int(y2 + 0.03 * h))))
     return [tight, inset, margin, big]
+
+
+def scale_views(tight: Image.Image) -> list[Image.Image]:
+    """The "scale" view set (crop_views) from the tight crop alone: as it is, blurred (halved, then
+    restored), enlarged 1.25x and 1.5x."""
+    w, h = tight.size
+    blurred = tight.resize((max(1, w // 2), max(1, h // 2)), Image.BICUBIC).resize((w, h), Image.BICUBIC)
+    return [tight, blurred, tight.resize((int(w * 1.25), int(h * 1.25)), Image.BICUBIC), tight.resize((int(w * 1.5), int(h * 1.5)), Image.BICUBIC)]
+
+
+def _views(r: Record, split: str, view_set: str) -> list[Image.Image]:
+    """A record's consensus views: from its stored key region where the view set needs nothing else
+    (a scene takes 26 ms to regenerate, 16% of the stage), else from the regenerated ORIGINAL full
+    image, so that views with context margins can be cut."""
+    if view_set == "scale" and r.region is not None:
+        return scale_views(Image.fromarray(r.region))
+    return crop_views(world.make_item(r.index, split).image, r.bbox, r.size, view_set)
 
 
 def consensus_labels(
@@ -328,8 +344,9 @@ def consensus_labels(
     (student_samples). The teacher answers a chunk's views in padded batches (infer.batch_answers).
     processes > 1 splits the records at chunk boundaries between that many forked processes, which
     share the threads: on two cores, two one-thread processes labelled 192 scenes in 18.5 s against
-    20.5 s for one two-thread process, with the same labels (each process regenerates its own scenes,
-    which one process did on one core while the other waited)."""
+    20.5 s for one two-thread process, with the same labels (each process then regenerated its own
+    scenes, which one process did on one core while the other waited). Records built with
+    keep_region skip that regeneration (_views)."""
     # whole chunks per process (ceil(n / processes) rounded up to a chunk): each process answers the
     # same padded batches one process would, so the labels are the same
     per_part = -(-len(records) // max(1, processes) // chunk) * chunk if records else chunk
@@ -372,8 +389,7 @@ def _consensus_part(
     t0 = time.time()
     for start in range(0, len(records), chunk):
         part = records[start : start + chunk]
-        # the ORIGINAL full image, regenerated from its seed, so views with context margins can be cut
-        views = [crop_views(world.make_item(r.index, split).image, r.bbox, r.size, view_set) for r in part]
+        views = [_views(r, split, view_set) for r in part]
         queries = [r.query(False) for r in part]
         first = batch_answers(teacher, enc, [v[j] for v in views for j in range(3)], [q for q in queries for _ in range(3)], 6)
         answers = [[a.strip() for a in first[3 * k : 3 * k + 3]] for k in range(len(part))]

@@ -128,3 +128,20 @@ def test_consensus_view_sets_start_with_the_tight_crop_and_keep_its_framing():
     assert isinstance(framing[3], Image.Image)
     with pytest.raises(ValueError, match="view set"):
         crop_views(it.image, it.bbox, it.image.size, "zoom")
+
+
+def test_consensus_views_from_a_stored_region_equal_those_from_the_regenerated_scene():
+    from loupe_models.data import build_records
+    from loupe_models.train import _views, crop_views
+
+    kept, plain = build_records("train", 3, start=7, workers=1, keep_region=True), build_records("train", 3, start=7, workers=1)
+    crops = build_records("train", 3, start=7, workers=1, crop_only=True)  # the teacher's extra scenes
+    for c, p in zip(crops, plain):
+        assert c.full is None and c.grounded is None and c.crop.tobytes() == p.crop.tobytes() and c.answer == p.answer
+    for r, p in zip(kept, plain):
+        assert p.region is None and r.region.shape[:2] == (r.bbox[3] - r.bbox[1], r.bbox[2] - r.bbox[0])
+        it = world.make_item(r.index, "train")
+        for view_set in ("scale", "framing"):
+            expected = [v.tobytes() for v in crop_views(it.image, r.bbox, r.size, view_set)]
+            assert [v.tobytes() for v in _views(r, "train", view_set)] == expected
+            assert [v.tobytes() for v in _views(p, "train", view_set)] == expected

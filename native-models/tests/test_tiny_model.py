@@ -195,6 +195,43 @@ def test_split_step_equals_one_padded_batch(enc):
         torch.testing.assert_close(a, b, atol=1e-5, rtol=1e-4)
 
 
+def test_causal_training_path_equals_the_padding_mask(enc, monkeypatch):
+    """Training runs right-padded rows under a causal mask alone (model.is_right_padded): every real
+    position's hidden state and the loss's gradient must be those of the causal + padding mask."""
+    import random
+
+    from loupe_models import model as model_module
+    from loupe_models.data import build_records, collate
+    from loupe_models.model import is_right_padded
+    from loupe_models.train import student_samples
+
+    recs = build_records("train", 6, workers=1)
+    samples = student_samples(recs, {r.index: r.answer for r in recs}, False, 0.0)(0, random.Random(1))[:6]
+    batch = collate(samples, enc)
+    lengths = batch["attention_mask"].sum(1)
+    assert is_right_padded(batch["attention_mask"]) and int(lengths.min()) < int(lengths.max())  # rows of different lengths
+    assert not is_right_padded(batch["attention_mask"].flip(1))
+    torch.manual_seed(0)
+    model = TinyQwen2VL(TinyConfig(vocab_size=enc.tok.get_vocab_size()))
+    model.train()
+
+    def run():
+        model.zero_grad(set_to_none=True)
+        hidden, _ = model.forward_train(batch)
+        sel = batch["labels"] != -100
+        torch.nn.functional.cross_entropy(model.lm_head(hidden[sel]), batch["labels"][sel]).backward()
+        return hidden.detach(), [p.grad.clone() for p in model.parameters() if p.grad is not None]
+
+    causal_hidden, causal_grads = run()
+    monkeypatch.setattr(model_module, "is_right_padded", lambda mask: False)
+    masked_hidden, masked_grads = run()
+    real = batch["attention_mask"] > 0
+    torch.testing.assert_close(causal_hidden[real], masked_hidden[real], atol=1e-5, rtol=1e-5)
+    assert len(causal_grads) == len(masked_grads)
+    for a, b in zip(causal_grads, masked_grads):
+        torch.testing.assert_close(a, b, atol=1e-5, rtol=1e-4)
+
+
 def test_grounded_view_differs_only_near_the_box():
     from loupe_models.grounding import ground
 
@@ -224,6 +261,8 @@ def test_batched_answers_equal_one_at_a_time(enc):
     def check(max_new: int) -> set[int]:
         single = [torch_infer(model, prepare(img, q, enc), enc, max_new_tokens=max_new) for img, q in zip(images, queries)]
         assert batch_answers(model, enc, images, queries, max_new_tokens=max_new) == [s.answer for s in single]
+        # sorted into batches by size, answered in the input order
+        assert batch_answers(model, enc, images, queries, max_new_tokens=max_new, group=5) == [s.answer for s in single]
         return {len(s.answer_ids) for s in single}
 
     assert check(1) == {1} and check(6) == {6}  # untrained: never stops, the length limit ends every row
