@@ -1,7 +1,7 @@
 """Rebuild the bundled default from seeds: tokenizer, teacher, consensus labels, both students,
 their ONNX packages, the evaluation on the mini bench, model cards, and the parity fixture.
 
-    python native-models/pipeline.py            # the full run (about 2.7 hours on 2 CPU cores)
+    python native-models/pipeline.py            # the full run (about 2.5 hours on 2 CPU cores)
     python native-models/pipeline.py --quick    # a minutes-long smoke run into a scratch folder
     python native-models/pipeline.py --until consensus   # stop after the consensus labels
 
@@ -194,7 +194,7 @@ def main() -> None:
         if reusable(path, inputs, log):
             teacher = load_checkpoint(path)
         else:
-            # one one-thread process per thread, sharing each step (data_parallel: 1.19-1.29x measured on two cores)
+            # one one-thread process per thread, sharing each step (data_parallel: 1.15-1.29x measured on two cores)
             history += train_data_parallel(
                 teacher, enc, samples(), Schedule(steps=stage_steps, lr=lr, warmup=warmup), log, stage, ranks=args.threads, aux_weight=args.aux_weight,
             )
