@@ -1,7 +1,7 @@
 """Rebuild the bundled default from seeds: tokenizer, teacher, consensus labels, both students,
 their ONNX packages, the evaluation on the mini bench, model cards, and the parity fixture.
 
-    python native-models/pipeline.py            # the full run (about 2.5 hours on 2 CPU cores)
+    python native-models/pipeline.py            # the full run (about 2.4 hours on 2 CPU cores)
     python native-models/pipeline.py --quick    # a minutes-long smoke run into a scratch folder
     python native-models/pipeline.py --until consensus   # stop after the consensus labels
 
