@@ -39,9 +39,10 @@ def test_a_text_share_draws_the_share_variate_then_the_pool(recs):
     text = [r for r in recs if r.dimension == "ocr"]
     rest = [r for r in recs if r.dimension != "ocr"]
     fn, rng, ref = teacher_samples(recs, shares={"ocr": 0.5}), random.Random(5), random.Random(5)
-    expected = []
+    expected, dimensions = [], set()
     for _ in range(16):
         r = ref.choice(text) if ref.random() < 0.5 else ref.choice(rest)
         expected.append(_question(r, r.answer, False, ref))
+        dimensions.add(r.dimension == "ocr")
     assert _drawn(fn(0, rng)) == expected
-    assert any(q for q, _ in expected)
+    assert dimensions == {True, False}  # both branches of the share were drawn
