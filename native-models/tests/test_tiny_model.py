@@ -166,7 +166,7 @@ def test_split_step_equals_one_padded_batch(enc):
 
     recs = build_records("train", 12, workers=1)
     rng = random.Random(0)
-    # half of them text crops (glyph targets), flagged for distillation
+    # about half of them text crops (glyph targets), all flagged for distillation
     crops = [(*smp, True) for smp in teacher_samples(recs, glyphs=True, shares={"ocr": 0.5})(0, rng)[:5]]
     fulls = student_samples(recs, {r.index: r.answer for r in recs}, False, 0.0)(0, rng)[:6]
     samples = [x for pair in zip(fulls, crops) for x in pair] + fulls[5:]
