@@ -256,8 +256,8 @@ def main() -> None:
     # text share, sampler seed)
     cycles = [
         c for c in (
-            ("", steps, 1e-3, 100, r2i_ground_prob, args.crop_share, 0.0, 1234),
-            ("-continued", args.student_continue, 5e-4, 50, lambda _step: final_boxed, args.continue_crop_share, args.continue_replay_text, 4321),
+            ("", steps, 1e-3, 100, r2i_ground_prob, args.crop_share, 0.0, 1234 + args.student_seed),
+            ("-continued", args.student_continue, 5e-4, 50, lambda _step: final_boxed, args.continue_crop_share, args.continue_replay_text, 4321 + args.student_seed),
         )
         if c[1] > 0
     ]
@@ -273,10 +273,9 @@ def main() -> None:
             stage = f"student-{name}{suffix}"
             path = work / f"{stage}.pt"
             inputs = {"teacher" if first else "from": previous_cycle, "labels": json_digest(cons["labels"]), "steps": cycle_steps, "crop_share": crop_share, "aux_weight": args.aux_weight}
-            seed += args.student_seed
             if not first:
                 inputs |= {"lr": lr, "warmup": warmup, "ground_prob": final_boxed if grounded else 0.0, "seed": seed}
-            elif args.student_seed:
+            elif args.student_seed:  # recorded only when set, so the shipped first cycles' caches stay valid
                 inputs |= {"seed": seed}
             if text_share > 0:
                 inputs |= {"replay_text_share": text_share}
