@@ -59,6 +59,10 @@ def main() -> None:
     ap.add_argument("--teacher-read", type=int, default=1500, help="steps of a second reading stage (0: the session-7 recipe)")
     ap.add_argument("--read-items", type=int, default=3000, help="fresh text scenes for the second reading stage")
     ap.add_argument(
+        "--teacher-read-2", type=int, default=0,
+        help="steps of a third reading stage, on --read-items more fresh text scenes (0: none, the shipped recipe)",
+    )
+    ap.add_argument(
         "--consensus-views", choices=CONSENSUS_VIEW_SETS, default="scale",
         help="the teacher's four views of each crop (train.crop_views; 'framing': the session-7 recipe)",
     )
@@ -80,6 +84,10 @@ def main() -> None:
         "--student-seed", type=int, default=0,
         help="offset of the students' sampler and head seeds (0: the shipped streams); another value measures how much the students vary run to run",
     )
+    ap.add_argument(
+        "--aux-warmup", type=int, default=0,
+        help="steps that fit the students' fresh auxiliary head alone on the frozen first-cycle tower before their second cycle (train.warm_aux_head; 0: none, the shipped recipe)",
+    )
     ap.add_argument("--aux-weight", type=float, default=1.0, help="weight of the training-only auxiliary perception heads (train.AuxHead)")
     ap.add_argument("--eval-limit", type=int, default=None)
     ap.add_argument("--until", choices=("teacher", "consensus"), default=None, help="stop after this stage (its result stays cached)")
@@ -92,6 +100,7 @@ def main() -> None:
         args.teacher_continue, args.teacher_extend, args.teacher_text, args.text_items = 3, 3, 3, 12
         args.teacher_count, args.count_items, args.pool_items, args.student_continue = 3, 12, 12, 3
         args.teacher_read, args.read_items = 3, 12
+        args.teacher_read_2 = min(args.teacher_read_2, 3)
         args.work = args.work or ROOT / "build" / "quick"
         args.models_out = args.models_out or args.work / "models"
         args.fixture_out = args.fixture_out or args.work / "fixture"
@@ -137,6 +146,9 @@ def main() -> None:
     # validation or test, nor with one another
     pool_start = args.train_items + len(world.DIMENSIONS) * max(args.text_items, args.count_items)
     read_start = pool_start + args.pool_items
+    # the text scenes of the second reading stage are every sixth index from read_start (the
+    # dimensions cycle by index), so the third stage's fresh ones start after all of them
+    read_2_start = read_start + len(world.DIMENSIONS) * args.read_items
 
     def extra_scenes(dimension: str, n: int) -> list:
         if dimension not in extra:
@@ -144,11 +156,11 @@ def main() -> None:
             extra[dimension] = build_records("train", n, start=args.train_items, dimension=dimension, crop_only=True)
         return extra[dimension]
 
-    def read_scenes() -> list:
+    def read_scenes(key: str = "read", start: int = read_start) -> list:
         extra.pop("counting", None)  # the counting stage's scenes are done with
-        if "read" not in extra:
-            extra["read"] = build_records("train", args.read_items, start=read_start, dimension="ocr", crop_only=True)
-        return extra["read"]
+        if key not in extra:
+            extra[key] = build_records("train", args.read_items, start=start, dimension="ocr", crop_only=True)
+        return extra[key]
 
     # (stage, steps, peak rate, warmup, batch sampler, inputs beyond the common ones). Each stage is
     # cached in its own checkpoint, so a resumed run does not repeat one.
@@ -186,6 +198,18 @@ def main() -> None:
             "teacher-read", args.teacher_read, 7e-4, 50,
             lambda: teacher_samples(records + extra_scenes("ocr", args.text_items) + read_scenes(), glyphs=True, shares={"ocr": 0.5}),
             {"text_items": args.text_items, "read_items": args.read_items, "read_start": read_start},
+        ),
+        # a third reading stage (session 12, off by default): the same batches with the second
+        # stage's scenes and as many fresh ones. A fresh teacher chain (session 10) read 53% of this
+        # bench's text crops against the shipped teacher's 73%, and the students' regional view
+        # follows their teacher's (docs/models.md, session 11).
+        (
+            "teacher-read-2", args.teacher_read_2, 7e-4, 50,
+            lambda: teacher_samples(
+                records + extra_scenes("ocr", args.text_items) + read_scenes() + read_scenes("read-2", read_2_start),
+                glyphs=True, shares={"ocr": 0.5},
+            ),
+            {"text_items": args.text_items, "read_items": args.read_items, "read_start": read_start, "read_2_start": read_2_start},
         ),
     )
     teacher = TinyQwen2VL(cfg)
@@ -279,6 +303,9 @@ def main() -> None:
                 inputs |= {"seed": seed}
             if text_share > 0:
                 inputs |= {"replay_text_share": text_share}
+            warmup_steps = 0 if first else args.aux_warmup
+            if warmup_steps:
+                inputs |= {"aux_warmup": warmup_steps}
             if distil:
                 inputs |= {"distill_weight": args.distill_weight, "crop_answers": json_digest(cons["crop_answers"])}
             if reusable(path, inputs, log):
@@ -292,7 +319,7 @@ def main() -> None:
                 )
                 trained += train_loop(
                     st, enc, fn, Schedule(steps=cycle_steps, lr=lr, warmup=warmup), log, stage, aux_weight=args.aux_weight,
-                    teacher=teacher if distil else None, distill_weight=args.distill_weight, seed=seed,
+                    teacher=teacher if distil else None, distill_weight=args.distill_weight, seed=seed, aux_warmup=warmup_steps,
                 )
                 save_checkpoint(st, path)
                 record(path, inputs)
@@ -352,6 +379,8 @@ def main() -> None:
         teacher_extras.append(f"; a counting-and-reading stage of {args.teacher_count} steps adds {args.count_items} extra counting scenes")
     if args.teacher_read > 0:
         teacher_extras.append(f"; a second reading stage of {args.teacher_read} steps adds {args.read_items} more text scenes (from index {read_start})")
+    if args.teacher_read_2 > 0:
+        teacher_extras.append(f"; a third reading stage of {args.teacher_read_2} steps adds {args.read_items} more text scenes (from index {read_2_start})")
     for name, model in students.items():
         other = "r2i" if name == "base" else "base"
         pkg = args.models_out / f"loupe-tiny-{name}"
@@ -362,7 +391,7 @@ def main() -> None:
                 "data": f"synthetic world (native-models/loupe_models/world.py), train split indices 0..{args.train_items - 1}"
                 + (f" and {pool_start}..{pool_start + args.pool_items - 1} (unlabelled scenes the teacher labels)" if args.pool_items > 0 else ""),
                 "teacher": {
-                    "steps": args.teacher_steps + args.teacher_continue + args.teacher_extend + args.teacher_text + args.teacher_count + args.teacher_read,
+                    "steps": args.teacher_steps + args.teacher_continue + args.teacher_extend + args.teacher_text + args.teacher_count + args.teacher_read + args.teacher_read_2,
                     "data": f"regional crops of train indices 0..{args.train_items - 1}, ground-truth labels" + "".join(teacher_extras),
                 },
                 "consensus": cons_stats,

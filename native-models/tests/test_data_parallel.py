@@ -8,20 +8,13 @@ import random
 import pytest
 import torch
 
-from loupe_models import world
 from loupe_models.data import build_records
 from loupe_models.data_parallel import GradientExchange, train_data_parallel, trained_numel
 from loupe_models.model import TinyConfig, TinyQwen2VL
 from loupe_models.processes import run_forked
-from loupe_models.tokenizer import PromptEncoder, build_tokenizer
 from loupe_models.train import AuxHead, Schedule, combine_terms, step_loss, step_sums, teacher_samples, train_loop
 
 torch.set_num_threads(2)
-
-
-@pytest.fixture(scope="module")
-def enc() -> PromptEncoder:
-    return PromptEncoder(build_tokenizer(world.question_corpus()))
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,6 @@ import torch
 from loupe_models import world
 from loupe_models.data import build_records, collate
 from loupe_models.model import TinyConfig, TinyQwen2VL
-from loupe_models.tokenizer import PromptEncoder, build_tokenizer
 from loupe_models.train import distill_terms, student_samples
 
 torch.set_num_threads(2)
@@ -18,11 +17,6 @@ torch.set_num_threads(2)
 @pytest.fixture(scope="module")
 def recs():
     return build_records("train", 24, workers=1)
-
-
-@pytest.fixture(scope="module")
-def enc() -> PromptEncoder:
-    return PromptEncoder(build_tokenizer(world.question_corpus()))
 
 
 def test_crop_replay_distils_every_answered_scene_and_the_full_views_keep_the_consensus(recs):
