@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 
 from loupe_models import world  # noqa: E402
+from loupe_models.consensus import CONSENSUS_VIEW_SETS, consensus_labels  # noqa: E402
 from loupe_models.data import build_records  # noqa: E402
 from loupe_models.data_parallel import train_data_parallel  # noqa: E402
 from loupe_models.evaluate import evaluate, model_card, paired_comparison  # noqa: E402
@@ -36,7 +37,7 @@ from loupe_models.probe import probe  # noqa: E402
 from loupe_models.processes import run_forked  # noqa: E402
 from loupe_models.stage_cache import file_digest, json_digest, record, reusable  # noqa: E402
 from loupe_models.tokenizer import PromptEncoder, build_tokenizer  # noqa: E402
-from loupe_models.train import CONSENSUS_VIEW_SETS, Schedule, consensus_labels, quick_accuracy, student_samples, teacher_samples, train_loop  # noqa: E402
+from loupe_models.train import Schedule, quick_accuracy, student_samples, teacher_samples, train_loop  # noqa: E402
 from tokenizers import Tokenizer  # noqa: E402
 
 REPO = ROOT.parent
@@ -64,7 +65,7 @@ def main() -> None:
     )
     ap.add_argument(
         "--consensus-views", choices=CONSENSUS_VIEW_SETS, default="scale",
-        help="the teacher's four views of each crop (train.crop_views; 'framing': the session-7 recipe)",
+        help="the teacher's four views of each crop (consensus.crop_views; 'framing': the session-7 recipe)",
     )
     ap.add_argument("--pool-items", type=int, default=6000, help="extra unlabelled scenes the teacher labels for the students")
     ap.add_argument("--student-steps", type=int, default=2200)
@@ -132,7 +133,7 @@ def main() -> None:
 
     # 2. training scenes (train split) and a small validation slice
     t0 = time.time()
-    # the key regions too: the consensus stage cuts its views from them (train.consensus_labels)
+    # the key regions too: the consensus stage cuts its views from them (consensus.consensus_labels)
     records = build_records("train", args.train_items, keep_region=True)
     val = build_records("val", 60 if not args.quick else 6)
     log(f"built {len(records)} train + {len(val)} val scenes in {time.time() - t0:.0f}s")
@@ -247,7 +248,7 @@ def main() -> None:
     if reusable(cons_path, inputs, log):
         cons = json.loads(cons_path.read_text())
     else:
-        # one process per thread: the scenes are regenerated on one core at a time (train.consensus_labels)
+        # one process per thread: the scenes are regenerated on one core at a time (consensus.consensus_labels)
         res = consensus_labels(teacher, enc, student_records, "train", log, view_set=args.consensus_views, processes=args.threads)
         cons_path.write_text(json.dumps({key: res[key] for key in ("labels", "stats", "crop_answers")}))
         record(cons_path, inputs)

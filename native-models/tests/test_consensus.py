@@ -6,7 +6,7 @@ import pytest
 import torch
 from PIL import Image
 
-from loupe_models import train
+from loupe_models import consensus
 from loupe_models.data import build_records
 
 torch.set_num_threads(2)
@@ -48,14 +48,14 @@ def scripted(monkeypatch, recs, order=(0, 1, 2, 3)):
             out.append(recs[k].answer if vote == "*" else vote)
         return out
 
-    monkeypatch.setattr(train, "crop_views", views)
-    monkeypatch.setattr(train, "batch_answers", answers)
+    monkeypatch.setattr(consensus, "crop_views", views)
+    monkeypatch.setattr(consensus, "batch_answers", answers)
     return asked
 
 
 def test_agreement_rule_and_the_fourth_view(monkeypatch, recs):
     asked = scripted(monkeypatch, recs)
-    res = train.consensus_labels(None, None, recs, "train", lambda _line: None, chunk=4)
+    res = consensus.consensus_labels(None, None, recs, "train", lambda _line: None, chunk=4)
     kept = {k for k, r in enumerate(recs) if r.index in res["labels"]}
     assert kept == {k for k in range(len(recs)) if k % 8 in (0, 1, 2, 4, 6)}
     for k in kept:
@@ -72,20 +72,20 @@ def test_agreement_rule_and_the_fourth_view(monkeypatch, recs):
 
 def test_labels_do_not_depend_on_which_view_is_asked_fourth(monkeypatch, recs):
     scripted(monkeypatch, recs)
-    reference = train.consensus_labels(None, None, recs, "train", lambda _line: None, chunk=4)
+    reference = consensus.consensus_labels(None, None, recs, "train", lambda _line: None, chunk=4)
     for order in ((0, 3, 1, 2), (0, 2, 3, 1)):
         scripted(monkeypatch, recs, order)
-        again = train.consensus_labels(None, None, recs, "train", lambda _line: None, chunk=4)
+        again = consensus.consensus_labels(None, None, recs, "train", lambda _line: None, chunk=4)
         assert again["labels"] == reference["labels"] and again["crop_answers"] == reference["crop_answers"]
 
 
 def test_two_processes_give_the_same_labels_as_one(monkeypatch, recs):
     scripted(monkeypatch, recs)
-    one = train.consensus_labels(None, None, recs, "train", lambda _line: None, chunk=4)
+    one = consensus.consensus_labels(None, None, recs, "train", lambda _line: None, chunk=4)
     lines: list[str] = []
-    two = train.consensus_labels(None, None, recs, "train", lines.append, chunk=4, processes=2)
+    two = consensus.consensus_labels(None, None, recs, "train", lines.append, chunk=4, processes=2)
     assert any("2 jobs at once" in line for line in lines)
     assert two == one
     # parts split at chunk boundaries, so each process answers whole chunks, as one process would
-    three = train.consensus_labels(None, None, recs[:10], "train", lambda _line: None, chunk=4, processes=3)
+    three = consensus.consensus_labels(None, None, recs[:10], "train", lambda _line: None, chunk=4, processes=3)
     assert three["labels"] == {i: v for i, v in one["labels"].items() if i in {r.index for r in recs[:10]}}

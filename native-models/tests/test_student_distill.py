@@ -102,7 +102,7 @@ def test_distill_terms_line_up_the_flagged_rows_with_the_teacher(recs, enc):
 def test_consensus_view_sets_start_with_the_tight_crop_and_keep_its_framing():
     from PIL import Image
 
-    from loupe_models.train import crop_views
+    from loupe_models.consensus import crop_views
 
     it = world.make_item(5, "val")
     tight = it.image.crop(it.bbox)
@@ -126,7 +126,7 @@ def test_consensus_view_sets_start_with_the_tight_crop_and_keep_its_framing():
 
 def test_consensus_views_from_a_stored_region_equal_those_from_the_regenerated_scene():
     from loupe_models.data import build_records
-    from loupe_models.train import _views, crop_views
+    from loupe_models.consensus import _views, crop_views
 
     kept, plain = build_records("train", 3, start=7, workers=1, keep_region=True), build_records("train", 3, start=7, workers=1)
     crops = build_records("train", 3, start=7, workers=1, crop_only=True)  # the teacher's extra scenes
