@@ -82,6 +82,10 @@ def main() -> None:
         help="distil the teacher in the students' crop replay, with this weight (train.distill_terms; 0, the shipped recipe: replay the consensus labels)",
     )
     ap.add_argument(
+        "--anchor-weight", type=float, default=0.0,
+        help="keep the students' visual features on replayed crops near the teacher's, with this weight (train.anchor_terms; 0, the shipped recipe)",
+    )
+    ap.add_argument(
         "--student-seed", type=int, default=0,
         help="offset of the students' sampler and head seeds (0: the shipped streams); another value measures how much the students vary run to run",
     )
@@ -309,6 +313,8 @@ def main() -> None:
                 inputs |= {"aux_warmup": warmup_steps}
             if distil:
                 inputs |= {"distill_weight": args.distill_weight, "crop_answers": json_digest(cons["crop_answers"])}
+            if args.anchor_weight > 0:
+                inputs |= {"anchor_weight": args.anchor_weight}
             if reusable(path, inputs, log):
                 st = load_checkpoint(path)
             else:
@@ -320,7 +326,8 @@ def main() -> None:
                 )
                 trained += train_loop(
                     st, enc, fn, Schedule(steps=cycle_steps, lr=lr, warmup=warmup), log, stage, aux_weight=args.aux_weight,
-                    teacher=teacher if distil else None, distill_weight=args.distill_weight, seed=seed, aux_warmup=warmup_steps,
+                    teacher=teacher if distil or args.anchor_weight > 0 else None, distill_weight=args.distill_weight, seed=seed,
+                    aux_warmup=warmup_steps, anchor_weight=args.anchor_weight,
                 )
                 save_checkpoint(st, path)
                 record(path, inputs)
@@ -402,6 +409,7 @@ def main() -> None:
                 ],
                 "batch_size": 16,
                 **({"crop_replay_distill_weight": args.distill_weight} if args.distill_weight > 0 else {}),
+                **({"crop_feature_anchor_weight": args.anchor_weight} if args.anchor_weight > 0 else {}),
                 "grounded": name == "r2i",
             },
             "metrics": {

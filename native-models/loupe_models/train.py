@@ -108,6 +108,29 @@ def distill_terms(
     return F.kl_div(m_logp, t_logp, log_target=True, reduction="sum"), m_logp.shape[0]
 
 
+def anchor_terms(
+    feats: torch.Tensor, teacher: TinyQwen2VL, samples: list[tuple], batch: dict
+) -> tuple[torch.Tensor, int]:
+    """The feature anchor: (1 - cosine similarity) between the model's visual features and the
+    frozen teacher's, summed over the visual tokens of the flagged samples (the replayed crops), and
+    their number. Why: the students' full-image training rewrites their vision tower (on this
+    bench's crops, cosine 0.24-0.31 to the teacher's features after training, 0.84 between two of
+    the teacher's own stages) and with it the glyph and count features the teacher's reading stages
+    built; anchoring the tower's output on crops keeps what it sees there and leaves its full-image
+    features free. Cosine, not squared error, so the weight does not depend on the features' scale."""
+    flagged = torch.tensor([len(smp) > 4 and bool(smp[4]) for smp in samples])
+    mask = batch["vis_mask"] & flagged[:, None]
+    n = int(mask.sum())
+    if not n:
+        return feats.sum() * 0, 0
+    rows = flagged.nonzero()[:, 0]
+    with torch.no_grad():
+        t_feats = teacher.visual(batch["patches"][rows], batch["patch_rows"][rows], batch["patch_cols"][rows], batch["vis_mask"][rows])
+    own = feats[rows][batch["vis_mask"][rows]]
+    ref = t_feats[batch["vis_mask"][rows]]
+    return (1.0 - F.cosine_similarity(own, ref, dim=-1)).sum(), n
+
+
 def size_groups(samples: list[tuple], min_saving: float = 0.1) -> list[list[int]]:
     """Split a step's samples into at most two sub-batches by image size, where that saves at least
     `min_saving` of the padded pixels. Why: a padded batch runs every row at its largest image, so a
@@ -127,27 +150,29 @@ def size_groups(samples: list[tuple], min_saving: float = 0.1) -> list[list[int]
     return [sorted(order[:k]), sorted(order[k:])]
 
 
-LOSS_TERMS = ("answer", "distill", "cls", "chars", "glyphs")
+LOSS_TERMS = ("answer", "distill", "anchor", "cls", "chars", "glyphs")
 
 
 def step_loss(
     model: TinyQwen2VL, enc: PromptEncoder, samples: list[tuple], aux: AuxHead | None = None, aux_weight: float = 0.0,
     teacher: TinyQwen2VL | None = None, distill_weight: float = 1.0, groups: list[list[int]] | None = None,
+    anchor_weight: float = 0.0,
 ) -> torch.Tensor:
     """One training step's loss over `samples`, run as the padded sub-batches `groups` (default
     size_groups). Each term (answer tokens, distillation, each auxiliary head) is summed over the
     sub-batches and divided by its count over the whole step, so the loss and its gradient are those
     of one padded batch up to rounding (test_split_step_equals_one_padded_batch)."""
-    sums, counts = step_sums(model, enc, samples, aux, teacher, groups)
-    return combine_terms(sums, counts, aux_weight, distill_weight)
+    sums, counts = step_sums(model, enc, samples, aux, teacher, groups, distill=distill_weight > 0, anchor=anchor_weight > 0)
+    return combine_terms(sums, counts, aux_weight, distill_weight, anchor_weight)
 
 
 def step_sums(
     model: TinyQwen2VL, enc: PromptEncoder, samples: list[tuple], aux: AuxHead | None = None,
-    teacher: TinyQwen2VL | None = None, groups: list[list[int]] | None = None,
+    teacher: TinyQwen2VL | None = None, groups: list[list[int]] | None = None, distill: bool = True, anchor: bool = False,
 ) -> tuple[dict[str, torch.Tensor], dict[str, int]]:
     """Each LOSS_TERMS term summed over `samples`, and its count: a step's share, which step_loss
-    (one process) or data_parallel (several) divides by the whole step's counts."""
+    (one process) or data_parallel (several) divides by the whole step's counts. With a teacher,
+    `distill` and `anchor` choose its terms for the flagged samples (distill_terms, anchor_terms)."""
     sums: dict[str, torch.Tensor] = {}
     counts: dict[str, int] = {}
 
@@ -162,17 +187,21 @@ def step_sums(
         sel = batch["labels"] != -100
         logits = model.lm_head(hidden[sel])
         add("answer", F.cross_entropy(logits, batch["labels"][sel], reduction="sum"), int(sel.sum()))
-        if teacher is not None:
+        if teacher is not None and distill:
             add("distill", *distill_terms(logits, teacher, part, sel.nonzero()[:, 0], enc))
+        if teacher is not None and anchor:
+            add("anchor", *anchor_terms(feats, teacher, part, batch))
         if aux is not None:
             for name, total, n in aux.terms(feats, batch):
                 add(name, total, n)
     return sums, counts
 
 
-def combine_terms(sums: dict[str, torch.Tensor], counts: dict[str, int], aux_weight: float, distill_weight: float) -> torch.Tensor:
+def combine_terms(
+    sums: dict[str, torch.Tensor], counts: dict[str, int], aux_weight: float, distill_weight: float, anchor_weight: float = 0.0
+) -> torch.Tensor:
     """The step's loss: each term's sum over its count (the whole step's), weighted."""
-    weights = {"answer": 1.0, "distill": distill_weight, "cls": aux_weight, "chars": aux_weight, "glyphs": aux_weight}
+    weights = {"answer": 1.0, "distill": distill_weight, "anchor": anchor_weight, "cls": aux_weight, "chars": aux_weight, "glyphs": aux_weight}
     loss = torch.zeros(())
     for name, total in sums.items():
         if counts.get(name, 0) > 0:
@@ -221,11 +250,12 @@ def warm_aux_head(
 def train_loop(
     model: TinyQwen2VL, enc: PromptEncoder, sample_fn, sched: Schedule, log, label: str, aux_weight: float = 0.0,
     teacher: TinyQwen2VL | None = None, distill_weight: float = 1.0, seed: int = 1234,
-    exchange: GradientExchange | None = None, rank: int = 0, aux_warmup: int = 0,
+    exchange: GradientExchange | None = None, rank: int = 0, aux_warmup: int = 0, anchor_weight: float = 0.0,
 ) -> list[dict]:
     """sample_fn(step, rng) -> list of (uint8 image, query, answer[, aux[, distill]]). With a teacher,
     samples whose `distill` flag is set also learn the teacher's whole answer distribution
-    (distill_terms), not only its answer. `seed` seeds the sampler's rng: a second cycle on the same
+    (distill_terms), not only its answer, and with `anchor_weight` their visual features stay near
+    the teacher's (anchor_terms). `seed` seeds the sampler's rng: a second cycle on the same
     scenes gives it another seed so that it does not replay the first cycle's draws. With an
     `exchange` (data_parallel), this process is rank `rank` of several that share each step.
     `aux_warmup` steps fit the fresh auxiliary head alone first (warm_aux_head; one process only).
@@ -252,10 +282,10 @@ def train_loop(
         samples = sample_fn(step, rng)
         if exchange is not None:
             samples = exchange.share(samples, rank)
-        sums, counts = step_sums(model, enc, samples, aux, teacher)
+        sums, counts = step_sums(model, enc, samples, aux, teacher, distill=distill_weight > 0, anchor=anchor_weight > 0)
         if exchange is not None:
             counts = exchange.total_counts(counts, rank, step)
-        loss = combine_terms(sums, counts, aux_weight, distill_weight)
+        loss = combine_terms(sums, counts, aux_weight, distill_weight, anchor_weight)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         step_value = exchange.sum_gradients(params, loss, rank, step) if exchange is not None else float(loss.detach())
@@ -346,7 +376,10 @@ def student_samples(
     the teacher's crop behaviour, not only the consensus subset, which keeps 355 of 1,500 text
     scenes. Measured (docs/models.md): it holds more of the regional view and costs the global view
     6-9 pp, so the shipped students do not use it. Without it, the replay uses the kept scenes and
-    consensus labels, drawing the random numbers exactly as before the option existed."""
+    consensus labels, drawing the random numbers exactly as before the option existed.
+
+    Every replayed crop carries the flag (the fifth element) that train_loop's teacher terms read:
+    distillation with a distill weight, the feature anchor with an anchor weight (anchor_terms)."""
     kept = [r for r in records if r.index in labels]
     kept_text = [r for r in kept if r.dimension == "ocr"]
     if replay_text_share > 0 and not kept_text:
@@ -376,7 +409,7 @@ def student_samples(
                     ans = crop_answers[r.index]
                     batch.append((r.crop, *_question(r, ans, False, rng), (*targets(r, ans), None), True))
                 else:
-                    batch.append((r.crop, *_question(r, ans, False, rng), (*targets(r, ans), None)))
+                    batch.append((r.crop, *_question(r, ans, False, rng), (*targets(r, ans), None), True))
                 continue
             cls_chars = targets(r, ans)
             if rng.random() < p_ground:
