@@ -41,9 +41,10 @@ def test_crop_replay_distils_every_answered_scene_and_the_full_views_keep_the_co
     assert full_seen <= set(kept)  # full views: consensus labels only
     assert replayed - set(kept)  # crops: scenes the consensus dropped too
     assert mcq.index not in replayed
-    # without the teacher's crop answers the replay is the consensus subset, unflagged
+    # without the teacher's crop answers the replay is the consensus subset, still flagged as replayed
+    # crops (the feature anchor reads the flag; distillation runs only with a distill weight)
     plain = student_samples(recs, kept, False, 1.0)(0, random.Random(0))
-    assert all(crops[s[0].tobytes()] in kept and len(s) == 4 for s in plain)
+    assert all(crops[s[0].tobytes()] in kept and len(s) == 5 and s[4] is True for s in plain)
     with pytest.raises(ValueError, match="crop answers"):  # a teacher that named nothing: said, not ignored
         student_samples(recs, kept, False, 0.5, crop_answers={r.index: "" for r in recs})
 
