@@ -118,17 +118,13 @@ def anchor_terms(
     the teacher's own stages) and with it the glyph and count features the teacher's reading stages
     built; anchoring the tower's output on crops keeps what it sees there and leaves its full-image
     features free. Cosine, not squared error, so the weight does not depend on the features' scale."""
-    flagged = torch.tensor([len(smp) > 4 and bool(smp[4]) for smp in samples])
-    mask = batch["vis_mask"] & flagged[:, None]
-    n = int(mask.sum())
-    if not n:
+    rows = torch.tensor([len(smp) > 4 and bool(smp[4]) for smp in samples]).nonzero()[:, 0]
+    vis = batch["vis_mask"][rows]
+    if not bool(vis.any()):
         return feats.sum() * 0, 0
-    rows = flagged.nonzero()[:, 0]
     with torch.no_grad():
-        t_feats = teacher.visual(batch["patches"][rows], batch["patch_rows"][rows], batch["patch_cols"][rows], batch["vis_mask"][rows])
-    own = feats[rows][batch["vis_mask"][rows]]
-    ref = t_feats[batch["vis_mask"][rows]]
-    return (1.0 - F.cosine_similarity(own, ref, dim=-1)).sum(), n
+        t_feats = teacher.visual(batch["patches"][rows], batch["patch_rows"][rows], batch["patch_cols"][rows], vis)
+    return (1.0 - F.cosine_similarity(feats[rows][vis], t_feats[vis], dim=-1)).sum(), int(vis.sum())
 
 
 def size_groups(samples: list[tuple], min_saving: float = 0.1) -> list[list[int]]:
