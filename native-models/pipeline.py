@@ -35,6 +35,7 @@ from loupe_models.model import TinyConfig, TinyQwen2VL  # noqa: E402
 from loupe_models.parity import write_fixture  # noqa: E402
 from loupe_models.probe import probe  # noqa: E402
 from loupe_models.processes import run_forked  # noqa: E402
+from loupe_models.student_cycles import FINAL_BOXED, describe_schedule, manifest_entry, student_cycles  # noqa: E402
 from loupe_models.stage_cache import file_digest, json_digest, record, reusable  # noqa: E402
 from loupe_models.tokenizer import PromptEncoder, build_tokenizer  # noqa: E402
 from loupe_models.train import Schedule, quick_accuracy, student_samples, teacher_samples, train_loop  # noqa: E402
@@ -84,6 +85,10 @@ def main() -> None:
     ap.add_argument(
         "--anchor-weight", type=float, default=0.0,
         help="keep the students' visual features on replayed crops near the teacher's, with this weight (train.anchor_terms; 0, the shipped recipe)",
+    )
+    ap.add_argument(
+        "--continue-anchor-weight", type=float, default=None,
+        help="the same weight in the students' second cycle (default: --anchor-weight; 0 anchors the first cycle only)",
     )
     ap.add_argument(
         "--student-seed", type=int, default=0,
@@ -271,25 +276,13 @@ def main() -> None:
         log("quick run: no consensus labels, using ground truth to exercise the student stage")
 
     # 5. the two students, same init, same images, labels and steps, in two cosine cycles like the
-    # teacher's. The second, lower-rate cycle: at the end of the first the students' loss was still
-    # falling, and they answered their training scenes' full views no better than unseen ones
-    # (underfitting, docs/models.md). In it the R2I student keeps the curriculum's final boxed share.
-    steps = args.student_steps
-    final_boxed = 0.25
-
-    def r2i_ground_prob(step: int) -> float:
-        # grounding curriculum: every full image boxed at first, then a quarter of them
-        return max(final_boxed, 1.0 - (1.0 - final_boxed) * step / max(1, int(0.8 * steps)))
-
-    # (stage suffix, steps, peak rate, warmup, the R2I student's boxed share, crop-replay share, its
-    # text share, sampler seed)
-    cycles = [
-        c for c in (
-            ("", steps, 1e-3, 100, r2i_ground_prob, args.crop_share, 0.0, 1234 + args.student_seed),
-            ("-continued", args.student_continue, 5e-4, 50, lambda _step: final_boxed, args.continue_crop_share, args.continue_replay_text, 4321 + args.student_seed),
-        )
-        if c[1] > 0
-    ]
+    # teacher's (loupe_models/student_cycles.py). In the second the R2I student keeps the
+    # curriculum's final boxed share.
+    cycles = student_cycles(
+        steps=args.student_steps, continue_steps=args.student_continue, crop_share=args.crop_share,
+        continue_crop_share=args.continue_crop_share, continue_replay_text=args.continue_replay_text,
+        student_seed=args.student_seed, anchor_weight=args.anchor_weight, continue_anchor_weight=args.continue_anchor_weight,
+    )
     distil = args.distill_weight > 0
 
     def train_student(name: str, grounded: bool, check_val: bool) -> tuple[TinyQwen2VL, list[dict]]:
@@ -297,37 +290,37 @@ def main() -> None:
         st = copy.deepcopy(teacher)
         trained: list[dict] = []
         previous_cycle = previous  # the first cycle starts from the teacher
-        for suffix, cycle_steps, lr, warmup, ground_prob, crop_share, text_share, seed in cycles:
-            first = not suffix
-            stage = f"student-{name}{suffix}"
+        for cycle in cycles:
+            first = cycle.first
+            stage = f"student-{name}{cycle.suffix}"
             path = work / f"{stage}.pt"
-            inputs = {"teacher" if first else "from": previous_cycle, "labels": json_digest(cons["labels"]), "steps": cycle_steps, "crop_share": crop_share, "aux_weight": args.aux_weight}
+            inputs = {"teacher" if first else "from": previous_cycle, "labels": json_digest(cons["labels"]), "steps": cycle.steps, "crop_share": cycle.crop_share, "aux_weight": args.aux_weight}
             if not first:
-                inputs |= {"lr": lr, "warmup": warmup, "ground_prob": final_boxed if grounded else 0.0, "seed": seed}
+                inputs |= {"lr": cycle.peak_lr, "warmup": cycle.warmup, "ground_prob": FINAL_BOXED if grounded else 0.0, "seed": cycle.seed}
             elif args.student_seed:  # recorded only when set, so the shipped first cycles' caches stay valid
-                inputs |= {"seed": seed}
-            if text_share > 0:
-                inputs |= {"replay_text_share": text_share}
+                inputs |= {"seed": cycle.seed}
+            if cycle.replay_text_share > 0:
+                inputs |= {"replay_text_share": cycle.replay_text_share}
             warmup_steps = 0 if first else args.aux_warmup
             if warmup_steps:
                 inputs |= {"aux_warmup": warmup_steps}
             if distil:
                 inputs |= {"distill_weight": args.distill_weight, "crop_answers": json_digest(cons["crop_answers"])}
-            if args.anchor_weight > 0:
-                inputs |= {"anchor_weight": args.anchor_weight}
+            if cycle.anchor_weight > 0:
+                inputs |= {"anchor_weight": cycle.anchor_weight}
             if reusable(path, inputs, log):
                 st = load_checkpoint(path)
             else:
                 torch.manual_seed((1 if first else 2) + 100 * args.student_seed)
                 # with --distill-weight, the crop replay distils the teacher on every scene's crop (train.student_samples)
                 fn = student_samples(
-                    student_records, labels, grounded, crop_share, ground_prob if grounded else None,
-                    crop_answers=crop_answers if distil else None, replay_text_share=text_share,
+                    student_records, labels, grounded, cycle.crop_share, cycle.boxed_share if grounded else None,
+                    crop_answers=crop_answers if distil else None, replay_text_share=cycle.replay_text_share,
                 )
                 trained += train_loop(
-                    st, enc, fn, Schedule(steps=cycle_steps, lr=lr, warmup=warmup), log, stage, aux_weight=args.aux_weight,
-                    teacher=teacher if distil or args.anchor_weight > 0 else None, distill_weight=args.distill_weight, seed=seed,
-                    aux_warmup=warmup_steps, anchor_weight=args.anchor_weight,
+                    st, enc, fn, Schedule(steps=cycle.steps, lr=cycle.peak_lr, warmup=cycle.warmup), log, stage, aux_weight=args.aux_weight,
+                    teacher=teacher if distil or cycle.anchor_weight > 0 else None, distill_weight=args.distill_weight, seed=cycle.seed,
+                    aux_warmup=warmup_steps, anchor_weight=cycle.anchor_weight,
                 )
                 save_checkpoint(st, path)
                 record(path, inputs)
@@ -352,11 +345,7 @@ def main() -> None:
     (work / f"history-{int(time.time())}.json").write_text(json.dumps(history))
 
     # 6. export, evaluate on the shipped bench, write manifests, cards and the parity fixture
-    schedule = (
-        f"{cycles[0][1]} steps with {cycles[0][5]:.0%} regional-crop replay"
-        + "".join(f", then a second, lower-rate cycle of {c[1]} with {c[5]:.0%}" for c in cycles[1:])
-        if cycles else "no steps"
-    )
+    schedule = describe_schedule(cycles)
     recipes = {
         "base": "Baseline student: initialised from the crop teacher, fine-tuned on full training images with the teacher's "
         f"consensus labels ({schedule}); never sees a box or the grounding hint. Same images, labels and steps as loupe-tiny-r2i.",
@@ -403,13 +392,10 @@ def main() -> None:
                     "data": f"regional crops of train indices 0..{args.train_items - 1}, ground-truth labels" + "".join(teacher_extras),
                 },
                 "consensus": cons_stats,
-                "student_steps": sum(c[1] for c in cycles),
-                "student_cycles": [
-                    {"steps": c[1], "peak_lr": c[2], "crop_replay_share": c[5], **({"replay_text_share": c[6]} if c[6] else {})} for c in cycles
-                ],
+                "student_steps": sum(c.steps for c in cycles),
+                "student_cycles": [manifest_entry(c) for c in cycles],
                 "batch_size": 16,
                 **({"crop_replay_distill_weight": args.distill_weight} if args.distill_weight > 0 else {}),
-                **({"crop_feature_anchor_weight": args.anchor_weight} if args.anchor_weight > 0 else {}),
                 "grounded": name == "r2i",
             },
             "metrics": {

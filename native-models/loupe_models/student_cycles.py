@@ -1,0 +1,82 @@
+"""The students' training schedule: two cosine cycles, each with its own mix of samples.
+
+The first cycle starts from the crop teacher at the higher rate; the second, lower-rate cycle
+continues it (at the end of the first the students' loss was still falling, docs/models.md). Kept
+apart from pipeline.py so the schedule a command line asks for can be checked without training.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, NamedTuple
+
+# the R2I student's boxed share at the end of its grounding curriculum, and through the second cycle
+FINAL_BOXED = 0.25
+
+
+class StudentCycle(NamedTuple):
+    suffix: str  # appended to the stage name ("" for the first cycle)
+    steps: int
+    peak_lr: float
+    warmup: int
+    boxed_share: Callable[[int], float]  # the R2I student's share of boxed full images at a step
+    crop_share: float  # share of each batch replaying regional crops
+    replay_text_share: float  # share of those crops drawn from the kept text scenes
+    seed: int  # sampler seed
+    anchor_weight: float  # crop-feature anchor (train.anchor_terms); 0: none
+
+    @property
+    def first(self) -> bool:
+        return not self.suffix
+
+
+def grounding_curriculum(steps: int) -> Callable[[int], float]:
+    """Every full image boxed at first, then the boxed share falls linearly to FINAL_BOXED by 80% of the cycle."""
+
+    def boxed_share(step: int) -> float:
+        return max(FINAL_BOXED, 1.0 - (1.0 - FINAL_BOXED) * step / max(1, int(0.8 * steps)))
+
+    return boxed_share
+
+
+def student_cycles(
+    *,
+    steps: int,
+    continue_steps: int,
+    crop_share: float,
+    continue_crop_share: float,
+    continue_replay_text: float,
+    student_seed: int,
+    anchor_weight: float,
+    continue_anchor_weight: float | None,
+) -> list[StudentCycle]:
+    """The cycles with any steps; the second cycle's anchor follows the first's unless given."""
+    continue_anchor = anchor_weight if continue_anchor_weight is None else continue_anchor_weight
+    cycles = (
+        StudentCycle("", steps, 1e-3, 100, grounding_curriculum(steps), crop_share, 0.0, 1234 + student_seed, anchor_weight),
+        StudentCycle(
+            "-continued", continue_steps, 5e-4, 50, lambda _step: FINAL_BOXED, continue_crop_share, continue_replay_text,
+            4321 + student_seed, continue_anchor,
+        ),
+    )
+    return [c for c in cycles if c.steps > 0]
+
+
+def describe_schedule(cycles: list[StudentCycle]) -> str:
+    """The schedule in words, for the model cards and loupe.json."""
+    if not cycles:
+        return "no steps"
+    head, *rest = cycles
+    return f"{head.steps} steps with {head.crop_share:.0%} regional-crop replay" + "".join(
+        f", then a second, lower-rate cycle of {c.steps} with {c.crop_share:.0%}" for c in rest
+    )
+
+
+def manifest_entry(cycle: StudentCycle) -> dict:
+    """One cycle as loupe.json records it (`training.student_cycles`)."""
+    return {
+        "steps": cycle.steps,
+        "peak_lr": cycle.peak_lr,
+        "crop_replay_share": cycle.crop_share,
+        **({"replay_text_share": cycle.replay_text_share} if cycle.replay_text_share else {}),
+        **({"crop_feature_anchor_weight": cycle.anchor_weight} if cycle.anchor_weight > 0 else {}),
+    }
