@@ -35,8 +35,8 @@ from loupe_models.model import TinyConfig, TinyQwen2VL  # noqa: E402
 from loupe_models.parity import write_fixture  # noqa: E402
 from loupe_models.probe import probe  # noqa: E402
 from loupe_models.processes import run_forked  # noqa: E402
-from loupe_models.student_cycles import FINAL_BOXED, describe_schedule, manifest_entry, student_cycles  # noqa: E402
 from loupe_models.stage_cache import file_digest, json_digest, record, reusable  # noqa: E402
+from loupe_models.student_cycles import FINAL_BOXED, describe_schedule, manifest_entry, student_cycles  # noqa: E402
 from loupe_models.tokenizer import PromptEncoder, build_tokenizer  # noqa: E402
 from loupe_models.train import Schedule, quick_accuracy, student_samples, teacher_samples, train_loop  # noqa: E402
 from tokenizers import Tokenizer  # noqa: E402
