@@ -85,6 +85,12 @@ class AuxHead(nn.Module):
         return out
 
 
+def replayed_crop(sample: tuple) -> bool:
+    """Whether a sample is a replayed crop: its optional fifth element, set by student_samples, which
+    the teacher's terms read (distill_terms, anchor_terms)."""
+    return len(sample) > 4 and bool(sample[4])
+
+
 def distill_terms(
     model_logits: torch.Tensor, teacher: TinyQwen2VL, samples: list[tuple], rows: torch.Tensor, enc: PromptEncoder
 ) -> tuple[torch.Tensor, int]:
@@ -95,7 +101,7 @@ def distill_terms(
     rows: the batch row of each. The flagged samples are collated again, alone, for the teacher: a
     row's labelled positions hold the same answer tokens in the same order in both batches, so the
     two logit lists line up."""
-    flagged = [i for i, smp in enumerate(samples) if len(smp) > 4 and smp[4]]
+    flagged = [i for i, smp in enumerate(samples) if replayed_crop(smp)]
     if not flagged:
         return model_logits.sum() * 0, 0
     with torch.no_grad():
@@ -118,7 +124,7 @@ def anchor_terms(
     the teacher's own stages) and with it the glyph and count features the teacher's reading stages
     built; anchoring the tower's output on crops keeps what it sees there and leaves its full-image
     features free. Cosine, not squared error, so the weight does not depend on the features' scale."""
-    rows = torch.tensor([len(smp) > 4 and bool(smp[4]) for smp in samples]).nonzero()[:, 0]
+    rows = torch.tensor([replayed_crop(smp) for smp in samples]).nonzero()[:, 0]
     vis = batch["vis_mask"][rows]
     if not bool(vis.any()):
         return feats.sum() * 0, 0

@@ -11,7 +11,7 @@ import torch
 
 from loupe_models.data import build_records, collate
 from loupe_models.model import TinyConfig, TinyQwen2VL
-from loupe_models.train import Schedule, anchor_terms, student_samples, train_loop
+from loupe_models.train import Schedule, anchor_terms, replayed_crop, student_samples, train_loop
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +27,7 @@ def _features(model: TinyQwen2VL, batch: dict) -> torch.Tensor:
 def _mixed_batch(enc, records) -> tuple[list[tuple], dict]:
     fn = student_samples(records, {r.index: r.answer for r in records}, False, 0.5)
     samples = fn(0, random.Random(2))[:8]
-    flags = [len(s) > 4 and bool(s[4]) for s in samples]
+    flags = [replayed_crop(s) for s in samples]
     assert any(flags) and not all(flags), "the fixture needs both replayed crops and full views"
     return samples, collate(samples, enc)
 
@@ -36,7 +36,7 @@ def test_anchor_counts_the_replayed_crops_tokens_only(enc, records):
     torch.manual_seed(0)
     teacher = TinyQwen2VL(TinyConfig(vocab_size=enc.tok.get_vocab_size())).eval()
     samples, batch = _mixed_batch(enc, records)
-    flagged = torch.tensor([len(s) > 4 and bool(s[4]) for s in samples])
+    flagged = torch.tensor([replayed_crop(s) for s in samples])
     total, n = anchor_terms(_features(teacher, batch), teacher, samples, batch)
     assert n == int(batch["vis_mask"][flagged].sum())
     assert abs(float(total)) < 1e-4 * n  # the teacher's own features: cosine 1 on every token
