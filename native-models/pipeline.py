@@ -35,6 +35,7 @@ from loupe_models.model import TinyConfig, TinyQwen2VL  # noqa: E402
 from loupe_models.parity import write_fixture  # noqa: E402
 from loupe_models.probe import probe  # noqa: E402
 from loupe_models.processes import run_forked  # noqa: E402
+from loupe_models.scene_draws import scene_draws  # noqa: E402
 from loupe_models.stage_cache import file_digest, json_digest, record, reusable  # noqa: E402
 from loupe_models.student_cycles import FINAL_BOXED, describe_schedule, manifest_entry, student_cycles  # noqa: E402
 from loupe_models.tokenizer import PromptEncoder, build_tokenizer  # noqa: E402
@@ -64,6 +65,11 @@ def main() -> None:
         "--teacher-read-2", type=int, default=0,
         help="steps of a third reading stage, on --read-items more fresh text scenes (0: none, the shipped recipe)",
     )
+    ap.add_argument(
+        "--teacher-focus", type=int, default=0,
+        help="steps of a last stage on the teacher's two weakest dimensions, counting and text (0: none, the shipped recipe)",
+    )
+    ap.add_argument("--focus-items", type=int, default=3000, help="fresh counting scenes and as many text scenes for that stage")
     ap.add_argument(
         "--consensus-views", choices=CONSENSUS_VIEW_SETS, default="scale",
         help="the teacher's four views of each crop (consensus.crop_views; 'framing': the session-7 recipe)",
@@ -111,6 +117,7 @@ def main() -> None:
         args.teacher_count, args.count_items, args.pool_items, args.student_continue = 3, 12, 12, 3
         args.teacher_read, args.read_items = 3, 12
         args.teacher_read_2 = min(args.teacher_read_2, 3)
+        args.teacher_focus, args.focus_items = min(args.teacher_focus, 3), 12
         args.work = args.work or ROOT / "build" / "quick"
         args.models_out = args.models_out or args.work / "models"
         args.fixture_out = args.fixture_out or args.work / "fixture"
@@ -151,26 +158,25 @@ def main() -> None:
     cfg = TinyConfig(vocab_size=tok.get_vocab_size())
     extra: dict[str, list] = {}  # the stages' extra scenes, built once per run
 
-    # train-split indices: the base scenes, then each stage's extra scenes, then the students'
-    # unlabelled pool, then the second reading stage's fresh text scenes; never shared with
-    # validation or test, nor with one another
-    pool_start = args.train_items + len(world.DIMENSIONS) * max(args.text_items, args.count_items)
-    read_start = pool_start + args.pool_items
-    # the text scenes of the second reading stage are every sixth index from read_start (the
-    # dimensions cycle by index), so the third stage's fresh ones start after all of them
-    read_2_start = read_start + len(world.DIMENSIONS) * args.read_items
+    # each stage's own train-split scenes (loupe_models/scene_draws.py), never shared with one
+    # another, nor with validation or test
+    draws = scene_draws(
+        train_items=args.train_items, text_items=args.text_items, count_items=args.count_items, pool_items=args.pool_items,
+        read_items=args.read_items, focus_items=args.focus_items,
+    )
+    pool_start, read_start, read_2_start, focus_start = (draws[k].start for k in ("pool", "read", "read-2", "focus-counting"))
 
-    def extra_scenes(dimension: str, n: int) -> list:
-        if dimension not in extra:
-            # crops only: the teacher never sees these scenes' full views
-            extra[dimension] = build_records("train", n, start=args.train_items, dimension=dimension, crop_only=True)
-        return extra[dimension]
-
-    def read_scenes(key: str = "read", start: int = read_start) -> list:
-        extra.pop("counting", None)  # the counting stage's scenes are done with
-        if key not in extra:
-            extra[key] = build_records("train", args.read_items, start=start, dimension="ocr", crop_only=True)
-        return extra[key]
+    def crop_scenes(*names: str) -> list:
+        """The base scenes plus the named draws, crop-only (the teacher never sees their full views);
+        built once and kept while the stages after use them."""
+        for name in list(extra):
+            if name not in names:
+                del extra[name]  # an earlier stage's scenes are done with
+        for name in names:
+            if name not in extra:
+                d = draws[name]
+                extra[name] = build_records("train", d.n, start=d.start, dimension=d.dimension, crop_only=True)
+        return records + [r for name in names for r in extra[name]]
 
     # (stage, steps, peak rate, warmup, batch sampler, inputs beyond the common ones). Each stage is
     # cached in its own checkpoint, so a resumed run does not repeat one.
@@ -186,7 +192,7 @@ def main() -> None:
         # it to read; the other dimensions stay in every batch so the teacher keeps them.
         (
             "teacher-text", args.teacher_text, 7e-4, 50,
-            lambda: teacher_samples(records + extra_scenes("ocr", args.text_items), glyphs=True, shares={"ocr": 0.5}),
+            lambda: teacher_samples(crop_scenes("text"), glyphs=True, shares={"ocr": 0.5}),
             {"text_items": args.text_items},
         ),
         # a counting-and-reading stage: after the reading stage, counting (70% on validation crops) and
@@ -195,8 +201,7 @@ def main() -> None:
         (
             "teacher-count", args.teacher_count, 7e-4, 50,
             lambda: teacher_samples(
-                records + extra_scenes("ocr", args.text_items) + extra_scenes("counting", args.count_items),
-                glyphs=True, shares={"ocr": 1 / 3, "counting": 1 / 3},
+                crop_scenes("text", "counting"), glyphs=True, shares={"ocr": 1 / 3, "counting": 1 / 3},
             ),
             {"text_items": args.text_items, "count_items": args.count_items},
         ),
@@ -206,7 +211,7 @@ def main() -> None:
         # 120 validation crops 35% to 62%, bench crops 85.0% to 90.6% (docs/models.md).
         (
             "teacher-read", args.teacher_read, 7e-4, 50,
-            lambda: teacher_samples(records + extra_scenes("ocr", args.text_items) + read_scenes(), glyphs=True, shares={"ocr": 0.5}),
+            lambda: teacher_samples(crop_scenes("text", "read"), glyphs=True, shares={"ocr": 0.5}),
             {"text_items": args.text_items, "read_items": args.read_items, "read_start": read_start},
         ),
         # a third reading stage (session 12, off by default): the same batches with the second
@@ -215,11 +220,17 @@ def main() -> None:
         # follows their teacher's (docs/models.md, session 11).
         (
             "teacher-read-2", args.teacher_read_2, 7e-4, 50,
-            lambda: teacher_samples(
-                records + extra_scenes("ocr", args.text_items) + read_scenes() + read_scenes("read-2", read_2_start),
-                glyphs=True, shares={"ocr": 0.5},
-            ),
+            lambda: teacher_samples(crop_scenes("text", "read", "read-2"), glyphs=True, shares={"ocr": 0.5}),
             {"text_items": args.text_items, "read_items": args.read_items, "read_start": read_start, "read_2_start": read_2_start},
+        ),
+        # a focus stage (session 16, off by default): after the third reading stage the teacher still
+        # answers text (67%) and counting (80%) on this bench's crops worst, and its students lose
+        # their regional view on exactly those (docs/models.md, session 15). A third of each batch
+        # reads, a third counts, on fresh scenes of both; the rest keeps the other four dimensions.
+        (
+            "teacher-focus", args.teacher_focus, 7e-4, 50,
+            lambda: teacher_samples(crop_scenes("focus-counting", "focus-text"), glyphs=True, shares={"ocr": 1 / 3, "counting": 1 / 3}),
+            {"focus_items": args.focus_items, "focus_start": focus_start},
         ),
     )
     teacher = TinyQwen2VL(cfg)
@@ -378,6 +389,10 @@ def main() -> None:
         teacher_extras.append(f"; a second reading stage of {args.teacher_read} steps adds {args.read_items} more text scenes (from index {read_start})")
     if args.teacher_read_2 > 0:
         teacher_extras.append(f"; a third reading stage of {args.teacher_read_2} steps adds {args.read_items} more text scenes (from index {read_2_start})")
+    if args.teacher_focus > 0:
+        teacher_extras.append(
+            f"; a counting-and-reading focus stage of {args.teacher_focus} steps adds {args.focus_items} counting and as many text scenes (from index {focus_start})"
+        )
     for name, model in students.items():
         other = "r2i" if name == "base" else "base"
         pkg = args.models_out / f"loupe-tiny-{name}"
@@ -388,7 +403,8 @@ def main() -> None:
                 "data": f"synthetic world (native-models/loupe_models/world.py), train split indices 0..{args.train_items - 1}"
                 + (f" and {pool_start}..{pool_start + args.pool_items - 1} (unlabelled scenes the teacher labels)" if args.pool_items > 0 else ""),
                 "teacher": {
-                    "steps": args.teacher_steps + args.teacher_continue + args.teacher_extend + args.teacher_text + args.teacher_count + args.teacher_read + args.teacher_read_2,
+                    "steps": args.teacher_steps + args.teacher_continue + args.teacher_extend + args.teacher_text + args.teacher_count + args.teacher_read + args.teacher_read_2
+                    + args.teacher_focus,
                     "data": f"regional crops of train indices 0..{args.train_items - 1}, ground-truth labels" + "".join(teacher_extras),
                 },
                 "consensus": cons_stats,

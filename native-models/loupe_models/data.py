@@ -72,6 +72,14 @@ def _make(args: tuple[int, str, bool, bool]) -> Record:
     )
 
 
+def dimension_indices(start: int, n: int, dimension: str) -> range:
+    """The first n indices from `start` on whose scenes ask about `dimension` (world.make_item cycles
+    the dimensions by index, so every sixth)."""
+    k = world.DIMENSIONS.index(dimension)
+    first = start + (k - start) % len(world.DIMENSIONS)
+    return range(first, first + n * len(world.DIMENSIONS), len(world.DIMENSIONS))
+
+
 def build_records(
     split: str, n: int, start: int = 0, workers: int = 2, dimension: str | None = None, keep_region: bool = False,
     crop_only: bool = False,
@@ -81,12 +89,7 @@ def build_records(
     keep each key region at original resolution (Record.region, about 80 KB a scene). crop_only:
     leave out the full and grounded views, for scenes only the crop teacher sees (the two views are
     27 of a scene's 59 ms and most of its memory)."""
-    if dimension is None:
-        indices = range(start, start + n)
-    else:
-        k = world.DIMENSIONS.index(dimension)
-        first = start + (k - start) % len(world.DIMENSIONS)
-        indices = range(first, first + n * len(world.DIMENSIONS), len(world.DIMENSIONS))
+    indices = range(start, start + n) if dimension is None else dimension_indices(start, n, dimension)
     jobs = [(i, split, keep_region, crop_only) for i in indices]
     if workers <= 1:
         return [_make(j) for j in jobs]
