@@ -72,9 +72,11 @@ def _make(args: tuple[int, str, bool, bool]) -> Record:
     )
 
 
-def dimension_indices(start: int, n: int, dimension: str) -> range:
-    """The first n indices from `start` on whose scenes ask about `dimension` (world.make_item cycles
-    the dimensions by index, so every sixth)."""
+def scene_indices(start: int, n: int, dimension: str | None = None) -> range:
+    """The next n indices from `start` on, or with `dimension` the next n whose scenes ask about it
+    (world.make_item cycles the dimensions by index, so every sixth)."""
+    if dimension is None:
+        return range(start, start + n)
     k = world.DIMENSIONS.index(dimension)
     first = start + (k - start) % len(world.DIMENSIONS)
     return range(first, first + n * len(world.DIMENSIONS), len(world.DIMENSIONS))
@@ -89,8 +91,7 @@ def build_records(
     keep each key region at original resolution (Record.region, about 80 KB a scene). crop_only:
     leave out the full and grounded views, for scenes only the crop teacher sees (the two views are
     27 of a scene's 59 ms and most of its memory)."""
-    indices = range(start, start + n) if dimension is None else dimension_indices(start, n, dimension)
-    jobs = [(i, split, keep_region, crop_only) for i in indices]
+    jobs = [(i, split, keep_region, crop_only) for i in scene_indices(start, n, dimension)]
     if workers <= 1:
         return [_make(j) for j in jobs]
     with mp.get_context("fork").Pool(workers) as pool:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from . import world
-from .data import dimension_indices
+from .data import scene_indices
 
 
 class Draw(NamedTuple):
@@ -21,7 +21,7 @@ class Draw(NamedTuple):
     dimension: str | None  # None: every index from start; else the next n scenes of that dimension
 
     def indices(self) -> range:
-        return range(self.start, self.start + self.n) if self.dimension is None else dimension_indices(self.start, self.n, self.dimension)
+        return scene_indices(self.start, self.n, self.dimension)
 
 
 def scene_draws(*, train_items: int, text_items: int, count_items: int, pool_items: int, read_items: int, focus_items: int) -> dict[str, Draw]:
