@@ -200,9 +200,7 @@ def main() -> None:
         # third of each batch counts dots on extra counting scenes, a third reads, a third keeps the rest.
         (
             "teacher-count", args.teacher_count, 7e-4, 50,
-            lambda: teacher_samples(
-                crop_scenes("text", "counting"), glyphs=True, shares={"ocr": 1 / 3, "counting": 1 / 3},
-            ),
+            lambda: teacher_samples(crop_scenes("text", "counting"), glyphs=True, shares={"ocr": 1 / 3, "counting": 1 / 3}),
             {"text_items": args.text_items, "count_items": args.count_items},
         ),
         # a second reading stage (session 8): after the counting-and-reading stage text was still the
@@ -258,7 +256,8 @@ def main() -> None:
     # the students' scenes: the teacher's 3,000 plus --pool-items unlabelled scenes it never trained
     # on (indices after every extra scene above). Measured on the earlier build: a student trained on
     # 3,000 scenes answered 59% of its training images' full views but 38% of unseen ones.
-    student_records = records + (build_records("train", args.pool_items, start=pool_start, keep_region=True) if args.pool_items > 0 else [])
+    pool = draws["pool"]
+    student_records = records + (build_records("train", pool.n, start=pool.start, keep_region=True) if pool.n > 0 else [])
     log(f"students' scenes: {len(student_records)} (train indices 0..{args.train_items - 1} and {pool_start}..{pool_start + args.pool_items - 1})")
 
     # 4. consensus labels over 4 teacher views of each crop
