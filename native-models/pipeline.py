@@ -1,7 +1,7 @@
 """Rebuild the bundled default from seeds: tokenizer, teacher, consensus labels, both students,
 their ONNX packages, the evaluation on the mini bench, model cards, and the parity fixture.
 
-    python native-models/pipeline.py            # the full run (about 2.3 hours on 2 CPU cores)
+    python native-models/pipeline.py            # the full run (about 2.6 hours on 2 CPU cores)
     python native-models/pipeline.py --quick    # a minutes-long smoke run into a scratch folder
     python native-models/pipeline.py --until consensus   # stop after the consensus labels
 
@@ -62,12 +62,12 @@ def main() -> None:
     ap.add_argument("--teacher-read", type=int, default=1500, help="steps of a second reading stage (0: the session-7 recipe)")
     ap.add_argument("--read-items", type=int, default=3000, help="fresh text scenes for the second reading stage")
     ap.add_argument(
-        "--teacher-read-2", type=int, default=0,
-        help="steps of a third reading stage, on --read-items more fresh text scenes (0: none, the shipped recipe)",
+        "--teacher-read-2", type=int, default=1500,
+        help="steps of a third reading stage, on --read-items more fresh text scenes (0: none, the session-8 recipe)",
     )
     ap.add_argument(
-        "--teacher-focus", type=int, default=0,
-        help="steps of a last stage on the teacher's two weakest dimensions, counting and text (0: none, the shipped recipe)",
+        "--teacher-focus", type=int, default=1500,
+        help="steps of a last stage on the teacher's two weakest dimensions, counting and text (0: none, the session-8 recipe)",
     )
     ap.add_argument("--focus-items", type=int, default=3000, help="fresh counting scenes and as many text scenes for that stage")
     ap.add_argument(
@@ -89,20 +89,20 @@ def main() -> None:
         help="distil the teacher in the students' crop replay, with this weight (train.distill_terms; 0, the shipped recipe: replay the consensus labels)",
     )
     ap.add_argument(
-        "--anchor-weight", type=float, default=0.0,
-        help="keep the students' visual features on replayed crops near the teacher's, with this weight (train.anchor_terms; 0, the shipped recipe)",
+        "--anchor-weight", type=float, default=1.0,
+        help="keep the students' visual features on replayed crops near the teacher's, with this weight (train.anchor_terms; 0: none, the session-8 recipe)",
     )
     ap.add_argument(
-        "--continue-anchor-weight", type=float, default=None,
-        help="the same weight in the students' second cycle (default: --anchor-weight; 0 anchors the first cycle only)",
+        "--continue-anchor-weight", type=float, default=0.0,
+        help="the same weight in the students' second cycle (default 0: the anchor holds the first cycle only)",
     )
     ap.add_argument(
         "--student-seed", type=int, default=0,
         help="offset of the students' sampler and head seeds (0: the shipped streams); another value measures how much the students vary run to run",
     )
     ap.add_argument(
-        "--aux-warmup", type=int, default=0,
-        help="steps that fit the students' fresh auxiliary head alone on the frozen first-cycle tower before their second cycle (train.warm_aux_head; 0: none, the shipped recipe)",
+        "--aux-warmup", type=int, default=300,
+        help="steps that fit the students' fresh auxiliary head alone on the frozen first-cycle tower before their second cycle (train.warm_aux_head; 0: none, the session-8 recipe)",
     )
     ap.add_argument("--aux-weight", type=float, default=1.0, help="weight of the training-only auxiliary perception heads (train.AuxHead)")
     ap.add_argument("--eval-limit", type=int, default=None)
@@ -118,6 +118,7 @@ def main() -> None:
         args.teacher_read, args.read_items = 3, 12
         args.teacher_read_2 = min(args.teacher_read_2, 3)
         args.teacher_focus, args.focus_items = min(args.teacher_focus, 3), 12
+        args.aux_warmup = min(args.aux_warmup, 3)
         args.work = args.work or ROOT / "build" / "quick"
         args.models_out = args.models_out or args.work / "models"
         args.fixture_out = args.fixture_out or args.work / "fixture"
@@ -292,6 +293,7 @@ def main() -> None:
         steps=args.student_steps, continue_steps=args.student_continue, crop_share=args.crop_share,
         continue_crop_share=args.continue_crop_share, continue_replay_text=args.continue_replay_text,
         student_seed=args.student_seed, anchor_weight=args.anchor_weight, continue_anchor_weight=args.continue_anchor_weight,
+        aux_warmup=args.aux_warmup,
     )
     distil = args.distill_weight > 0
 
@@ -311,9 +313,8 @@ def main() -> None:
                 inputs |= {"seed": cycle.seed}
             if cycle.replay_text_share > 0:
                 inputs |= {"replay_text_share": cycle.replay_text_share}
-            warmup_steps = 0 if first else args.aux_warmup
-            if warmup_steps:
-                inputs |= {"aux_warmup": warmup_steps}
+            if cycle.aux_warmup:
+                inputs |= {"aux_warmup": cycle.aux_warmup}
             if distil:
                 inputs |= {"distill_weight": args.distill_weight, "crop_answers": json_digest(cons["crop_answers"])}
             if cycle.anchor_weight > 0:
@@ -330,7 +331,7 @@ def main() -> None:
                 trained += train_loop(
                     st, enc, fn, Schedule(steps=cycle.steps, lr=cycle.peak_lr, warmup=cycle.warmup), log, stage, aux_weight=args.aux_weight,
                     teacher=teacher if distil or cycle.anchor_weight > 0 else None, distill_weight=args.distill_weight, seed=cycle.seed,
-                    aux_warmup=warmup_steps, anchor_weight=cycle.anchor_weight,
+                    aux_warmup=cycle.aux_warmup, anchor_weight=cycle.anchor_weight,
                 )
                 save_checkpoint(st, path)
                 record(path, inputs)

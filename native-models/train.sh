@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Rebuilds the bundled default from seeds on a 2-core CPU (about 2.3 hours, stage by stage in docs/models.md):
+# Rebuilds the bundled default from seeds on a 2-core CPU (about 2.6 hours, stage by stage in docs/models.md):
 #   the mini bench (resources/bench/loupe-mini), the crop teacher, consensus labels, both
 #   students (resources/models/loupe-tiny-base, loupe-tiny-r2i), their ONNX exports, the
 #   evaluation written into loupe.json and MODEL_CARD.md, and test/fixtures/parity.

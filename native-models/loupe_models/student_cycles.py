@@ -23,6 +23,7 @@ class StudentCycle(NamedTuple):
     replay_text_share: float  # share of those crops drawn from the kept text scenes
     seed: int  # sampler seed
     anchor_weight: float  # crop-feature anchor (train.anchor_terms); 0: none
+    aux_warmup: int  # steps fitting a fresh auxiliary head alone before the cycle (train.warm_aux_head); 0: none
 
     @property
     def first(self) -> bool:
@@ -48,14 +49,16 @@ def student_cycles(
     student_seed: int,
     anchor_weight: float,
     continue_anchor_weight: float | None,
+    aux_warmup: int = 0,
 ) -> list[StudentCycle]:
-    """The cycles with any steps; the second cycle's anchor follows the first's unless given."""
+    """The cycles with any steps; the second cycle's anchor follows the first's unless given, and only
+    the second warms its fresh auxiliary head first (where session 12 measured it, docs/models.md)."""
     continue_anchor = anchor_weight if continue_anchor_weight is None else continue_anchor_weight
     cycles = (
-        StudentCycle("", steps, 1e-3, 100, grounding_curriculum(steps), crop_share, 0.0, 1234 + student_seed, anchor_weight),
+        StudentCycle("", steps, 1e-3, 100, grounding_curriculum(steps), crop_share, 0.0, 1234 + student_seed, anchor_weight, 0),
         StudentCycle(
             "-continued", continue_steps, 5e-4, 50, lambda _step: FINAL_BOXED, continue_crop_share, continue_replay_text,
-            4321 + student_seed, continue_anchor,
+            4321 + student_seed, continue_anchor, aux_warmup,
         ),
     )
     return [c for c in cycles if c.steps > 0]
@@ -66,9 +69,19 @@ def describe_schedule(cycles: list[StudentCycle]) -> str:
     if not cycles:
         return "no steps"
     head, *rest = cycles
-    return f"{head.steps} steps with {head.crop_share:.0%} regional-crop replay" + "".join(
-        f", then a second, lower-rate cycle of {c.steps} with {c.crop_share:.0%}" for c in rest
+    return f"{head.steps} steps with {head.crop_share:.0%} regional-crop replay{_extras(head)}" + "".join(
+        f", then a second, lower-rate cycle of {c.steps} with {c.crop_share:.0%}{_extras(c)}" for c in rest
     )
+
+
+def _extras(cycle: StudentCycle) -> str:
+    """The options a cycle was trained with beyond its steps and replay share, in words."""
+    words = []
+    if cycle.aux_warmup > 0:
+        words.append(f"after a {cycle.aux_warmup}-step warm-up of its auxiliary head")
+    if cycle.anchor_weight > 0:
+        words.append(f"the replayed crops' visual features anchored to the teacher's (weight {cycle.anchor_weight:g})")
+    return "".join(f", {w}" for w in words)
 
 
 def manifest_entry(cycle: StudentCycle) -> dict:
@@ -79,4 +92,5 @@ def manifest_entry(cycle: StudentCycle) -> dict:
         "crop_replay_share": cycle.crop_share,
         **({"replay_text_share": cycle.replay_text_share} if cycle.replay_text_share else {}),
         **({"crop_feature_anchor_weight": cycle.anchor_weight} if cycle.anchor_weight > 0 else {}),
+        **({"aux_head_warmup_steps": cycle.aux_warmup} if cycle.aux_warmup > 0 else {}),
     }

@@ -37,3 +37,6 @@ def test_the_shipped_students_scenes_are_where_their_manifest_says():
         assert f"0..{SHIPPED['train_items'] - 1} and {pool.start}..{pool.start + pool.n - 1}" in training["data"]
         assert f"{SHIPPED['text_items']} extra text scenes (train split, from index {draws['text'].start})" in training["teacher"]["data"]
         assert f"{SHIPPED['read_items']} more text scenes (from index {read.start})" in training["teacher"]["data"]
+        read_2, focus = draws["read-2"], draws["focus-counting"]
+        assert f"adds {SHIPPED['read_items']} more text scenes (from index {read_2.start})" in training["teacher"]["data"]
+        assert f"adds {SHIPPED['focus_items']} counting and as many text scenes (from index {focus.start})" in training["teacher"]["data"]

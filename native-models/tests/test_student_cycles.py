@@ -13,7 +13,7 @@ from loupe_models.student_cycles import FINAL_BOXED, describe_schedule, manifest
 REPO = Path(__file__).resolve().parents[2]
 SHIPPED = dict(
     steps=2200, continue_steps=1500, crop_share=0.25, continue_crop_share=0.5, continue_replay_text=0.33,
-    student_seed=0, anchor_weight=0.0, continue_anchor_weight=None,
+    student_seed=0, anchor_weight=1.0, continue_anchor_weight=0.0, aux_warmup=300,
 )
 
 
@@ -29,7 +29,7 @@ def test_shipped_recipe_matches_the_shipped_manifest(name):
 
 
 def test_second_cycle_anchor_follows_the_first_unless_given():
-    both = student_cycles(**(SHIPPED | {"anchor_weight": 1.0}))
+    both = student_cycles(**(SHIPPED | {"anchor_weight": 1.0, "continue_anchor_weight": None}))
     assert [c.anchor_weight for c in both] == [1.0, 1.0]
     first_only = student_cycles(**(SHIPPED | {"anchor_weight": 1.0, "continue_anchor_weight": 0.0}))
     assert [c.anchor_weight for c in first_only] == [1.0, 0.0]
@@ -42,7 +42,13 @@ def test_second_cycle_anchor_follows_the_first_unless_given():
 def test_cycles_without_steps_are_dropped_and_seeds_shift():
     cycles = student_cycles(**(SHIPPED | {"continue_steps": 0, "student_seed": 3}))
     assert len(cycles) == 1 and cycles[0].seed == 1237
-    assert describe_schedule(cycles) == "2200 steps with 25% regional-crop replay"
+    assert describe_schedule(cycles) == (
+        "2200 steps with 25% regional-crop replay, the replayed crops' visual features anchored to the teacher's (weight 1)"
+    )
+    assert describe_schedule(student_cycles(**(SHIPPED | {"anchor_weight": 0.0, "aux_warmup": 300}))) == (
+        "2200 steps with 25% regional-crop replay, then a second, lower-rate cycle of 1500 with 50%, "
+        "after a 300-step warm-up of its auxiliary head"
+    )
     assert describe_schedule([]) == "no steps"
 
 
