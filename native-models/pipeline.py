@@ -213,7 +213,7 @@ def main() -> None:
             lambda: teacher_samples(crop_scenes("text", "read"), glyphs=True, shares={"ocr": 0.5}),
             {"text_items": args.text_items, "read_items": args.read_items, "read_start": read_start},
         ),
-        # a third reading stage (session 12, off by default): the same batches with the second
+        # a third reading stage (session 12, on by default since session 17): the same batches with the second
         # stage's scenes and as many fresh ones. A fresh teacher chain (session 10) read 53% of this
         # bench's text crops against the shipped teacher's 73%, and the students' regional view
         # follows their teacher's (docs/models.md, session 11).
@@ -222,7 +222,7 @@ def main() -> None:
             lambda: teacher_samples(crop_scenes("text", "read", "read-2"), glyphs=True, shares={"ocr": 0.5}),
             {"text_items": args.text_items, "read_items": args.read_items, "read_start": read_start, "read_2_start": read_2_start},
         ),
-        # a focus stage (session 16, off by default): after the third reading stage the teacher still
+        # a focus stage (session 16, on by default since session 17): after the third reading stage the teacher still
         # answers text (67%) and counting (80%) on this bench's crops worst, and its students lose
         # their regional view on exactly those (docs/models.md, session 15). A third of each batch
         # reads, a third counts, on fresh scenes of both; the rest keeps the other four dimensions.
@@ -403,8 +403,7 @@ def main() -> None:
                 "data": f"synthetic world (native-models/loupe_models/world.py), train split indices 0..{args.train_items - 1}"
                 + (f" and {pool_start}..{pool_start + args.pool_items - 1} (unlabelled scenes the teacher labels)" if args.pool_items > 0 else ""),
                 "teacher": {
-                    "steps": args.teacher_steps + args.teacher_continue + args.teacher_extend + args.teacher_text + args.teacher_count + args.teacher_read + args.teacher_read_2
-                    + args.teacher_focus,
+                    "steps": sum(stage_steps for _, stage_steps, *_ in stages),
                     "data": f"regional crops of train indices 0..{args.train_items - 1}, ground-truth labels" + "".join(teacher_extras),
                 },
                 "consensus": cons_stats,
