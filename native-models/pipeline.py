@@ -54,7 +54,7 @@ def main() -> None:
     ap.add_argument("--train-items", type=int, default=3000)
     ap.add_argument("--teacher-steps", type=int, default=1200)
     ap.add_argument("--teacher-continue", type=int, default=1000, help="steps of a second, lower-rate teacher cycle")
-    ap.add_argument("--teacher-extend", type=int, default=5000, help="steps of a third, long teacher cycle")
+    ap.add_argument("--teacher-extend", type=int, default=5000, help="steps of a third, long teacher cycle (0 measured in session 18: labels 4.2 points less often right, docs/models.md)")
     ap.add_argument("--teacher-text", type=int, default=1200, help="steps of the teacher's reading stage (glyph supervision, extra text scenes)")
     ap.add_argument("--text-items", type=int, default=3000, help="extra OCR training scenes for the reading stage")
     ap.add_argument("--teacher-count", type=int, default=1200, help="steps of the teacher's counting-and-reading stage")
@@ -75,7 +75,7 @@ def main() -> None:
         help="the teacher's four views of each crop (consensus.crop_views; 'framing': the session-7 recipe)",
     )
     ap.add_argument("--pool-items", type=int, default=6000, help="extra unlabelled scenes the teacher labels for the students")
-    ap.add_argument("--student-steps", type=int, default=2200)
+    ap.add_argument("--student-steps", type=int, default=2200, help="steps of the students' first cycle (1,800 + 1,100 measured in session 18: R2I global view under 55%%)")
     ap.add_argument("--student-continue", type=int, default=1500, help="steps of the students' second, lower-rate cycle")
     ap.add_argument("--crop-share", type=float, default=0.25, help="share of each student batch replaying regional crops, first cycle")
     ap.add_argument("--continue-crop-share", type=float, default=0.5, help="the same share in the students' second cycle")
