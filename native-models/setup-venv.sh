@@ -17,5 +17,5 @@ if [ -d /opt/pypi/simple ]; then
   [ -d /opt/wheels ] && idx+=(--find-links /opt/wheels)
 fi
 "$venv/bin/python" -c "import torch, transformers, onnx, onnxruntime, pyarrow, PIL, pytest, jinja2" 2>/dev/null || \
-  "$venv/bin/pip" install -q "${idx[@]}" torch transformers onnx onnxruntime pyarrow numpy pillow pytest jinja2
+  "$venv/bin/pip" install -q "${idx[@]}" torch transformers onnx onnxruntime pyarrow numpy pillow pytest jinja2 ruff
 echo "$venv"

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EngineHandlerDouble } from '../transport/testing/engine-double.js';
 import { EXIT } from './exit-codes.js';
 import { runCli } from './main.js';
-import { captureContext } from './testing-context.js';
+import { contextDouble } from './testing/context-double.js';
 
 describe('loupe CLI (in-process, engine test double)', () => {
   let dir: string;
@@ -20,23 +20,23 @@ describe('loupe CLI (in-process, engine test double)', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('prints help and exits 2 without a command, 0 with --help', async () => {
-    const none = captureContext(new EngineHandlerDouble(), dir);
+    const none = contextDouble(new EngineHandlerDouble(), dir);
     expect(await runCli([], none)).toBe(EXIT.usage);
     expect(none.stdout()).toMatch(/Usage: loupe <command>/);
-    const help = captureContext(new EngineHandlerDouble(), dir);
+    const help = contextDouble(new EngineHandlerDouble(), dir);
     expect(await runCli(['bench', '--help'], help)).toBe(EXIT.ok);
     expect(help.stdout()).toMatch(/--shard i\/n/);
   });
 
   it('exits 2 on an unknown command or a bad option', async () => {
-    const ctx = captureContext(new EngineHandlerDouble(), dir);
+    const ctx = contextDouble(new EngineHandlerDouble(), dir);
     expect(await runCli(['frob'], ctx)).toBe(EXIT.usage);
     expect(ctx.stderr()).toMatch(/unknown command "frob"/);
     expect(await runCli(['inspect', image, 'q', '--box', '1,2'], ctx)).toBe(EXIT.usage);
   });
 
   it('exits 3 when the image does not exist, with a JSON error under --json', async () => {
-    const ctx = captureContext(new EngineHandlerDouble(), dir);
+    const ctx = contextDouble(new EngineHandlerDouble(), dir);
     expect(await runCli(['inspect', join(dir, 'missing.png'), 'q', '--json'], ctx)).toBe(EXIT.notFound);
     const err = JSON.parse(ctx.stdout()) as { error: { exitCode: number; message: string } };
     expect(err.error.exitCode).toBe(EXIT.notFound);
@@ -44,7 +44,7 @@ describe('loupe CLI (in-process, engine test double)', () => {
   });
 
   it('maps engine error codes to exit codes (invalid model -> 4, unknown model name -> 3)', async () => {
-    const ctx = captureContext(new EngineHandlerDouble(), dir);
+    const ctx = contextDouble(new EngineHandlerDouble(), dir);
     expect(await runCli(['inspect', image, 'q', '--model', join(dir)], ctx)).toBe(EXIT.invalidModel);
     expect(ctx.stderr()).toMatch(/test double only has/);
     expect(await runCli(['inspect', image, 'q', '--model', 'no-such-model'], ctx)).toBe(EXIT.notFound);
@@ -52,7 +52,7 @@ describe('loupe CLI (in-process, engine test double)', () => {
   });
 
   it('inspect --json reports answer, coverage per layer and writes the overlay PNG', async () => {
-    const ctx = captureContext(new EngineHandlerDouble(), dir);
+    const ctx = contextDouble(new EngineHandlerDouble(), dir);
     const out = join(dir, 'overlay.png');
     expect(await runCli(['inspect', image, 'What colour?', '--box', '0,0,32,32', '--out', out, '--json'], ctx)).toBe(EXIT.ok);
     const report = JSON.parse(ctx.stdout()) as { answer: string; layer: number; coverage: { paper: number; area: number }; coverageByLayer: Record<string, unknown>; overlay: string };
@@ -69,14 +69,14 @@ describe('loupe CLI (in-process, engine test double)', () => {
   });
 
   it('inspect prints a readable report without --json', async () => {
-    const ctx = captureContext(new EngineHandlerDouble(), dir);
+    const ctx = contextDouble(new EngineHandlerDouble(), dir);
     expect(await runCli(['inspect', image, 'What colour?', '--no-overlay'], ctx)).toBe(EXIT.ok);
     expect(ctx.stdout()).toMatch(/answer\s+A/);
     expect(ctx.stdout()).toMatch(/pass --box/);
   });
 
   it('routes tap to electron/tap or says it is unavailable (exit 7)', async () => {
-    const ctx = captureContext(new EngineHandlerDouble(), dir);
+    const ctx = contextDouble(new EngineHandlerDouble(), dir);
     const code = await runCli(['tap', '--help'], ctx);
     expect([EXIT.ok, EXIT.unavailable]).toContain(code);
   });

@@ -1,5 +1,5 @@
 // `loupe serve`: the renderer and the engine on 127.0.0.1, behind a random token.
-// HTTP serves dist/renderer; /ws carries the engine protocol (binary frames, see ws-protocol.ts).
+// HTTP serves dist/renderer; /ws carries the engine protocol (binary frames, see wire-protocol.ts).
 // Every request must present the token (query `?token=` or the cookie set on the first page load);
 // Host and Origin are checked as well so that another web page cannot drive the engine (DNS rebinding,
 // cross-site WebSocket).
@@ -10,7 +10,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { EngineHandler } from '../contract/api.js';
 import { createRpcServer } from '../transport/rpc-server.js';
 import { WS_CLOSE_SERVER_SHUTDOWN, WS_CLOSE_UNAUTHORIZED } from '../transport/ws-client.js';
-import { decodeMessage, encodeMessage, PROTOCOL_VERSION } from '../transport/ws-protocol.js';
+import { decodeMessage, encodeMessage, PROTOCOL_VERSION } from '../transport/wire-protocol.js';
 import { securityHeaders } from './csp.js';
 import { GuardedEngine } from './path-guard.js';
 import { PathRegistry } from './path-registry.js';

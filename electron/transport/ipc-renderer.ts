@@ -4,7 +4,7 @@
 import { contextBridge, ipcRenderer, webUtils } from 'electron';
 import type { LoupeBridge, OpenedKind, SaveDialogRequest, ShellEvent } from './shell-protocol.js';
 import { IPC_REGISTER_DROP, IPC_RPC, IPC_SAVE_DIALOG, IPC_SHELL } from './shell-protocol.js';
-import type { ClientMessage } from './ws-protocol.js';
+import type { ClientMessage } from './wire-protocol.js';
 
 function subscribe<T>(channel: string, listener: (value: T) => void): () => void {
   const wrapped = (_event: unknown, value: T): void => listener(value);

@@ -2,8 +2,8 @@
 // AbortSignal -> cancel message, and event fan-out. The WebSocket client, the Electron bridge client
 // and the worker supervisor all wrap this. Browser-safe: no Node imports.
 import type { CallOptions, EngineClient, EngineErrorPayload, EngineEvent, MethodName, ParamsOf, ResultOf } from '../contract/api.js';
-import type { ClientMessage, RequestId } from './ws-protocol.js';
-import { parseServerMessage } from './ws-protocol.js';
+import type { ClientMessage, RequestId } from './wire-protocol.js';
+import { parseServerMessage } from './wire-protocol.js';
 
 /** A failed engine call. `code` is the contract's error code so the UI can choose what to say. */
 export class EngineCallError extends Error {

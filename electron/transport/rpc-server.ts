@@ -4,8 +4,8 @@
 import type { EngineErrorPayload, EngineHandler } from '../contract/api.js';
 import { toErrorPayload } from '../engine/errors.js';
 import { EngineCallError } from './rpc-client.js';
-import type { RequestId, ServerMessage } from './ws-protocol.js';
-import { parseClientMessage } from './ws-protocol.js';
+import type { RequestId, ServerMessage } from './wire-protocol.js';
+import { parseClientMessage } from './wire-protocol.js';
 
 export interface RpcServerOptions {
   /** Delivers a message to the peer. May throw when the peer is gone; the error is swallowed. */

@@ -1,6 +1,6 @@
 // What the desktop shell and the renderer say to each other besides engine calls: menu actions,
 // dropped files, save dialogs. Browser-safe types plus the IPC channel names (one place).
-import type { ClientMessage } from './ws-protocol.js';
+import type { ClientMessage } from './wire-protocol.js';
 
 export const IPC_RPC = 'loupe:rpc';
 export const IPC_SHELL = 'loupe:shell';

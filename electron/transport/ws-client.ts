@@ -2,7 +2,7 @@
 // API (or an injected implementation, e.g. the `ws` package in Node tests) and the binary codec.
 import type { CallOptions, EngineClient, EngineEvent, MethodName, ParamsOf, ResultOf } from '../contract/api.js';
 import { RpcClient, TransportError } from './rpc-client.js';
-import { decodeMessage, encodeMessage } from './ws-protocol.js';
+import { decodeMessage, encodeMessage } from './wire-protocol.js';
 
 /** Close codes the server uses; 4xxx are application codes in the WebSocket spec. */
 export const WS_CLOSE_UNAUTHORIZED = 4401;

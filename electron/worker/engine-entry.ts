@@ -4,7 +4,7 @@
 import { parentPort as threadPort } from 'node:worker_threads';
 import type { EngineHandler } from '../contract/api.js';
 import { createRpcServer } from '../transport/rpc-server.js';
-import { PROTOCOL_VERSION } from '../transport/ws-protocol.js';
+import { PROTOCOL_VERSION } from '../transport/wire-protocol.js';
 import type { EngineHostOptions, FromEngine, InitMessage } from './messages.js';
 
 interface Port {

@@ -1,7 +1,7 @@
 // Messages between the engine supervisor (main process / CLI) and the engine entry (worker thread or
-// Electron utility process), on top of the RPC messages of transport/ws-protocol.ts. These channels
+// Electron utility process), on top of the RPC messages of transport/wire-protocol.ts. These channels
 // use structured clone, so typed arrays cross as they are and no codec is needed.
-import type { ClientMessage, ServerMessage } from '../transport/ws-protocol.js';
+import type { ClientMessage, ServerMessage } from '../transport/wire-protocol.js';
 
 /** Options handed to the engine host's constructor (resources folder, runs folder, ...). */
 export type EngineHostOptions = Record<string, unknown>;

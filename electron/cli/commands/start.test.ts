@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EngineHandlerDouble } from '../../transport/testing/engine-double.js';
 import { EXIT } from '../exit-codes.js';
-import { captureContext } from '../testing-context.js';
+import { contextDouble } from '../testing/context-double.js';
 import { probeElectron, runStart } from './start.js';
 
 function status(url: string): Promise<number> {
@@ -30,7 +30,7 @@ describe('npm start', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('says why Electron is unavailable, then serves the web mode and prints the URL', async () => {
-    const ctx = captureContext(new EngineHandlerDouble(), dir);
+    const ctx = contextDouble(new EngineHandlerDouble(), dir);
     const done = runStart(['--renderer', dir], ctx, { probe: () => ({ ok: false, reason: 'the electron package cannot locate its binary (Electron failed to install correctly)' }) });
     const url = await waitForUrl(ctx.stdout);
     expect(ctx.stdout()).toMatch(/^Electron is not available: the electron package cannot locate its binary/);
@@ -42,7 +42,7 @@ describe('npm start', () => {
   });
 
   it('launches the desktop app when the binary is there', async () => {
-    const ctx = captureContext(new EngineHandlerDouble(), dir);
+    const ctx = contextDouble(new EngineHandlerDouble(), dir);
     let launched = '';
     const code = await runStart([], ctx, { probe: () => ({ ok: true, binary: '/opt/electron' }), launch: async (b) => ((launched = b), 0) });
     expect(code).toBe(0);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Box } from '../../contract/types.js';
 import { BadRequestError } from '../errors.js';
 import { areaCellWeights, areaShareOnGrid, coverageArea, coveragePaper, paperCellRange } from './coverage.js';
-import { makeRng, randInt } from './test-rng.js';
+import { makeRng, randInt } from './testing/seeded-rng.js';
 
 // ---------------------------------------------------------------------------------------------
 // Independent reference: a literal port of calculate_bbox_attention_ratio from the paper's

@@ -3,13 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { discoverModels, findPackageDirs, type DiscoveryCache } from './discover.js';
-import { writeFakePackage } from './test-package.js';
+import { writePackageDouble } from './testing/package-double.js';
 
 describe('model discovery', () => {
   it('finds packages in a folder of packages, follows symlinks, and accepts a package folder itself', async () => {
     const root = mkdtempSync(join(tmpdir(), 'loupe-models-'));
-    renameSync(writeFakePackage(), join(root, 'a'));
-    symlinkSync(writeFakePackage(), join(root, 'b-link'));
+    renameSync(writePackageDouble(), join(root, 'a'));
+    symlinkSync(writePackageDouble(), join(root, 'b-link'));
     mkdirSync(join(root, 'not-a-model'));
     writeFileSync(join(root, 'notes.txt'), 'x');
     expect(await findPackageDirs(root)).toEqual([join(root, 'a'), join(root, 'b-link')]);
@@ -19,8 +19,8 @@ describe('model discovery', () => {
 
   it('lists broken packages with their issues, and re-validates only what changed', async () => {
     const root = mkdtempSync(join(tmpdir(), 'loupe-models-'));
-    renameSync(writeFakePackage(), join(root, 'good'));
-    renameSync(writeFakePackage({ rename: (_s, _k, n) => (n.startsWith('decoder_attentions') ? null : n) }), join(root, 'untapped'));
+    renameSync(writePackageDouble(), join(root, 'good'));
+    renameSync(writePackageDouble({ rename: (_s, _k, n) => (n.startsWith('decoder_attentions') ? null : n) }), join(root, 'untapped'));
     const cache: DiscoveryCache = new Map();
     const first = await discoverModels([{ dir: root, bundled: true }], cache);
     expect(first.map((m) => [m.name, m.issues.length, m.bundled])).toEqual([['good', 0, true], ['untapped', 1, true]]);

@@ -4,7 +4,7 @@ import type { EngineEvent, EngineHandler, MethodName, ParamsOf, ResultOf } from 
 import type { AnalysisResult, BenchInfo, ModelInfo } from '../../contract/types.js';
 import { CancelledError, InvalidModelError, NotFoundError } from '../../engine/errors.js';
 
-export function fakeModel(dir: string): ModelInfo {
+export function modelInfoDouble(dir: string): ModelInfo {
   return {
     id: dir,
     name: 'double',
@@ -20,11 +20,11 @@ export function fakeModel(dir: string): ModelInfo {
   };
 }
 
-export function fakeBench(path: string): BenchInfo {
+export function benchInfoDouble(path: string): BenchInfo {
   return { id: path, name: 'double-bench', path, format: 'zoombench-json', itemCount: 2, dimensions: [], issues: [], bundled: false };
 }
 
-export function fakeAnalysis(question: string): AnalysisResult {
+export function analysisDouble(question: string): AnalysisResult {
   const cells = 4;
   const data = new Float32Array(1 * 2 * 2 * cells).map((_, i) => i / 16);
   return {
@@ -73,16 +73,16 @@ export class EngineHandlerDouble implements EngineHandler {
       case 'engine.info':
         return { version: 'double', resourcesDir: '/res', runsDir: '/runs' };
       case 'models.list':
-        return [fakeModel('/models/double')];
+        return [modelInfoDouble('/models/double')];
       case 'models.open':
-        return fakeModel(String(p.dir));
+        return modelInfoDouble(String(p.dir));
       case 'models.load':
         if (p.modelId !== '/models/double') throw new InvalidModelError(`the test double only has /models/double, not ${String(p.modelId)}`, { file: String(p.modelId) });
         return { modelId: p.modelId, provider: 'cpu', providerAttempts: [{ provider: 'cpu', ok: true }] };
       case 'bench.list':
         return [];
       case 'bench.open':
-        return fakeBench(String(p.path));
+        return benchInfoDouble(String(p.path));
       case 'images.get': {
         const source = p.source as { kind: string; bytes?: Uint8Array };
         const bytes = source.kind === 'bytes' && source.bytes ? source.bytes : new Uint8Array([1, 2, 3]);
@@ -90,7 +90,7 @@ export class EngineHandlerDouble implements EngineHandler {
       }
       case 'analysis.run':
         this.emit({ type: 'analysis.stage', requestId: 'r1', stage: 'vision' });
-        return { ...fakeAnalysis(String(p.question)), ...(p.box ? { box: p.box } : {}) };
+        return { ...analysisDouble(String(p.question)), ...(p.box ? { box: p.box } : {}) };
       case 'batch.start':
         this.emit({ type: 'batch.progress', runId: 'run-1', done: 0, total: 10, failed: 0, itemsPerSecond: 0, etaSeconds: null });
         return untilAborted(signal);

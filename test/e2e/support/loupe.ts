@@ -30,8 +30,8 @@ export async function startLoupe(): Promise<Loupe> {
   let engine: EngineHandler;
   let dispose: () => Promise<void> | void = () => {};
   if (fake) {
-    const { createFakeEngine } = await import('./fake-engine.js');
-    engine = createFakeEngine(BENCH_JSON);
+    const { createSyntheticEngineDouble } = await import('../../../electron/transport/testing/synthetic-engine-double.js');
+    engine = createSyntheticEngineDouble(BENCH_JSON);
   } else {
     const { SupervisedEngine } = await import('../../../electron/worker/supervisor.js');
     const { threadChannelFactory } = await import('../../../electron/worker/thread-channel.js');

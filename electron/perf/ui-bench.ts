@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import type { EngineHandler } from '../contract/api.js';
 import { startServer } from '../server/server.js';
-import { createFakeEngine } from '../../test/e2e/support/fake-engine.js';
+import { createSyntheticEngineDouble } from '../transport/testing/synthetic-engine-double.js';
 import { BENCH_JSON, RENDERER_DIR, startLoupe, type Loupe } from '../../test/e2e/support/loupe.js';
 import { openSession, type Session } from '../../test/e2e/support/browser.js';
 import { fmtBytes, fmtMs, mdTable, median, type BenchContext, type BenchReport } from './types.js';
@@ -109,7 +109,7 @@ async function stepReplay(s: Session, url: string, steps: number, log: (m: strin
 
 async function syntheticServer(): Promise<{ url: string; close: () => Promise<void> }> {
   // Qwen3-VL-8B proportions: 36 layers, 32 heads, 32-px tokens, ~1024x1024 pixel budget (32x32 grid).
-  const engine: EngineHandler = createFakeEngine(BENCH_JSON, { layers: 36, heads: 32, tokenPx: 32, budget: 1024 * 1024 });
+  const engine: EngineHandler = createSyntheticEngineDouble(BENCH_JSON, { layers: 36, heads: 32, tokenPx: 32, budget: 1024 * 1024 });
   const server = await startServer({ engine, rendererDir: RENDERER_DIR });
   return { url: server.url, close: () => server.close() };
 }
@@ -183,7 +183,7 @@ export default async function uiBench(ctx: BenchContext): Promise<BenchReport> {
   return { name: 'ui', title: 'UI (renderer in Chromium)', markdown, results };
 }
 
-// Direct run: `npx tsx electron/bench/ui-bench.ts [--quick]` prints the report without touching docs/.
+// Direct run: `npx tsx electron/perf/ui-bench.ts [--quick]` prints the report without touching docs/.
 if (import.meta.url === `file://${process.argv[1]}`) {
   const root = new URL('../../', import.meta.url).pathname;
   const report = await uiBench({ root, quick: process.argv.includes('--quick'), log: (m) => console.log(m) });

@@ -1,17 +1,17 @@
 // TEST DOUBLES for the batch tests: an in-memory bench and a deterministic FAKE analyzer. Nothing
 // here runs a model; the attention maps are made up from a hash of the item id so that every run
 // (and every shard) produces identical records for the same item.
-import type { AnalysisResult, AttentionMaps, BenchInfo, ModelInfo, View } from '../../contract/types.js';
-import { CancelledError } from '../errors.js';
-import type { BenchItem, LoadedBench } from '../bench/types.js';
-import type { DualAnalyzer } from './types.js';
+import type { AnalysisResult, AttentionMaps, BenchInfo, ModelInfo, View } from '../../../contract/types.js';
+import { CancelledError } from '../../errors.js';
+import type { BenchItem, LoadedBench } from '../../bench/types.js';
+import type { DualAnalyzer } from '../types.js';
 
-export const FAKE_MODEL: ModelInfo = {
+export const MODEL_DOUBLE: ModelInfo = {
   id: '/models/fake', name: 'fake-model', dir: '/models/fake', family: 'qwen2_vl', numLayers: 4, numHeads: 2, numKvHeads: 2,
   defaultLayer: 3, hash: 'fakehash01', bundled: false, issues: [],
 };
 
-export function fakeBench(count: number, opts: { bad?: (i: number) => boolean } = {}): LoadedBench {
+export function loadedBenchDouble(count: number, opts: { bad?: (i: number) => boolean } = {}): LoadedBench {
   const items: BenchItem[] = Array.from({ length: count }, (_, i) => {
     const id = opts.bad?.(i) ? `bad-${i}` : `item-${i}`;
     const mcq = i % 3 !== 2;
@@ -49,7 +49,7 @@ function fakeMaps(seed: number): AttentionMaps {
   return { numQueries: 1, numLayers, numHeads, gridH, gridW, data };
 }
 
-export interface FakeAnalyzerOptions {
+export interface AnalyzerDoubleOptions {
   /** Called before each analysis (e.g. to abort the run at the n-th item). */
   onCall?: (itemId: string, callIndex: number) => void;
   /** Milliseconds to "think", honouring the signal. */
@@ -57,7 +57,7 @@ export interface FakeAnalyzerOptions {
 }
 
 /** Deterministic FAKE analyzer: items with id "bad-*" throw; item-k answers correctly when k is even. */
-export function fakeAnalyzer(options: FakeAnalyzerOptions = {}): DualAnalyzer & { calls: { itemId: string; views: View[] }[] } {
+export function analyzerDouble(options: AnalyzerDoubleOptions = {}): DualAnalyzer & { calls: { itemId: string; views: View[] }[] } {
   const calls: { itemId: string; views: View[] }[] = [];
   const fn = async (input: Parameters<DualAnalyzer>[0], views: readonly View[], signal: AbortSignal) => {
     calls.push({ itemId: input.itemId, views: [...views] });
@@ -76,7 +76,7 @@ export function fakeAnalyzer(options: FakeAnalyzerOptions = {}): DualAnalyzer & 
       const correct = view === 'regional' || k % 2 === 0;
       const answer = input.question.includes('A. one') ? (correct ? 'B' : 'C') : correct ? '3' : '5';
       out[view] = {
-        modelId: FAKE_MODEL.id, provider: 'cpu', question: input.question, prompt: input.question, answer, tokens: [],
+        modelId: MODEL_DOUBLE.id, provider: 'cpu', question: input.question, prompt: input.question, answer, tokens: [],
         geometry: { imageWidth: 100, imageHeight: 100, resizedWidth: 112, resizedHeight: 112, gridH: 4, gridW: 4, tokenPx: 28 },
         attention: fakeMaps(hash(`${input.itemId}|${view}`)),
         timings: { preprocessMs: 0, visionMs: 0, prefillMs: 0, decodeMs: 0, metricsMs: 0 },

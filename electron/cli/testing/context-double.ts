@@ -1,15 +1,15 @@
 // TEST HELPER: a CliContext that captures output and serves a given EngineHandler in-process.
-import type { EngineHandler } from '../contract/api.js';
-import { clientOf } from './engine-session.js';
-import type { CliContext, CliIo } from './io.js';
+import type { EngineHandler } from '../../contract/api.js';
+import { clientOf } from '../engine-session.js';
+import type { CliContext, CliIo } from '../io.js';
 
-export interface CapturedContext extends CliContext {
+export interface ContextDouble extends CliContext {
   stdout: () => string;
   stderr: () => string;
   abort: () => void;
 }
 
-export function captureContext(engine: EngineHandler, cwd: string): CapturedContext {
+export function contextDouble(engine: EngineHandler, cwd: string): ContextDouble {
   let out = '';
   let err = '';
   const controller = new AbortController();

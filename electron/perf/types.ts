@@ -1,4 +1,4 @@
-// The contract between `npm run bench` (run-all.ts) and each `electron/bench/*-bench.ts`: a bench module
+// The contract between `npm run bench` (run-all.ts) and each `electron/perf/*-bench.ts`: a bench module
 // default-exports one async function taking a BenchContext and returning a BenchReport. run-all writes
 // every report's markdown into docs/benchmarks.md and its results into docs/bench-results.json.
 

@@ -1,5 +1,5 @@
 // Seeded PRNG for the metrics tests: reproducible random maps and boxes (the stats module's mulberry32).
-import { seededRng } from '../stats/rng.js';
+import { seededRng } from '../../stats/rng.js';
 
 export const makeRng = seededRng;
 

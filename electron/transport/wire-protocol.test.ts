@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeMessage, encodeMessage, parseClientMessage, type WireMessage } from './ws-protocol.js';
+import { decodeMessage, encodeMessage, parseClientMessage, type WireMessage } from './wire-protocol.js';
 
 function roundTrip(message: WireMessage): unknown {
   return decodeMessage(encodeMessage(message));

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { onnx } from 'onnx-proto';
 
-export interface FakePackageOptions {
+export interface PackageDoubleOptions {
   layers?: number;
   /** Rename or drop graph I/O names: (session, kind, name) -> new name or null to drop. */
   rename?: (session: string, kind: 'input' | 'output', name: string) => string | null;
@@ -17,7 +17,7 @@ function valueInfo(name: string, elemType: number): onnx.IValueInfoProto {
   return { name, type: { tensorType: { elemType, shape: { dim: [{ dimParam: 'batch_size' }] } } } };
 }
 
-function writeOnnx(path: string, session: string, inputs: [string, number][], outputs: [string, number][], opts: FakePackageOptions): void {
+function writeOnnx(path: string, session: string, inputs: [string, number][], outputs: [string, number][], opts: PackageDoubleOptions): void {
   const keep = (kind: 'input' | 'output') => (list: [string, number][]) =>
     list.flatMap(([n, t]) => {
       const r = opts.rename ? opts.rename(session, kind, n) : n;
@@ -35,7 +35,7 @@ function writeOnnx(path: string, session: string, inputs: [string, number][], ou
   writeFileSync(path, model);
 }
 
-export function writeFakePackage(opts: FakePackageOptions = {}): string {
+export function writePackageDouble(opts: PackageDoubleOptions = {}): string {
   const layers = opts.layers ?? 2;
   const dir = mkdtempSync(join(tmpdir(), 'loupe-pkg-'));
   mkdirSync(join(dir, 'onnx'));

@@ -1,4 +1,4 @@
-// `npm run bench`: runs every electron/bench/*-bench.ts (or those whose name contains one of the
+// `npm run bench`: runs every electron/perf/*-bench.ts (or those whose name contains one of the
 // arguments: `npm run bench -- engine`), then writes docs/benchmarks.md and docs/bench-results.json.
 // A partial run keeps the other sections from the previous bench-results.json, so the markdown always
 // shows every section, each stamped with when and where it was measured. `--quick` shortens every bench.
@@ -51,7 +51,7 @@ function render(file: ResultsFile): string {
   const parts = [
     '# Loupe benchmarks',
     '',
-    '_Written by `npm run bench` (electron/bench/run-all.ts); do not edit by hand. Raw figures: [bench-results.json](bench-results.json)._',
+    '_Written by `npm run bench` (electron/perf/run-all.ts); do not edit by hand. Raw figures: [bench-results.json](bench-results.json)._',
   ];
   for (const s of Object.values(file.sections).sort((a, b) => a.name.localeCompare(b.name))) {
     const m = s.machine;

@@ -4,8 +4,8 @@
 // this exists so the renderer can be exercised without ONNX models (and timed without model noise).
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { EngineEvent, EngineHandler, MethodName, ParamsOf, ResultOf } from '../../../electron/contract/api.js';
-import type { AnalysisResult, AttentionMaps, BatchRecord, BenchItemSummary, Box, GridGeometry, ImageSource, ModelInfo, RunInfo } from '../../../electron/contract/types.js';
+import type { EngineEvent, EngineHandler, MethodName, ParamsOf, ResultOf } from '../../contract/api.js';
+import type { AnalysisResult, AttentionMaps, BatchRecord, BenchItemSummary, Box, GridGeometry, ImageSource, ModelInfo, RunInfo } from '../../contract/types.js';
 
 interface RawItem {
   id: string;
@@ -20,7 +20,7 @@ interface RawItem {
   height: number;
 }
 
-export function createFakeEngine(benchJson: string, opts: { layers?: number; heads?: number; tokenPx?: number; budget?: number } = {}): EngineHandler {
+export function createSyntheticEngineDouble(benchJson: string, opts: { layers?: number; heads?: number; tokenPx?: number; budget?: number } = {}): EngineHandler {
   const L = opts.layers ?? 4;
   const H = opts.heads ?? 4;
   const tokenPx = opts.tokenPx ?? 28;

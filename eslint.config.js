@@ -1,0 +1,74 @@
+// ESLint for the whole TypeScript tree (`npm run lint`). Besides the recommended rules, it holds the
+// architecture's import rules: raw Electron IPC only in the two transport files, and a renderer that
+// imports nothing from Node and, on the electron side, only the contract and the pure metrics.
+import js from '@eslint/js';
+import reactHooks from 'eslint-plugin-react-hooks';
+import globals from 'globals';
+import tseslint from 'typescript-eslint';
+
+const NODE_BUILTINS = [
+  'assert', 'buffer', 'child_process', 'crypto', 'events', 'fs', 'fs/promises', 'http', 'https', 'module', 'net', 'os', 'path',
+  'process', 'readline', 'stream', 'url', 'util', 'worker_threads', 'zlib',
+];
+
+const ipcOnlyInTransport = {
+  name: 'electron',
+  importNames: ['ipcMain', 'ipcRenderer'],
+  message: 'Raw Electron IPC lives only in electron/transport/ipc-main.ts and ipc-renderer.ts; go through the typed contract.',
+};
+
+export default tseslint.config(
+  {
+    ignores: ['node_modules/**', 'dist/**', '.venv/**', 'test-results/**', 'native-models/**', 'resources/**', 'test/fixtures/**'],
+  },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { ...globals.node }, ecmaVersion: 2023, sourceType: 'module' },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+      'no-restricted-imports': ['error', { paths: [ipcOnlyInTransport] }],
+      eqeqeq: ['error', 'smart'],
+    },
+  },
+  {
+    files: ['electron/transport/ipc-main.ts', 'electron/transport/ipc-renderer.ts'],
+    rules: { 'no-restricted-imports': 'off' },
+  },
+  {
+    // Code the renderer bundles must stay browser-safe.
+    files: ['electron/contract/**/*.ts', 'electron/engine/metrics/**/*.ts', 'electron/transport/wire-protocol.ts'],
+    ignores: ['**/*.test.ts', '**/testing/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [ipcOnlyInTransport],
+          patterns: [{ group: ['node:*', ...NODE_BUILTINS], message: 'Browser-safe module: the renderer imports it, so no Node modules.' }],
+        },
+      ],
+    },
+  },
+  {
+    files: ['renderer/**/*.ts', 'renderer/**/*.tsx'],
+    languageOptions: { globals: { ...globals.browser } },
+    plugins: { 'react-hooks': reactHooks },
+    rules: {
+      ...reactHooks.configs.recommended.rules,
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'electron', message: 'The renderer never imports Electron: it talks to the engine through the contract.' }],
+          patterns: [
+            { group: ['node:*', ...NODE_BUILTINS], message: 'The renderer runs in a browser sandbox: no Node modules.' },
+            {
+              regex: '^(\\.\\./)+electron/(?!contract/|engine/metrics/|transport/(wire-protocol|ws-client|bridge-client|rpc-client)\\.js)',
+              message: 'From the electron side the renderer imports only the contract, the pure metrics and the client transports.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+);
