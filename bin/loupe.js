@@ -15,7 +15,9 @@ async function load() {
       tsx = await import('tsx/esm/api');
     } catch {
       if (!existsSync(bundle)) {
-        process.stderr.write('loupe: cannot run: tsx is not installed (run `npm install`) and there is no build (run `npm run build:electron`).\n');
+        process.stderr.write(
+          'loupe: cannot run: tsx is not installed (run `npm install`) and there is no build (run `npm run build:electron`).\n',
+        );
         process.exit(7);
       }
       return import(bundle.href);

@@ -76,7 +76,9 @@ function opened(kind: OpenedKind, path: string): void {
   allow(path);
   const recent = state.addRecent(kind, path);
   refreshMenu(recent);
-  send(kind === 'image' ? { type: 'open-image', path } : kind === 'model' ? { type: 'open-model', dir: path } : { type: 'open-bench', path });
+  send(
+    kind === 'image' ? { type: 'open-image', path } : kind === 'model' ? { type: 'open-model', dir: path } : { type: 'open-bench', path },
+  );
   send({ type: 'recent', entries: recent });
 }
 
@@ -84,10 +86,18 @@ async function choose(kind: OpenedKind): Promise<void> {
   if (!window) return;
   const options: Electron.OpenDialogOptions =
     kind === 'image'
-      ? { title: 'Open Image', properties: ['openFile'], filters: [{ name: 'Images', extensions: ['png', 'jpg', 'jpeg', 'webp', 'gif', 'tif', 'tiff', 'bmp', 'avif'] }] }
+      ? {
+          title: 'Open Image',
+          properties: ['openFile'],
+          filters: [{ name: 'Images', extensions: ['png', 'jpg', 'jpeg', 'webp', 'gif', 'tif', 'tiff', 'bmp', 'avif'] }],
+        }
       : kind === 'model'
         ? { title: 'Open Model Folder (transformers.js Qwen-VL ONNX layout)', properties: ['openDirectory'] }
-        : { title: 'Open Benchmark (ZoomBench parquet/JSON, Loupe JSONL, or its folder)', properties: ['openFile', 'openDirectory'], filters: [{ name: 'Benchmarks', extensions: ['parquet', 'json', 'jsonl'] }] };
+        : {
+            title: 'Open Benchmark (ZoomBench parquet/JSON, Loupe JSONL, or its folder)',
+            properties: ['openFile', 'openDirectory'],
+            filters: [{ name: 'Benchmarks', extensions: ['parquet', 'json', 'jsonl'] }],
+          };
   const result = await dialog.showOpenDialog(window, options);
   const path = result.filePaths[0];
   if (!result.canceled && path) opened(kind, path);
@@ -100,7 +110,8 @@ function refreshMenu(recent: RecentEntry[]): void {
         openImage: () => void choose('image'),
         openModel: () => void choose('model'),
         openBench: () => void choose('bench'),
-        openRecent: (entry) => (existsSync(entry.path) ? opened(entry.kind, entry.path) : void dialog.showErrorBox('Loupe', `${entry.path} no longer exists.`)),
+        openRecent: (entry) =>
+          existsSync(entry.path) ? opened(entry.kind, entry.path) : void dialog.showErrorBox('Loupe', `${entry.path} no longer exists.`),
         clearRecent: () => (state.clearRecent(), refreshMenu([])),
         exportView: () => send({ type: 'export' }),
       },
@@ -176,7 +187,11 @@ async function main(): Promise<void> {
     },
     saveDialog: async (contents, request) => {
       const owner = BrowserWindow.fromWebContents(contents);
-      const options: Electron.SaveDialogOptions = { defaultPath: request.defaultName, ...(request.title ? { title: request.title } : {}), ...(request.filters ? { filters: request.filters } : {}) };
+      const options: Electron.SaveDialogOptions = {
+        defaultPath: request.defaultName,
+        ...(request.title ? { title: request.title } : {}),
+        ...(request.filters ? { filters: request.filters } : {}),
+      };
       const result = owner ? await dialog.showSaveDialog(owner, options) : await dialog.showSaveDialog(options);
       if (result.canceled || !result.filePath) return null;
       registry.allowFile(result.filePath);

@@ -108,7 +108,14 @@ def main(argv=None) -> int:
             config, model = load_checkpoint(ck, dtype=args.dtype, device=args.device)
         load_s = time.perf_counter() - t0
         result = export_package(
-            ck, args.out, dtype=args.dtype, taps=not args.no_taps, name=name, device=args.device, model=model, config=config,
+            ck,
+            args.out,
+            dtype=args.dtype,
+            taps=not args.no_taps,
+            name=name,
+            device=args.device,
+            model=model,
+            config=config,
             notap_copy=args.with_notap,
         )
         if args.tiny or args.random_full:  # the temp path means nothing to a reader of the package

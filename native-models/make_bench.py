@@ -63,18 +63,20 @@ def write_bench(out: str, n_per_dim: int = 30, quiet: bool = False) -> list[dict
             f.write(full)
         with open(os.path.join(out, crop_rel), "wb") as f:
             f.write(crop)
-        rows.append({
-            "id": it.id,
-            "images": [img_rel],
-            "crop_images": [crop_rel],
-            "query": it.query,
-            "response": it.answer,
-            "bbox": [int(v) for v in it.bbox],
-            "question_type": it.question_type,
-            "dimension": it.dimension,
-            "width": it.image.width,
-            "height": it.image.height,
-        })
+        rows.append(
+            {
+                "id": it.id,
+                "images": [img_rel],
+                "crop_images": [crop_rel],
+                "query": it.query,
+                "response": it.answer,
+                "bbox": [int(v) for v in it.bbox],
+                "question_type": it.question_type,
+                "dimension": it.dimension,
+                "width": it.image.width,
+                "height": it.image.height,
+            }
+        )
         if not quiet and (k + 1) % 30 == 0:
             print(f"{k + 1}/{len(plan)}", flush=True)
 

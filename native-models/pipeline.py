@@ -11,6 +11,7 @@ it was made from (settings, and the hashes of the earlier stages' files) stay th
 (loupe_models/stage_cache.py): change the teacher and the consensus and students are rebuilt. The
 mini bench itself is written by make_bench.py (train.sh runs it first).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -24,6 +25,8 @@ import torch
 
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
+
+from tokenizers import Tokenizer  # noqa: E402
 
 from loupe_models import world  # noqa: E402
 from loupe_models.consensus import CONSENSUS_VIEW_SETS, consensus_labels  # noqa: E402
@@ -40,7 +43,6 @@ from loupe_models.stage_cache import file_digest, json_digest, record, reusable 
 from loupe_models.student_cycles import FINAL_BOXED, describe_schedule, manifest_entry, student_cycles  # noqa: E402
 from loupe_models.tokenizer import PromptEncoder, build_tokenizer  # noqa: E402
 from loupe_models.train import Schedule, quick_accuracy, student_samples, teacher_samples, train_loop  # noqa: E402
-from tokenizers import Tokenizer  # noqa: E402
 
 REPO = ROOT.parent
 
@@ -54,54 +56,86 @@ def main() -> None:
     ap.add_argument("--train-items", type=int, default=3000)
     ap.add_argument("--teacher-steps", type=int, default=1200)
     ap.add_argument("--teacher-continue", type=int, default=1000, help="steps of a second, lower-rate teacher cycle")
-    ap.add_argument("--teacher-extend", type=int, default=5000, help="steps of a third, long teacher cycle (0 measured in session 18: labels 4.2 points less often right, docs/models.md)")
-    ap.add_argument("--teacher-text", type=int, default=1200, help="steps of the teacher's reading stage (glyph supervision, extra text scenes)")
+    ap.add_argument(
+        "--teacher-extend",
+        type=int,
+        default=5000,
+        help="steps of a third, long teacher cycle (0 measured in session 18: labels 4.2 points less often right, docs/models.md)",
+    )
+    ap.add_argument(
+        "--teacher-text", type=int, default=1200, help="steps of the teacher's reading stage (glyph supervision, extra text scenes)"
+    )
     ap.add_argument("--text-items", type=int, default=3000, help="extra OCR training scenes for the reading stage")
     ap.add_argument("--teacher-count", type=int, default=1200, help="steps of the teacher's counting-and-reading stage")
     ap.add_argument("--count-items", type=int, default=3000, help="extra counting training scenes for that stage")
     ap.add_argument("--teacher-read", type=int, default=1500, help="steps of a second reading stage (0: the session-7 recipe)")
     ap.add_argument("--read-items", type=int, default=3000, help="fresh text scenes for the second reading stage")
     ap.add_argument(
-        "--teacher-read-2", type=int, default=1500,
+        "--teacher-read-2",
+        type=int,
+        default=1500,
         help="steps of a third reading stage, on --read-items more fresh text scenes (0: none, the session-8 recipe)",
     )
     ap.add_argument(
-        "--teacher-focus", type=int, default=1500,
+        "--teacher-focus",
+        type=int,
+        default=1500,
         help="steps of a last stage on the teacher's two weakest dimensions, counting and text (0: none, the session-8 recipe)",
     )
     ap.add_argument("--focus-items", type=int, default=3000, help="fresh counting scenes and as many text scenes for that stage")
     ap.add_argument(
-        "--consensus-views", choices=CONSENSUS_VIEW_SETS, default="scale",
+        "--consensus-views",
+        choices=CONSENSUS_VIEW_SETS,
+        default="scale",
         help="the teacher's four views of each crop (consensus.crop_views; 'framing': the session-7 recipe)",
     )
     ap.add_argument("--pool-items", type=int, default=6000, help="extra unlabelled scenes the teacher labels for the students")
-    ap.add_argument("--student-steps", type=int, default=2200, help="steps of the students' first cycle (1,800 + 1,100 measured in session 18: R2I global view under 55%%)")
+    ap.add_argument(
+        "--student-steps",
+        type=int,
+        default=2200,
+        help="steps of the students' first cycle (1,800 + 1,100 measured in session 18: R2I global view under 55%%)",
+    )
     ap.add_argument("--student-continue", type=int, default=1500, help="steps of the students' second, lower-rate cycle")
     ap.add_argument("--crop-share", type=float, default=0.25, help="share of each student batch replaying regional crops, first cycle")
     ap.add_argument("--continue-crop-share", type=float, default=0.5, help="the same share in the students' second cycle")
     ap.add_argument(
-        "--continue-replay-text", type=float, default=0.33,
+        "--continue-replay-text",
+        type=float,
+        default=0.33,
         help="share of the second cycle's replayed crops drawn from the kept text scenes (0: as they come, the session-8 recipe before it)",
     )
-    ap.add_argument("--sequential-students", action="store_true", help="train the two students one after the other (default: at once, in two processes)")
     ap.add_argument(
-        "--distill-weight", type=float, default=0.0,
+        "--sequential-students", action="store_true", help="train the two students one after the other (default: at once, in two processes)"
+    )
+    ap.add_argument(
+        "--distill-weight",
+        type=float,
+        default=0.0,
         help="distil the teacher in the students' crop replay, with this weight (train.distill_terms; 0, the shipped recipe: replay the consensus labels)",
     )
     ap.add_argument(
-        "--anchor-weight", type=float, default=1.0,
+        "--anchor-weight",
+        type=float,
+        default=1.0,
         help="keep the students' visual features on replayed crops near the teacher's, with this weight (train.anchor_terms; 0: none, the session-8 recipe)",
     )
     ap.add_argument(
-        "--continue-anchor-weight", type=float, default=0.0,
+        "--continue-anchor-weight",
+        type=float,
+        default=0.0,
         help="the same weight in the students' second cycle (default 0: the anchor holds the first cycle only)",
     )
     ap.add_argument(
-        "--student-seed", type=int, default=0,
+        "--student-seed",
+        type=int,
+        default=0,
         help="offset of the students' sampler and head seeds (0: the shipped streams); another value measures how much the students vary run to run",
     )
     ap.add_argument(
-        "--aux-warmup", type=int, default=300,
+        "--aux-warmup",
+        type=int,
+        default=300,
         help="steps that fit the students' fresh auxiliary head alone on the frozen first-cycle tower before their second cycle (train.warm_aux_head; 0: none, the session-8 recipe)",
     )
     ap.add_argument("--aux-weight", type=float, default=1.0, help="weight of the training-only auxiliary perception heads (train.AuxHead)")
@@ -162,8 +196,12 @@ def main() -> None:
     # each stage's own train-split scenes (loupe_models/scene_draws.py), never shared with one
     # another, nor with validation or test
     draws = scene_draws(
-        train_items=args.train_items, text_items=args.text_items, count_items=args.count_items, pool_items=args.pool_items,
-        read_items=args.read_items, focus_items=args.focus_items,
+        train_items=args.train_items,
+        text_items=args.text_items,
+        count_items=args.count_items,
+        pool_items=args.pool_items,
+        read_items=args.read_items,
+        focus_items=args.focus_items,
     )
     pool_start, read_start, read_2_start, focus_start = (draws[k].start for k in ("pool", "read", "read-2", "focus-counting"))
 
@@ -192,7 +230,10 @@ def main() -> None:
         # text scenes and a per-token glyph target (which character, which place in the string) teach
         # it to read; the other dimensions stay in every batch so the teacher keeps them.
         (
-            "teacher-text", args.teacher_text, 7e-4, 50,
+            "teacher-text",
+            args.teacher_text,
+            7e-4,
+            50,
             lambda: teacher_samples(crop_scenes("text"), glyphs=True, shares={"ocr": 0.5}),
             {"text_items": args.text_items},
         ),
@@ -200,7 +241,10 @@ def main() -> None:
         # text (25%) were the teacher's two weak dimensions, and its reading loss was still falling. A
         # third of each batch counts dots on extra counting scenes, a third reads, a third keeps the rest.
         (
-            "teacher-count", args.teacher_count, 7e-4, 50,
+            "teacher-count",
+            args.teacher_count,
+            7e-4,
+            50,
             lambda: teacher_samples(crop_scenes("text", "counting"), glyphs=True, shares={"ocr": 1 / 3, "counting": 1 / 3}),
             {"text_items": args.text_items, "count_items": args.count_items},
         ),
@@ -209,7 +253,10 @@ def main() -> None:
         # could read. 1,500 steps of the reading stage's batches with 3,000 fresh text scenes: OCR on
         # 120 validation crops 35% to 62%, bench crops 85.0% to 90.6% (docs/models.md).
         (
-            "teacher-read", args.teacher_read, 7e-4, 50,
+            "teacher-read",
+            args.teacher_read,
+            7e-4,
+            50,
             lambda: teacher_samples(crop_scenes("text", "read"), glyphs=True, shares={"ocr": 0.5}),
             {"text_items": args.text_items, "read_items": args.read_items, "read_start": read_start},
         ),
@@ -218,7 +265,10 @@ def main() -> None:
         # bench's text crops against the shipped teacher's 73%, and the students' regional view
         # follows their teacher's (docs/models.md, session 11).
         (
-            "teacher-read-2", args.teacher_read_2, 7e-4, 50,
+            "teacher-read-2",
+            args.teacher_read_2,
+            7e-4,
+            50,
             lambda: teacher_samples(crop_scenes("text", "read", "read-2"), glyphs=True, shares={"ocr": 0.5}),
             {"text_items": args.text_items, "read_items": args.read_items, "read_start": read_start, "read_2_start": read_2_start},
         ),
@@ -227,7 +277,10 @@ def main() -> None:
         # their regional view on exactly those (docs/models.md, session 15). A third of each batch
         # reads, a third counts, on fresh scenes of both; the rest keeps the other four dimensions.
         (
-            "teacher-focus", args.teacher_focus, 7e-4, 50,
+            "teacher-focus",
+            args.teacher_focus,
+            7e-4,
+            50,
             lambda: teacher_samples(crop_scenes("focus-counting", "focus-text"), glyphs=True, shares={"ocr": 1 / 3, "counting": 1 / 3}),
             {"focus_items": args.focus_items, "focus_start": focus_start},
         ),
@@ -238,13 +291,28 @@ def main() -> None:
         if stage_steps <= 0:
             continue
         path = work / f"{stage}.pt"
-        inputs = {"from": previous, "steps": stage_steps, "lr": lr, "warmup": warmup, "train_items": args.train_items, "aux_weight": args.aux_weight, **stage_inputs}
+        inputs = {
+            "from": previous,
+            "steps": stage_steps,
+            "lr": lr,
+            "warmup": warmup,
+            "train_items": args.train_items,
+            "aux_weight": args.aux_weight,
+            **stage_inputs,
+        }
         if reusable(path, inputs, log):
             teacher = load_checkpoint(path)
         else:
             # one one-thread process per thread, sharing each step (data_parallel: 1.15-1.29x measured on two cores)
             history += train_data_parallel(
-                teacher, enc, samples(), Schedule(steps=stage_steps, lr=lr, warmup=warmup), log, stage, ranks=args.threads, aux_weight=args.aux_weight,
+                teacher,
+                enc,
+                samples(),
+                Schedule(steps=stage_steps, lr=lr, warmup=warmup),
+                log,
+                stage,
+                ranks=args.threads,
+                aux_weight=args.aux_weight,
             )
             save_checkpoint(teacher, path)
             record(path, inputs)
@@ -259,12 +327,21 @@ def main() -> None:
     # 3,000 scenes answered 59% of its training images' full views but 38% of unseen ones.
     pool = draws["pool"]
     student_records = records + (build_records("train", pool.n, start=pool.start, keep_region=True) if pool.n > 0 else [])
-    log(f"students' scenes: {len(student_records)} (train indices 0..{args.train_items - 1} and {pool_start}..{pool_start + args.pool_items - 1})")
+    log(
+        f"students' scenes: {len(student_records)} (train indices 0..{args.train_items - 1} and {pool_start}..{pool_start + args.pool_items - 1})"
+    )
 
     # 4. consensus labels over 4 teacher views of each crop
     cons_path = work / "consensus.json"
     # (format 2 also stores the teacher's tight-crop answer on every scene, for the crop replay)
-    inputs = {"teacher": previous, "train_items": args.train_items, "pool_start": pool_start, "pool_items": args.pool_items, "format": 2, "views": args.consensus_views}
+    inputs = {
+        "teacher": previous,
+        "train_items": args.train_items,
+        "pool_start": pool_start,
+        "pool_items": args.pool_items,
+        "format": 2,
+        "views": args.consensus_views,
+    }
     if reusable(cons_path, inputs, log):
         cons = json.loads(cons_path.read_text())
     else:
@@ -290,9 +367,14 @@ def main() -> None:
     # teacher's (loupe_models/student_cycles.py). In the second the R2I student keeps the
     # curriculum's final boxed share.
     cycles = student_cycles(
-        steps=args.student_steps, continue_steps=args.student_continue, crop_share=args.crop_share,
-        continue_crop_share=args.continue_crop_share, continue_replay_text=args.continue_replay_text,
-        student_seed=args.student_seed, anchor_weight=args.anchor_weight, continue_anchor_weight=args.continue_anchor_weight,
+        steps=args.student_steps,
+        continue_steps=args.student_continue,
+        crop_share=args.crop_share,
+        continue_crop_share=args.continue_crop_share,
+        continue_replay_text=args.continue_replay_text,
+        student_seed=args.student_seed,
+        anchor_weight=args.anchor_weight,
+        continue_anchor_weight=args.continue_anchor_weight,
         aux_warmup=args.aux_warmup,
     )
     distil = args.distill_weight > 0
@@ -306,7 +388,13 @@ def main() -> None:
             first = cycle.first
             stage = f"student-{name}{cycle.suffix}"
             path = work / f"{stage}.pt"
-            inputs = {"teacher" if first else "from": previous_cycle, "labels": json_digest(cons["labels"]), "steps": cycle.steps, "crop_share": cycle.crop_share, "aux_weight": args.aux_weight}
+            inputs = {
+                "teacher" if first else "from": previous_cycle,
+                "labels": json_digest(cons["labels"]),
+                "steps": cycle.steps,
+                "crop_share": cycle.crop_share,
+                "aux_weight": args.aux_weight,
+            }
             if not first:
                 inputs |= {"lr": cycle.peak_lr, "warmup": cycle.warmup, "ground_prob": FINAL_BOXED if grounded else 0.0, "seed": cycle.seed}
             elif args.student_seed:  # recorded only when set, so the shipped first cycles' caches stay valid
@@ -325,13 +413,27 @@ def main() -> None:
                 torch.manual_seed((1 if first else 2) + 100 * args.student_seed)
                 # with --distill-weight, the crop replay distils the teacher on every scene's crop (train.student_samples)
                 fn = student_samples(
-                    student_records, labels, grounded, cycle.crop_share, cycle.boxed_share if grounded else None,
-                    crop_answers=crop_answers if distil else None, replay_text_share=cycle.replay_text_share,
+                    student_records,
+                    labels,
+                    grounded,
+                    cycle.crop_share,
+                    cycle.boxed_share if grounded else None,
+                    crop_answers=crop_answers if distil else None,
+                    replay_text_share=cycle.replay_text_share,
                 )
                 trained += train_loop(
-                    st, enc, fn, Schedule(steps=cycle.steps, lr=cycle.peak_lr, warmup=cycle.warmup), log, stage, aux_weight=args.aux_weight,
-                    teacher=teacher if distil or cycle.anchor_weight > 0 else None, distill_weight=args.distill_weight, seed=cycle.seed,
-                    aux_warmup=cycle.aux_warmup, anchor_weight=cycle.anchor_weight,
+                    st,
+                    enc,
+                    fn,
+                    Schedule(steps=cycle.steps, lr=cycle.peak_lr, warmup=cycle.warmup),
+                    log,
+                    stage,
+                    aux_weight=args.aux_weight,
+                    teacher=teacher if distil or cycle.anchor_weight > 0 else None,
+                    distill_weight=args.distill_weight,
+                    seed=cycle.seed,
+                    aux_warmup=cycle.aux_warmup,
+                    anchor_weight=cycle.anchor_weight,
                 )
                 save_checkpoint(st, path)
                 record(path, inputs)
@@ -386,9 +488,13 @@ def main() -> None:
     if args.teacher_count > 0:
         teacher_extras.append(f"; a counting-and-reading stage of {args.teacher_count} steps adds {args.count_items} extra counting scenes")
     if args.teacher_read > 0:
-        teacher_extras.append(f"; a second reading stage of {args.teacher_read} steps adds {args.read_items} more text scenes (from index {read_start})")
+        teacher_extras.append(
+            f"; a second reading stage of {args.teacher_read} steps adds {args.read_items} more text scenes (from index {read_start})"
+        )
     if args.teacher_read_2 > 0:
-        teacher_extras.append(f"; a third reading stage of {args.teacher_read_2} steps adds {args.read_items} more text scenes (from index {read_2_start})")
+        teacher_extras.append(
+            f"; a third reading stage of {args.teacher_read_2} steps adds {args.read_items} more text scenes (from index {read_2_start})"
+        )
     if args.teacher_focus > 0:
         teacher_extras.append(
             f"; a counting-and-reading focus stage of {args.teacher_focus} steps adds {args.focus_items} counting and as many text scenes (from index {focus_start})"
@@ -401,7 +507,11 @@ def main() -> None:
             "description": recipes[name],
             "training": {
                 "data": f"synthetic world (native-models/loupe_models/world.py), train split indices 0..{args.train_items - 1}"
-                + (f" and {pool_start}..{pool_start + args.pool_items - 1} (unlabelled scenes the teacher labels)" if args.pool_items > 0 else ""),
+                + (
+                    f" and {pool_start}..{pool_start + args.pool_items - 1} (unlabelled scenes the teacher labels)"
+                    if args.pool_items > 0
+                    else ""
+                ),
                 "teacher": {
                     "steps": sum(stage_steps for _, stage_steps, *_ in stages),
                     "data": f"regional crops of train indices 0..{args.train_items - 1}, ground-truth labels" + "".join(teacher_extras),
@@ -422,7 +532,10 @@ def main() -> None:
         }
         write_package(model, enc, pkg, manifest, write_notap=(name == "base"))
         card = model_card(
-            f"loupe-tiny-{name}", summaries[name], {"name": f"loupe-tiny-{other}", "summary": summaries[other]}, {"description": recipes[name]},
+            f"loupe-tiny-{name}",
+            summaries[name],
+            {"name": f"loupe-tiny-{other}", "summary": summaries[other]},
+            {"description": recipes[name]},
             probes={f"loupe-tiny-{name}": probes[name], f"loupe-tiny-{other}": probes[other], "teacher": probes["teacher"]},
         )
         (pkg / "MODEL_CARD.md").write_text(card)

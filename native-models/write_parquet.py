@@ -19,16 +19,18 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 IMAGE_TYPE = pa.struct([("bytes", pa.binary()), ("path", pa.string())])
-SCHEMA = pa.schema([
-    ("id", pa.string()),
-    ("query", pa.string()),
-    ("response", pa.string()),
-    ("image", IMAGE_TYPE),
-    ("crop_image", IMAGE_TYPE),
-    ("question_type", pa.string()),
-    ("bbox", pa.list_(pa.int64())),
-    ("dimension", pa.string()),
-])
+SCHEMA = pa.schema(
+    [
+        ("id", pa.string()),
+        ("query", pa.string()),
+        ("response", pa.string()),
+        ("image", IMAGE_TYPE),
+        ("crop_image", IMAGE_TYPE),
+        ("question_type", pa.string()),
+        ("bbox", pa.list_(pa.int64())),
+        ("dimension", pa.string()),
+    ]
+)
 
 
 def _image(root: str, rel: str) -> dict:

@@ -26,14 +26,28 @@ const esm: BuildOptions = {
   ...common,
   format: 'esm',
   packages: 'external',
-  banner: { js: "import { createRequire as __loupeCreateRequire } from 'node:module'; const require = __loupeCreateRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __loupeCreateRequire } from 'node:module'; const require = __loupeCreateRequire(import.meta.url);",
+  },
 };
 
 export async function bundleElectron(): Promise<void> {
   rmSync(out, { recursive: true, force: true });
   await Promise.all([
-    build({ ...esm, entryPoints: { main: 'electron/main.ts', 'engine-entry': 'electron/worker/engine-entry.ts', cli: 'electron/cli/main.ts' }, outdir: out, external: ['electron'] }),
-    build({ ...common, format: 'cjs', entryPoints: { preload: 'electron/preload.ts' }, outdir: out, outExtension: { '.js': '.cjs' }, external: ['electron'] }),
+    build({
+      ...esm,
+      entryPoints: { main: 'electron/main.ts', 'engine-entry': 'electron/worker/engine-entry.ts', cli: 'electron/cli/main.ts' },
+      outdir: out,
+      external: ['electron'],
+    }),
+    build({
+      ...common,
+      format: 'cjs',
+      entryPoints: { preload: 'electron/preload.ts' },
+      outdir: out,
+      outExtension: { '.js': '.cjs' },
+      external: ['electron'],
+    }),
   ]);
 }
 

@@ -19,7 +19,12 @@ export interface Parsed {
 
 export function parseCommand(command: string, argv: string[], options: OptionSpec): Parsed {
   try {
-    const { values, positionals } = parseArgs({ args: argv, options: { ...COMMON_OPTIONS, ...options }, allowPositionals: true, strict: true });
+    const { values, positionals } = parseArgs({
+      args: argv,
+      options: { ...COMMON_OPTIONS, ...options },
+      allowPositionals: true,
+      strict: true,
+    });
     return { values: values as Parsed['values'], positionals };
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);

@@ -18,6 +18,8 @@ export const EXIT = {
   partial: 6,
   /** The engine could not start (e.g. onnxruntime-node binary missing) or a needed part is not installed. */
   unavailable: 7,
+  /** Another process is writing the same run folder: wait for it, or stop it (stale locks are taken over). */
+  busy: 8,
   /** Interrupted (Ctrl-C): finished items are saved; the same command resumes. */
   interrupted: 130,
 } as const;
@@ -37,6 +39,10 @@ export function exitCodeFor(code: EngineErrorPayload['code']): ExitCode {
       return EXIT.invalidInput;
     case 'cancelled':
       return EXIT.interrupted;
+    case 'conflict':
+      return EXIT.busy;
+    case 'unavailable':
+      return EXIT.unavailable;
     case 'forbidden':
     case 'internal':
       return EXIT.internal;

@@ -15,7 +15,9 @@ describe('loupe CLI (in-process, engine test double)', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'loupe-cli-'));
     image = join(dir, 'img.png');
-    await sharp({ create: { width: 64, height: 64, channels: 3, background: { r: 40, g: 80, b: 120 } } }).png().toFile(image);
+    await sharp({ create: { width: 64, height: 64, channels: 3, background: { r: 40, g: 80, b: 120 } } })
+      .png()
+      .toFile(image);
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -55,7 +57,13 @@ describe('loupe CLI (in-process, engine test double)', () => {
     const ctx = contextDouble(new EngineHandlerDouble(), dir);
     const out = join(dir, 'overlay.png');
     expect(await runCli(['inspect', image, 'What colour?', '--box', '0,0,32,32', '--out', out, '--json'], ctx)).toBe(EXIT.ok);
-    const report = JSON.parse(ctx.stdout()) as { answer: string; layer: number; coverage: { paper: number; area: number }; coverageByLayer: Record<string, unknown>; overlay: string };
+    const report = JSON.parse(ctx.stdout()) as {
+      answer: string;
+      layer: number;
+      coverage: { paper: number; area: number };
+      coverageByLayer: Record<string, unknown>;
+      overlay: string;
+    };
     expect(report.answer).toBe('A');
     expect(report.layer).toBe(2);
     // On the double's 2x2 grid the paper's inclusive cell range covers every cell (its documented quirk);

@@ -28,14 +28,22 @@ const COMMANDS: Record<string, CommandDef> = {
   merge: { run: runMerge, usage: mergeUsage, summary: 'merge shard runs into one' },
   export: { run: runExport, usage: exportUsage, summary: 'export a run as CSV, JSON or attention grids' },
   serve: { run: runServe, usage: serveUsage, summary: 'the app in your browser (127.0.0.1, token-protected)' },
-  tap: { run: runTapCommand, usage: 'loupe tap --help  (see the tap command itself)\n', summary: 'add attention-tap outputs to an ONNX decoder' },
-  start: { run: (argv, ctx) => runStart(argv, ctx), usage: 'loupe start [serve options]\n\n  Desktop window if Electron is installed, else the web mode.\n', summary: 'desktop window, or web mode without Electron' },
+  tap: {
+    run: runTapCommand,
+    usage: 'loupe tap --help  (see the tap command itself)\n',
+    summary: 'add attention-tap outputs to an ONNX decoder',
+  },
+  start: {
+    run: (argv, ctx) => runStart(argv, ctx),
+    usage: 'loupe start [serve options]\n\n  Desktop window if Electron is installed, else the web mode.\n',
+    summary: 'desktop window, or web mode without Electron',
+  },
 };
 
 export function topUsage(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
   const rows = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
-  return `loupe: see where a vision-language model looks\n\nUsage: loupe <command> [options]   (loupe <command> --help for details)\n\n${rows.join('\n')}\n\nExit codes: 0 ok, 1 internal, 2 usage, 3 not found, 4 invalid model, 5 invalid input,\n            6 finished with failed items, 7 engine unavailable, 130 interrupted (resume by rerunning).\n`;
+  return `loupe: see where a vision-language model looks\n\nUsage: loupe <command> [options]   (loupe <command> --help for details)\n\n${rows.join('\n')}\n\nExit codes: 0 ok, 1 internal, 2 usage, 3 not found, 4 invalid model, 5 invalid input,\n            6 finished with failed items, 7 engine unavailable,\n            8 run busy (another process writes it), 130 interrupted (resume by rerunning).\n`;
 }
 
 function report(err: unknown): { code: number; message: string; detail?: Record<string, string> } {
@@ -44,8 +52,7 @@ function report(err: unknown): { code: number; message: string; detail?: Record<
     const detail: Record<string, string> = { engineCode: err.code };
     if (err.file) detail.file = err.file;
     if (err.field) detail.field = err.field;
-    // An engine that cannot start is an installation problem, not a bug in the input.
-    const code = /^The engine could not start/.test(err.message) ? EXIT.unavailable : exitCodeFor(err.code);
+    const code = exitCodeFor(err.code);
     const where = err.file ? ` (${err.file}${err.field ? `, ${err.field}` : ''})` : '';
     return { code, message: `${err.message}${where}`, detail };
   }

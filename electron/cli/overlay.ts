@@ -6,7 +6,12 @@ import sharp, { type OverlayOptions as SharpOverlay } from 'sharp';
 import type { Box } from '../contract/types.js';
 import { usageError } from './exit-codes.js';
 
-export const COLORMAPS = { inferno: interpolateInferno, magma: interpolateMagma, viridis: interpolateViridis, turbo: interpolateTurbo } as const;
+export const COLORMAPS = {
+  inferno: interpolateInferno,
+  magma: interpolateMagma,
+  viridis: interpolateViridis,
+  turbo: interpolateTurbo,
+} as const;
 export type ColormapName = keyof typeof COLORMAPS;
 
 export function parseColormap(value: string | undefined): ColormapName {
@@ -60,7 +65,9 @@ export async function writeOverlay(options: OverlayOptions): Promise<{ path: str
   if (options.values.length !== gridH * gridW) throw new Error(`overlay: ${options.values.length} values for a ${gridH}x${gridW} grid`);
   const base = await sharp(options.imagePath).rotate().png().toBuffer({ resolveWithObject: true });
   const { width, height } = base.info;
-  const heat = await sharp(heatPixels(options.values, options.colormap ?? 'inferno', options.opacity ?? 0.6), { raw: { width: gridW, height: gridH, channels: 4 } })
+  const heat = await sharp(heatPixels(options.values, options.colormap ?? 'inferno', options.opacity ?? 0.6), {
+    raw: { width: gridW, height: gridH, channels: 4 },
+  })
     .resize(width, height, { fit: 'fill', kernel: options.mode === 'cells' ? 'nearest' : 'cubic' })
     .png()
     .toBuffer();

@@ -53,7 +53,15 @@ export type ResultOf<M extends MethodName> = EngineMethods[M]['result'];
 
 /** Progress and lifecycle events, a tagged union. */
 export type EngineEvent =
-  | { type: 'batch.progress'; runId: string; done: number; total: number; failed: number; itemsPerSecond: number; etaSeconds: number | null }
+  | {
+      type: 'batch.progress';
+      runId: string;
+      done: number;
+      total: number;
+      failed: number;
+      itemsPerSecond: number;
+      etaSeconds: number | null;
+    }
   | { type: 'batch.item'; runId: string; record: BatchRecord }
   | { type: 'batch.finished'; runId: string; state: RunInfo['state']; error?: string }
   | { type: 'analysis.stage'; requestId: string; stage: 'preprocess' | 'vision' | 'prefill' | 'decode' | 'metrics'; detail?: string }
@@ -79,7 +87,19 @@ export interface EngineHandler {
 
 /** Errors cross transports as this shape; `code` lets the UI choose what to say. */
 export interface EngineErrorPayload {
-  code: 'bad-request' | 'not-found' | 'invalid-model' | 'invalid-image' | 'invalid-bench' | 'cancelled' | 'forbidden' | 'internal';
+  code:
+    | 'bad-request'
+    | 'not-found'
+    | 'invalid-model'
+    | 'invalid-image'
+    | 'invalid-bench'
+    | 'cancelled'
+    | 'forbidden'
+    /** Another process holds what this call needs (a run being written elsewhere). */
+    | 'conflict'
+    /** A part of the installation is missing or cannot start (the engine, a provider's libraries). */
+    | 'unavailable'
+    | 'internal';
   message: string;
   file?: string;
   field?: string;

@@ -260,6 +260,10 @@ export interface RunSummary {
   coverageByLayer: Record<string, CiStat>;
   coverageCorrectVsWrong: { correct: CiStat; wrong: CiStat; layer: number };
   meanBoxAreaShare: number;
+  /** Items analysed in the global view without a key box: answered and judged, coverage "no box". */
+  noBoxItems: number;
+  /** The first failed records' errors (item, view, message), for a summary that says what went wrong. */
+  failures: { itemId: string; view: View; error: string }[];
 }
 
 export interface CompareSummary {

@@ -83,6 +83,22 @@ export class ForbiddenError extends LoupeError {
   }
 }
 
+/** Another process holds the resource (a run folder being written by another `loupe bench` or app). */
+export class ConflictError extends LoupeError {
+  constructor(message: string, options: LoupeErrorOptions = {}) {
+    super('conflict', message, options);
+    this.name = 'ConflictError';
+  }
+}
+
+/** Something the installation lacks or cannot start: the engine itself, a provider's libraries. */
+export class UnavailableError extends LoupeError {
+  constructor(message: string, options: LoupeErrorOptions = {}) {
+    super('unavailable', message, options);
+    this.name = 'UnavailableError';
+  }
+}
+
 export function isLoupeError(err: unknown): err is LoupeError {
   return err instanceof LoupeError;
 }
@@ -90,7 +106,8 @@ export function isLoupeError(err: unknown): err is LoupeError {
 /** Any thrown value as a payload: LoupeErrors keep their code, anything else becomes `internal`. */
 export function toErrorPayload(err: unknown): EngineErrorPayload {
   if (err instanceof LoupeError) return err.toPayload();
-  if (err instanceof Error && err.name === 'AbortError') return { code: 'cancelled', message: err.message || 'The operation was cancelled.' };
+  if (err instanceof Error && err.name === 'AbortError')
+    return { code: 'cancelled', message: err.message || 'The operation was cancelled.' };
   const message = err instanceof Error ? err.message : String(err);
   return { code: 'internal', message };
 }

@@ -51,7 +51,11 @@ export async function measureResizeFilter(rt: ModelRuntime, image: DecodedImage)
     writeFileSync(join(dir, 'rgb.bin'), image.rgb);
     const pv = out.pixel_values.data as Float32Array;
     writeFileSync(join(dir, 'pv.bin'), Buffer.from(pv.buffer, pv.byteOffset, pv.byteLength));
-    const text = execFileSync(PYTHON, ['-c', SCRIPT, dir, String(image.height), String(image.width), String(rh), String(rw), join(rt.info.dir, 'preprocessor_config.json')], { encoding: 'utf8' });
+    const text = execFileSync(
+      PYTHON,
+      ['-c', SCRIPT, dir, String(image.height), String(image.width), String(rh), String(rw), join(rt.info.dir, 'preprocessor_config.json')],
+      { encoding: 'utf8' },
+    );
     const r = JSON.parse(text) as Omit<ResizeFilterDiff, 'image' | 'from' | 'to'>;
     return { image: image.name, from: [image.width, image.height], to: [rw, rh], ...r };
   } catch {

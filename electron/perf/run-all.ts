@@ -42,8 +42,13 @@ function machine(): Machine {
     // not a git checkout
   }
   return {
-    cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), os: `${osType()} ${release()}`,
-    node: process.version, loadAverage: loadavg().map((x) => Number(x.toFixed(2))), commit,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    os: `${osType()} ${release()}`,
+    node: process.version,
+    loadAverage: loadavg().map((x) => Number(x.toFixed(2))),
+    commit,
   };
 }
 
@@ -55,7 +60,13 @@ function render(file: ResultsFile): string {
   ];
   for (const s of Object.values(file.sections).sort((a, b) => a.name.localeCompare(b.name))) {
     const m = s.machine;
-    parts.push('', `## ${s.title}`, '', `Measured ${s.measuredAt} at commit ${m.commit} on ${m.cpu} (${m.cores} cores, ${m.memoryGiB} GiB), ${m.os}, Node ${m.node}; load average at start ${m.loadAverage.join(' / ')}; took ${s.seconds.toFixed(0)} s.`, '');
+    parts.push(
+      '',
+      `## ${s.title}`,
+      '',
+      `Measured ${s.measuredAt} at commit ${m.commit} on ${m.cpu} (${m.cores} cores, ${m.memoryGiB} GiB), ${m.os}, Node ${m.node}; load average at start ${m.loadAverage.join(' / ')}; took ${s.seconds.toFixed(0)} s.`,
+      '',
+    );
     parts.push(s.error ? `**Failed:** ${s.error}` : s.markdown);
   }
   return `${parts.join('\n')}\n`;
@@ -65,14 +76,22 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const quick = args.includes('--quick');
   const filters = args.filter((a) => !a.startsWith('--'));
-  const files = readdirSync(HERE).filter((f) => /-bench\.ts$/.test(f) && (filters.length === 0 || filters.some((x) => f.includes(x)))).sort();
+  const files = readdirSync(HERE)
+    .filter((f) => /-bench\.ts$/.test(f) && (filters.length === 0 || filters.some((x) => f.includes(x))))
+    .sort();
   if (files.length === 0) {
-    console.error(`No bench matches ${filters.join(', ')}; available: ${readdirSync(HERE).filter((f) => f.endsWith('-bench.ts')).join(', ')}`);
+    console.error(
+      `No bench matches ${filters.join(', ')}; available: ${readdirSync(HERE)
+        .filter((f) => f.endsWith('-bench.ts'))
+        .join(', ')}`,
+    );
     process.exitCode = 2;
     return;
   }
   const jsonPath = join(ROOT, 'docs/bench-results.json');
-  const previous: ResultsFile = existsSync(jsonPath) ? (JSON.parse(readFileSync(jsonPath, 'utf8')) as ResultsFile) : { generatedAt: '', sections: {} };
+  const previous: ResultsFile = existsSync(jsonPath)
+    ? (JSON.parse(readFileSync(jsonPath, 'utf8')) as ResultsFile)
+    : { generatedAt: '', sections: {} };
   let failed = false;
   for (const f of files) {
     const m = machine();
@@ -87,7 +106,16 @@ async function main(): Promise<void> {
       failed = true;
       const name = f.replace(/-bench\.ts$/, '');
       console.error(`bench ${f} failed:`, err);
-      section = { name, title: name, markdown: '', results: {}, measuredAt: new Date().toISOString(), machine: m, seconds: (performance.now() - started) / 1000, error: err instanceof Error ? err.message : String(err) };
+      section = {
+        name,
+        title: name,
+        markdown: '',
+        results: {},
+        measuredAt: new Date().toISOString(),
+        machine: m,
+        seconds: (performance.now() - started) / 1000,
+        error: err instanceof Error ? err.message : String(err),
+      };
     }
     previous.sections[section.name] = section;
   }

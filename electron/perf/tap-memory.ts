@@ -17,7 +17,11 @@ export interface TapMemoryRow {
   ratio: number;
 }
 
-export function tapMemoryRow(side: number, dims: { layers: number; heads: number; tokenPx: number } = QWEN3_VL_8B, bytesPerFloat = 4): TapMemoryRow {
+export function tapMemoryRow(
+  side: number,
+  dims: { layers: number; heads: number; tokenPx: number } = QWEN3_VL_8B,
+  bytesPerFloat = 4,
+): TapMemoryRow {
   const perSide = Math.round(side / dims.tokenPx);
   const visualTokens = perSide * perSide;
   const seq = visualTokens + TEXT_TOKENS;

@@ -36,8 +36,15 @@ export interface TapOverhead {
 export function notapPath(rt: ModelRuntime): string | null {
   const m = rt.info.manifest;
   const files = m?.['files'];
-  const named = [m?.['notap_decoder'], typeof files === 'object' && files !== null ? (files as Record<string, unknown>)['decoder_without_taps'] : undefined];
-  const candidates = [...named.filter((x): x is string => typeof x === 'string'), 'onnx/decoder_model_merged.notap.onnx', 'onnx/decoder_model_merged_notap.onnx'];
+  const named = [
+    m?.['notap_decoder'],
+    typeof files === 'object' && files !== null ? (files as Record<string, unknown>)['decoder_without_taps'] : undefined,
+  ];
+  const candidates = [
+    ...named.filter((x): x is string => typeof x === 'string'),
+    'onnx/decoder_model_merged.notap.onnx',
+    'onnx/decoder_model_merged_notap.onnx',
+  ];
   for (const c of candidates) if (c && existsSync(join(rt.info.dir, c))) return join(rt.info.dir, c);
   return null;
 }
@@ -47,22 +54,29 @@ function emptyPast(rt: ModelRuntime): Record<string, ort.Tensor> {
   const past: Record<string, ort.Tensor> = {};
   for (let i = 0; i < numLayers; i++) {
     for (const kind of ['key', 'value']) {
-      past[`past_key_values.${i}.${kind}`] = rt.kvType === 'float16'
-        ? new ort.Tensor('float16', new Uint16Array(0), [1, numKvHeads, 0, headDim])
-        : new ort.Tensor('float32', new Float32Array(0), [1, numKvHeads, 0, headDim]);
+      past[`past_key_values.${i}.${kind}`] =
+        rt.kvType === 'float16'
+          ? new ort.Tensor('float16', new Uint16Array(0), [1, numKvHeads, 0, headDim])
+          : new ort.Tensor('float32', new Float32Array(0), [1, numKvHeads, 0, headDim]);
     }
   }
   return past;
 }
 
 /** Inputs some exports add (Qwen3-VL deepstack, num_logits_to_keep), for `length` new positions. */
-function optionalFeeds(session: ort.InferenceSession, rt: ModelRuntime, length: number, deepstack?: ort.Tensor): Record<string, ort.Tensor> {
+function optionalFeeds(
+  session: ort.InferenceSession,
+  rt: ModelRuntime,
+  length: number,
+  deepstack?: ort.Tensor,
+): Record<string, ort.Tensor> {
   const feeds: Record<string, ort.Tensor> = {};
   if (session.inputNames.includes(DEEPSTACK_INPUT)) {
     const d = deepstack ?? zeroDeepstack(rt, length);
     if (d) feeds[DEEPSTACK_INPUT] = d;
   }
-  if (session.inputNames.includes('num_logits_to_keep')) feeds['num_logits_to_keep'] = new ort.Tensor('int64', BigInt64Array.from([1n]), []);
+  if (session.inputNames.includes('num_logits_to_keep'))
+    feeds['num_logits_to_keep'] = new ort.Tensor('int64', BigInt64Array.from([1n]), []);
   return feeds;
 }
 
@@ -71,7 +85,10 @@ async function timeDecoder(session: ort.InferenceSession, rt: ModelRuntime, f: P
   const L = Number(f.attentionMask.dims[1]);
   let t = performance.now();
   let out = await session.run({
-    inputs_embeds: unwrap(f.inputsEmbeds), attention_mask: unwrap(f.attentionMask), position_ids: unwrap(f.positionIds), ...emptyPast(rt),
+    inputs_embeds: unwrap(f.inputsEmbeds),
+    attention_mask: unwrap(f.attentionMask),
+    position_ids: unwrap(f.positionIds),
+    ...emptyPast(rt),
     ...optionalFeeds(session, rt, L, f.deepstack),
   });
   const prefill = performance.now() - t;
@@ -95,7 +112,12 @@ async function timeDecoder(session: ort.InferenceSession, rt: ModelRuntime, f: P
   return [prefill, steps > 0 ? (performance.now() - t) / steps : 0];
 }
 
-export async function measureTapOverhead(rt: ModelRuntime, feeds: PrefillFeeds, repetitions: number, steps: number): Promise<TapOverhead | null> {
+export async function measureTapOverhead(
+  rt: ModelRuntime,
+  feeds: PrefillFeeds,
+  repetitions: number,
+  steps: number,
+): Promise<TapOverhead | null> {
   const file = notapPath(rt);
   if (!file) return null;
   const { notap } = await createOnProvider({ notap: file }, rt.provider);
@@ -122,8 +144,16 @@ export async function measureTapOverhead(rt: ModelRuntime, feeds: PrefillFeeds, 
     const stepMsTaps = median(st);
     const stepMsNoTaps = median(sn);
     return {
-      notapFile: file, promptTokens: Number(feeds.attentionMask.dims[1]), prefillMsTaps, prefillMsNoTaps, prefillRatio: prefillMsTaps / prefillMsNoTaps,
-      stepMsTaps, stepMsNoTaps, stepRatio: stepMsTaps / stepMsNoTaps, repetitions, steps,
+      notapFile: file,
+      promptTokens: Number(feeds.attentionMask.dims[1]),
+      prefillMsTaps,
+      prefillMsNoTaps,
+      prefillRatio: prefillMsTaps / prefillMsNoTaps,
+      stepMsTaps,
+      stepMsNoTaps,
+      stepRatio: stepMsTaps / stepMsNoTaps,
+      repetitions,
+      steps,
     };
   } finally {
     await notap.release();

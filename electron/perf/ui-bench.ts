@@ -81,7 +81,12 @@ async function heap(s: Session): Promise<{ jsHeap: number; nodes: number }> {
   return { jsHeap: get('JSHeapUsedSize'), nodes: get('Nodes') };
 }
 
-async function stepReplay(s: Session, url: string, steps: number, log: (m: string) => void): Promise<{ before: { jsHeap: number; nodes: number }; after: { jsHeap: number; nodes: number }; msPerItem: number }> {
+async function stepReplay(
+  s: Session,
+  url: string,
+  steps: number,
+  log: (m: string) => void,
+): Promise<{ before: { jsHeap: number; nodes: number }; after: { jsHeap: number; nodes: number }; msPerItem: number }> {
   const page = s.page;
   await page.goto(url);
   await page.getByTestId('engine-status').filter({ hasText: 'engine ready' }).waitFor({ timeout: 60_000 });
@@ -143,11 +148,29 @@ export default async function uiBench(ctx: BenchContext): Promise<BenchReport> {
     ctx.log(`first paint: ${firsts.map((x) => x.toFixed(0)).join(', ')} ms`);
     // Slider on the student's map.
     const small = await sliderTimings(s.page, inputs);
-    results.sliderStudent = { inputs, medianToPaintMs: median(small.toPaint), p95ToPaintMs: quantile(small.toPaint, 0.95), medianToFrameMs: median(small.toFrame), medianPaintMs: median(small.paintOnly) };
-    rows.push(['layer slider → repainted canvas (student, 16x16, 4 layers)', `${fmtMs(median(small.toPaint))} ms`, `${fmtMs(quantile(small.toPaint, 0.95))} ms`]);
-    rows.push(['layer slider → next animation frame (student)', `${fmtMs(median(small.toFrame))} ms`, `${fmtMs(quantile(small.toFrame, 0.95))} ms`]);
+    results.sliderStudent = {
+      inputs,
+      medianToPaintMs: median(small.toPaint),
+      p95ToPaintMs: quantile(small.toPaint, 0.95),
+      medianToFrameMs: median(small.toFrame),
+      medianPaintMs: median(small.paintOnly),
+    };
+    rows.push([
+      'layer slider → repainted canvas (student, 16x16, 4 layers)',
+      `${fmtMs(median(small.toPaint))} ms`,
+      `${fmtMs(quantile(small.toPaint, 0.95))} ms`,
+    ]);
+    rows.push([
+      'layer slider → next animation frame (student)',
+      `${fmtMs(median(small.toFrame))} ms`,
+      `${fmtMs(quantile(small.toFrame, 0.95))} ms`,
+    ]);
     rows.push(['canvas paint alone (student)', `${fmtMs(median(small.paintOnly))} ms`, `${fmtMs(quantile(small.paintOnly, 0.95))} ms`]);
-    rows.push([`first paint of an analysed item (Run → heatmap, ${engineLabel})`, `${fmtMs(median(firsts))} ms`, `${fmtMs(Math.max(...firsts))} ms (max of 3)`]);
+    rows.push([
+      `first paint of an analysed item (Run → heatmap, ${engineLabel})`,
+      `${fmtMs(median(firsts))} ms`,
+      `${fmtMs(Math.max(...firsts))} ms (max of 3)`,
+    ]);
   } finally {
     await s.close();
   }
@@ -157,8 +180,19 @@ export default async function uiBench(ctx: BenchContext): Promise<BenchReport> {
   try {
     const prep = await openInspect(s, synth.url, 0);
     const big = await sliderTimings(s.page, inputs);
-    results.sliderQwen3vl8bSize = { inputs, medianToPaintMs: median(big.toPaint), p95ToPaintMs: quantile(big.toPaint, 0.95), medianToFrameMs: median(big.toFrame), medianPaintMs: median(big.paintOnly), runToPaintMs: prep };
-    rows.push(['layer slider → repainted canvas (Qwen3-VL-8B size: 32x32, 36 layers x 32 heads)', `${fmtMs(median(big.toPaint))} ms`, `${fmtMs(quantile(big.toPaint, 0.95))} ms`]);
+    results.sliderQwen3vl8bSize = {
+      inputs,
+      medianToPaintMs: median(big.toPaint),
+      p95ToPaintMs: quantile(big.toPaint, 0.95),
+      medianToFrameMs: median(big.toFrame),
+      medianPaintMs: median(big.paintOnly),
+      runToPaintMs: prep,
+    };
+    rows.push([
+      'layer slider → repainted canvas (Qwen3-VL-8B size: 32x32, 36 layers x 32 heads)',
+      `${fmtMs(median(big.toPaint))} ms`,
+      `${fmtMs(quantile(big.toPaint, 0.95))} ms`,
+    ]);
     rows.push(['Run → heatmap at that size (synthetic engine: transfer of 36x32x2 maps + precompute + paint)', `${fmtMs(prep)} ms`, '']);
   } finally {
     await s.close();
@@ -169,7 +203,11 @@ export default async function uiBench(ctx: BenchContext): Promise<BenchReport> {
   try {
     const mem = await stepReplay(s, loupe.url, steps, ctx.log);
     results.replayMemory = { items: steps, ...mem };
-    rows.push([`JS heap after GC, Replay: first item → after ${steps} items`, `${fmtBytes(mem.before.jsHeap)} → ${fmtBytes(mem.after.jsHeap)}`, `DOM nodes ${mem.before.nodes} → ${mem.after.nodes}`]);
+    rows.push([
+      `JS heap after GC, Replay: first item → after ${steps} items`,
+      `${fmtBytes(mem.before.jsHeap)} → ${fmtBytes(mem.after.jsHeap)}`,
+      `DOM nodes ${mem.before.nodes} → ${mem.after.nodes}`,
+    ]);
     rows.push([`time per Replay item (dual analysis + both heatmaps, ${engineLabel})`, `${fmtMs(mem.msPerItem)} ms`, '']);
   } finally {
     await s.close();

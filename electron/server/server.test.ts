@@ -28,7 +28,10 @@ function get(port: number, path: string, headers: Record<string, string> = {}): 
 }
 
 /** Opens a socket and reports how it ended: close code, or an HTTP refusal of the upgrade. */
-function wsOutcome(url: string, headers: Record<string, string> = {}): Promise<{ opened: boolean; code?: number; reason?: string; httpStatus?: number }> {
+function wsOutcome(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<{ opened: boolean; code?: number; reason?: string; httpStatus?: number }> {
   return new Promise((resolve) => {
     const ws = new WebSocket(url, { headers });
     let opened = false;

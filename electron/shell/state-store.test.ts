@@ -47,7 +47,16 @@ describe('ShellStateStore', () => {
 
   it('drops malformed entries and tiny windows', () => {
     const file = join(tmp(), 'state.json');
-    writeFileSync(file, JSON.stringify({ window: { width: 10, height: 'x' }, recent: [{ kind: 'virus', path: '/x', openedAt: '' }, { kind: 'image', path: '/ok.png', openedAt: 't' }] }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        window: { width: 10, height: 'x' },
+        recent: [
+          { kind: 'virus', path: '/x', openedAt: '' },
+          { kind: 'image', path: '/ok.png', openedAt: 't' },
+        ],
+      }),
+    );
     const s = new ShellStateStore(file);
     expect(s.window.width).toBe(640);
     expect(s.window.height).toBe(800);

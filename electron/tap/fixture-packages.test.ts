@@ -22,7 +22,14 @@ interface Parity {
   tolerance: { logits_abs: number; attention_abs: number };
 }
 
-interface Manifest { layers: number; heads: number; kv_heads: number; head_dim: number; hidden_size: number; deepstack?: { decoder_layers: number[] } }
+interface Manifest {
+  layers: number;
+  heads: number;
+  kv_heads: number;
+  head_dim: number;
+  hidden_size: number;
+  deepstack?: { decoder_layers: number[] };
+}
 
 function load<T>(path: string): T {
   return JSON.parse(readFileSync(path, 'utf8')) as T;
@@ -36,7 +43,7 @@ function maxAbs(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 describe.each(['tiny-qwen2_5_vl', 'tiny-qwen3_vl'])('%s package vs PyTorch', (name) => {
-  it('reproduces parity.json logits and every layer\'s last-row attention', async () => {
+  it("reproduces parity.json logits and every layer's last-row attention", async () => {
     const dir = join(ROOT, name);
     const fx = load<Parity>(join(dir, 'parity.json'));
     const man = load<Manifest>(join(dir, 'loupe.json'));
@@ -67,11 +74,16 @@ describe.each(['tiny-qwen2_5_vl', 'tiny-qwen3_vl'])('%s package vs PyTorch', (na
     const feeds: Record<string, ort.Tensor> = {
       inputs_embeds: new ort.Tensor('float32', embeds, [1, L, H]),
       attention_mask: new ort.Tensor('int64', new BigInt64Array(L).fill(1n), [1, L]),
-      position_ids: new ort.Tensor('int64', BigInt64Array.from(fx.position_ids.flat(), (x) => BigInt(x)), [3, 1, L]),
+      position_ids: new ort.Tensor(
+        'int64',
+        BigInt64Array.from(fx.position_ids.flat(), (x) => BigInt(x)),
+        [3, 1, L],
+      ),
       num_logits_to_keep: new ort.Tensor('int64', BigInt64Array.from([1n]), []),
     };
     for (let l = 0; l < man.layers; l++) {
-      for (const k of ['key', 'value']) feeds[`past_key_values.${l}.${k}`] = new ort.Tensor('float32', new Float32Array(0), [1, man.kv_heads, 0, man.head_dim]);
+      for (const k of ['key', 'value'])
+        feeds[`past_key_values.${l}.${k}`] = new ort.Tensor('float32', new Float32Array(0), [1, man.kv_heads, 0, man.head_dim]);
     }
     if (man.deepstack) {
       // dense [k, 1, L, hidden]: level j at the image-token rows, zeros elsewhere
@@ -85,12 +97,16 @@ describe.each(['tiny-qwen2_5_vl', 'tiny-qwen3_vl'])('%s package vs PyTorch', (na
     const logits = (out['logits'] as ort.Tensor).data as Float32Array;
     expect(maxAbs(logits, fx.expected.last_logits)).toBeLessThan(fx.tolerance.logits_abs);
     let best = 0;
-    logits.forEach((v, i) => { if (v > (logits[best] as number)) best = i; });
+    logits.forEach((v, i) => {
+      if (v > (logits[best] as number)) best = i;
+    });
     expect(best).toBe(fx.expected.argmax);
     for (let l = 0; l < man.layers; l++) {
       const tap = out[`decoder_attentions.${l}`] as ort.Tensor;
       expect(tap.dims).toEqual([1, man.heads, 1, L]);
-      expect(maxAbs(tap.data as Float32Array, (fx.expected.last_row_attention[l] as number[][]).flat())).toBeLessThan(fx.tolerance.attention_abs);
+      expect(maxAbs(tap.data as Float32Array, (fx.expected.last_row_attention[l] as number[][]).flat())).toBeLessThan(
+        fx.tolerance.attention_abs,
+      );
     }
     // head-mean attention over the visual tokens at the coverage layer
     const tap = (out[`decoder_attentions.${fx.coverage.layer}`] as ort.Tensor).data as Float32Array;

@@ -62,10 +62,11 @@ export function externalDataFiles(model: ModelProto): string[] {
     for (const t of g.initializer ?? []) {
       for (const e of t.externalData ?? []) if (e.key === 'location' && e.value) files.add(e.value);
     }
-    for (const n of g.node ?? []) for (const a of n.attribute ?? []) {
-      visit(a.g as GraphProto | null | undefined);
-      for (const sg of a.graphs ?? []) visit(sg as GraphProto);
-    }
+    for (const n of g.node ?? [])
+      for (const a of n.attribute ?? []) {
+        visit(a.g as GraphProto | null | undefined);
+        for (const sg of a.graphs ?? []) visit(sg as GraphProto);
+      }
   };
   visit(model.graph as GraphProto | null | undefined);
   return [...files];

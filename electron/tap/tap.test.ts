@@ -25,7 +25,9 @@ function capture(): TapIo & { out: string; err: string } {
 }
 
 async function sha(path: string): Promise<string> {
-  return createHash('sha256').update(await readFile(path)).digest('hex');
+  return createHash('sha256')
+    .update(await readFile(path))
+    .digest('hex');
 }
 
 /** Deterministic pseudo-random floats in [-1, 1). */
@@ -39,7 +41,13 @@ function randomFloats(n: number, seed: number): Float32Array {
   return out;
 }
 
-interface Spec { layers: number; heads: number; kvHeads: number; headDim: number; hidden: number }
+interface Spec {
+  layers: number;
+  heads: number;
+  kvHeads: number;
+  headDim: number;
+  hidden: number;
+}
 
 async function specOf(pkg: string): Promise<Spec> {
   const m = JSON.parse(await readFile(join(pkg, 'loupe.json'), 'utf8')) as Record<string, number>;
@@ -47,17 +55,25 @@ async function specOf(pkg: string): Promise<Spec> {
 }
 
 function feeds(session: ort.InferenceSession, spec: Spec, seq: number, past: Record<string, ort.Tensor> | null, seed: number) {
-  const pastLen = past ? (past['past_key_values.0.key'] as ort.Tensor).dims[2] as number : 0;
+  const pastLen = past ? ((past['past_key_values.0.key'] as ort.Tensor).dims[2] as number) : 0;
   const total = pastLen + seq;
   const f: Record<string, ort.Tensor> = {
     inputs_embeds: new ort.Tensor('float32', randomFloats(seq * spec.hidden, seed), [1, seq, spec.hidden]),
-    attention_mask: new ort.Tensor('int64', BigInt64Array.from({ length: total }, () => 1n), [1, total]),
-    position_ids: new ort.Tensor('int64', BigInt64Array.from({ length: 3 * seq }, (_, i) => BigInt(pastLen + (i % seq))), [3, 1, seq]),
+    attention_mask: new ort.Tensor(
+      'int64',
+      BigInt64Array.from({ length: total }, () => 1n),
+      [1, total],
+    ),
+    position_ids: new ort.Tensor(
+      'int64',
+      BigInt64Array.from({ length: 3 * seq }, (_, i) => BigInt(pastLen + (i % seq))),
+      [3, 1, seq],
+    ),
   };
   for (let l = 0; l < spec.layers; l++) {
     for (const kind of ['key', 'value']) {
-      f[`past_key_values.${l}.${kind}`] = past?.[`past_key_values.${l}.${kind}`] ??
-        new ort.Tensor('float32', new Float32Array(0), [1, spec.kvHeads, 0, spec.headDim]);
+      f[`past_key_values.${l}.${kind}`] =
+        past?.[`past_key_values.${l}.${kind}`] ?? new ort.Tensor('float32', new Float32Array(0), [1, spec.kvHeads, 0, spec.headDim]);
     }
   }
   if (session.inputNames.includes('num_logits_to_keep')) f['num_logits_to_keep'] = new ort.Tensor('int64', BigInt64Array.from([0n]), []);
@@ -106,7 +122,10 @@ describe('loupe tap on decoders exported without taps', () => {
 
       // prefill (7 tokens, empty cache), then one cached step
       let past: Record<string, ort.Tensor> | null = null;
-      for (const [seq, seed] of [[7, 11], [1, 23]] as const) {
+      for (const [seq, seed] of [
+        [7, 11],
+        [1, 23],
+      ] as const) {
         const f = feeds(native, spec, seq, past, seed);
         const a = await native.run(f);
         const b = await tapped.run(f);
@@ -159,13 +178,26 @@ describe('loupe tap on decoders exported without taps', () => {
 
 /** A minimal decoder-like model: one attention block, either fused or decomposed. */
 async function writeToyModel(path: string, kind: 'GroupQueryAttention' | 'MultiHeadAttention' | 'Attention' | 'no-softmax'): Promise<void> {
-  const vi = (name: string) => onnx.ValueInfoProto.create({ name, type: onnx.TypeProto.create({ tensorType: onnx.TypeProto.Tensor.create({ elemType: 1 }) }) });
-  const nodes = kind === 'no-softmax'
-    ? [onnx.NodeProto.create({ name: 'mm', opType: 'MatMul', input: ['q', 'k'], output: ['y'] })]
-    : [onnx.NodeProto.create({ name: `/model/layers.0/attn/${kind}`, opType: kind, domain: kind === 'Attention' ? '' : 'com.microsoft', input: ['q', 'k', 'v'], output: ['y'] })];
+  const vi = (name: string) =>
+    onnx.ValueInfoProto.create({ name, type: onnx.TypeProto.create({ tensorType: onnx.TypeProto.Tensor.create({ elemType: 1 }) }) });
+  const nodes =
+    kind === 'no-softmax'
+      ? [onnx.NodeProto.create({ name: 'mm', opType: 'MatMul', input: ['q', 'k'], output: ['y'] })]
+      : [
+          onnx.NodeProto.create({
+            name: `/model/layers.0/attn/${kind}`,
+            opType: kind,
+            domain: kind === 'Attention' ? '' : 'com.microsoft',
+            input: ['q', 'k', 'v'],
+            output: ['y'],
+          }),
+        ];
   const model: ModelProto = onnx.ModelProto.create({
     irVersion: 8,
-    opsetImport: [onnx.OperatorSetIdProto.create({ domain: '', version: 23 }), onnx.OperatorSetIdProto.create({ domain: 'com.microsoft', version: 1 })],
+    opsetImport: [
+      onnx.OperatorSetIdProto.create({ domain: '', version: 23 }),
+      onnx.OperatorSetIdProto.create({ domain: 'com.microsoft', version: 1 }),
+    ],
     graph: onnx.GraphProto.create({ name: 'toy', node: nodes, input: [vi('q'), vi('k'), vi('v')], output: [vi('y')] }),
   });
   await writeModel(path, model);
@@ -204,6 +236,11 @@ describe('loupe tap refuses what it cannot tap, and says why', () => {
 
   it('--out must not be the package itself', async () => {
     const io = capture();
-    expect(await runTap([join(FIXTURES, 'tiny-qwen2_5_vl'), '--decoder', 'decoder_model_merged.notap.onnx', '--out', join(FIXTURES, 'tiny-qwen2_5_vl')], io)).toBe(2);
+    expect(
+      await runTap(
+        [join(FIXTURES, 'tiny-qwen2_5_vl'), '--decoder', 'decoder_model_merged.notap.onnx', '--out', join(FIXTURES, 'tiny-qwen2_5_vl')],
+        io,
+      ),
+    ).toBe(2);
   });
 });

@@ -46,7 +46,22 @@ export const FUSED_ATTENTION_OPS = new Set([
 
 /** Ops allowed between the scores MatMul and the Softmax (scale, mask, casts, reshapes, soft-capping). */
 const SCORE_PATH_OPS = new Set([
-  'Add', 'Mul', 'Div', 'Sub', 'Cast', 'Where', 'Reshape', 'Transpose', 'Identity', 'Max', 'Min', 'Clip', 'Tanh', 'Expand', 'Squeeze', 'Unsqueeze',
+  'Add',
+  'Mul',
+  'Div',
+  'Sub',
+  'Cast',
+  'Where',
+  'Reshape',
+  'Transpose',
+  'Identity',
+  'Max',
+  'Min',
+  'Clip',
+  'Tanh',
+  'Expand',
+  'Squeeze',
+  'Unsqueeze',
 ]);
 /** Ops allowed between the Softmax and the MatMul with the values. */
 const PROB_PATH_OPS = new Set(['Cast', 'Dropout', 'Identity', 'Reshape', 'Where', 'Mul']);
@@ -214,7 +229,12 @@ export function addTaps(model: ModelProto, softmaxes: AttentionSoftmax[], option
     const outName = `${TAP_PREFIX}${s.layer}`;
     if (taken.has(outName)) throw new InvalidModelError(`The decoder already has a tensor named ${outName}.`, { field: outName });
     const row = fresh(`loupe_tap/${s.layer}/last_row`);
-    const slice = onnx.NodeProto.create({ name: fresh(`loupe_tap/${s.layer}/Slice`), opType: 'Slice', input: [s.tensor, starts, ends, axes], output: [row] });
+    const slice = onnx.NodeProto.create({
+      name: fresh(`loupe_tap/${s.layer}/Slice`),
+      opType: 'Slice',
+      input: [s.tensor, starts, ends, axes],
+      output: [row],
+    });
     const cast = onnx.NodeProto.create({
       name: fresh(`loupe_tap/${s.layer}/Cast`),
       opType: 'Cast',
@@ -333,12 +353,15 @@ export function assertTappable(ins: DecoderInspection, file: string, numLayers?:
     );
   }
   if (ins.softmaxes.length === 0) {
-    const nested = ins.nestedSoftmaxes > 0
-      ? ` Its ${ins.nestedSoftmaxes} Softmax nodes sit inside If/Loop subgraphs (an optimum-style merged decoder with a use_cache_branch), which loupe tap does not rewrite.`
-      : ins.otherSoftmaxes.length > 0
-        ? ` It has Softmax nodes (${ins.otherSoftmaxes.slice(0, 3).join(', ')}) but none between a scores MatMul and a values MatMul.`
-        : ' It has no Softmax node at all.';
-    throw new InvalidModelError(`${file}: no decomposed attention (MatMul -> Softmax -> MatMul) found.${nested} ${REEXPORT_HINT}`, { file });
+    const nested =
+      ins.nestedSoftmaxes > 0
+        ? ` Its ${ins.nestedSoftmaxes} Softmax nodes sit inside If/Loop subgraphs (an optimum-style merged decoder with a use_cache_branch), which loupe tap does not rewrite.`
+        : ins.otherSoftmaxes.length > 0
+          ? ` It has Softmax nodes (${ins.otherSoftmaxes.slice(0, 3).join(', ')}) but none between a scores MatMul and a values MatMul.`
+          : ' It has no Softmax node at all.';
+    throw new InvalidModelError(`${file}: no decomposed attention (MatMul -> Softmax -> MatMul) found.${nested} ${REEXPORT_HINT}`, {
+      file,
+    });
   }
   if (numLayers !== undefined && ins.softmaxes.length !== numLayers) {
     throw new InvalidModelError(
@@ -348,12 +371,17 @@ export function assertTappable(ins: DecoderInspection, file: string, numLayers?:
     );
   }
   if (ins.opset !== null && ins.opset < 10) {
-    throw new InvalidModelError(`${file} uses ONNX opset ${ins.opset}; loupe tap needs opset >= 10 (Slice with tensor inputs). ${REEXPORT_HINT}`, { file, field: 'opset_import' });
+    throw new InvalidModelError(
+      `${file} uses ONNX opset ${ins.opset}; loupe tap needs opset >= 10 (Slice with tensor inputs). ${REEXPORT_HINT}`,
+      { file, field: 'opset_import' },
+    );
   }
 }
 
 function defaultTappedName(file: string): string {
-  const stem = basename(file).replace(/\.onnx$/, '').replace(/\.notap$/, '');
+  const stem = basename(file)
+    .replace(/\.onnx$/, '')
+    .replace(/\.notap$/, '');
   return `${stem}.tapped.onnx`;
 }
 
@@ -397,7 +425,10 @@ export async function tapModel(options: TapOptions): Promise<TapResult> {
   const decoderRel = isFile ? basename(target) : (options.decoder ?? DECODER_FILE);
   const source = isFile ? target : resolve(pkgDir, decoderRel.includes('/') ? decoderRel : join('onnx', decoderRel));
   if (!(await exists(source))) {
-    throw new NotFoundError(`${relative(process.cwd(), source) || source} not found: a model package keeps its decoder at ${DECODER_FILE} (or name another with --decoder).`, { file: decoderRel });
+    throw new NotFoundError(
+      `${relative(process.cwd(), source) || source} not found: a model package keeps its decoder at ${DECODER_FILE} (or name another with --decoder).`,
+      { file: decoderRel },
+    );
   }
   const config = isFile ? null : await readJson(join(pkgDir, 'config.json'));
   const { layers, heads } = layersAndHeads(config);
@@ -410,7 +441,10 @@ export async function tapModel(options: TapOptions): Promise<TapResult> {
     return { output: source, source, taps: ins.existingTaps, softmaxNodes: [], alreadyTapped: true, bytes: 0 };
   }
   if (ins.existingTaps.length > 0) {
-    throw new InvalidModelError(`${shown} already has ${ins.existingTaps.length} of ${numLayers} decoder_attentions outputs; tap the untapped original instead.`, { file: shown, field: ins.existingTaps[0] });
+    throw new InvalidModelError(
+      `${shown} already has ${ins.existingTaps.length} of ${numLayers} decoder_attentions outputs; tap the untapped original instead.`,
+      { file: shown, field: ins.existingTaps[0] },
+    );
   }
   assertTappable(ins, shown, numLayers);
   const taps = addTaps(model, ins.softmaxes, heads !== undefined ? { numHeads: heads } : {});
@@ -420,9 +454,15 @@ export async function tapModel(options: TapOptions): Promise<TapResult> {
   let packageDir: string | undefined;
   if (!isFile && options.out) {
     packageDir = resolve(options.out);
-    if (packageDir === pkgDir) throw new BadRequestError('--out must be a new folder, not the model folder itself (the original is left untouched).', { field: 'out' });
+    if (packageDir === pkgDir)
+      throw new BadRequestError('--out must be a new folder, not the model folder itself (the original is left untouched).', {
+        field: 'out',
+      });
     if ((await exists(packageDir)) && (await readdir(packageDir)).length > 0 && !options.force) {
-      throw new BadRequestError(`${options.out} exists and is not empty; choose a new folder or pass --force.`, { file: options.out, field: 'out' });
+      throw new BadRequestError(`${options.out} exists and is not empty; choose a new folder or pass --force.`, {
+        file: options.out,
+        field: 'out',
+      });
     }
     output = join(packageDir, DECODER_FILE);
     // everything but the decoder files is linked/copied; external data stays valid beside the new decoder
@@ -435,7 +475,8 @@ export async function tapModel(options: TapOptions): Promise<TapResult> {
     }
   } else {
     output = options.out ? resolve(options.out) : join(dirname(source), defaultTappedName(source));
-    if (output === source) throw new BadRequestError('The output would overwrite the original decoder; choose another name.', { field: 'out' });
+    if (output === source)
+      throw new BadRequestError('The output would overwrite the original decoder; choose another name.', { field: 'out' });
     if (externalDataFiles(model).length > 0 && dirname(output) !== dirname(source)) {
       throw new BadRequestError(
         `${shown} keeps its weights in external data files (${externalDataFiles(model).join(', ')}), which must sit beside the model file: write the tapped file into ${dirname(source)} or use package mode (--out NEW_DIR on the model folder).`,

@@ -66,7 +66,10 @@ export function registerIpc(options: IpcMainOptions): () => void {
   ipcMain.handle(IPC_SAVE_DIALOG, async (event, request: unknown) => {
     if (!trusted(event, options) || typeof request !== 'object' || request === null) return null;
     const r = request as Partial<SaveDialogRequest>;
-    const clean: SaveDialogRequest = { defaultName: typeof r.defaultName === 'string' ? r.defaultName : 'loupe-export', ...(typeof r.title === 'string' ? { title: r.title } : {}) };
+    const clean: SaveDialogRequest = {
+      defaultName: typeof r.defaultName === 'string' ? r.defaultName : 'loupe-export',
+      ...(typeof r.title === 'string' ? { title: r.title } : {}),
+    };
     if (Array.isArray(r.filters)) clean.filters = r.filters;
     return options.saveDialog(event.sender, clean);
   });

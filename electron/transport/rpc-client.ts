@@ -60,7 +60,8 @@ export class RpcClient implements EngineClient {
 
   call<M extends MethodName>(method: M, params: ParamsOf<M>, options: CallOptions = {}): Promise<ResultOf<M>> {
     const { signal } = options;
-    if (signal?.aborted) return Promise.reject(new EngineCallError(method, { code: 'cancelled', message: `${method} was cancelled before it started.` }));
+    if (signal?.aborted)
+      return Promise.reject(new EngineCallError(method, { code: 'cancelled', message: `${method} was cancelled before it started.` }));
     const id = this.nextId++;
     return new Promise<ResultOf<M>>((resolve, reject) => {
       const onAbort = (): void => {
@@ -83,7 +84,8 @@ export class RpcClient implements EngineClient {
         this.options.send({ type: 'request', id, method, params });
       } catch (err) {
         const message = err instanceof Error ? err.message : String(err);
-        const error: EngineErrorPayload = err instanceof TransportError ? err.payload : { code: 'internal', message: `Could not reach the engine: ${message}` };
+        const error: EngineErrorPayload =
+          err instanceof TransportError ? err.payload : { code: 'internal', message: `Could not reach the engine: ${message}` };
         this.settle(id, { ok: false, error });
       }
     });

@@ -51,7 +51,8 @@ export function createRpcServer(handler: EngineHandler, options: RpcServerOption
       if (typeof message === 'string') {
         options.onProtocolError?.(message);
         const id = typeof raw === 'object' && raw !== null ? (raw as { id?: unknown }).id : undefined;
-        if (typeof id === 'number' && Number.isSafeInteger(id)) fail(id, { code: 'bad-request', message: `Malformed request: ${message}.` });
+        if (typeof id === 'number' && Number.isSafeInteger(id))
+          fail(id, { code: 'bad-request', message: `Malformed request: ${message}.` });
         return;
       }
       if (message.type === 'cancel') {
@@ -70,7 +71,8 @@ export function createRpcServer(handler: EngineHandler, options: RpcServerOption
         .then(() => handler.handle(method, params as never, controller.signal))
         .then(
           (result) => send({ type: 'response', id, ok: true, result }),
-          (err: unknown) => fail(id, controller.signal.aborted ? { code: 'cancelled', message: `${method} was cancelled.` } : errorPayload(err)),
+          (err: unknown) =>
+            fail(id, controller.signal.aborted ? { code: 'cancelled', message: `${method} was cancelled.` } : errorPayload(err)),
         )
         .finally(() => inFlight.delete(id));
     },

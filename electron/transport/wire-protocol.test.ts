@@ -9,7 +9,12 @@ describe('binary codec', () => {
   it('round-trips Float32Array and Uint8Array inside nested results', () => {
     const attention = new Float32Array([0.125, -1.5, 3.25, Number.MAX_VALUE > 0 ? 1e-30 : 0]);
     const bytes = new Uint8Array([0, 1, 254, 255, 7]);
-    const decoded = roundTrip({ type: 'response', id: 3, ok: true, result: { attention: { data: attention }, image: { bytes }, n: 2 } }) as {
+    const decoded = roundTrip({
+      type: 'response',
+      id: 3,
+      ok: true,
+      result: { attention: { data: attention }, image: { bytes }, n: 2 },
+    }) as {
       result: { attention: { data: Float32Array }; image: { bytes: Uint8Array }; n: number };
     };
     expect(decoded.result.attention.data).toBeInstanceOf(Float32Array);
@@ -53,7 +58,12 @@ describe('binary codec', () => {
   });
 
   it('sends a Node Buffer as a plain Uint8Array and decodes from an unaligned Buffer', () => {
-    const frame = encodeMessage({ type: 'request', id: 1, method: 'images.get', params: { source: { kind: 'bytes', name: 'x', bytes: Buffer.from([4, 5, 6]) }, f: new Float32Array([1.5, 2.5]) } });
+    const frame = encodeMessage({
+      type: 'request',
+      id: 1,
+      method: 'images.get',
+      params: { source: { kind: 'bytes', name: 'x', bytes: Buffer.from([4, 5, 6]) }, f: new Float32Array([1.5, 2.5]) },
+    });
     // Copy to an odd offset: Float32 views would be misaligned, so the decoder must copy.
     const shifted = Buffer.alloc(frame.length + 1);
     shifted.set(frame, 1);
@@ -80,7 +90,12 @@ describe('binary codec', () => {
 
 describe('parseClientMessage', () => {
   it('accepts requests for contract methods and cancels', () => {
-    expect(parseClientMessage({ type: 'request', id: 1, method: 'engine.info', params: {} })).toEqual({ type: 'request', id: 1, method: 'engine.info', params: {} });
+    expect(parseClientMessage({ type: 'request', id: 1, method: 'engine.info', params: {} })).toEqual({
+      type: 'request',
+      id: 1,
+      method: 'engine.info',
+      params: {},
+    });
     expect(parseClientMessage({ type: 'cancel', id: 4 })).toEqual({ type: 'cancel', id: 4 });
   });
 

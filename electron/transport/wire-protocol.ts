@@ -101,7 +101,8 @@ export function parseClientMessage(value: unknown): ClientMessage | string {
 export function parseServerMessage(value: unknown): ServerMessage | string {
   if (!isRecord(value)) return 'message is not an object';
   if (value.type === 'hello') {
-    if (value.protocol !== PROTOCOL_VERSION) return `engine speaks protocol ${String(value.protocol)}, this client ${PROTOCOL_VERSION}: reload the page`;
+    if (value.protocol !== PROTOCOL_VERSION)
+      return `engine speaks protocol ${String(value.protocol)}, this client ${PROTOCOL_VERSION}: reload the page`;
     return { type: 'hello', protocol: PROTOCOL_VERSION };
   }
   if (value.type === 'event') {
@@ -117,15 +118,7 @@ export function parseServerMessage(value: unknown): ServerMessage | string {
 // ---- binary codec ----------------------------------------------------------------------------------
 
 type TypedArray =
-  | Float32Array
-  | Float64Array
-  | Uint8Array
-  | Uint8ClampedArray
-  | Int8Array
-  | Uint16Array
-  | Int16Array
-  | Uint32Array
-  | Int32Array;
+  Float32Array | Float64Array | Uint8Array | Uint8ClampedArray | Int8Array | Uint16Array | Int16Array | Uint32Array | Int32Array;
 
 type TypedArrayCtor = { new (buffer: ArrayBuffer, byteOffset: number, length: number): TypedArray; BYTES_PER_ELEMENT: number };
 

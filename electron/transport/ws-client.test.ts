@@ -35,7 +35,10 @@ describe('ws-client <-> server <-> engine (test double)', () => {
     writeFileSync(join(dir, 'opened.png'), 'x');
     server = await startServer({ engine, rendererDir: dir, token: 'tok' });
     server.registry.allowFile(join(dir, 'opened.png'));
-    client = connectWsClient({ url: engineUrlFromPage({ protocol: 'http:', host: `127.0.0.1:${server.port}`, search: '?token=tok' }), createSocket });
+    client = connectWsClient({
+      url: engineUrlFromPage({ protocol: 'http:', host: `127.0.0.1:${server.port}`, search: '?token=tok' }),
+      createSocket,
+    });
     await client.ready;
   });
 
@@ -49,7 +52,11 @@ describe('ws-client <-> server <-> engine (test double)', () => {
     const info = await client.call('engine.info', {});
     expect(info.version).toBe('double');
     const models = await client.call('models.list', {});
-    const result = await client.call('analysis.run', { modelId: models[0].id, image: { kind: 'bytes', name: 'a.png', bytes: new Uint8Array([1, 2]) }, question: 'What colour?' });
+    const result = await client.call('analysis.run', {
+      modelId: models[0].id,
+      image: { kind: 'bytes', name: 'a.png', bytes: new Uint8Array([1, 2]) },
+      question: 'What colour?',
+    });
     expect(result.answer).toBe('A');
     expect(result.attention.data).toBeInstanceOf(Float32Array);
     expect(result.attention.data[5]).toBeCloseTo(5 / 16);
@@ -64,7 +71,11 @@ describe('ws-client <-> server <-> engine (test double)', () => {
   it('delivers engine events to listeners', async () => {
     const events: EngineEvent[] = [];
     const off = client.onEvent((e) => events.push(e));
-    await client.call('analysis.run', { modelId: '/models/double', image: { kind: 'bytes', name: 'a', bytes: new Uint8Array(1) }, question: 'q' });
+    await client.call('analysis.run', {
+      modelId: '/models/double',
+      image: { kind: 'bytes', name: 'a', bytes: new Uint8Array(1) },
+      question: 'q',
+    });
     await waitFor(() => events.find((e) => e.type === 'analysis.stage'));
     off();
   });
@@ -81,7 +92,11 @@ describe('ws-client <-> server <-> engine (test double)', () => {
     });
     await client.call('bench.list', {});
     await client.call('bench.open', { path: join(dir, 'opened.png') });
-    const run = client.call('batch.start', { modelId: '/models/double', benchId: join(dir, 'opened.png'), views: ['global'], layers: [], maxNewTokens: 4 }, { signal: controller.signal });
+    const run = client.call(
+      'batch.start',
+      { modelId: '/models/double', benchId: join(dir, 'opened.png'), views: ['global'], layers: [], maxNewTokens: 4 },
+      { signal: controller.signal },
+    );
     await progress;
     controller.abort();
     await expect(run).rejects.toMatchObject({ code: 'cancelled' });
@@ -124,7 +139,13 @@ describe('ws-client reconnection', () => {
     client.onStatus((s) => statuses.push(s));
     server.registry.allowFile(join(dir, 'b.json'));
     await client.call('bench.open', { path: join(dir, 'b.json') });
-    const hanging = client.call('batch.start', { modelId: '/models/double', benchId: join(dir, 'b.json'), views: ['global'], layers: [], maxNewTokens: 1 });
+    const hanging = client.call('batch.start', {
+      modelId: '/models/double',
+      benchId: join(dir, 'b.json'),
+      views: ['global'],
+      layers: [],
+      maxNewTokens: 1,
+    });
     hanging.catch(() => {});
     await waitFor(() => (engine.calls.some((c) => c.method === 'batch.start') ? true : undefined));
     await server.close();

@@ -70,7 +70,10 @@ export function connectWsClient(options: WsClientOptions): WsEngineClient {
   const rpc = new RpcClient({
     send(message) {
       if (status === 'unauthorized') {
-        throw new TransportError({ code: 'forbidden', message: 'The engine refused the access token: open the full URL that `loupe serve` printed.' });
+        throw new TransportError({
+          code: 'forbidden',
+          message: 'The engine refused the access token: open the full URL that `loupe serve` printed.',
+        });
       }
       if (status === 'closed') throw new Error('the connection is closed');
       const frame = encodeMessage(message);
@@ -105,7 +108,10 @@ export function connectWsClient(options: WsClientOptions): WsEngineClient {
       for (const frame of pending) ws.send(frame);
       if (wasReconnect) {
         // The server (and its engine) may be a new process: loaded models and runs may be gone.
-        const event: EngineEvent = { type: 'engine.restarted', reason: 'The connection to the engine was re-established; reload the model if a call fails.' };
+        const event: EngineEvent = {
+          type: 'engine.restarted',
+          reason: 'The connection to the engine was re-established; reload the model if a call fails.',
+        };
         rpc.emit(event);
       }
     });
@@ -130,12 +136,18 @@ export function connectWsClient(options: WsClientOptions): WsEngineClient {
       socket = null;
       if (event.code === WS_CLOSE_UNAUTHORIZED) {
         setStatus('unauthorized', event.reason);
-        rpc.failAll({ code: 'forbidden', message: `The engine refused this page: ${event.reason || 'missing or wrong access token'}. Open the URL printed by \`loupe serve\`.` });
+        rpc.failAll({
+          code: 'forbidden',
+          message: `The engine refused this page: ${event.reason || 'missing or wrong access token'}. Open the URL printed by \`loupe serve\`.`,
+        });
         queue = [];
         rejectReady(new Error(event.reason || 'unauthorized'));
         return;
       }
-      rpc.failAll({ code: 'internal', message: `The connection to the engine closed (code ${event.code}${event.reason ? `: ${event.reason}` : ''}). Is \`loupe serve\` still running?` });
+      rpc.failAll({
+        code: 'internal',
+        message: `The connection to the engine closed (code ${event.code}${event.reason ? `: ${event.reason}` : ''}). Is \`loupe serve\` still running?`,
+      });
       if (closedByUser || !reconnect) {
         setStatus('closed', event.reason);
         queue = [];

@@ -14,7 +14,9 @@ interface Port {
 
 /** Electron's utility process exposes `process.parentPort`; worker threads have `parentPort`. */
 function openPort(): Port | null {
-  const utility = (process as unknown as { parentPort?: { postMessage(m: unknown): void; on(e: 'message', l: (ev: { data: unknown }) => void): void } }).parentPort;
+  const utility = (
+    process as unknown as { parentPort?: { postMessage(m: unknown): void; on(e: 'message', l: (ev: { data: unknown }) => void): void } }
+  ).parentPort;
   if (utility) return { post: (m) => utility.postMessage(m), on: (l) => utility.on('message', (ev) => l(ev.data)) };
   if (threadPort) {
     const port = threadPort;

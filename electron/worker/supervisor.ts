@@ -93,7 +93,7 @@ export class SupervisedEngine implements EngineHandler {
       if (type === 'hello') return markReady();
       if (type === 'fatal') {
         // Starting again would fail the same way: stop and tell every caller why.
-        this.failure = { code: 'internal', message: String((message as { message?: unknown }).message) };
+        this.failure = { code: 'unavailable', message: String((message as { message?: unknown }).message) };
         markFailed(new EngineCallError('engine.info', this.failure));
         rpc.failAll(this.failure);
         this.generation = null;
@@ -103,7 +103,11 @@ export class SupervisedEngine implements EngineHandler {
       rpc.receive(message);
     });
     channel.onExit((detail) => this.onExit(generation, detail, markFailed));
-    channel.post({ type: 'init', options: this.options.hostOptions ?? {}, ...(this.options.hostModule ? { hostModule: this.options.hostModule } : {}) });
+    channel.post({
+      type: 'init',
+      options: this.options.hostOptions ?? {},
+      ...(this.options.hostModule ? { hostModule: this.options.hostModule } : {}),
+    });
     return generation;
   }
 

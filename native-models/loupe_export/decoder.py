@@ -108,11 +108,11 @@ class Decoder(nn.Module):
             v = torch.cat([past_flat[2 * i + 1], v], dim=2)
             presents += [k, v]
             if groups > 1:
-                kr = k.unsqueeze(2).expand(bsz, self.num_kv, groups, total, self.head_dim).reshape(
-                    bsz, self.num_heads, total, self.head_dim
+                kr = (
+                    k.unsqueeze(2).expand(bsz, self.num_kv, groups, total, self.head_dim).reshape(bsz, self.num_heads, total, self.head_dim)
                 )
-                vr = v.unsqueeze(2).expand(bsz, self.num_kv, groups, total, self.head_dim).reshape(
-                    bsz, self.num_heads, total, self.head_dim
+                vr = (
+                    v.unsqueeze(2).expand(bsz, self.num_kv, groups, total, self.head_dim).reshape(bsz, self.num_heads, total, self.head_dim)
                 )
             else:
                 kr, vr = k, v

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import tempfile
 import time
@@ -78,9 +77,7 @@ def load_checkpoint(checkpoint: str | Path, dtype: str = "fp32", device: str = "
     try:
         model = AutoModelForImageTextToText.from_pretrained(checkpoint, dtype=torch_dtype, attn_implementation="eager")
     except TypeError:  # transformers < 4.56 names it torch_dtype
-        model = AutoModelForImageTextToText.from_pretrained(
-            checkpoint, torch_dtype=torch_dtype, attn_implementation="eager"
-        )
+        model = AutoModelForImageTextToText.from_pretrained(checkpoint, torch_dtype=torch_dtype, attn_implementation="eager")
     model.eval().to(device)
     return config, model
 
@@ -292,7 +289,7 @@ def _copy_support_files(checkpoint: Path, out: Path, family: str) -> dict:
     if not (out / "tokenizer.json").exists():
         raise ExportError(
             f"{checkpoint}/tokenizer.json is missing: Loupe (transformers.js) needs the fast-tokenizer file. "
-            "Create it with: python -c \"from transformers import AutoTokenizer; "
+            'Create it with: python -c "from transformers import AutoTokenizer; '
             f"AutoTokenizer.from_pretrained('{checkpoint}').save_pretrained('{checkpoint}')\""
         )
     if not (out / "preprocessor_config.json").exists():
@@ -323,9 +320,7 @@ def _copy_support_files(checkpoint: Path, out: Path, family: str) -> dict:
 
 
 def file_sizes(out: Path) -> dict:
-    return {
-        str(p.relative_to(out)): p.stat().st_size for p in sorted(out.rglob("*")) if p.is_file()
-    }
+    return {str(p.relative_to(out)): p.stat().st_size for p in sorted(out.rglob("*")) if p.is_file()}
 
 
 def export_package(
@@ -404,13 +399,9 @@ def export_package(
             "decoder_model_merged": {
                 "file": "onnx/decoder_model_merged.onnx",
                 "inputs": {
-                    n: ("int64" if n in ("attention_mask", "position_ids", "num_logits_to_keep") else float_name)
-                    for n in io["inputs"]
+                    n: ("int64" if n in ("attention_mask", "position_ids", "num_logits_to_keep") else float_name) for n in io["inputs"]
                 },
-                "outputs": {
-                    n: ("float32" if (n == "logits" or n.startswith("decoder_attentions")) else float_name)
-                    for n in io["outputs"]
-                },
+                "outputs": {n: ("float32" if (n == "logits" or n.startswith("decoder_attentions")) else float_name) for n in io["outputs"]},
             },
         },
         "export": {"opset": OPSET, **support},

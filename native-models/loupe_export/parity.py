@@ -130,9 +130,7 @@ def reference(model, config, prep: Prepared, extra_token: int | None = None):
     rows = [a[0, :, -1, :].float().cpu().numpy() for a in out.attentions]
     pos = None
     if prep.pixel_values is not None:
-        rope_kwargs = dict(
-            input_ids=kwargs["input_ids"], image_grid_thw=kwargs["image_grid_thw"], attention_mask=kwargs["attention_mask"]
-        )
+        rope_kwargs = dict(input_ids=kwargs["input_ids"], image_grid_thw=kwargs["image_grid_thw"], attention_mask=kwargs["attention_mask"])
         if "mm_token_type_ids" in kwargs:
             rope_kwargs["mm_token_type_ids"] = kwargs["mm_token_type_ids"]
         pos = model.model.get_rope_index(**rope_kwargs)[0].cpu().numpy()

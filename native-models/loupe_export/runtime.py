@@ -37,9 +37,7 @@ def prepare(pkg: str | Path, question: str, images: list | None = None) -> Prepa
     tok = AutoTokenizer.from_pretrained(pkg)
     images = images or []
     content = [{"type": "image"} for _ in images] + [{"type": "text", "text": question}]
-    text = tok.apply_chat_template(
-        [{"role": "user", "content": content}], tokenize=False, add_generation_prompt=True
-    )
+    text = tok.apply_chat_template([{"role": "user", "content": content}], tokenize=False, add_generation_prompt=True)
     pixel_values = grid = None
     if images:
         proc = AutoImageProcessor.from_pretrained(pkg)
@@ -122,9 +120,7 @@ class PackageRunner:
         self.layers = self.manifest["layers"]
         self.kv_heads = self.manifest["kv_heads"]
         self.head_dim = self.manifest["head_dim"]
-        self.grid_name = next(
-            n for n in self.manifest["sessions"]["vision_encoder"]["inputs"] if n != "pixel_values"
-        )
+        self.grid_name = next(n for n in self.manifest["sessions"]["vision_encoder"]["inputs"] if n != "pixel_values")
 
     def vision(self, pixel_values: np.ndarray, grid: np.ndarray) -> dict[str, np.ndarray]:
         outs = self.sessions["vision_encoder"].run(None, {"pixel_values": pixel_values, self.grid_name: grid})
@@ -178,9 +174,7 @@ class PackageRunner:
     def step(self, prev: dict, attention_mask: np.ndarray, token: int) -> dict:
         """One decoding step with the cache from `prev` (transformers.js: position = past + rope delta)."""
         embeds = self.embed(np.asarray([[token]], dtype=np.int64)).astype(self.float_dtype)
-        past = {
-            f"past_key_values.{i}.{k}": prev[f"present.{i}.{k}"] for i in range(self.layers) for k in ("key", "value")
-        }
+        past = {f"past_key_values.{i}.{k}": prev[f"present.{i}.{k}"] for i in range(self.layers) for k in ("key", "value")}
         past_len = past["past_key_values.0.key"].shape[2]
         p = past_len + int(prev["rope_deltas"][0])
         pos = np.full((3, 1, 1), p, dtype=np.int64)

@@ -15,9 +15,7 @@ from pathlib import Path
 import torch
 
 # Qwen2's pre-tokenizer split pattern (tokenizer.json of Qwen2-VL / Qwen2.5-VL / Qwen3-VL).
-QWEN_SPLIT_PATTERN = (
-    r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"
-)
+QWEN_SPLIT_PATTERN = r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"
 
 QWEN_SPECIAL_TOKENS = [
     "<|endoftext|>",
@@ -197,36 +195,91 @@ FULL_SIZE = {
     # Qwen2.5-VL-7B-Instruct (ZwZ-7B's base)
     "qwen2_5_vl_7b": (
         "qwen2_5_vl",
-        dict(vocab_size=152064, hidden_size=3584, intermediate_size=18944, num_hidden_layers=28,
-             num_attention_heads=28, num_key_value_heads=4, max_position_embeddings=128000, rms_norm_eps=1e-6,
-             rope_parameters={"rope_type": "default", "rope_theta": 1000000.0, "mrope_section": [16, 24, 24]}),
-        dict(depth=32, hidden_size=1280, intermediate_size=3420, num_heads=16, hidden_act="silu", patch_size=14,
-             spatial_merge_size=2, temporal_patch_size=2, window_size=112, out_hidden_size=3584,
-             fullatt_block_indexes=[7, 15, 23, 31], tokens_per_second=2),
+        dict(
+            vocab_size=152064,
+            hidden_size=3584,
+            intermediate_size=18944,
+            num_hidden_layers=28,
+            num_attention_heads=28,
+            num_key_value_heads=4,
+            max_position_embeddings=128000,
+            rms_norm_eps=1e-6,
+            rope_parameters={"rope_type": "default", "rope_theta": 1000000.0, "mrope_section": [16, 24, 24]},
+        ),
+        dict(
+            depth=32,
+            hidden_size=1280,
+            intermediate_size=3420,
+            num_heads=16,
+            hidden_act="silu",
+            patch_size=14,
+            spatial_merge_size=2,
+            temporal_patch_size=2,
+            window_size=112,
+            out_hidden_size=3584,
+            fullatt_block_indexes=[7, 15, 23, 31],
+            tokens_per_second=2,
+        ),
     ),
     # Qwen3-VL-8B-Instruct (ZwZ-8B's base)
     "qwen3_vl_8b": (
         "qwen3_vl",
-        dict(vocab_size=151936, hidden_size=4096, intermediate_size=12288, num_hidden_layers=36,
-             num_attention_heads=32, num_key_value_heads=8, head_dim=128, max_position_embeddings=262144,
-             rms_norm_eps=1e-6, attention_bias=False,
-             rope_parameters={"rope_type": "default", "rope_theta": 5000000.0, "mrope_section": [24, 20, 20],
-                              "mrope_interleaved": True}),
-        dict(depth=27, hidden_size=1152, intermediate_size=4304, num_heads=16, hidden_act="gelu_pytorch_tanh",
-             patch_size=16, spatial_merge_size=2, temporal_patch_size=2, out_hidden_size=4096,
-             num_position_embeddings=2304, deepstack_visual_indexes=[8, 16, 24]),
+        dict(
+            vocab_size=151936,
+            hidden_size=4096,
+            intermediate_size=12288,
+            num_hidden_layers=36,
+            num_attention_heads=32,
+            num_key_value_heads=8,
+            head_dim=128,
+            max_position_embeddings=262144,
+            rms_norm_eps=1e-6,
+            attention_bias=False,
+            rope_parameters={"rope_type": "default", "rope_theta": 5000000.0, "mrope_section": [24, 20, 20], "mrope_interleaved": True},
+        ),
+        dict(
+            depth=27,
+            hidden_size=1152,
+            intermediate_size=4304,
+            num_heads=16,
+            hidden_act="gelu_pytorch_tanh",
+            patch_size=16,
+            spatial_merge_size=2,
+            temporal_patch_size=2,
+            out_hidden_size=4096,
+            num_position_embeddings=2304,
+            deepstack_visual_indexes=[8, 16, 24],
+        ),
     ),
     # Qwen3-VL-4B-Instruct (ZwZ-4B's base; ties input and output embeddings)
     "qwen3_vl_4b": (
         "qwen3_vl",
-        dict(vocab_size=151936, hidden_size=2560, intermediate_size=9728, num_hidden_layers=36,
-             num_attention_heads=32, num_key_value_heads=8, head_dim=128, max_position_embeddings=262144,
-             rms_norm_eps=1e-6, attention_bias=False,
-             rope_parameters={"rope_type": "default", "rope_theta": 5000000.0, "mrope_section": [24, 20, 20],
-                              "mrope_interleaved": True}),
-        dict(depth=24, hidden_size=1024, intermediate_size=4096, num_heads=16, hidden_act="gelu_pytorch_tanh",
-             patch_size=16, spatial_merge_size=2, temporal_patch_size=2, out_hidden_size=2560,
-             num_position_embeddings=2304, deepstack_visual_indexes=[5, 11, 17]),
+        dict(
+            vocab_size=151936,
+            hidden_size=2560,
+            intermediate_size=9728,
+            num_hidden_layers=36,
+            num_attention_heads=32,
+            num_key_value_heads=8,
+            head_dim=128,
+            max_position_embeddings=262144,
+            rms_norm_eps=1e-6,
+            attention_bias=False,
+            rope_parameters={"rope_type": "default", "rope_theta": 5000000.0, "mrope_section": [24, 20, 20], "mrope_interleaved": True},
+        ),
+        dict(
+            depth=24,
+            hidden_size=1024,
+            intermediate_size=4096,
+            num_heads=16,
+            hidden_act="gelu_pytorch_tanh",
+            patch_size=16,
+            spatial_merge_size=2,
+            temporal_patch_size=2,
+            out_hidden_size=2560,
+            num_position_embeddings=2304,
+            deepstack_visual_indexes=[5, 11, 17],
+        ),
     ),
 }
 

@@ -1,6 +1,7 @@
 """Consensus labelling (reference.md §5): the crop teacher answers every training question from
 several views of the key region, and an item keeps the majority answer when enough views agree.
 Which views, and why, is in crop_views."""
+
 from __future__ import annotations
 
 import time
@@ -16,7 +17,6 @@ from .infer import batch_answers
 from .model import TinyQwen2VL
 from .processes import run_forked
 from .tokenizer import PromptEncoder
-
 
 CONSENSUS_VIEW_SETS = ("framing", "scale")
 
@@ -58,7 +58,12 @@ def scale_views(tight: Image.Image) -> list[Image.Image]:
     restored), enlarged 1.25x and 1.5x."""
     w, h = tight.size
     blurred = tight.resize((max(1, w // 2), max(1, h // 2)), Image.BICUBIC).resize((w, h), Image.BICUBIC)
-    return [tight, blurred, tight.resize((int(w * 1.25), int(h * 1.25)), Image.BICUBIC), tight.resize((int(w * 1.5), int(h * 1.5)), Image.BICUBIC)]
+    return [
+        tight,
+        blurred,
+        tight.resize((int(w * 1.25), int(h * 1.25)), Image.BICUBIC),
+        tight.resize((int(w * 1.5), int(h * 1.5)), Image.BICUBIC),
+    ]
 
 
 def _views(r: Record, split: str, view_set: str) -> list[Image.Image]:
@@ -71,8 +76,15 @@ def _views(r: Record, split: str, view_set: str) -> list[Image.Image]:
 
 
 def consensus_labels(
-    teacher: TinyQwen2VL, enc: PromptEncoder, records: list[Record], split: str, log, agree: float = 0.75, chunk: int = 48,
-    view_set: str = "scale", processes: int = 1,
+    teacher: TinyQwen2VL,
+    enc: PromptEncoder,
+    records: list[Record],
+    split: str,
+    log,
+    agree: float = 0.75,
+    chunk: int = 48,
+    view_set: str = "scale",
+    processes: int = 1,
 ) -> dict:
     """Teacher answers each item on K views (crop_views' `view_set`); keep items with >= agree majority share.
 
@@ -93,7 +105,9 @@ def consensus_labels(
     else:
         threads = max(1, torch.get_num_threads() // len(parts))
         jobs = [
-            lambda part=part, k=k: [_consensus_part(teacher, enc, part, split, log, agree, chunk, view_set, f"consensus {k + 1}/{len(parts)}")]
+            lambda part=part, k=k: [
+                _consensus_part(teacher, enc, part, split, log, agree, chunk, view_set, f"consensus {k + 1}/{len(parts)}")
+            ]
             for k, part in enumerate(parts)
         ]
         results = run_forked(jobs, threads, log)
@@ -117,7 +131,15 @@ def consensus_labels(
 
 
 def _consensus_part(
-    teacher: TinyQwen2VL, enc: PromptEncoder, records: list[Record], split: str, log, agree: float, chunk: int, view_set: str, label: str,
+    teacher: TinyQwen2VL,
+    enc: PromptEncoder,
+    records: list[Record],
+    split: str,
+    log,
+    agree: float,
+    chunk: int,
+    view_set: str,
+    label: str,
 ) -> tuple[dict[int, str], dict[int, str], int]:
     """consensus_labels over one share of the records: (labels, crop answers, labels right)."""
     labels: dict[int, str] = {}

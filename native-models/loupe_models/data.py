@@ -4,6 +4,7 @@ Each record keeps three uint8 images at the processor's resized size: the full v
 R2I grounded view (red box drawn at ORIGINAL resolution, then resized, as reference.md §5
 says) and the regional crop. Patchifying happens per batch, so memory stays at uint8.
 """
+
 from __future__ import annotations
 
 import math
@@ -83,7 +84,12 @@ def scene_indices(start: int, n: int, dimension: str | None = None) -> range:
 
 
 def build_records(
-    split: str, n: int, start: int = 0, workers: int = 2, dimension: str | None = None, keep_region: bool = False,
+    split: str,
+    n: int,
+    start: int = 0,
+    workers: int = 2,
+    dimension: str | None = None,
+    keep_region: bool = False,
     crop_only: bool = False,
 ) -> list[Record]:
     """Records of `split` from index `start` on: the next n indices, or with `dimension` the next n

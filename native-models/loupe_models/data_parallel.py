@@ -11,10 +11,11 @@ train.step_loss) and takes the same optimizer step, so their weights stay identi
 Shared memory and a barrier, not torch.distributed: no sockets (sandboxed CI machines may have no
 usable network interface) and nothing to set up beyond the fork.
 """
+
 from __future__ import annotations
 
 import multiprocessing as mp
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 
@@ -85,8 +86,15 @@ def trained_numel(model: torch.nn.Module, aux_weight: float) -> int:
 
 
 def train_data_parallel(
-    model: torch.nn.Module, enc, sample_fn, sched: Schedule, log: Callable[[str], None], label: str, ranks: int,
-    aux_weight: float = 0.0, seed: int = 1234,
+    model: torch.nn.Module,
+    enc,
+    sample_fn,
+    sched: Schedule,
+    log: Callable[[str], None],
+    label: str,
+    ranks: int,
+    aux_weight: float = 0.0,
+    seed: int = 1234,
 ) -> list[dict]:
     """train_loop in `ranks` one-thread processes that share each step; `model` ends with the trained
     weights (rank 0's, identical to every rank's). Returns rank 0's loss log."""
@@ -98,8 +106,16 @@ def train_data_parallel(
     def job(rank: int):
         def run() -> list:
             history = train_loop(
-                model, enc, sample_fn, sched, log if rank == 0 else (lambda _line: None), label,
-                aux_weight=aux_weight, seed=seed, exchange=exchange, rank=rank,
+                model,
+                enc,
+                sample_fn,
+                sched,
+                log if rank == 0 else (lambda _line: None),
+                label,
+                aux_weight=aux_weight,
+                seed=seed,
+                exchange=exchange,
+                rank=rank,
             )
             return [(history, model.state_dict())] if rank == 0 else []
 

@@ -4,6 +4,7 @@ Reports regional- and global-view accuracy, the zooming gap, and attention cover
 paper's definition (reference.md §2: last prompt token, head mean, one layer, truncating
 cell mapping with an inclusive end cell) for every layer, and picks the best layer.
 """
+
 from __future__ import annotations
 
 import json
@@ -217,7 +218,11 @@ def probe_table(probes: dict) -> list[str]:
             c = p["content"].get(view)
             if not c:
                 continue
-            glyph = [f"{g['character_accuracy']:.0f}%", f"{g['rank_accuracy']:.0f}% ({g['rank_majority_baseline']:.0f}%)"] if (g and view == "crop") else ["", ""]
+            glyph = (
+                [f"{g['character_accuracy']:.0f}%", f"{g['rank_accuracy']:.0f}% ({g['rank_majority_baseline']:.0f}%)"]
+                if (g and view == "crop")
+                else ["", ""]
+            )
             cells = [f"{c['by_dimension'].get(d, float('nan')):.0f}%" for d in dims]
             lines.append(f"| {model} | {view} | {c['accuracy']:.0f}% | " + " | ".join(cells) + " | " + " | ".join(glyph) + " |")
     return lines

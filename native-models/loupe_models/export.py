@@ -9,6 +9,7 @@ Sessions:
 stays linear in sequence length. `--no-taps` writes `decoder_model_merged.notap.onnx` (same weights,
 no tap outputs) for the tap-overhead benchmark and the `loupe tap` tests.
 """
+
 from __future__ import annotations
 
 import json
@@ -85,17 +86,25 @@ def export_onnx(model: TinyQwen2VL, onnx_dir: Path, write_notap: bool = False) -
         pv = torch.randn(16, cfg.patch_input_dim)
         grid = torch.tensor([[1, 4, 4]], dtype=torch.int64)
         torch.onnx.export(
-            VisionEncoderWrapper(model), (pv, grid), str(onnx_dir / "vision_encoder.onnx"),
-            input_names=["pixel_values", "grid_thw"], output_names=["image_features"],
+            VisionEncoderWrapper(model),
+            (pv, grid),
+            str(onnx_dir / "vision_encoder.onnx"),
+            input_names=["pixel_values", "grid_thw"],
+            output_names=["image_features"],
             dynamic_axes={"pixel_values": {0: "num_patches"}, "image_features": {0: "num_image_tokens"}},
-            opset_version=OPSET, dynamo=False,
+            opset_version=OPSET,
+            dynamo=False,
         )
         ids = torch.zeros(1, 5, dtype=torch.int64)
         torch.onnx.export(
-            EmbedWrapper(model), (ids,), str(onnx_dir / "embed_tokens.onnx"),
-            input_names=["input_ids"], output_names=["inputs_embeds"],
+            EmbedWrapper(model),
+            (ids,),
+            str(onnx_dir / "embed_tokens.onnx"),
+            input_names=["input_ids"],
+            output_names=["inputs_embeds"],
             dynamic_axes={"input_ids": {0: "batch_size", 1: "sequence_length"}, "inputs_embeds": {0: "batch_size", 1: "sequence_length"}},
-            opset_version=OPSET, dynamo=False,
+            opset_version=OPSET,
+            dynamo=False,
         )
         variants = [(True, "decoder_model_merged.onnx")] + ([(False, "decoder_model_merged.notap.onnx")] if write_notap else [])
         for taps, fname in variants:
@@ -120,8 +129,14 @@ def export_onnx(model: TinyQwen2VL, onnx_dir: Path, write_notap: bool = False) -
                 if taps:
                     dyn[f"decoder_attentions.{i}"] = {0: "batch_size", 3: "total_sequence_length"}
             torch.onnx.export(
-                DecoderWrapper(model, taps), (emb, mask, pos, *past), str(onnx_dir / fname),
-                input_names=in_names, output_names=out_names, dynamic_axes=dyn, opset_version=OPSET, dynamo=False,
+                DecoderWrapper(model, taps),
+                (emb, mask, pos, *past),
+                str(onnx_dir / fname),
+                input_names=in_names,
+                output_names=out_names,
+                dynamic_axes=dyn,
+                opset_version=OPSET,
+                dynamo=False,
             )
 
 
@@ -184,7 +199,13 @@ def write_configs(cfg: TinyConfig, enc: PromptEncoder, out_dir: Path) -> None:
         "temporal_patch_size": TEMPORAL,
     }
     (out_dir / "preprocessor_config.json").write_text(json.dumps(pre, indent=2))
-    gen = {"bos_token_id": enc.endoftext, "eos_token_id": [enc.im_end, enc.endoftext], "pad_token_id": enc.endoftext, "do_sample": False, "max_new_tokens": 16}
+    gen = {
+        "bos_token_id": enc.endoftext,
+        "eos_token_id": [enc.im_end, enc.endoftext],
+        "pad_token_id": enc.endoftext,
+        "do_sample": False,
+        "max_new_tokens": 16,
+    }
     (out_dir / "generation_config.json").write_text(json.dumps(gen, indent=2))
     write_tokenizer_files(enc.tok, out_dir)
 

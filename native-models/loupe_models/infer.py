@@ -5,6 +5,7 @@ multimodal rope positions) and return the prefill logits, the last-row attention
 layer at the last prompt token, and a greedy answer. They are the reference the export
 tests and the TypeScript engine's parity fixture are checked against.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -81,7 +82,9 @@ def torch_infer(model: TinyQwen2VL, inp: PreparedInput, enc: PromptEncoder, max_
     def step(tok: int, i: int) -> torch.Tensor:
         state["len"] += 1
         p = torch.full((3, 1, 1), next_pos + i, dtype=torch.long)
-        lg, state["past"], _ = model.decode(model.embed_tokens(torch.tensor([[tok]])), torch.ones(1, state["len"], dtype=torch.long), p, state["past"])
+        lg, state["past"], _ = model.decode(
+            model.embed_tokens(torch.tensor([[tok]])), torch.ones(1, state["len"], dtype=torch.long), p, state["past"]
+        )
         return lg[0, -1]
 
     out = greedy(logits[0, -1], step, (enc.im_end, enc.endoftext), max_new_tokens)
@@ -90,7 +93,12 @@ def torch_infer(model: TinyQwen2VL, inp: PreparedInput, enc: PromptEncoder, max_
 
 @torch.no_grad()
 def batch_answers(
-    model: TinyQwen2VL, enc: PromptEncoder, images: list[Image.Image], queries: list[str], max_new_tokens: int = 8, group: int = 48,
+    model: TinyQwen2VL,
+    enc: PromptEncoder,
+    images: list[Image.Image],
+    queries: list[str],
+    max_new_tokens: int = 8,
+    group: int = 48,
 ) -> list[str]:
     """Greedy answers of many (image, question) pairs in padded batches: the same tokens as
     torch_infer one at a time (test_batched_answers_equal_one_at_a_time), with fewer, larger calls.
@@ -181,7 +189,11 @@ class OrtModel:
         mask = np.ones_like(ids)
         outs, past = self.run_decoder(emb, mask, inp.position_ids[:, None, :], past)
         logits = outs["logits"]
-        attn = np.stack([outs[f"decoder_attentions.{i}"][0, :, 0, :] for i in range(self.n_layers)]) if "decoder_attentions.0" in outs else np.zeros(0)
+        attn = (
+            np.stack([outs[f"decoder_attentions.{i}"][0, :, 0, :] for i in range(self.n_layers)])
+            if "decoder_attentions.0" in outs
+            else np.zeros(0)
+        )
         prefill_logits = logits[0, -1].copy()
         next_pos = int(inp.position_ids.max()) + 1
         state = {"past": past, "len": mask.shape[1]}

@@ -10,6 +10,7 @@ then runs two small transformer blocks over the merged tokens with 2-D rotary po
 `forward_train` handles padded batches; the export wrappers in `export.py` reuse the same
 modules with the transformers.js session signatures.
 """
+
 from __future__ import annotations
 
 import math
@@ -123,7 +124,9 @@ class VisionTower(nn.Module):
             nn.Linear(cfg.patch_input_dim, 2 * cfg.vision_patch_dim), nn.GELU(), nn.Linear(2 * cfg.vision_patch_dim, cfg.vision_patch_dim)
         )
         self.merge_norm = nn.LayerNorm(cfg.vision_patch_dim, eps=1e-6)
-        self.merger = nn.Sequential(nn.Linear(m2 * cfg.vision_patch_dim, cfg.vision_hidden), nn.GELU(), nn.Linear(cfg.vision_hidden, cfg.vision_hidden))
+        self.merger = nn.Sequential(
+            nn.Linear(m2 * cfg.vision_patch_dim, cfg.vision_hidden), nn.GELU(), nn.Linear(cfg.vision_hidden, cfg.vision_hidden)
+        )
         self.blocks = nn.ModuleList([VisionBlock(cfg.vision_hidden, cfg.vision_heads) for _ in range(cfg.vision_depth)])
         self.out_norm = nn.LayerNorm(cfg.vision_hidden, eps=1e-6)
         self.out_proj = nn.Linear(cfg.vision_hidden, cfg.hidden_size)
@@ -294,7 +297,7 @@ class TinyQwen2VL(nn.Module):
         x = inputs_embeds
         presents, probs_all = [], []
         for i, layer in enumerate(self.layers):
-            pk, pv = (past[i] if past is not None else (None, None))
+            pk, pv = past[i] if past is not None else (None, None)
             x, k, v, probs = layer(x, cos, sin, mask, pk, pv, fused)
             presents.append((k, v))
             probs_all.append(probs)

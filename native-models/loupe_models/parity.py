@@ -6,6 +6,7 @@ size already matches) and the test compares exactly the same pixels. The JSON ho
 question, the expected input ids, grid, a checksum of pixel_values, the prefill logits at
 the last prompt token, the last-row attention of every layer and head, and the greedy answer.
 """
+
 from __future__ import annotations
 
 import json
@@ -18,7 +19,6 @@ from .infer import OrtModel, prepare, torch_infer
 from .model import TinyQwen2VL
 from .processor import resize_for_model
 from .tokenizer import PromptEncoder
-
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -36,7 +36,9 @@ def _round(a: np.ndarray, nd: int = 7) -> list:
     return np.round(a.astype(np.float64), nd).tolist()
 
 
-def write_fixture(model: TinyQwen2VL, enc: PromptEncoder, package_dir: Path, out_dir: Path, items: list[tuple[str, Image.Image, str]], tol: float = 1e-4) -> dict:
+def write_fixture(
+    model: TinyQwen2VL, enc: PromptEncoder, package_dir: Path, out_dir: Path, items: list[tuple[str, Image.Image, str]], tol: float = 1e-4
+) -> dict:
     """items: (name, image, question). Checks torch == onnxruntime within tol before writing."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -13,6 +13,7 @@ scored on held-out validation scenes:
   the string (data.glyph_targets), scored on the tokens that lie on a character. Chance is
   1/17 for the character and 1/4 or better for the rank.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -77,7 +78,11 @@ def _content_rows(model: TinyQwen2VL, records: list[Record]) -> dict[str, tuple[
         mw = r.full.shape[1] // (PATCH * MERGE)
         grid = feats.view(-1, mw, feats.shape[1])
         out["full"].append((grid[r1:r2, c1:c2].reshape(-1, feats.shape[1]).mean(0), cls, r.dimension))
-    return {v: (torch.stack([a for a, _, _ in rows]), torch.tensor([c for _, c, _ in rows]), [d for _, _, d in rows]) for v, rows in out.items() if rows}
+    return {
+        v: (torch.stack([a for a, _, _ in rows]), torch.tensor([c for _, c, _ in rows]), [d for _, _, d in rows])
+        for v, rows in out.items()
+        if rows
+    }
 
 
 def _glyph_rows(model: TinyQwen2VL, records: list[Record]) -> tuple[torch.Tensor, torch.Tensor]:

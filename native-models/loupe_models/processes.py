@@ -5,12 +5,13 @@ two threads busy (two threads train 1.6x as fast as one, not 2x), so two jobs wi
 get more done in all. Forking (not spawning) lets every job read the parent's scenes, 12 GB for the
 students, without copying or rebuilding them.
 """
+
 from __future__ import annotations
 
 import multiprocessing as mp
 import pickle
 import traceback
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 

@@ -8,6 +8,7 @@ tile to 2 frames and the (t, h/m, w/m, m, m, C, T, p, p) patch permutation of
 The only known difference is the resize filter: PIL bicubic here, sharp's bicubic in Node
 (documented in docs/model-packages.md; the engine's parity test tolerates it).
 """
+
 from __future__ import annotations
 
 import math
@@ -31,7 +32,9 @@ def js_round(x: float) -> int:
     return math.floor(x + 0.5)
 
 
-def smart_resize(height: int, width: int, factor: int = FACTOR, min_pixels: int = MIN_PIXELS, max_pixels: int = MAX_PIXELS) -> tuple[int, int]:
+def smart_resize(
+    height: int, width: int, factor: int = FACTOR, min_pixels: int = MIN_PIXELS, max_pixels: int = MAX_PIXELS
+) -> tuple[int, int]:
     """Port of transformers.js `smart_resize` (image_processors_utils.js). Returns (h, w)."""
     if height < factor or width < factor:
         scale = max(factor / height, factor / width)

@@ -24,7 +24,9 @@ class Draw(NamedTuple):
         return scene_indices(self.start, self.n, self.dimension)
 
 
-def scene_draws(*, train_items: int, text_items: int, count_items: int, pool_items: int, read_items: int, focus_items: int) -> dict[str, Draw]:
+def scene_draws(
+    *, train_items: int, text_items: int, count_items: int, pool_items: int, read_items: int, focus_items: int
+) -> dict[str, Draw]:
     """The draws by name. A dimension's scenes are every sixth index, so the text and counting
     extras share one span of six times the larger count, and so do the focus stage's two."""
     six = len(world.DIMENSIONS)

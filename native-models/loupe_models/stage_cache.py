@@ -6,12 +6,13 @@ reused silently. So every cached file gets a sidecar, `<file>.inputs.json`, reco
 inputs (its settings and the content hashes of the files it was built from); a cached file is
 reused only when the recorded inputs equal the current ones.
 """
+
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 
 def file_digest(path: Path) -> str:

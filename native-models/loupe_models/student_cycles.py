@@ -7,7 +7,8 @@ apart from pipeline.py so the schedule a command line asks for can be checked wi
 
 from __future__ import annotations
 
-from typing import Callable, NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple
 
 # the R2I student's boxed share at the end of its grounding curriculum, and through the second cycle
 FINAL_BOXED = 0.25
@@ -57,8 +58,16 @@ def student_cycles(
     cycles = (
         StudentCycle("", steps, 1e-3, 100, grounding_curriculum(steps), crop_share, 0.0, 1234 + student_seed, anchor_weight, 0),
         StudentCycle(
-            "-continued", continue_steps, 5e-4, 50, lambda _step: FINAL_BOXED, continue_crop_share, continue_replay_text,
-            4321 + student_seed, continue_anchor, aux_warmup,
+            "-continued",
+            continue_steps,
+            5e-4,
+            50,
+            lambda _step: FINAL_BOXED,
+            continue_crop_share,
+            continue_replay_text,
+            4321 + student_seed,
+            continue_anchor,
+            aux_warmup,
         ),
     )
     return [c for c in cycles if c.steps > 0]

@@ -5,6 +5,7 @@ Built with the `tokenizers` library so that `tokenizer.json` loads unchanged in 
 corpus only; OCR strings are left out on purpose so that they tokenise character by
 character, which keeps reading a learnable per-character task for a tiny model.
 """
+
 from __future__ import annotations
 
 import json
@@ -102,7 +103,14 @@ def write_tokenizer_files(tok: Tokenizer, out_dir: Path) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     tok.save(str(out_dir / "tokenizer.json"))
     added = {
-        str(tok.token_to_id(t)): {"content": t, "lstrip": False, "normalized": False, "rstrip": False, "single_word": False, "special": True}
+        str(tok.token_to_id(t)): {
+            "content": t,
+            "lstrip": False,
+            "normalized": False,
+            "rstrip": False,
+            "single_word": False,
+            "special": True,
+        }
         for t in SPECIAL_TOKENS
     }
     cfg = {

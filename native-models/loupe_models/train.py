@@ -12,6 +12,7 @@ Region-to-Image Distillation in miniature (reference.md §5):
 - the R2I student sees the full image with the grounding transform (red box + hint); the
   baseline never sees a box or the hint.
 """
+
 from __future__ import annotations
 
 import math
@@ -114,9 +115,7 @@ def distill_terms(
     return F.kl_div(m_logp, t_logp, log_target=True, reduction="sum"), m_logp.shape[0]
 
 
-def anchor_terms(
-    feats: torch.Tensor, teacher: TinyQwen2VL, samples: list[tuple], batch: dict
-) -> tuple[torch.Tensor, int]:
+def anchor_terms(feats: torch.Tensor, teacher: TinyQwen2VL, samples: list[tuple], batch: dict) -> tuple[torch.Tensor, int]:
     """The feature anchor: (1 - cosine similarity) between the model's visual features and the
     frozen teacher's, summed over the visual tokens of the flagged samples (the replayed crops), and
     their number. Why: the students' full-image training rewrites their vision tower (on this
@@ -156,8 +155,14 @@ LOSS_TERMS = ("answer", "distill", "anchor", "cls", "chars", "glyphs")
 
 
 def step_loss(
-    model: TinyQwen2VL, enc: PromptEncoder, samples: list[tuple], aux: AuxHead | None = None, aux_weight: float = 0.0,
-    teacher: TinyQwen2VL | None = None, distill_weight: float = 1.0, groups: list[list[int]] | None = None,
+    model: TinyQwen2VL,
+    enc: PromptEncoder,
+    samples: list[tuple],
+    aux: AuxHead | None = None,
+    aux_weight: float = 0.0,
+    teacher: TinyQwen2VL | None = None,
+    distill_weight: float = 1.0,
+    groups: list[list[int]] | None = None,
     anchor_weight: float = 0.0,
 ) -> torch.Tensor:
     """One training step's loss over `samples`, run as the padded sub-batches `groups` (default
@@ -169,8 +174,14 @@ def step_loss(
 
 
 def step_sums(
-    model: TinyQwen2VL, enc: PromptEncoder, samples: list[tuple], aux: AuxHead | None = None,
-    teacher: TinyQwen2VL | None = None, groups: list[list[int]] | None = None, distill: bool = True, anchor: bool = False,
+    model: TinyQwen2VL,
+    enc: PromptEncoder,
+    samples: list[tuple],
+    aux: AuxHead | None = None,
+    teacher: TinyQwen2VL | None = None,
+    groups: list[list[int]] | None = None,
+    distill: bool = True,
+    anchor: bool = False,
 ) -> tuple[dict[str, torch.Tensor], dict[str, int]]:
     """Each LOSS_TERMS term summed over `samples`, and its count: a step's share, which step_loss
     (one process) or data_parallel (several) divides by the whole step's counts. With a teacher,
@@ -203,7 +214,14 @@ def combine_terms(
     sums: dict[str, torch.Tensor], counts: dict[str, int], aux_weight: float, distill_weight: float, anchor_weight: float = 0.0
 ) -> torch.Tensor:
     """The step's loss: each term's sum over its count (the whole step's), weighted."""
-    weights = {"answer": 1.0, "distill": distill_weight, "anchor": anchor_weight, "cls": aux_weight, "chars": aux_weight, "glyphs": aux_weight}
+    weights = {
+        "answer": 1.0,
+        "distill": distill_weight,
+        "anchor": anchor_weight,
+        "cls": aux_weight,
+        "chars": aux_weight,
+        "glyphs": aux_weight,
+    }
     loss = torch.zeros(())
     for name, total in sums.items():
         if counts.get(name, 0) > 0:
@@ -212,7 +230,15 @@ def combine_terms(
 
 
 def warm_aux_head(
-    model: TinyQwen2VL, aux: AuxHead, enc: PromptEncoder, sample_fn, steps: int, seed: int, log, label: str, lr: float = 3e-3,
+    model: TinyQwen2VL,
+    aux: AuxHead,
+    enc: PromptEncoder,
+    sample_fn,
+    steps: int,
+    seed: int,
+    log,
+    label: str,
+    lr: float = 3e-3,
 ) -> list[dict]:
     """Fit a fresh auxiliary head to the model's frozen visual features before the model trains with
     it (linear probing, then fine-tuning). Why: a second training cycle starts a fresh head on a
@@ -250,9 +276,20 @@ def warm_aux_head(
 
 
 def train_loop(
-    model: TinyQwen2VL, enc: PromptEncoder, sample_fn, sched: Schedule, log, label: str, aux_weight: float = 0.0,
-    teacher: TinyQwen2VL | None = None, distill_weight: float = 1.0, seed: int = 1234,
-    exchange: GradientExchange | None = None, rank: int = 0, aux_warmup: int = 0, anchor_weight: float = 0.0,
+    model: TinyQwen2VL,
+    enc: PromptEncoder,
+    sample_fn,
+    sched: Schedule,
+    log,
+    label: str,
+    aux_weight: float = 0.0,
+    teacher: TinyQwen2VL | None = None,
+    distill_weight: float = 1.0,
+    seed: int = 1234,
+    exchange: GradientExchange | None = None,
+    rank: int = 0,
+    aux_warmup: int = 0,
+    anchor_weight: float = 0.0,
 ) -> list[dict]:
     """sample_fn(step, rng) -> list of (uint8 image, query, answer[, aux[, distill]]). With a teacher,
     samples whose `distill` flag is set also learn the teacher's whole answer distribution
@@ -361,8 +398,13 @@ def teacher_samples(records: list[Record], glyphs: bool = False, shares: dict[st
 
 
 def student_samples(
-    records: list[Record], labels: dict[int, str], grounded: bool, crop_share: float, ground_prob_fn=None,
-    crop_answers: dict[int, str] | None = None, replay_text_share: float = 0.0,
+    records: list[Record],
+    labels: dict[int, str],
+    grounded: bool,
+    crop_share: float,
+    ground_prob_fn=None,
+    crop_answers: dict[int, str] | None = None,
+    replay_text_share: float = 0.0,
 ):
     """Student batches: full-image items (grounded or not) plus a fixed share of crop replay.
 

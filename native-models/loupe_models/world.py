@@ -15,8 +15,8 @@ Fonts come only from Pillow's bundled scalable font (see ``fonts.py``).
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Iterator
 
 import numpy as np
 from PIL import Image, ImageChops, ImageDraw
@@ -80,6 +80,7 @@ _INK = ((35, 35, 40), (45, 40, 55), (30, 45, 60), (55, 45, 40))
 # Query text
 # ---------------------------------------------------------------------------
 
+
 def format_query(stem: str, options: list[str] | None, question_type: str, grounded: bool) -> str:
     """The exact query text used by training and the bench."""
     text = stem + (HINT if grounded else "")
@@ -121,6 +122,7 @@ def is_valid_content(dimension: str, content: str) -> bool:
 # Item
 # ---------------------------------------------------------------------------
 
+
 @dataclass
 class Item:
     id: str
@@ -157,6 +159,7 @@ class Item:
 # ---------------------------------------------------------------------------
 # Small helpers
 # ---------------------------------------------------------------------------
+
 
 def _ri(rng: np.random.Generator, lo: int, hi: int) -> int:
     """Integer in [lo, hi] inclusive."""
@@ -300,6 +303,7 @@ def _pattern_mask(rng: np.random.Generator, name: str, h: int, w: int, p: int) -
 # Cards
 # ---------------------------------------------------------------------------
 
+
 def _random_content(rng: np.random.Generator, dimension: str) -> str:
     if dimension == "ocr":
         n = _ri(rng, 2, 4)
@@ -308,8 +312,9 @@ def _random_content(rng: np.random.Generator, dimension: str) -> str:
     return vocab[_ri(rng, 0, len(vocab) - 1)]
 
 
-def _render_card(rng: np.random.Generator, w: int, h: int, border_w: int, border_color, fill,
-                 dimension: str, content: str) -> tuple[Image.Image, Image.Image, dict]:
+def _render_card(
+    rng: np.random.Generator, w: int, h: int, border_w: int, border_color, fill, dimension: str, content: str
+) -> tuple[Image.Image, Image.Image, dict]:
     """Card image (w x h), paste mask (rounded corners) and facts about the rendering."""
     card = Image.new("RGB", (w, h), fill)
     d = ImageDraw.Draw(card)
@@ -422,6 +427,7 @@ def _render_card(rng: np.random.Generator, w: int, h: int, border_w: int, border
 # ---------------------------------------------------------------------------
 # Scene
 # ---------------------------------------------------------------------------
+
 
 def _background(rng: np.random.Generator, W: int, H: int) -> Image.Image:
     # low-resolution gradient + blobs, upsampled (fast)
@@ -552,6 +558,7 @@ def _scene(rng: np.random.Generator, dimension: str, content: str) -> tuple[Imag
 # ---------------------------------------------------------------------------
 # Questions
 # ---------------------------------------------------------------------------
+
 
 def _distractors(rng: np.random.Generator, dimension: str, content: str) -> list[str]:
     if dimension == "counting":

@@ -1,5 +1,6 @@
 """The auxiliary head's warm-up (train.warm_aux_head): it fits the head alone, leaves the model as it
 was, and does not change the samples the training cycle after it draws."""
+
 from __future__ import annotations
 
 import random

@@ -1,5 +1,6 @@
 """consensus_labels: the 75% agreement rule, the fourth view asked only where it can matter, labels
 that do not depend on which view is asked fourth, and the same result from two processes."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,5 +1,6 @@
 """data_parallel: ranks that share a step compute the gradient of the whole step, and train as one
 process would."""
+
 from __future__ import annotations
 
 import copy

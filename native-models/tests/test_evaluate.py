@@ -1,4 +1,5 @@
 """The evaluation's judge, the paper coverage port and the paired base-vs-R2I comparison."""
+
 from __future__ import annotations
 
 import math
@@ -35,8 +36,15 @@ def test_mcnemar_exact_matches_the_binomial_test():
 
 def _rows(correct_global: list[bool]) -> list[dict]:
     return [
-        {"id": f"i{k}", "dimension": "color", "question_type": "mcq", "global_correct": g, "regional_correct": True,
-         "coverage": [0.5, 0.2], "area_share": 0.05}
+        {
+            "id": f"i{k}",
+            "dimension": "color",
+            "question_type": "mcq",
+            "global_correct": g,
+            "regional_correct": True,
+            "coverage": [0.5, 0.2],
+            "area_share": 0.05,
+        }
         for k, g in enumerate(correct_global)
     ]
 
@@ -56,9 +64,12 @@ def test_model_card_lists_the_probes_per_model_and_view():
 
     s = summarise(_rows([True, False]), 2)
     p = {
-        "train_items": 10, "held_out_items": 4,
-        "content": {"crop": {"accuracy": 80.0, "items": 4, "by_dimension": {"color": 100.0, "counting": 50.0}},
-                    "full": {"accuracy": 25.0, "items": 4, "by_dimension": {"color": 50.0, "counting": 0.0}}},
+        "train_items": 10,
+        "held_out_items": 4,
+        "content": {
+            "crop": {"accuracy": 80.0, "items": 4, "by_dimension": {"color": 100.0, "counting": 50.0}},
+            "full": {"accuracy": 25.0, "items": 4, "by_dimension": {"color": 50.0, "counting": 0.0}},
+        },
         "glyph": {"character_accuracy": 21.0, "rank_accuracy": 76.0, "rank_majority_baseline": 36.0, "tokens_on_characters": 9},
     }
     card = model_card("m", s, None, {"description": "d"}, probes={"m": p, "teacher": p})

@@ -54,9 +54,17 @@ def _onnx_io(path: Path):
 def test_export_layout_and_parity(tiny, family):
     ck, config, model, result = tiny(family)
     pkg = result.out_dir
-    for f in ["config.json", "tokenizer.json", "tokenizer_config.json", "preprocessor_config.json", "loupe.json",
-              "generation_config.json", "onnx/vision_encoder.onnx", "onnx/embed_tokens.onnx",
-              "onnx/decoder_model_merged.onnx"]:
+    for f in [
+        "config.json",
+        "tokenizer.json",
+        "tokenizer_config.json",
+        "preprocessor_config.json",
+        "loupe.json",
+        "generation_config.json",
+        "onnx/vision_encoder.onnx",
+        "onnx/embed_tokens.onnx",
+        "onnx/decoder_model_merged.onnx",
+    ]:
         assert (pkg / f).is_file(), f
     man = json.loads((pkg / "loupe.json").read_text())
     layers = config.get_text_config().num_hidden_layers
@@ -162,7 +170,6 @@ def test_parity_fails_loudly_on_a_broken_package(tiny, tmp_path):
 
 def test_cli_exit_status_on_parity_failure(tiny, tmp_path, monkeypatch):
     import export_checkpoint  # noqa: F401  (native-models/export_checkpoint.py)
-
     from loupe_export import parity
 
     def boom(*a, **k):
@@ -260,9 +267,7 @@ def test_committed_fixture_reproduces(name):
     assert out["position_ids"][:, 0, :].tolist() == fx["position_ids"]
     np.testing.assert_allclose(out["logits"][0, -1], fx["expected"]["last_logits"], atol=fx["tolerance"]["logits_abs"])
     for i, rows in enumerate(fx["expected"]["last_row_attention"]):
-        np.testing.assert_allclose(
-            out[f"decoder_attentions.{i}"][0, :, 0, :], rows, atol=fx["tolerance"]["attention_abs"]
-        )
+        np.testing.assert_allclose(out[f"decoder_attentions.{i}"][0, :, 0, :], rows, atol=fx["tolerance"]["attention_abs"])
     a, b = fx["visual_token_range"]
     layer = fx["coverage"]["layer"]
     head_mean = out[f"decoder_attentions.{layer}"][0, :, 0, a:b].mean(0)
@@ -272,15 +277,30 @@ def test_committed_fixture_reproduces(name):
 def test_random_full_path_with_shrunken_dims(tmp_path, monkeypatch):
     """The --random-full code path (used on a GPU machine at real scale), with the sizes shrunk."""
     import export_checkpoint
-
     from loupe_export import tiny as tiny_mod
 
     family, text, vision = tiny_mod.FULL_SIZE["qwen3_vl_8b"]
-    small_text = dict(text, vocab_size=448, hidden_size=64, intermediate_size=128, num_hidden_layers=4,
-                      num_attention_heads=4, num_key_value_heads=2, head_dim=16,
-                      rope_parameters=dict(text["rope_parameters"], mrope_section=[4, 2, 2]))
-    small_vision = dict(vision, depth=4, hidden_size=32, intermediate_size=64, num_heads=2, out_hidden_size=64,
-                        num_position_embeddings=64, deepstack_visual_indexes=[1, 2, 3])
+    small_text = dict(
+        text,
+        vocab_size=448,
+        hidden_size=64,
+        intermediate_size=128,
+        num_hidden_layers=4,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        head_dim=16,
+        rope_parameters=dict(text["rope_parameters"], mrope_section=[4, 2, 2]),
+    )
+    small_vision = dict(
+        vision,
+        depth=4,
+        hidden_size=32,
+        intermediate_size=64,
+        num_heads=2,
+        out_hidden_size=64,
+        num_position_embeddings=64,
+        deepstack_visual_indexes=[1, 2, 3],
+    )
     monkeypatch.setitem(tiny_mod.FULL_SIZE, "qwen3_vl_8b", (family, small_text, small_vision))
     out = tmp_path / "pkg"
     assert export_checkpoint.main(["--random-full", "qwen3_vl_8b", str(out)]) == 0

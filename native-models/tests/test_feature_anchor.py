@@ -1,6 +1,7 @@
 """The feature anchor (train.anchor_terms): it compares the model's visual features with the
 teacher's on the replayed crops only, is zero for a copy of the teacher, and training with it keeps
 the tower nearer the teacher than training without it."""
+
 from __future__ import annotations
 
 import copy
@@ -62,7 +63,18 @@ def test_training_with_the_anchor_keeps_the_tower_nearer_the_teacher(enc, record
         torch.manual_seed(2)
         student = copy.deepcopy(teacher)
         sched = Schedule(steps=6, lr=3e-3, warmup=1)
-        train_loop(student, enc, lambda s, r: fn(s, r)[:8], sched, lambda _m: None, "t", teacher=teacher, seed=5, anchor_weight=anchor_weight, distill_weight=0.0)
+        train_loop(
+            student,
+            enc,
+            lambda s, r: fn(s, r)[:8],
+            sched,
+            lambda _m: None,
+            "t",
+            teacher=teacher,
+            seed=5,
+            anchor_weight=anchor_weight,
+            distill_weight=0.0,
+        )
         return float(anchor_terms(_features(student, batch), teacher, samples, batch)[0])
 
     free, anchored = drift(0.0), drift(20.0)

@@ -1,4 +1,5 @@
 """Glyph targets (per-token character and rank) and the linear probes on visual tokens."""
+
 from __future__ import annotations
 
 import torch
@@ -84,7 +85,7 @@ def test_reading_stage_batches_carry_glyph_targets_into_the_loss():
     for i, s in enumerate(text_only[:3]):
         t = torch.tensor(s[3][3])
         assert torch.equal(batch["aux_glyphs"][i, : len(t)], t)
-        assert (batch["aux_glyphs"][i, len(t):] == -100).all()  # padding tokens never scored
+        assert (batch["aux_glyphs"][i, len(t) :] == -100).all()  # padding tokens never scored
     torch.manual_seed(0)
     model = TinyQwen2VL(TinyConfig(vocab_size=enc.tok.get_vocab_size()))
     head = AuxHead(model.cfg.hidden_size)

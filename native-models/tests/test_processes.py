@@ -1,4 +1,5 @@
 """run_forked: independent training jobs at once, results in job order, failures said, not lost."""
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """The pipeline's stage cache reuses a result only while its inputs are unchanged."""
+
 import json
 
 from loupe_models.stage_cache import file_digest, json_digest, record, reusable

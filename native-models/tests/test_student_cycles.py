@@ -1,6 +1,7 @@
 """The students' schedule (loupe_models/student_cycles.py): the shipped recipe's cycles are what the
 shipped loupe.json records, the second cycle's anchor follows the first's unless given, and the
 grounding curriculum boxes every image first and a quarter from 80% of the first cycle on."""
+
 from __future__ import annotations
 
 import json
@@ -12,8 +13,15 @@ from loupe_models.student_cycles import FINAL_BOXED, describe_schedule, manifest
 
 REPO = Path(__file__).resolve().parents[2]
 SHIPPED = dict(
-    steps=2200, continue_steps=1500, crop_share=0.25, continue_crop_share=0.5, continue_replay_text=0.33,
-    student_seed=0, anchor_weight=1.0, continue_anchor_weight=0.0, aux_warmup=300,
+    steps=2200,
+    continue_steps=1500,
+    crop_share=0.25,
+    continue_crop_share=0.5,
+    continue_replay_text=0.33,
+    student_seed=0,
+    anchor_weight=1.0,
+    continue_anchor_weight=0.0,
+    aux_warmup=300,
 )
 
 

@@ -1,4 +1,5 @@
 """The students' crop replay: which scenes it draws, and the distillation of the teacher on it."""
+
 from __future__ import annotations
 
 import random
@@ -126,8 +127,8 @@ def test_consensus_view_sets_start_with_the_tight_crop_and_keep_its_framing():
 
 
 def test_consensus_views_from_a_stored_region_equal_those_from_the_regenerated_scene():
-    from loupe_models.data import build_records
     from loupe_models.consensus import _views, crop_views
+    from loupe_models.data import build_records
 
     kept, plain = build_records("train", 3, start=7, workers=1, keep_region=True), build_records("train", 3, start=7, workers=1)
     crops = build_records("train", 3, start=7, workers=1, crop_only=True)  # the teacher's extra scenes

@@ -5,6 +5,7 @@ random draw per sample (the share variate, drawn even with no shares) shifted th
 and the first cycle then reached 43.8% instead of 55.4% on 240 validation crops (docs/models.md,
 "Seed sensitivity of the teacher"). These tests pin the stream down by reimplementing the two
 samplers the shipped teacher's stages used."""
+
 from __future__ import annotations
 
 import random

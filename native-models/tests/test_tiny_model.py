@@ -1,4 +1,5 @@
 """Processor, position ids, tokenizer and the export smoke test of the tiny students."""
+
 from __future__ import annotations
 
 import math
@@ -250,7 +251,6 @@ def test_grounded_view_differs_only_near_the_box():
 def test_batched_answers_equal_one_at_a_time(enc):
     from loupe_models.data import build_records
     from loupe_models.infer import batch_answers
-
     from loupe_models.train import teacher_samples
 
     torch.manual_seed(3)

@@ -3,9 +3,19 @@ import pytest
 
 from loupe_models import world as W
 from loupe_models.world import (
-    COLORS, DIMENSIONS, ICONS, OCR_ALPHABET, PATTERNS, SHAPES, SPLIT_SEED_BASE,
-    format_query, generate_split, make_item, question_corpus,
+    COLORS,
+    DIMENSIONS,
+    ICONS,
+    OCR_ALPHABET,
+    PATTERNS,
+    SHAPES,
+    SPLIT_SEED_BASE,
+    format_query,
+    generate_split,
+    make_item,
+    question_corpus,
 )
+
 
 # a few items of every dimension, generated once per test session
 @pytest.fixture(scope="module")
@@ -85,8 +95,12 @@ def test_key_card_has_thick_black_border(items):
         r = it.meta["radius"]
         # middle of each side, within the border band: near black
         h, w = a.shape[:2]
-        for band in (a[bw // 2, r + 2 : w - r - 2], a[h - 1 - bw // 2, r + 2 : w - r - 2],
-                     a[r + 2 : h - r - 2, bw // 2], a[r + 2 : h - r - 2, w - 1 - bw // 2]):
+        for band in (
+            a[bw // 2, r + 2 : w - r - 2],
+            a[h - 1 - bw // 2, r + 2 : w - r - 2],
+            a[r + 2 : h - r - 2, bw // 2],
+            a[r + 2 : h - r - 2, w - 1 - bw // 2],
+        ):
             assert band.max() <= 30, it.id
 
 

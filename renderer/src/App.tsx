@@ -80,7 +80,12 @@ export function App() {
         </div>
         <div className="spacer" />
         <EngineBadge status={status} />
-        <button className="icon" onClick={ui.toggleTheme} aria-label={`Switch to ${theme === 'dark' ? 'light' : 'dark'} theme`} data-testid="theme">
+        <button
+          className="icon"
+          onClick={ui.toggleTheme}
+          aria-label={`Switch to ${theme === 'dark' ? 'light' : 'dark'} theme`}
+          data-testid="theme"
+        >
           {theme === 'dark' ? '☀' : '☾'}
         </button>
       </header>

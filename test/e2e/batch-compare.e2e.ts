@@ -54,7 +54,10 @@ describe('Batch', () => {
     await s.page.getByTestId('acc-global-regional').filter({ hasText: '/' }).waitFor();
     const [g, r] = (await app.text('acc-global-regional')).split('/').map((x) => x.trim());
     // A dash when no answer could be judged (random-weight dev models); real students are judged.
-    for (const [shown, a] of [[g, summary.accuracy.global], [r, summary.accuracy.regional]] as const) {
+    for (const [shown, a] of [
+      [g, summary.accuracy.global],
+      [r, summary.accuracy.regional],
+    ] as const) {
       if (a.judged === 0) expect(shown).toBe('–');
       else expect(parsePct(shown)).toBeCloseTo(a.accuracy, 3);
     }
@@ -68,7 +71,10 @@ describe('Batch', () => {
     // Exports: CSV from the engine, a chart as SVG.
     const [csv] = await Promise.all([s.page.waitForEvent('download'), s.page.getByTestId('export-csv').click()]);
     expect(csv.suggestedFilename()).toMatch(/\.csv$/);
-    const [svg] = await Promise.all([s.page.waitForEvent('download'), s.page.getByTestId('chart-layers').getByRole('button', { name: /SVG/ }).click()]);
+    const [svg] = await Promise.all([
+      s.page.waitForEvent('download'),
+      s.page.getByTestId('chart-layers').getByRole('button', { name: /SVG/ }).click(),
+    ]);
     expect(svg.suggestedFilename()).toMatch(/\.svg$/);
     // A row opens the item in Replay with this run's judgements.
     await s.page.getByTestId('item-table').locator('tbody tr').first().click();
@@ -80,7 +86,14 @@ describe('Batch', () => {
 
   it('compares the base and R2I students on one item and over two runs', async () => {
     // The base run (the R2I run exists from the previous test).
-    const { runId } = await clientOf(loupe).call('batch.start', { modelId: base.id, benchId: (await clientOf(loupe).call('bench.list', {}))[0].id, views: ['global', 'regional'], layers: [], maxNewTokens: 16, limit: LIMIT });
+    const { runId } = await clientOf(loupe).call('batch.start', {
+      modelId: base.id,
+      benchId: (await clientOf(loupe).call('bench.list', {}))[0].id,
+      views: ['global', 'regional'],
+      layers: [],
+      maxNewTokens: 16,
+      limit: LIMIT,
+    });
     const deadline = Date.now() + 200_000;
     const state = async () => (await runs()).find((r) => r.runId === runId)?.state;
     while ((await state()) !== 'finished' && Date.now() < deadline) await new Promise((res) => setTimeout(res, 1000));
@@ -99,8 +112,17 @@ describe('Batch', () => {
     const item = items[0];
     const c = clientOf(loupe);
     const benchId = (await c.call('bench.list', {}))[0].id;
-    const req = { image: { kind: 'benchItem' as const, benchId, itemId: item.id, view: 'global' as const }, question: item.question, box: item.bbox, maxNewTokens: 16, withGeneric: true };
-    const [ra, rb] = [await c.call('analysis.run', { ...req, modelId: base.id }), await c.call('analysis.run', { ...req, modelId: r2i.id })];
+    const req = {
+      image: { kind: 'benchItem' as const, benchId, itemId: item.id, view: 'global' as const },
+      question: item.question,
+      box: item.bbox,
+      maxNewTokens: 16,
+      withGeneric: true,
+    };
+    const [ra, rb] = [
+      await c.call('analysis.run', { ...req, modelId: base.id }),
+      await c.call('analysis.run', { ...req, modelId: r2i.id }),
+    ];
     expect(await app.answer('a')).toBe(ra.answer.trim() || '(empty)');
     expect(await app.answer('b')).toBe(rb.answer.trim() || '(empty)');
     expect(await s.page.getByTestId('compare-diff-overlay').count()).toBe(1);

@@ -64,7 +64,10 @@ describe('Inspect', () => {
     expect(await app.answer()).toBe(direct.answer.trim() || '(empty)');
     expect(await app.layer()).toBe(r2i.defaultLayer);
     expect(await s.page.getByTestId('ground-truth').innerText()).toContain(item.answer);
-    const want = layerMetrics({ attention: direct.attention, geometry: direct.geometry, box: item.bbox as Box, genericAttention: direct.genericAttention }, r2i.defaultLayer);
+    const want = layerMetrics(
+      { attention: direct.attention, geometry: direct.geometry, box: item.bbox as Box, genericAttention: direct.genericAttention },
+      r2i.defaultLayer,
+    );
     expect(await app.metric('coverage-paper')).toBeCloseTo(want.coveragePaper, 4);
     expect(await app.metric('coverage-area')).toBeCloseTo(want.coverageArea, 4);
     expect(await app.text('pointing')).toBe(want.pointing ? 'hit' : 'miss');

@@ -52,7 +52,11 @@ describe.skipIf(!modelDir)(`loupe CLI on ${modelDir ?? 'no model package'}`, () 
 
   it('inspect --json answers a mini-bench item with coverage fields and an overlay', async () => {
     const item = items[0];
-    const r = await loupe(['inspect', join(BENCH, item.images[0]), item.query, '--box', item.bbox.join(','), '--model', modelDir!, '--json'], work, env);
+    const r = await loupe(
+      ['inspect', join(BENCH, item.images[0]), item.query, '--box', item.bbox.join(','), '--model', modelDir!, '--json'],
+      work,
+      env,
+    );
     expect(r.code, r.stderr).toBe(0);
     const report = JSON.parse(r.stdout) as {
       answer: string;
@@ -83,7 +87,13 @@ describe.skipIf(!modelDir)(`loupe CLI on ${modelDir ?? 'no model package'}`, () 
     const args = ['bench', BENCH, '--model', modelDir!, '--limit', '4', '--json'];
     const first = await loupe(args, work, env);
     expect(first.code, first.stderr).toBe(0);
-    const a = JSON.parse(first.stdout) as { runId: string; state: string; newItems: number; resumed: boolean; summary: { done: number; total: number } };
+    const a = JSON.parse(first.stdout) as {
+      runId: string;
+      state: string;
+      newItems: number;
+      resumed: boolean;
+      summary: { done: number; total: number };
+    };
     expect(a.state).toBe('finished');
     expect(a.resumed).toBe(false);
     expect(a.newItems).toBeGreaterThan(0);
@@ -162,13 +172,27 @@ describe('npm start without Electron', () => {
         const timer = setTimeout(() => reject(new Error(`no URL after 120 s: ${stdout}`)), 120_000);
         child.stdout.on('data', () => {
           const m = /http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+/.exec(stdout);
-          if (m) (clearTimeout(timer), resolve(m[0]));
+          if (m) {
+            clearTimeout(timer);
+            resolve(m[0]);
+          }
         });
       });
       expect(stdout).toMatch(/Electron is not available: /);
-      const status = (u: string): Promise<number> => new Promise((res, rej) => get(u, (r) => (r.resume(), res(r.statusCode ?? 0))).on('error', rej));
-      expect([200, 503]).toContain(await status(url)); // 503: renderer not built yet, page says so
-      expect(await status(url.replace(/\?token=.*/, ''))).toBe(401);
+      const fetchPage = (u: string): Promise<{ status: number; body: string }> =>
+        new Promise((res, rej) =>
+          get(u, (r) => {
+            let body = '';
+            r.on('data', (d: Buffer) => (body += d.toString()));
+            r.on('end', () => res({ status: r.statusCode ?? 0, body }));
+          }).on('error', rej),
+        );
+      // start builds the renderer when it is missing or stale, so the page is always the app itself.
+      const page = await fetchPage(url);
+      expect(page.status).toBe(200);
+      expect(page.body).toMatch(/<script type="module"[^>]*src="\.\/assets\/index-[\w-]+\.js"/);
+      expect(page.body).not.toMatch(/not built/);
+      expect((await fetchPage(url.replace(/\?token=.*/, ''))).status).toBe(401);
     } finally {
       const exited = new Promise((res) => child.once('exit', res));
       child.kill('SIGINT');

@@ -22,7 +22,11 @@ function same(a: AnalysisResult, b: AnalysisResult): void {
 describe.skipIf(!modelDir)('determinism', () => {
   it('two runs, and two loads, give identical dual-view results', async () => {
     const bench = join(ROOT, 'resources/bench/loupe-mini');
-    const items = JSON.parse(readFileSync(join(bench, 'test.json'), 'utf8')) as { images: string[]; query: string; bbox: [number, number, number, number] }[];
+    const items = JSON.parse(readFileSync(join(bench, 'test.json'), 'utf8')) as {
+      images: string[];
+      query: string;
+      bbox: [number, number, number, number];
+    }[];
     const it0 = items[1];
     const image = await decodeImage({ path: join(bench, it0.images[0]) });
     const req = { question: it0.query, box: it0.bbox, maxNewTokens: 6 };

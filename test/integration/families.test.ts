@@ -25,12 +25,22 @@ interface FamilyParity {
   position_ids: number[][];
   rope_delta: number;
   expected: { last_logits: number[]; argmax: number; last_row_attention: number[][][] };
-  coverage: { layer_one_based: number; grid: [number, number]; head_mean_visual_attention: number[]; box: [number, number, number, number]; paper_coverage: number };
+  coverage: {
+    layer_one_based: number;
+    grid: [number, number];
+    head_mean_visual_attention: number[];
+    box: [number, number, number, number];
+    paper_coverage: number;
+  };
   tolerance: { logits_abs: number; attention_abs: number; pixel_values_abs: number };
 }
 
 const FIXTURES = join(ROOT, 'test/fixtures/models');
-const dirs = existsSync(FIXTURES) ? readdirSync(FIXTURES).map((d) => join(FIXTURES, d)).filter((d) => existsSync(join(d, 'parity.json')) && existsSync(join(d, 'onnx/decoder_model_merged.onnx'))) : [];
+const dirs = existsSync(FIXTURES)
+  ? readdirSync(FIXTURES)
+      .map((d) => join(FIXTURES, d))
+      .filter((d) => existsSync(join(d, 'parity.json')) && existsSync(join(d, 'onnx/decoder_model_merged.onnx')))
+  : [];
 
 function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   expect(a.length).toBe(b.length);
@@ -73,7 +83,9 @@ describe.skipIf(dirs.length === 0)('model families', () => {
 
         const step = await prefillPrompt(rt, new DecoderStepper(rt), prepared, await encodeVision(rt, prepared), prompt);
         expect(maxAbsDiff(step.logits, fx.expected.last_logits)).toBeLessThan(fx.tolerance.logits_abs);
-        fx.expected.last_row_attention.forEach((layer, l) => expect(maxAbsDiff(step.taps[l], layer.flat())).toBeLessThan(fx.tolerance.attention_abs));
+        fx.expected.last_row_attention.forEach((layer, l) =>
+          expect(maxAbsDiff(step.taps[l], layer.flat())).toBeLessThan(fx.tolerance.attention_abs),
+        );
       });
 
       it('a full analysis gives the same grid, head-mean map and paper coverage', async () => {

@@ -45,7 +45,12 @@ export function findParityFixtures(): ParityFixture[] {
   const out: ParityFixture[] = [];
   const parityRoot = join(ROOT, 'test/fixtures/parity');
   if (existsSync(parityRoot)) {
-    const candidates = [parityRoot, ...readdirSync(parityRoot, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => join(parityRoot, d.name))];
+    const candidates = [
+      parityRoot,
+      ...readdirSync(parityRoot, { withFileTypes: true })
+        .filter((d) => d.isDirectory())
+        .map((d) => join(parityRoot, d.name)),
+    ];
     for (const dir of candidates) {
       for (const f of readdirSync(dir).filter((n) => n.endsWith('.json'))) {
         const file = join(dir, f);

@@ -19,7 +19,12 @@ describe.skipIf(!modelDir)('EngineHost', () => {
   let modelId: string;
   const events: EngineEvent[] = [];
   const signal = () => new AbortController().signal;
-  const mini = JSON.parse(readFileSync(join(bench, 'test.json'), 'utf8')) as { id: string; images: string[]; query: string; bbox: [number, number, number, number] }[];
+  const mini = JSON.parse(readFileSync(join(bench, 'test.json'), 'utf8')) as {
+    id: string;
+    images: string[];
+    query: string;
+    bbox: [number, number, number, number];
+  }[];
   const item = mini[0];
   const image: ImageSource = { kind: 'bytes', name: 'item.jpg', bytes: readFileSync(join(bench, item.images[0])) };
 
@@ -69,7 +74,12 @@ describe.skipIf(!modelDir)('EngineHost', () => {
     const req = { modelId, image, question: item.query, box: item.bbox, maxNewTokens: 4 };
     const a = await host.handle('analysis.run', req, signal());
     const b = await host.handle('analysis.run', req, signal());
-    expect(events.filter((e) => e.type === 'analysis.stage').map((e) => (e.type === 'analysis.stage' ? e.stage : '')).slice(0, 5)).toEqual(['preprocess', 'vision', 'prefill', 'decode', 'metrics']);
+    expect(
+      events
+        .filter((e) => e.type === 'analysis.stage')
+        .map((e) => (e.type === 'analysis.stage' ? e.stage : ''))
+        .slice(0, 5),
+    ).toEqual(['preprocess', 'vision', 'prefill', 'decode', 'metrics']);
     expect(a.attention.numQueries).toBe(1 + a.tokens.length);
     expect(a.genericAttention?.numQueries).toBe(1);
     expect(a.geometry.imageWidth).toBe(873);
@@ -117,7 +127,11 @@ describe.skipIf(!modelDir)('EngineHost', () => {
     const benches = await host.handle('bench.list', {}, signal());
     const mb = benches.find((b) => b.name.includes('mini')) ?? benches[0];
     expect(mb.itemCount).toBeGreaterThan(2);
-    const { runId } = await host.handle('batch.start', { modelId, benchId: mb.id, views: ['global', 'regional'], layers: [], maxNewTokens: 2, limit: 2 }, signal());
+    const { runId } = await host.handle(
+      'batch.start',
+      { modelId, benchId: mb.id, views: ['global', 'regional'], layers: [], maxNewTokens: 2, limit: 2 },
+      signal(),
+    );
     await host.batches.wait(runId);
     const records = await host.handle('batch.records', { runId }, signal());
     expect(records).toHaveLength(4);

@@ -22,10 +22,16 @@ describe.skipIf(!modelDir)('loupe serve stack over WebSocket', () => {
 
   beforeAll(async () => {
     runs = mkdtempSync(join(tmpdir(), 'loupe-serve-it-'));
-    engine = new SupervisedEngine({ channel: threadChannelFactory(), hostOptions: { resourcesDir: join(ROOT, 'resources'), runsDir: runs } });
+    engine = new SupervisedEngine({
+      channel: threadChannelFactory(),
+      hostOptions: { resourcesDir: join(ROOT, 'resources'), runsDir: runs },
+    });
     server = await startServer({ engine, rendererDir: join(ROOT, 'dist/renderer') });
     const u = new URL(server.url);
-    client = connectWsClient({ url: engineUrlFromPage({ protocol: u.protocol, host: u.host, search: u.search }), createSocket: (url) => new WebSocket(url) as unknown as WebSocketLike });
+    client = connectWsClient({
+      url: engineUrlFromPage({ protocol: u.protocol, host: u.host, search: u.search }),
+      createSocket: (url) => new WebSocket(url) as unknown as WebSocketLike,
+    });
     await client.ready;
   }, 120_000);
 

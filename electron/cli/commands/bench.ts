@@ -31,7 +31,15 @@ export const benchUsage = `loupe bench [BENCH] [options]
 
 function sameSpec(a: BatchSpec, b: BatchSpec): boolean {
   const norm = (s: BatchSpec): string =>
-    JSON.stringify([s.modelId, s.benchId, [...s.views].sort(), [...s.layers].sort((x, y) => x - y), s.maxNewTokens, s.shard ?? null, s.limit ?? null]);
+    JSON.stringify([
+      s.modelId,
+      s.benchId,
+      [...s.views].sort(),
+      [...s.layers].sort((x, y) => x - y),
+      s.maxNewTokens,
+      s.shard ?? null,
+      s.limit ?? null,
+    ]);
   return norm(a) === norm(b);
 }
 
@@ -52,7 +60,12 @@ function watchRun(client: EngineClient, bar: ProgressBar): { attach(runId: strin
   let fail: ((e: Error) => void) | null = null;
   const handle = (e: EngineEvent): void => {
     if (e.type === 'engine.restarted') {
-      fail?.(new CliError(`The engine crashed during the run (${e.reason}). Finished items are saved: run the same command to resume.`, EXIT.internal));
+      fail?.(
+        new CliError(
+          `The engine crashed during the run (${e.reason}). Finished items are saved: run the same command to resume.`,
+          EXIT.internal,
+        ),
+      );
       return;
     }
     if (!('runId' in e) || e.runId !== runId) return;
@@ -112,7 +125,15 @@ export async function runBench(argv: string[], ctx: CliContext): Promise<number>
   try {
     const model = await pickModel(client, ctx.io, str(p, 'model'));
     const bench = await pickBench(client, ctx.io, p.positionals[0]);
-    const spec: BatchSpec = { modelId: model.id, benchId: bench.id, views, layers, maxNewTokens, ...(shard ? { shard } : {}), ...(limit ? { limit } : {}) };
+    const spec: BatchSpec = {
+      modelId: model.id,
+      benchId: bench.id,
+      views,
+      layers,
+      maxNewTokens,
+      ...(shard ? { shard } : {}),
+      ...(limit ? { limit } : {}),
+    };
     await client.call('models.load', { modelId: model.id, provider }, { signal: ctx.signal });
 
     // a matching run is one of the same spec made with the same model files: a checkpoint retrained
@@ -121,7 +142,10 @@ export async function runBench(argv: string[], ctx: CliContext): Promise<number>
     const matching = flag(p, 'new') ? [] : (await client.call('batch.list', {})).filter((r) => sameSpec(r.spec, spec));
     const existing = matching.find((r) => r.modelHash === model.hash);
     const stale = existing ? undefined : matching[0];
-    if (stale) ctx.io.err(`The model files in ${model.id} changed since run ${stale.runId} (hash ${stale.modelHash}, now ${model.hash}); starting a new run.\n`);
+    if (stale)
+      ctx.io.err(
+        `The model files in ${model.id} changed since run ${stale.runId} (hash ${stale.modelHash}, now ${model.hash}); starting a new run.\n`,
+      );
     let outcome: Outcome;
     if (existing && existing.state === 'finished' && existing.done >= existing.total) {
       runId = existing.runId;
@@ -130,7 +154,9 @@ export async function runBench(argv: string[], ctx: CliContext): Promise<number>
     } else {
       if (existing) ctx.io.err(`Resuming run ${existing.runId} (${existing.done}/${existing.total} done).\n`);
       else ctx.io.err(`Running ${model.name} on ${bench.name} (${views.join(' + ')}).\n`);
-      runId = existing ? (await client.call('batch.resume', { runId: existing.runId })).runId : (await client.call('batch.start', spec)).runId;
+      runId = existing
+        ? (await client.call('batch.resume', { runId: existing.runId })).runId
+        : (await client.call('batch.start', spec)).runId;
       const done = watcher.attach(runId);
       const onInterrupt = (): void => {
         if (runId) void client.call('batch.cancel', { runId }).catch(() => {});
@@ -146,13 +172,26 @@ export async function runBench(argv: string[], ctx: CliContext): Promise<number>
     }
 
     const summary = await client.call('batch.summary', { runId });
-    if (json) printJson(ctx.io, { runId, state: outcome.state, resumed: Boolean(existing), newItems: outcome.newItems, failedItems: outcome.failedItems, error: outcome.error ?? null, summary });
+    if (json)
+      printJson(ctx.io, {
+        runId,
+        state: outcome.state,
+        resumed: Boolean(existing),
+        newItems: outcome.newItems,
+        failedItems: outcome.failedItems,
+        error: outcome.error ?? null,
+        summary,
+      });
     else printSummary(ctx, runId, summary, outcome);
     if (outcome.state === 'cancelled' || outcome.state === 'interrupted') {
       ctx.io.err(`Interrupted: ${summary.done}/${summary.total} items are saved. Run the same command to resume.\n`);
       return EXIT.interrupted;
     }
-    if (outcome.state === 'failed') throw new CliError(`The run failed: ${outcome.error ?? 'no reason given'}. Finished items are saved; fix the cause and run the same command to resume.`, EXIT.internal);
+    if (outcome.state === 'failed')
+      throw new CliError(
+        `The run failed: ${outcome.error ?? 'no reason given'}. Finished items are saved; fix the cause and run the same command to resume.`,
+        EXIT.internal,
+      );
     return summary.failed > 0 || outcome.failedItems > 0 ? EXIT.partial : EXIT.ok;
   } finally {
     watcher.stop();
@@ -161,7 +200,10 @@ export async function runBench(argv: string[], ctx: CliContext): Promise<number>
 }
 
 function printSummary(ctx: CliContext, runId: string, s: RunSummary, o: Outcome): void {
-  const lines = [`run       ${runId}  (${s.modelName} on ${s.benchName})`, `items     ${s.done}/${s.total} done, ${s.failed} failed, ${o.newItems} new this time`];
+  const lines = [
+    `run       ${runId}  (${s.modelName} on ${s.benchName})`,
+    `items     ${s.done}/${s.total} done, ${s.failed} failed, ${o.newItems} new this time`,
+  ];
   for (const view of s.spec.views) {
     const a = s.accuracy[view];
     if (a) lines.push(`${view.padEnd(9)} accuracy ${pct(a.accuracy)} (${a.correct}/${a.judged} judged, ${a.unjudged} unjudged)`);
@@ -169,7 +211,18 @@ function printSummary(ctx: CliContext, runId: string, s: RunSummary, o: Outcome)
   if (s.spec.views.length === 2) lines.push(`gap       ${fmt(s.zoomingGap, 1)} points (regional - global)`);
   const c = s.coverageCorrectVsWrong;
   if (c && c.correct.n + c.wrong.n > 0) {
-    lines.push(`coverage  layer ${c.layer}: correct ${fmt(c.correct.mean)} (n=${c.correct.n}) vs wrong ${fmt(c.wrong.mean)} (n=${c.wrong.n})`);
+    lines.push(
+      `coverage  layer ${c.layer}: correct ${fmt(c.correct.mean)} (n=${c.correct.n}) vs wrong ${fmt(c.wrong.mean)} (n=${c.wrong.n})`,
+    );
   } else if (c) lines.push(`coverage  layer ${c.layer}: no judged items to split by correctness`);
+  if (s.noBoxItems > 0) {
+    lines.push(`no box    ${s.noBoxItems} item(s) have no key box: answered and judged, coverage "no box" (not measured)`);
+  }
+  if (s.failed > 0) {
+    lines.push(`failed    ${s.failed} record(s); the first:`);
+    const shown = s.failures.slice(0, 5);
+    for (const f of shown) lines.push(`          ${f.view}: ${f.error}`);
+    if (s.failed > shown.length) lines.push(`          ... every error is in \`loupe export ${runId} --format csv\` (column error)`);
+  }
   ctx.io.out(`${lines.join('\n')}\n`);
 }

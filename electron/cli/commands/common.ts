@@ -22,11 +22,16 @@ export async function pickModel(client: EngineClient, io: CliIo, value: string |
     const models = await client.call('models.list', {});
     if (value !== undefined) {
       model = models.find((m) => m.name === value || m.id === value);
-      if (!model) throw new CliError(`No model named "${value}" and no such folder. Known models:\n${describeModels(models)}`, EXIT.notFound);
+      if (!model)
+        throw new CliError(`No model named "${value}" and no such folder. Known models:\n${describeModels(models)}`, EXIT.notFound);
     } else {
       const usable = models.filter((m) => m.issues.length === 0);
       model = usable.find((m) => PREFERRED_DEFAULT.test(m.name)) ?? usable[0];
-      if (!model) throw new CliError(`No usable model found: pass --model DIR (a transformers.js Qwen-VL ONNX folder). Known models:\n${describeModels(models)}`, EXIT.notFound);
+      if (!model)
+        throw new CliError(
+          `No usable model found: pass --model DIR (a transformers.js Qwen-VL ONNX folder). Known models:\n${describeModels(models)}`,
+          EXIT.notFound,
+        );
     }
   }
   if (model.issues.length > 0) {
@@ -43,7 +48,10 @@ export async function pickBench(client: EngineClient, io: CliIo, value: string |
   const bench = value === undefined ? benches[0] : benches.find((b) => b.name === value || b.id === value);
   if (!bench) {
     const known = benches.map((b) => `  ${b.name}  (${b.path})`).join('\n') || '  (none found)';
-    throw new CliError(`${value === undefined ? 'No benchmark given and none bundled' : `No benchmark named "${value}" and no such file`}. Known benchmarks:\n${known}`, EXIT.notFound);
+    throw new CliError(
+      `${value === undefined ? 'No benchmark given and none bundled' : `No benchmark named "${value}" and no such file`}. Known benchmarks:\n${known}`,
+      EXIT.notFound,
+    );
   }
   return bench;
 }

@@ -37,9 +37,13 @@ export async function runCompare(argv: string[], ctx: CliContext): Promise<numbe
       `accuracy  delta ${fmt(s.accuracyDelta.mean * 100, 1)} points [${fmt(s.accuracyDelta.lo * 100, 1)}, ${fmt(s.accuracyDelta.hi * 100, 1)}]`,
       `wilcoxon  W=${fmt(w.statistic, 1)} z=${fmt(w.z, 2)} p=${w.pValue < 1e-4 ? w.pValue.toExponential(2) : fmt(w.pValue)} (n=${w.n})`,
       `flipped   ${s.flipped.length} answers`,
-      ...s.flipped.slice(0, top).map((f) => `  ${f.itemId} ${f.view}: ${f.from} -> ${f.to}  (${JSON.stringify(f.answerA)} -> ${JSON.stringify(f.answerB)})`),
+      ...s.flipped
+        .slice(0, top)
+        .map((f) => `  ${f.itemId} ${f.view}: ${f.from} -> ${f.to}  (${JSON.stringify(f.answerA)} -> ${JSON.stringify(f.answerB)})`),
       'most changed coverage',
-      ...s.mostChanged.slice(0, top).map((m) => `  ${m.itemId}: ${fmt(m.coverageA)} -> ${fmt(m.coverageB)} (${m.delta >= 0 ? '+' : ''}${fmt(m.delta)})`),
+      ...s.mostChanged
+        .slice(0, top)
+        .map((m) => `  ${m.itemId}: ${fmt(m.coverageA)} -> ${fmt(m.coverageB)} (${m.delta >= 0 ? '+' : ''}${fmt(m.delta)})`),
     ];
     ctx.io.out(`${lines.join('\n')}\n`);
     return EXIT.ok;

@@ -59,7 +59,8 @@ export function parseInspectArgs(argv: string[], cwd: string): InspectArgs {
     'max-new-tokens': { type: 'string' },
     provider: { type: 'string' },
   });
-  if (p.positionals.length !== 2) throw usageError(`loupe inspect needs IMAGE and QUESTION (quote the question); got ${p.positionals.length} arguments.`);
+  if (p.positionals.length !== 2)
+    throw usageError(`loupe inspect needs IMAGE and QUESTION (quote the question); got ${p.positionals.length} arguments.`);
   const [image, question] = p.positionals as [string, string];
   const args: InspectArgs = {
     image: resolve(cwd, image),
@@ -91,13 +92,26 @@ export async function runInspect(argv: string[], ctx: CliContext): Promise<numbe
     const loaded = await client.call('models.load', { modelId: model.id, provider: args.provider }, { signal: ctx.signal });
     const result = await client.call(
       'analysis.run',
-      { modelId: model.id, image: { kind: 'path', path: args.image }, question: args.question, maxNewTokens: args.maxNewTokens, withGeneric: true, ...(args.box ? { box: args.box } : {}) },
+      {
+        modelId: model.id,
+        image: { kind: 'path', path: args.image },
+        question: args.question,
+        maxNewTokens: args.maxNewTokens,
+        withGeneric: true,
+        ...(args.box ? { box: args.box } : {}),
+      },
       { signal: ctx.signal },
     );
     const layer = args.layer ?? model.defaultLayer;
-    if (layer > result.attention.numLayers) throw usageError(`--layer ${layer} is out of range: ${model.name} has layers 1..${result.attention.numLayers}.`);
+    if (layer > result.attention.numLayers)
+      throw usageError(`--layer ${layer} is out of range: ${model.name} has layers 1..${result.attention.numLayers}.`);
     const byLayer: Record<string, LayerMetrics> | null = args.box
-      ? metricsByLayer({ attention: result.attention, geometry: result.geometry, box: args.box, ...(result.genericAttention ? { genericAttention: result.genericAttention } : {}) })
+      ? metricsByLayer({
+          attention: result.attention,
+          geometry: result.geometry,
+          box: args.box,
+          ...(result.genericAttention ? { genericAttention: result.genericAttention } : {}),
+        })
       : null;
     const overlayPath = args.overlay ? (args.out ?? resolve(ctx.io.cwd, `${basename(args.image, extname(args.image))}.loupe.png`)) : null;
     if (overlayPath) {
@@ -111,7 +125,10 @@ export async function runInspect(argv: string[], ctx: CliContext): Promise<numbe
         ...(args.box ? { box: args.box } : {}),
       });
     }
-    const report: InspectReport = { ...buildReport(result, model.name, model.id, loaded.provider, layer, byLayer, overlayPath), image: args.image };
+    const report: InspectReport = {
+      ...buildReport(result, model.name, model.id, loaded.provider, layer, byLayer, overlayPath),
+      image: args.image,
+    };
     if (args.json) printJson(ctx.io, report);
     else printHuman(ctx, report);
     return EXIT.ok;
@@ -133,7 +150,15 @@ export interface InspectReport {
   coverage: { paper: number; area: number } | null;
   metrics: LayerMetrics | null;
   coverageByLayer: Record<string, LayerMetrics> | null;
-  grid: { gridH: number; gridW: number; tokenPx: number; resizedWidth: number; resizedHeight: number; imageWidth: number; imageHeight: number };
+  grid: {
+    gridH: number;
+    gridW: number;
+    tokenPx: number;
+    resizedWidth: number;
+    resizedHeight: number;
+    imageWidth: number;
+    imageHeight: number;
+  };
   overlay: string | null;
   timings: AnalysisResult['timings'];
 }
@@ -161,7 +186,15 @@ function buildReport(
     coverage: metrics ? { paper: metrics.coveragePaper, area: metrics.coverageArea } : null,
     metrics,
     coverageByLayer: byLayer,
-    grid: { gridH: g.gridH, gridW: g.gridW, tokenPx: g.tokenPx, resizedWidth: g.resizedWidth, resizedHeight: g.resizedHeight, imageWidth: g.imageWidth, imageHeight: g.imageHeight },
+    grid: {
+      gridH: g.gridH,
+      gridW: g.gridW,
+      tokenPx: g.tokenPx,
+      resizedWidth: g.resizedWidth,
+      resizedHeight: g.resizedHeight,
+      imageWidth: g.imageWidth,
+      imageHeight: g.imageHeight,
+    },
     overlay,
     timings: result.timings,
   };
@@ -186,6 +219,8 @@ function printHuman(ctx: CliContext, r: InspectReport): void {
   } else lines.push('metrics   pass --box x1,y1,x2,y2 for coverage, ratio and pointing game');
   if (r.overlay) lines.push(`overlay   ${r.overlay}`);
   const t = r.timings;
-  lines.push(`timings   preprocess ${fmt(t.preprocessMs, 0)} ms, vision ${fmt(t.visionMs, 0)} ms, prefill ${fmt(t.prefillMs, 0)} ms, decode ${fmt(t.decodeMs, 0)} ms`);
+  lines.push(
+    `timings   preprocess ${fmt(t.preprocessMs, 0)} ms, vision ${fmt(t.visionMs, 0)} ms, prefill ${fmt(t.prefillMs, 0)} ms, decode ${fmt(t.decodeMs, 0)} ms`,
+  );
   ctx.io.out(`${lines.join('\n')}\n`);
 }

@@ -23,7 +23,9 @@ export const mergeUsage = `loupe merge SHARD... --out RUN [options]
 
 /** A run id (no path separator) lives in the runs folder; anything else is a path. */
 function runLocation(value: string, runsDir: string, cwd: string): string {
-  return value.includes(sep) || value.includes('/') || isAbsolute(value) || value.startsWith('.') ? resolve(cwd, value) : runDir(runsDir, value);
+  return value.includes(sep) || value.includes('/') || isAbsolute(value) || value.startsWith('.')
+    ? resolve(cwd, value)
+    : runDir(runsDir, value);
 }
 
 export async function runMerge(argv: string[], ctx: CliContext): Promise<number> {
@@ -39,6 +41,9 @@ export async function runMerge(argv: string[], ctx: CliContext): Promise<number>
   if (existsSync(dest)) throw new CliError(`${dest} already exists: choose a new --out so no results are overwritten.`, EXIT.usage);
   const result = mergeRuns(sources, dest);
   if (flag(p, 'json')) printJson(ctx.io, { ...result, dir: dest });
-  else ctx.io.out(`Merged ${sources.length} shard runs into ${dest}: ${result.records} records (${result.duplicates} duplicates dropped). Run id: ${result.runId}\n`);
+  else
+    ctx.io.out(
+      `Merged ${sources.length} shard runs into ${dest}: ${result.records} records (${result.duplicates} duplicates dropped). Run id: ${result.runId}\n`,
+    );
   return EXIT.ok;
 }

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { appRoot } from '../app-root.js';
 import { EXIT } from '../exit-codes.js';
 import type { CliContext } from '../io.js';
+import { buildIfStale, desktopTarget, rendererTarget, type BuildTarget } from '../build-on-start.js';
 import { runServe } from './serve.js';
 
 export type ElectronProbe = { ok: true; binary: string } | { ok: false; reason: string };
@@ -34,6 +35,8 @@ export interface StartDeps {
   probe?: () => ElectronProbe;
   /** Runs the desktop app; default: spawn Electron on the built main process. */
   launch?: (binary: string) => Promise<number>;
+  /** Builds what is stale before launching; default: buildIfStale on the checkout. */
+  build?: (targets: BuildTarget[]) => Promise<void>;
 }
 
 async function launchElectron(binary: string, ctx: CliContext): Promise<number> {
@@ -49,7 +52,11 @@ async function launchElectron(binary: string, ctx: CliContext): Promise<number> 
 
 export async function runStart(argv: string[], ctx: CliContext, deps: StartDeps = {}): Promise<number> {
   const probe = (deps.probe ?? probeElectron)();
-  if (probe.ok) return (deps.launch ?? ((b) => launchElectron(b, ctx)))(probe.binary);
+  if (probe.ok) {
+    const root = appRoot();
+    await (deps.build ?? ((targets) => buildIfStale(targets, root, ctx)))([rendererTarget(root), desktopTarget(root)]);
+    return (deps.launch ?? ((b) => launchElectron(b, ctx)))(probe.binary);
+  }
   const preface =
     `Electron is not available: ${probe.reason}.\n` +
     'Starting the web mode instead (the same app in your browser). To get the desktop window, run\n' +

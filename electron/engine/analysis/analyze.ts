@@ -28,12 +28,20 @@ export interface AnalyzeImageRequest {
 }
 
 /** Prompt embeddings (image features merged in), rope positions, and the decoder's prefill call. */
-export async function prefillPrompt(rt: ModelRuntime, stepper: DecoderStepper, image: PreparedImage, vision: VisionFeatures, prompt: PreparedPrompt): Promise<StepResult> {
+export async function prefillPrompt(
+  rt: ModelRuntime,
+  stepper: DecoderStepper,
+  image: PreparedImage,
+  vision: VisionFeatures,
+  prompt: PreparedPrompt,
+): Promise<StepResult> {
   const merged = await mergePrompt(rt, vision, prompt);
   const [positionIds, ropeDeltas] = rt.model.get_rope_index(prompt.inputIds, image.imageGridThw, null, prompt.attentionMask);
   const delta = (ropeDeltas.data as BigInt64Array | number[])[0];
   return stepper.prefill({
-    inputsEmbeds: merged.inputsEmbeds, attentionMask: merged.attentionMask, positionIds,
+    inputsEmbeds: merged.inputsEmbeds,
+    attentionMask: merged.attentionMask,
+    positionIds,
     ropeDelta: typeof delta === 'bigint' ? delta : BigInt(delta),
     inputIds: prompt.inputIds,
     ...(merged.deepstack ? { deepstack: merged.deepstack } : {}),
@@ -41,7 +49,8 @@ export async function prefillPrompt(rt: ModelRuntime, stepper: DecoderStepper, i
 }
 
 function checkRequest(req: AnalyzeImageRequest): number {
-  if (typeof req.question !== 'string' || req.question.trim() === '') throw new BadRequestError('The question is empty.', { field: 'question' });
+  if (typeof req.question !== 'string' || req.question.trim() === '')
+    throw new BadRequestError('The question is empty.', { field: 'question' });
   const max = req.maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS;
   if (!Number.isInteger(max) || max < 0 || max > MAX_NEW_TOKENS_LIMIT) {
     throw new BadRequestError(`maxNewTokens must be an integer in 0..${MAX_NEW_TOKENS_LIMIT}; got ${max}.`, { field: 'maxNewTokens' });
@@ -49,7 +58,12 @@ function checkRequest(req: AnalyzeImageRequest): number {
   return max;
 }
 
-export async function analyzeImage(rt: ModelRuntime, image: DecodedImage, req: AnalyzeImageRequest, hooks: AnalysisHooks = {}): Promise<AnalysisResult> {
+export async function analyzeImage(
+  rt: ModelRuntime,
+  image: DecodedImage,
+  req: AnalyzeImageRequest,
+  hooks: AnalysisHooks = {},
+): Promise<AnalysisResult> {
   const maxNewTokens = checkRequest(req);
   const { signal, onStage } = hooks;
   const timings: StageTimings = { preprocessMs: 0, visionMs: 0, prefillMs: 0, decodeMs: 0, metricsMs: 0 };
@@ -101,7 +115,8 @@ export async function analyzeImage(rt: ModelRuntime, image: DecodedImage, req: A
   const { gridH, gridW } = prepared.geometry;
   const layout: TapLayout = { numLayers: rt.spec.numLayers, numHeads: rt.spec.numHeads, gridH, gridW, visualStart: prompt.visualStart };
   const attention = assembleMaps(steps, layout);
-  const genericAttention = genericStep && generic ? assembleMaps([genericStep], { ...layout, visualStart: generic.visualStart }) : undefined;
+  const genericAttention =
+    genericStep && generic ? assembleMaps([genericStep], { ...layout, visualStart: generic.visualStart }) : undefined;
   timings.metricsMs = now() - t;
 
   const result: AnalysisResult = {
@@ -110,7 +125,13 @@ export async function analyzeImage(rt: ModelRuntime, image: DecodedImage, req: A
     question: req.question,
     prompt: prompt.prompt,
     // A model may stop at once (end-of-turn as its first token); transformers.js refuses to decode [].
-    answer: tokens.length > 0 ? rt.processor.tokenizer.decode(tokens.map((x) => x.id), { skip_special_tokens: true }) : '',
+    answer:
+      tokens.length > 0
+        ? rt.processor.tokenizer.decode(
+            tokens.map((x) => x.id),
+            { skip_special_tokens: true },
+          )
+        : '',
     tokens,
     geometry: prepared.geometry,
     attention,

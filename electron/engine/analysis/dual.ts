@@ -18,8 +18,17 @@ export interface DualImageRequest extends Omit<AnalyzeImageRequest, 'cropInFull'
  * `crop`, when given, is the benchmark's own crop of `box` (ZoomBench's crop_image; the mini bench cuts it
  * exactly at the box); otherwise the crop is cut here, at the box rounded outwards to whole pixels.
  */
-export async function analyzeDualImages(rt: ModelRuntime, full: DecodedImage, req: DualImageRequest, crop: DecodedImage | null, hooks: AnalysisHooks = {}): Promise<DualAnalysisResult> {
-  if (!req.box) throw new BadRequestError('The dual view needs the key box: the regional attention is placed back into the full image through it.', { field: 'box' });
+export async function analyzeDualImages(
+  rt: ModelRuntime,
+  full: DecodedImage,
+  req: DualImageRequest,
+  crop: DecodedImage | null,
+  hooks: AnalysisHooks = {},
+): Promise<DualAnalysisResult> {
+  if (!req.box)
+    throw new BadRequestError('The dual view needs the key box: the regional attention is placed back into the full image through it.', {
+      field: 'box',
+    });
   const rect = pixelRect(req.box, full.width, full.height, full.name);
   let regionalImage = crop;
   if (!regionalImage) regionalImage = (await cropImage(full, req.box)).image;

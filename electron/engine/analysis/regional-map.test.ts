@@ -52,7 +52,14 @@ describe('resampleToGlobal', () => {
 
 describe('regionalInFull', () => {
   it('head-means each layer at query 0 before mapping', () => {
-    const maps: AttentionMaps = { numQueries: 2, numLayers: 2, numHeads: 2, gridH: 1, gridW: 1, data: Float32Array.from([0.2, 0.4, 0.6, 0.8, 9, 9, 9, 9]) };
+    const maps: AttentionMaps = {
+      numQueries: 2,
+      numLayers: 2,
+      numHeads: 2,
+      gridH: 1,
+      gridW: 1,
+      data: Float32Array.from([0.2, 0.4, 0.6, 0.8, 9, 9, 9, 9]),
+    };
     const r = regionalInFull(maps, [0, 0, 50, 50], global);
     expect(r.numLayers).toBe(2);
     expect(r.data.length).toBe(2 * 48);

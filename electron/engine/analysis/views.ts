@@ -1,49 +1,115 @@
 // The batch runner's per-item call (batch/types.ts DualAnalyzer): analyse the requested views of one
-// benchmark item from its encoded bytes. Global = the full image with the key box; regional = the bench's
-// crop (or the box cut from the full image), with cropInFull set so its attention can be placed back.
+// benchmark item. Global = the full image with the key box; regional = the bench's crop (or the box cut
+// from the full image), with cropInFull set so its attention can be placed back. Each view needs only its
+// own image: a broken `image` cell fails the global view and leaves a good `crop_image` to the regional
+// one. Image errors name the row, the item id and the column.
 import type { AnalysisResult, Box, View } from '../../contract/types.js';
-import { BadRequestError, throwIfAborted } from '../errors.js';
+import type { DualInput, DualOutcome } from '../batch/types.js';
+import { BadRequestError, CancelledError, InvalidImageError, throwIfAborted } from '../errors.js';
 import { cropImage, pixelRect } from '../image/crop.js';
-import { decodeImage } from '../image/decode.js';
+import { decodeImage, type DecodedImage } from '../image/decode.js';
 import type { ModelRuntime } from '../model/runtime.js';
 import { analyzeImage } from './analyze.js';
 import type { AnalysisHooks } from './stages.js';
 
-export interface ViewsInput {
-  itemId: string;
-  image: Uint8Array;
-  crop?: Uint8Array;
-  question: string;
-  bbox?: Box;
-  maxNewTokens: number;
+export interface ViewsInput extends DualInput {
   /** Generic-prompt attention for relative coverage. Default true. */
   withGeneric?: boolean;
 }
 
-export async function analyzeViews(rt: ModelRuntime, input: ViewsInput, views: readonly View[], hooks: AnalysisHooks = {}): Promise<Partial<Record<View, AnalysisResult>>> {
-  const out: Partial<Record<View, AnalysisResult>> = {};
+/** "row 10 (id 9), column image" (rows counted from 1, as a spreadsheet shows them). */
+export function cellLabel(input: Pick<DualInput, 'itemId' | 'source'>, column: string): string {
+  return `row ${input.source.row + 1} (id ${input.itemId}), column ${column}`;
+}
+
+/** Reads and decodes one image column; failures become an InvalidImageError that names row, id and column. */
+async function readColumn(input: DualInput, read: () => Promise<Uint8Array>, column: string): Promise<DecodedImage> {
+  const label = cellLabel(input, column);
+  let bytes: Uint8Array;
+  try {
+    bytes = await read();
+  } catch (err) {
+    throw new InvalidImageError(`${label}: could not be read (${(err as Error).message})`, { field: column, cause: err });
+  }
+  try {
+    return await decodeImage({ name: label, bytes });
+  } catch (err) {
+    if (!(err instanceof InvalidImageError)) throw err;
+    // decodeImage words its messages around the name ("<name> is not a readable image (...)"); say it as
+    // "<label>: <cause>" so the cause reads the same in every message.
+    const cause = err.message.startsWith(label)
+      ? err.message.slice(label.length).replace(/^[\s:]*(is\s+)?/, '')
+      : err.message.replace(`Could not decode ${label}: `, 'could not be decoded: ');
+    throw new InvalidImageError(`${label}: ${cause}`, { field: column, cause: err });
+  }
+}
+
+function isCancel(err: unknown): boolean {
+  return err instanceof CancelledError || (err instanceof Error && err.name === 'AbortError');
+}
+
+export async function analyzeViews(
+  rt: ModelRuntime,
+  input: ViewsInput,
+  views: readonly View[],
+  hooks: AnalysisHooks = {},
+): Promise<DualOutcome> {
+  const out: DualOutcome = {};
+  const errors: Partial<Record<View, unknown>> = {};
   const base = { question: input.question, maxNewTokens: input.maxNewTokens, withGeneric: input.withGeneric ?? true };
-  const needFull = views.includes('global') || (views.includes('regional') && !input.crop);
-  const full = needFull ? await decodeImage({ name: input.itemId, bytes: input.image }) : null;
-  if (views.includes('global') && full) {
-    out.global = await analyzeImage(rt, full, { ...base, ...(input.bbox ? { box: input.bbox } : {}) }, hooks);
+  const needFull = views.includes('global') || (views.includes('regional') && !input.readCrop);
+  let full: DecodedImage | null = null;
+  let fullError: unknown;
+  if (needFull) {
+    try {
+      full = await readColumn(input, input.readImage, input.source.imageColumn);
+    } catch (err) {
+      fullError = err;
+    }
+  }
+
+  const run = async (view: View, fn: () => Promise<AnalysisResult>): Promise<void> => {
+    try {
+      out[view] = await fn();
+    } catch (err) {
+      if (isCancel(err)) throw err;
+      errors[view] = err;
+    }
     throwIfAborted(hooks.signal);
+  };
+
+  if (views.includes('global')) {
+    await run('global', async () => {
+      if (!full) throw fullError;
+      return analyzeImage(rt, full, { ...base, ...(input.bbox ? { box: input.bbox } : {}) }, hooks);
+    });
   }
   if (views.includes('regional')) {
-    let crop;
-    let rect: Box | undefined;
-    if (input.crop) {
-      crop = await decodeImage({ name: `${input.itemId} (crop)`, bytes: input.crop });
-      // The bench's crop is cut at the box (ZoomBench crop_image, our mini bench): place it there. Sizes
-      // come from the full image when it was decoded; otherwise the box is trusted as given.
-      if (input.bbox) rect = full ? pixelRect(input.bbox, full.width, full.height, full.name) : input.bbox;
-    } else {
-      if (!input.bbox || !full) throw new BadRequestError(`Item ${input.itemId} has neither a crop image nor a box: no regional view.`, { field: 'bbox' });
-      const cut = await cropImage(full, input.bbox);
-      crop = cut.image;
-      rect = cut.rect;
-    }
-    out.regional = await analyzeImage(rt, crop, { ...base, ...(rect ? { cropInFull: rect } : {}) }, hooks);
+    await run('regional', async () => {
+      let crop: DecodedImage;
+      let rect: Box | undefined;
+      if (input.readCrop) {
+        crop = await readColumn(input, input.readCrop, input.source.cropColumn ?? 'crop_image');
+        // The bench's crop is cut at the box (ZoomBench crop_image, our mini bench): place it there. Sizes
+        // come from the full image when it was decoded; otherwise the box is trusted as given.
+        if (input.bbox) rect = full ? pixelRect(input.bbox, full.width, full.height, full.name) : input.bbox;
+      } else {
+        if (!input.bbox) {
+          throw new BadRequestError(
+            `${cellLabel(input, 'bbox')}: the item has neither a crop image nor a box, so there is no regional view.`,
+            {
+              field: 'bbox',
+            },
+          );
+        }
+        if (!full) throw fullError;
+        const cut = await cropImage(full, input.bbox);
+        crop = cut.image;
+        rect = cut.rect;
+      }
+      return analyzeImage(rt, crop, { ...base, ...(rect ? { cropInFull: rect } : {}) }, hooks);
+    });
   }
+  if (Object.keys(errors).length > 0) out.errors = errors;
   return out;
 }

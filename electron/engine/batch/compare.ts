@@ -52,7 +52,12 @@ export function compareRecords(a: readonly BatchRecord[], b: readonly BatchRecor
   const accCi = accDeltas.length > 0 ? bootstrapCi(accDeltas, options.bootstrap) : { lo: 0, hi: 0 };
   const w = wilcoxonSignedRank(deltas);
   const mostChanged = covered
-    .map((p, i) => ({ itemId: p.itemId, coverageA: p.a.layers[key].coveragePaper, coverageB: p.b.layers[key].coveragePaper, delta: deltas[i] }))
+    .map((p, i) => ({
+      itemId: p.itemId,
+      coverageA: p.a.layers[key].coveragePaper,
+      coverageB: p.b.layers[key].coveragePaper,
+      delta: deltas[i],
+    }))
     .sort((x, y) => Math.abs(y.delta) - Math.abs(x.delta) || x.itemId.localeCompare(y.itemId))
     .slice(0, options.top ?? 20);
   const flipped = pairs

@@ -27,18 +27,54 @@ export function summaryToCsv(s: RunSummary): string {
     rows.push(['accuracy', view, a.accuracy, a.correct, a.judged, a.unjudged, '', '', '']);
   }
   rows.push(['zooming_gap_pp', 'all', s.zoomingGap, '', '', '', '', '', '']);
-  for (const [section, groups] of [['dimension', s.byDimension], ['question_type', s.byQuestionType]] as const) {
+  for (const [section, groups] of [
+    ['dimension', s.byDimension],
+    ['question_type', s.byQuestionType],
+  ] as const) {
     for (const [k, g] of Object.entries(groups)) {
-      rows.push([`accuracy_by_${section}`, `${k}/global`, g.global.accuracy, g.global.correct, g.global.judged, g.global.unjudged, '', '', '']);
-      rows.push([`accuracy_by_${section}`, `${k}/regional`, g.regional.accuracy, g.regional.correct, g.regional.judged, g.regional.unjudged, '', '', '']);
+      rows.push([
+        `accuracy_by_${section}`,
+        `${k}/global`,
+        g.global.accuracy,
+        g.global.correct,
+        g.global.judged,
+        g.global.unjudged,
+        '',
+        '',
+        '',
+      ]);
+      rows.push([
+        `accuracy_by_${section}`,
+        `${k}/regional`,
+        g.regional.accuracy,
+        g.regional.correct,
+        g.regional.judged,
+        g.regional.unjudged,
+        '',
+        '',
+        '',
+      ]);
       rows.push([`gap_pp_by_${section}`, k, g.gap, '', '', '', '', '', '']);
     }
   }
-  for (const [layer, c] of Object.entries(s.coverageByLayer)) rows.push(['coverage_paper', `layer ${layer}`, c.mean, '', '', '', c.median, c.lo, c.hi, c.n]);
+  for (const [layer, c] of Object.entries(s.coverageByLayer))
+    rows.push(['coverage_paper', `layer ${layer}`, c.mean, '', '', '', c.median, c.lo, c.hi, c.n]);
   const cw = s.coverageCorrectVsWrong;
-  rows.push(['coverage_correct', `layer ${cw.layer}`, cw.correct.mean, '', '', '', cw.correct.median, cw.correct.lo, cw.correct.hi, cw.correct.n]);
+  rows.push([
+    'coverage_correct',
+    `layer ${cw.layer}`,
+    cw.correct.mean,
+    '',
+    '',
+    '',
+    cw.correct.median,
+    cw.correct.lo,
+    cw.correct.hi,
+    cw.correct.n,
+  ]);
   rows.push(['coverage_wrong', `layer ${cw.layer}`, cw.wrong.mean, '', '', '', cw.wrong.median, cw.wrong.lo, cw.wrong.hi, cw.wrong.n]);
   rows.push(['mean_box_area_share', 'global', s.meanBoxAreaShare, '', '', '', '', '', '']);
+  rows.push(['items_without_box', 'global', s.noBoxItems, '', '', '', '', '', '']);
   return toCsv(['section', 'key', 'value', 'correct', 'judged', 'unjudged', 'median', 'ci_lo', 'ci_hi', 'n'], rows);
 }
 
@@ -50,10 +86,48 @@ export function summaryToJson(s: RunSummary | CompareSummary): string {
 export function recordsToCsv(records: readonly BatchRecord[]): string {
   const layers = [...new Set(records.flatMap((r) => Object.keys(r.layers)))].sort((a, b) => Number(a) - Number(b));
   const metricCols = ['coveragePaper', 'coverageArea', 'ratio', 'pointing', 'entropy', 'relCoveragePaper'] as const;
-  const header = ['item_id', 'view', 'dimension', 'question_type', 'judgement', 'ground_truth', 'answer', 'extracted', 'bbox', 'box_area_share', 'error', 'model_hash', 'settings_hash', 'finished_at'];
+  const header = [
+    'item_id',
+    'view',
+    'dimension',
+    'question_type',
+    'judgement',
+    'ground_truth',
+    'answer',
+    'extracted',
+    'bbox',
+    'box_area_share',
+    'box_status',
+    'error',
+    'model_hash',
+    'settings_hash',
+    'finished_at',
+  ];
   for (const l of layers) for (const m of metricCols) header.push(`L${l}_${m}`);
   const rows = records.map((r) => {
-    const row: unknown[] = [r.itemId, r.view, r.dimension, r.questionType, r.judgement, r.groundTruth, r.answer, r.extracted, r.bbox ? r.bbox.join(' ') : '', r.boxAreaShare, r.error, r.modelHash, r.settingsHash, r.finishedAt];
+    const row: unknown[] = [
+      r.itemId,
+      r.view,
+      r.dimension,
+      r.questionType,
+      r.judgement,
+      r.groundTruth,
+      r.answer,
+      r.extracted,
+      r.bbox ? r.bbox.join(' ') : '',
+      r.boxAreaShare,
+      r.error !== undefined
+        ? 'failed'
+        : r.bbox === undefined
+          ? 'no box'
+          : r.view === 'global'
+            ? 'measured'
+            : 'regional view (no box metrics)',
+      r.error,
+      r.modelHash,
+      r.settingsHash,
+      r.finishedAt,
+    ];
     for (const l of layers) for (const m of metricCols) row.push(r.layers[l]?.[m]);
     return row;
   });
@@ -75,6 +149,14 @@ export interface GridExport {
 export function gridsToJson(records: readonly BatchRecord[]): string {
   const grids: GridExport[] = records
     .filter((r) => r.grid !== undefined)
-    .map((r) => ({ itemId: r.itemId, view: r.view, ...(r.gridLayer !== undefined ? { layer: r.gridLayer } : {}), gridH: r.grid!.gridH, gridW: r.grid!.gridW, ...(r.bbox ? { bbox: r.bbox } : {}), values: r.grid!.values }));
+    .map((r) => ({
+      itemId: r.itemId,
+      view: r.view,
+      ...(r.gridLayer !== undefined ? { layer: r.gridLayer } : {}),
+      gridH: r.grid!.gridH,
+      gridW: r.grid!.gridW,
+      ...(r.bbox ? { bbox: r.bbox } : {}),
+      values: r.grid!.values,
+    }));
   return `${JSON.stringify(grids)}\n`;
 }

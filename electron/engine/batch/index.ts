@@ -1,5 +1,6 @@
 // Public surface of the batch module (Node only: files).
-export { runBatch, selectItems, validateSpec, type RunBatchOptions } from './runner.js';
+export { executeRun, openRun, runBatch, selectItems, validateSpec, type OpenedRun, type RunBatchOptions } from './runner.js';
+export { RunLock, LOCK_FILE } from './run-lock.js';
 export { ResultStore, parseRecords, assertRunId, type ReadResult } from './store.js';
 export { listRuns, runInfo, mergeRuns, runDir, type MergeResult } from './runs.js';
 export { summarizeRun, accuracyOf, gapOf, coverageValues, recordedLayers, headlineLayer, type SummaryContext } from './summary.js';
@@ -7,4 +8,4 @@ export { compareRecords, pairRecords, type CompareOptions } from './compare.js';
 export { summaryToCsv, summaryToJson, recordsToCsv, gridsToJson, toCsv, csvCell, type GridExport } from './export.js';
 export { recordKey, settingsHash, newRunId, METRICS_VERSION } from './keys.js';
 export { buildRecord, errorRecord } from './records.js';
-export type { BatchDeps, DualAnalyzer, DualInput, RunMeta } from './types.js';
+export type { BatchDeps, DualAnalyzer, DualInput, DualOutcome, ItemSource, RunMeta } from './types.js';

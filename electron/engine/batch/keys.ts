@@ -13,7 +13,11 @@ export function recordKey(itemId: string, view: View, modelHash: string, setting
 
 /** Hash of the settings that affect a record (not of sharding/limit, which only choose items). */
 export function settingsHash(spec: Pick<BatchSpec, 'maxNewTokens' | 'layers'>): string {
-  const canonical = JSON.stringify({ maxNewTokens: spec.maxNewTokens, layers: [...spec.layers].sort((a, b) => a - b), metrics: METRICS_VERSION });
+  const canonical = JSON.stringify({
+    maxNewTokens: spec.maxNewTokens,
+    layers: [...spec.layers].sort((a, b) => a - b),
+    metrics: METRICS_VERSION,
+  });
   return createHash('sha256').update(canonical).digest('hex').slice(0, 12);
 }
 

@@ -25,14 +25,22 @@ function canonical(records: readonly BatchRecord[]): Omit<BatchRecord, 'finished
 }
 
 function fileLines(runId: string): string[] {
-  return readFileSync(join(runsDir, runId, 'results.jsonl'), 'utf8').split('\n').filter((l) => l !== '');
+  return readFileSync(join(runsDir, runId, 'results.jsonl'), 'utf8')
+    .split('\n')
+    .filter((l) => l !== '');
 }
 
 describe('runBatch', () => {
   it('analyses every item x view, judges, measures every layer and reports events', async () => {
     const events: EngineEvent[] = [];
     const analyzer = analyzerDouble();
-    const info = await runBatch(SPEC, { model: MODEL_DOUBLE, bench: loadedBenchDouble(6), analyzeDual: analyzer }, new AbortController().signal, (e) => events.push(e), { runsDir, runId: 'full', now: fixedNow });
+    const info = await runBatch(
+      SPEC,
+      { model: MODEL_DOUBLE, bench: loadedBenchDouble(6), analyzeDual: analyzer },
+      new AbortController().signal,
+      (e) => events.push(e),
+      { runsDir, runId: 'full', now: fixedNow },
+    );
     expect(info).toMatchObject({ runId: 'full', done: 12, total: 12, state: 'finished', modelName: 'fake-model', benchName: 'fake-bench' });
     expect(analyzer.calls).toHaveLength(6); // one dual call per item
     const { records } = new ResultStore(runsDir, 'full').read();
@@ -56,9 +64,17 @@ describe('runBatch', () => {
 
   it('resumes after a kill mid-write: no loss, no duplicates, only missing units re-analysed', async () => {
     const bench = loadedBenchDouble(5);
-    await runBatch(SPEC, { model: MODEL_DOUBLE, bench, analyzeDual: analyzerDouble() }, new AbortController().signal, () => {}, { runsDir, runId: 'ref', now: fixedNow });
+    await runBatch(SPEC, { model: MODEL_DOUBLE, bench, analyzeDual: analyzerDouble() }, new AbortController().signal, () => {}, {
+      runsDir,
+      runId: 'ref',
+      now: fixedNow,
+    });
     const reference = new ResultStore(runsDir, 'ref').read().records;
-    await runBatch(SPEC, { model: MODEL_DOUBLE, bench, analyzeDual: analyzerDouble() }, new AbortController().signal, () => {}, { runsDir, runId: 'killed', now: fixedNow });
+    await runBatch(SPEC, { model: MODEL_DOUBLE, bench, analyzeDual: analyzerDouble() }, new AbortController().signal, () => {}, {
+      runsDir,
+      runId: 'killed',
+      now: fixedNow,
+    });
     // Simulate kill -9 in the middle of writing the 6th line (item-2's regional record).
     const path = join(runsDir, 'killed', 'results.jsonl');
     const text = readFileSync(path, 'utf8');
@@ -72,7 +88,11 @@ describe('runBatch', () => {
     expect(new ResultStore(runsDir, 'killed').read().records).toHaveLength(5);
 
     const again = analyzerDouble();
-    const info = await runBatch(SPEC, { model: MODEL_DOUBLE, bench, analyzeDual: again }, new AbortController().signal, () => {}, { runsDir, runId: 'killed', now: fixedNow });
+    const info = await runBatch(SPEC, { model: MODEL_DOUBLE, bench, analyzeDual: again }, new AbortController().signal, () => {}, {
+      runsDir,
+      runId: 'killed',
+      now: fixedNow,
+    });
     expect(info.state).toBe('finished');
     expect(again.calls).toEqual([
       { itemId: 'item-2', views: ['regional'] },
@@ -85,17 +105,31 @@ describe('runBatch', () => {
     expect(canonical(new ResultStore(runsDir, 'killed').read().records)).toEqual(canonical(reference));
     // A second resume has nothing to do.
     const third = analyzerDouble();
-    await runBatch(SPEC, { model: MODEL_DOUBLE, bench, analyzeDual: third }, new AbortController().signal, () => {}, { runsDir, runId: 'killed', now: fixedNow });
+    await runBatch(SPEC, { model: MODEL_DOUBLE, bench, analyzeDual: third }, new AbortController().signal, () => {}, {
+      runsDir,
+      runId: 'killed',
+      now: fixedNow,
+    });
     expect(third.calls).toHaveLength(0);
     expect(fileLines('killed')).toHaveLength(10);
   });
 
   it('shards i/n merged equal the unsharded run', async () => {
     const bench = loadedBenchDouble(7);
-    await runBatch(SPEC, { model: MODEL_DOUBLE, bench, analyzeDual: analyzerDouble() }, new AbortController().signal, () => {}, { runsDir, runId: 'whole', now: fixedNow });
+    await runBatch(SPEC, { model: MODEL_DOUBLE, bench, analyzeDual: analyzerDouble() }, new AbortController().signal, () => {}, {
+      runsDir,
+      runId: 'whole',
+      now: fixedNow,
+    });
     const dirs: string[] = [];
     for (let i = 0; i < 3; i++) {
-      const info = await runBatch({ ...SPEC, shard: { index: i, count: 3 } }, { model: MODEL_DOUBLE, bench, analyzeDual: analyzerDouble() }, new AbortController().signal, () => {}, { runsDir, runId: `shard-${i}`, now: fixedNow });
+      const info = await runBatch(
+        { ...SPEC, shard: { index: i, count: 3 } },
+        { model: MODEL_DOUBLE, bench, analyzeDual: analyzerDouble() },
+        new AbortController().signal,
+        () => {},
+        { runsDir, runId: `shard-${i}`, now: fixedNow },
+      );
       expect(info.total).toBe([3, 2, 2][i] * 2);
       dirs.push(join(runsDir, `shard-${i}`));
     }
@@ -113,8 +147,17 @@ describe('runBatch', () => {
     const ctl = new AbortController();
     const bench = loadedBenchDouble(6);
     const events: EngineEvent[] = [];
-    const analyzer = analyzerDouble({ delayMs: 5, onCall: (_id, n) => { if (n === 2) setTimeout(() => ctl.abort(), 1); } });
-    const info = await runBatch(SPEC, { model: MODEL_DOUBLE, bench, analyzeDual: analyzer }, ctl.signal, (e) => events.push(e), { runsDir, runId: 'cancel', now: fixedNow });
+    const analyzer = analyzerDouble({
+      delayMs: 5,
+      onCall: (_id, n) => {
+        if (n === 2) setTimeout(() => ctl.abort(), 1);
+      },
+    });
+    const info = await runBatch(SPEC, { model: MODEL_DOUBLE, bench, analyzeDual: analyzer }, ctl.signal, (e) => events.push(e), {
+      runsDir,
+      runId: 'cancel',
+      now: fixedNow,
+    });
     expect(info.state).toBe('cancelled');
     expect(info.done).toBe(4);
     const text = readFileSync(join(runsDir, 'cancel', 'results.jsonl'), 'utf8');
@@ -123,42 +166,90 @@ describe('runBatch', () => {
     expect(new ResultStore(runsDir, 'cancel').read().records.map((r) => r.itemId)).toEqual(['item-0', 'item-0', 'item-1', 'item-1']);
     expect(events.at(-1)).toEqual({ type: 'batch.finished', runId: 'cancel', state: 'cancelled' });
     expect(new ResultStore(runsDir, 'cancel').readMeta().state).toBe('cancelled');
-    const resumed = await runBatch(SPEC, { model: MODEL_DOUBLE, bench, analyzeDual: analyzerDouble() }, new AbortController().signal, () => {}, { runsDir, runId: 'cancel', now: fixedNow });
+    const resumed = await runBatch(
+      SPEC,
+      { model: MODEL_DOUBLE, bench, analyzeDual: analyzerDouble() },
+      new AbortController().signal,
+      () => {},
+      { runsDir, runId: 'cancel', now: fixedNow },
+    );
     expect(resumed).toMatchObject({ state: 'finished', done: 12 });
   });
 
   it('records a throwing item as an error and goes on; retries it on resume', async () => {
     const bench = loadedBenchDouble(5, { bad: (i) => i === 1 });
     const events: EngineEvent[] = [];
-    const info = await runBatch(SPEC, { model: MODEL_DOUBLE, bench, analyzeDual: analyzerDouble() }, new AbortController().signal, (e) => events.push(e), { runsDir, runId: 'bad', now: fixedNow });
+    const info = await runBatch(
+      SPEC,
+      { model: MODEL_DOUBLE, bench, analyzeDual: analyzerDouble() },
+      new AbortController().signal,
+      (e) => events.push(e),
+      { runsDir, runId: 'bad', now: fixedNow },
+    );
     expect(info).toMatchObject({ state: 'finished', done: 10 });
     const records = new ResultStore(runsDir, 'bad').read().records;
     const bad = records.filter((r) => r.error !== undefined);
-    expect(bad.map((r) => [r.itemId, r.view])).toEqual([['bad-1', 'global'], ['bad-1', 'regional']]);
+    expect(bad.map((r) => [r.itemId, r.view])).toEqual([
+      ['bad-1', 'global'],
+      ['bad-1', 'regional'],
+    ]);
     expect(bad[0].error).toMatch(/cannot decode bad-1/);
     expect(events.filter((e) => e.type === 'batch.progress').at(-1)).toMatchObject({ failed: 2, done: 10 });
     const retry = analyzerDouble();
-    await runBatch(SPEC, { model: MODEL_DOUBLE, bench, analyzeDual: retry }, new AbortController().signal, () => {}, { runsDir, runId: 'bad', now: fixedNow });
+    await runBatch(SPEC, { model: MODEL_DOUBLE, bench, analyzeDual: retry }, new AbortController().signal, () => {}, {
+      runsDir,
+      runId: 'bad',
+      now: fixedNow,
+    });
     expect(retry.calls.map((c) => c.itemId)).toEqual(['bad-1']);
     expect(new ResultStore(runsDir, 'bad').read().records).toHaveLength(10); // latest record per key
     const kept = analyzerDouble();
-    await runBatch(SPEC, { model: MODEL_DOUBLE, bench, analyzeDual: kept }, new AbortController().signal, () => {}, { runsDir, runId: 'bad', now: fixedNow, retryFailed: false });
+    await runBatch(SPEC, { model: MODEL_DOUBLE, bench, analyzeDual: kept }, new AbortController().signal, () => {}, {
+      runsDir,
+      runId: 'bad',
+      now: fixedNow,
+      retryFailed: false,
+    });
     expect(kept.calls).toHaveLength(0);
   });
 
   it('refuses to resume with another model or bad specs', async () => {
     const bench = loadedBenchDouble(2);
-    await runBatch(SPEC, { model: MODEL_DOUBLE, bench, analyzeDual: analyzerDouble() }, new AbortController().signal, () => {}, { runsDir, runId: 'r1', now: fixedNow });
-    await expect(runBatch(SPEC, { model: { ...MODEL_DOUBLE, hash: 'other' }, bench, analyzeDual: analyzerDouble() }, new AbortController().signal, () => {}, { runsDir, runId: 'r1' })).rejects.toThrow(/model hash/);
-    const run = (spec: BatchSpec) => runBatch(spec, { model: MODEL_DOUBLE, bench, analyzeDual: analyzerDouble() }, new AbortController().signal, () => {}, { runsDir });
+    await runBatch(SPEC, { model: MODEL_DOUBLE, bench, analyzeDual: analyzerDouble() }, new AbortController().signal, () => {}, {
+      runsDir,
+      runId: 'r1',
+      now: fixedNow,
+    });
+    await expect(
+      runBatch(
+        SPEC,
+        { model: { ...MODEL_DOUBLE, hash: 'other' }, bench, analyzeDual: analyzerDouble() },
+        new AbortController().signal,
+        () => {},
+        { runsDir, runId: 'r1' },
+      ),
+    ).rejects.toThrow(/model hash/);
+    const run = (spec: BatchSpec) =>
+      runBatch(spec, { model: MODEL_DOUBLE, bench, analyzeDual: analyzerDouble() }, new AbortController().signal, () => {}, { runsDir });
     await expect(run({ ...SPEC, layers: [5] })).rejects.toThrow(BadRequestError);
     await expect(run({ ...SPEC, views: [] })).rejects.toThrow(/views/);
     await expect(run({ ...SPEC, shard: { index: 3, count: 3 } })).rejects.toThrow(/shard/);
-    await expect(runBatch(SPEC, { model: MODEL_DOUBLE, bench, analyzeDual: analyzerDouble() }, new AbortController().signal, () => {}, { runsDir, runId: '../escape' })).rejects.toThrow(/Invalid run id/);
+    await expect(
+      runBatch(SPEC, { model: MODEL_DOUBLE, bench, analyzeDual: analyzerDouble() }, new AbortController().signal, () => {}, {
+        runsDir,
+        runId: '../escape',
+      }),
+    ).rejects.toThrow(/Invalid run id/);
   });
 
   it('limit takes the first items and records only the requested layers', async () => {
-    await runBatch({ ...SPEC, views: ['global'], layers: [2, 4], limit: 3 }, { model: MODEL_DOUBLE, bench: loadedBenchDouble(6), analyzeDual: analyzerDouble() }, new AbortController().signal, () => {}, { runsDir, runId: 'lim', now: fixedNow });
+    await runBatch(
+      { ...SPEC, views: ['global'], layers: [2, 4], limit: 3 },
+      { model: MODEL_DOUBLE, bench: loadedBenchDouble(6), analyzeDual: analyzerDouble() },
+      new AbortController().signal,
+      () => {},
+      { runsDir, runId: 'lim', now: fixedNow },
+    );
     const records = new ResultStore(runsDir, 'lim').read().records;
     expect(records.map((r) => r.itemId)).toEqual(['item-0', 'item-1', 'item-2']);
     expect(Object.keys(records[0].layers)).toEqual(['2', '4']);

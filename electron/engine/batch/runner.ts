@@ -2,14 +2,16 @@
 // run's store. Resumable (skips keys already stored), shardable (i/n), cancellable (AbortSignal:
 // the current item is either written completely or not at all), and one failing item never stops
 // the run: its error is recorded instead.
+import { mkdirSync } from 'node:fs';
 import type { EngineEvent } from '../../contract/api.js';
 import type { BatchRecord, BatchSpec, RunInfo, View } from '../../contract/types.js';
 import type { BenchItem } from '../bench/types.js';
 import { BadRequestError, CancelledError } from '../errors.js';
 import { newRunId, recordKey, settingsHash } from './keys.js';
 import { buildRecord, errorRecord, type RecordContext } from './records.js';
+import { RunLock } from './run-lock.js';
 import { ResultStore } from './store.js';
-import type { BatchDeps, RunMeta } from './types.js';
+import type { BatchDeps, DualInput, RunMeta } from './types.js';
 
 export interface RunBatchOptions {
   runsDir: string;
@@ -24,19 +26,24 @@ const ALL_VIEWS: readonly View[] = ['global', 'regional'];
 
 export function validateSpec(spec: BatchSpec, numLayers: number): void {
   if (spec.views.length === 0 || !spec.views.every((v) => ALL_VIEWS.includes(v)) || new Set(spec.views).size !== spec.views.length) {
-    throw new BadRequestError(`views must be a non-empty list of distinct "global" / "regional"; got ${JSON.stringify(spec.views)}.`, { field: 'views' });
+    throw new BadRequestError(`views must be a non-empty list of distinct "global" / "regional"; got ${JSON.stringify(spec.views)}.`, {
+      field: 'views',
+    });
   }
   for (const l of spec.layers) {
-    if (!Number.isInteger(l) || l < 1 || l > numLayers) throw new BadRequestError(`Layer ${l} is out of range: this model has layers 1..${numLayers} (1-based).`, { field: 'layers' });
+    if (!Number.isInteger(l) || l < 1 || l > numLayers)
+      throw new BadRequestError(`Layer ${l} is out of range: this model has layers 1..${numLayers} (1-based).`, { field: 'layers' });
   }
-  if (!Number.isInteger(spec.maxNewTokens) || spec.maxNewTokens < 1) throw new BadRequestError(`maxNewTokens must be a positive integer; got ${spec.maxNewTokens}.`, { field: 'maxNewTokens' });
+  if (!Number.isInteger(spec.maxNewTokens) || spec.maxNewTokens < 1)
+    throw new BadRequestError(`maxNewTokens must be a positive integer; got ${spec.maxNewTokens}.`, { field: 'maxNewTokens' });
   if (spec.shard) {
     const { index, count } = spec.shard;
     if (!Number.isInteger(count) || count < 1 || !Number.isInteger(index) || index < 0 || index >= count) {
       throw new BadRequestError(`shard must be i/n with 0 <= i < n; got ${index}/${count}.`, { field: 'shard' });
     }
   }
-  if (spec.limit !== undefined && (!Number.isInteger(spec.limit) || spec.limit < 1)) throw new BadRequestError(`limit must be a positive integer; got ${spec.limit}.`, { field: 'limit' });
+  if (spec.limit !== undefined && (!Number.isInteger(spec.limit) || spec.limit < 1))
+    throw new BadRequestError(`limit must be a positive integer; got ${spec.limit}.`, { field: 'limit' });
 }
 
 /** Items of this run: the first `limit` bench items, then those whose index % n == i. */
@@ -51,7 +58,27 @@ function isAbort(err: unknown, signal: AbortSignal): boolean {
   return signal.aborted || err instanceof CancelledError || (err instanceof Error && err.name === 'AbortError');
 }
 
-export async function runBatch(spec: BatchSpec, deps: BatchDeps, signal: AbortSignal, emit: (event: EngineEvent) => void, options: RunBatchOptions): Promise<RunInfo> {
+/** A run whose folder is locked and whose remaining work is known: what `executeRun` works through. */
+export interface OpenedRun {
+  store: ResultStore;
+  lock: RunLock;
+  meta: RunMeta;
+  spec: BatchSpec;
+  deps: BatchDeps;
+  settingsHash: string;
+  work: { item: BenchItem; views: View[] }[];
+  total: number;
+  done: number;
+  failed: number;
+  now: () => Date;
+}
+
+/**
+ * Everything that can refuse a run, done synchronously so the caller (batch.start / batch.resume) can
+ * answer with the error: the spec, the run folder's lock (one writer per run), a resume whose model or
+ * settings differ. Returns with the lock held; `executeRun` releases it.
+ */
+export function openRun(spec: BatchSpec, deps: BatchDeps, options: RunBatchOptions): OpenedRun {
   const { model, bench } = deps;
   validateSpec(spec, model.numLayers);
   const now = options.now ?? (() => new Date());
@@ -59,54 +86,87 @@ export async function runBatch(spec: BatchSpec, deps: BatchDeps, signal: AbortSi
   const store = new ResultStore(options.runsDir, options.runId ?? newRunId(now()));
   const runId = store.runId;
   const sHash = settingsHash(spec);
-
-  let meta: RunMeta;
-  if (store.exists()) {
-    meta = store.readMeta();
-    if (meta.model.hash !== model.hash) {
-      throw new BadRequestError(`Run ${runId} was made with model hash ${meta.model.hash} (${meta.model.name}); the model given has hash ${model.hash}. Start a new run instead of resuming.`, { field: 'modelId' });
-    }
-    if (meta.settingsHash !== sHash) {
-      throw new BadRequestError(`Run ${runId} was made with different settings (maxNewTokens/layers); resume it with its own spec.`, { field: 'spec' });
-    }
-  } else {
-    const startedAt = now().toISOString();
-    meta = {
-      runId,
-      spec,
-      settingsHash: sHash,
-      model: { id: model.id, name: model.name, hash: model.hash, numLayers: model.numLayers, defaultLayer: model.defaultLayer },
-      bench: { id: bench.info.id, name: bench.info.name, path: bench.info.path },
-      state: 'running',
-      total: 0,
-      startedAt,
-      updatedAt: startedAt,
-    };
-  }
-
-  const items = selectItems(bench.items, spec);
-  const total = items.length * spec.views.length;
-  const existing = new Map(store.read().records.map((r) => [r.key, r] as const));
-  let done = 0;
-  let failed = 0;
-  const work: { item: BenchItem; views: View[] }[] = [];
-  for (const item of items) {
-    const views: View[] = [];
-    for (const view of spec.views) {
-      const prev = existing.get(recordKey(item.id, view, model.hash, sHash));
-      if (prev === undefined || (prev.error !== undefined && retryFailed)) views.push(view);
-      else {
-        done++;
-        if (prev.error !== undefined) failed++;
+  mkdirSync(store.dir, { recursive: true });
+  const lock = RunLock.acquire(store.dir, runId);
+  try {
+    let meta: RunMeta;
+    if (store.exists()) {
+      meta = store.readMeta();
+      if (meta.model.hash !== model.hash) {
+        throw new BadRequestError(
+          `Run ${runId} was made with model hash ${meta.model.hash} (${meta.model.name}); the model given has hash ${model.hash}. Start a new run instead of resuming.`,
+          { field: 'modelId' },
+        );
       }
+      if (meta.settingsHash !== sHash) {
+        throw new BadRequestError(`Run ${runId} was made with different settings (maxNewTokens/layers); resume it with its own spec.`, {
+          field: 'spec',
+        });
+      }
+    } else {
+      const startedAt = now().toISOString();
+      meta = {
+        runId,
+        spec,
+        settingsHash: sHash,
+        model: { id: model.id, name: model.name, hash: model.hash, numLayers: model.numLayers, defaultLayer: model.defaultLayer },
+        bench: { id: bench.info.id, name: bench.info.name, path: bench.info.path },
+        state: 'running',
+        total: 0,
+        startedAt,
+        updatedAt: startedAt,
+      };
     }
-    if (views.length > 0) work.push({ item, views });
-  }
 
-  meta = { ...meta, state: 'running', total, updatedAt: now().toISOString() };
-  delete meta.error;
-  store.writeMeta(meta);
-  store.openForAppend();
+    const items = selectItems(bench.items, spec);
+    const total = items.length * spec.views.length;
+    const existing = new Map(store.read().records.map((r) => [r.key, r] as const));
+    let done = 0;
+    let failed = 0;
+    const work: { item: BenchItem; views: View[] }[] = [];
+    for (const item of items) {
+      const views: View[] = [];
+      for (const view of spec.views) {
+        const prev = existing.get(recordKey(item.id, view, model.hash, sHash));
+        if (prev === undefined || (prev.error !== undefined && retryFailed)) views.push(view);
+        else {
+          done++;
+          if (prev.error !== undefined) failed++;
+        }
+      }
+      if (views.length > 0) work.push({ item, views });
+    }
+    meta = { ...meta, state: 'running', total, updatedAt: now().toISOString() };
+    delete meta.error;
+    store.writeMeta(meta);
+    return { store, lock, meta, spec, deps, settingsHash: sHash, work, total, done, failed, now };
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+}
+
+/** A view's image, read and decoded lazily by the analyzer; its failure fails that view only. */
+function itemInput(item: BenchItem, spec: BatchSpec, views: readonly View[]): DualInput {
+  return {
+    itemId: item.id,
+    source: { row: item.row, imageColumn: item.imageColumn, cropColumn: item.cropColumn },
+    readImage: () => item.readImage(),
+    ...(views.includes('regional') && item.hasCrop ? { readCrop: async () => (await item.readCrop()) ?? Buffer.alloc(0) } : {}),
+    question: item.question,
+    maxNewTokens: spec.maxNewTokens,
+    ...(item.bbox ? { bbox: item.bbox } : {}),
+  };
+}
+
+/** Works through an opened run: appends one record per item x view, emits progress, releases the lock. */
+export async function executeRun(run: OpenedRun, signal: AbortSignal, emit: (event: EngineEvent) => void): Promise<RunInfo> {
+  const { store, spec, deps, now } = run;
+  const { model } = deps;
+  const runId = store.runId;
+  let { done, failed } = run;
+  const { total } = run;
+  const meta = run.meta;
 
   const started = Date.now();
   let processed = 0;
@@ -125,20 +185,26 @@ export async function runBatch(spec: BatchSpec, deps: BatchDeps, signal: AbortSi
 
   let state: RunInfo['state'] = 'finished';
   let fatal: unknown;
-  progress();
   try {
-    for (const { item, views } of work) {
+    store.openForAppend();
+    progress();
+    for (const { item, views } of run.work) {
       if (signal.aborted) {
         state = 'cancelled';
         break;
       }
-      const ctx = (view: View): RecordContext => ({ item, view, spec, modelHash: model.hash, settingsHash: sHash, gridLayer: model.defaultLayer, now });
+      const ctx = (view: View): RecordContext => ({
+        item,
+        view,
+        spec,
+        modelHash: model.hash,
+        settingsHash: run.settingsHash,
+        gridLayer: model.defaultLayer,
+        now,
+      });
       let results: Awaited<ReturnType<BatchDeps['analyzeDual']>>;
       try {
-        const image = await item.readImage();
-        const crop = views.includes('regional') ? await item.readCrop() : undefined;
-        const input = { itemId: item.id, image, question: item.question, maxNewTokens: spec.maxNewTokens, ...(crop ? { crop } : {}), ...(item.bbox ? { bbox: item.bbox } : {}) };
-        results = await deps.analyzeDual(input, views, signal);
+        results = await deps.analyzeDual(itemInput(item, spec, views), views, signal);
       } catch (err) {
         if (isAbort(err, signal)) {
           state = 'cancelled';
@@ -148,9 +214,15 @@ export async function runBatch(spec: BatchSpec, deps: BatchDeps, signal: AbortSi
         progress();
         continue;
       }
+      if (signal.aborted && views.some((v) => isAbort(results.errors?.[v], signal))) {
+        state = 'cancelled';
+        break;
+      }
       // Build every record first, then write them back to back: no await between the writes, so a
       // cancellation can never leave one view of an item written and the other not.
       const records = views.map((view) => {
+        const viewError = results.errors?.[view];
+        if (viewError !== undefined) return errorRecord(ctx(view), viewError);
         const result = results[view];
         if (!result) return errorRecord(ctx(view), new Error(`The analyzer returned no ${view} result.`));
         try {
@@ -167,10 +239,35 @@ export async function runBatch(spec: BatchSpec, deps: BatchDeps, signal: AbortSi
     fatal = err;
   } finally {
     store.close();
+    const error = fatal === undefined ? undefined : fatal instanceof Error ? fatal.message : String(fatal);
+    try {
+      store.writeMeta({ ...meta, state, updatedAt: now().toISOString(), ...(error ? { error } : {}) });
+    } finally {
+      run.lock.release();
+    }
+    emit({ type: 'batch.finished', runId, state, ...(error ? { error } : {}) });
   }
-  const error = fatal === undefined ? undefined : fatal instanceof Error ? fatal.message : String(fatal);
-  store.writeMeta({ ...meta, state, updatedAt: now().toISOString(), ...(error ? { error } : {}) });
-  emit({ type: 'batch.finished', runId, state, ...(error ? { error } : {}) });
   if (fatal !== undefined) throw fatal;
-  return { runId, spec: meta.spec, modelName: meta.model.name, modelHash: meta.model.hash, benchName: meta.bench.name, done, total, state, startedAt: meta.startedAt };
+  return {
+    runId,
+    spec: meta.spec,
+    modelName: meta.model.name,
+    modelHash: meta.model.hash,
+    benchName: meta.bench.name,
+    done,
+    total,
+    state,
+    startedAt: meta.startedAt,
+  };
+}
+
+/** openRun then executeRun: a whole run in one call (the CLI's in-process paths and tests). */
+export async function runBatch(
+  spec: BatchSpec,
+  deps: BatchDeps,
+  signal: AbortSignal,
+  emit: (event: EngineEvent) => void,
+  options: RunBatchOptions,
+): Promise<RunInfo> {
+  return executeRun(openRun(spec, deps, options), signal, emit);
 }

@@ -1,8 +1,9 @@
 // Reading run folders back: run info for `batch.list`, records for `batch.records`, and merging shards.
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { BatchRecord, RunInfo } from '../../contract/types.js';
 import { BadRequestError } from '../errors.js';
+import { RunLock } from './run-lock.js';
 import { ResultStore } from './store.js';
 import type { RunMeta } from './types.js';
 
@@ -11,7 +12,17 @@ export function runInfo(store: ResultStore, activeRunIds: ReadonlySet<string> = 
   const records = store.read().records;
   // A run.json that still says "running" while no process runs it was killed: report it as interrupted.
   const state: RunInfo['state'] = meta.state === 'running' && !activeRunIds.has(meta.runId) ? 'interrupted' : meta.state;
-  return { runId: meta.runId, spec: meta.spec, modelName: meta.model.name, modelHash: meta.model.hash, benchName: meta.bench.name, done: records.length, total: meta.total, state, startedAt: meta.startedAt };
+  return {
+    runId: meta.runId,
+    spec: meta.spec,
+    modelName: meta.model.name,
+    modelHash: meta.model.hash,
+    benchName: meta.bench.name,
+    done: records.length,
+    total: meta.total,
+    state,
+    startedAt: meta.startedAt,
+  };
 }
 
 /** Every run folder under runsDir with a readable run.json, newest first. */
@@ -54,7 +65,10 @@ export function mergeRuns(dirs: readonly string[], outDir: string): MergeResult 
   const first = metas[0];
   for (const m of metas) {
     if (m.model.hash !== first.model.hash || m.settingsHash !== first.settingsHash) {
-      throw new BadRequestError(`Run ${m.runId} used a different model or settings than ${first.runId}; only runs of the same spec can be merged.`, { field: 'dirs' });
+      throw new BadRequestError(
+        `Run ${m.runId} used a different model or settings than ${first.runId}; only runs of the same spec can be merged.`,
+        { field: 'dirs' },
+      );
     }
   }
   const byKey = new Map<string, BatchRecord>();
@@ -67,6 +81,24 @@ export function mergeRuns(dirs: readonly string[], outDir: string): MergeResult 
     }
   }
   const out = ResultStore.atDir(outDir);
+  mkdirSync(out.dir, { recursive: true });
+  // The merged folder is a run like any other: no writer may be appending to it meanwhile.
+  const lock = RunLock.acquire(out.dir, out.runId);
+  try {
+    writeMerged(out, byKey, first, metas, dirs);
+  } finally {
+    lock.release();
+  }
+  return { runId: out.runId, records: byKey.size, duplicates: seen - byKey.size };
+}
+
+function writeMerged(
+  out: ResultStore,
+  byKey: Map<string, BatchRecord>,
+  first: RunMeta,
+  metas: readonly RunMeta[],
+  dirs: readonly string[],
+): void {
   out.writeAll([...byKey.values()]);
   const spec = { ...first.spec };
   delete spec.shard;
@@ -83,13 +115,13 @@ export function mergeRuns(dirs: readonly string[], outDir: string): MergeResult 
   };
   delete merged.error;
   out.writeMeta(merged);
-  return { runId: out.runId, records: byKey.size, duplicates: seen - byKey.size };
 }
 
 /** Distinct shards of one spec add up; copies of the same (unsharded or same-shard) run do not. */
 function mergedTotal(metas: readonly RunMeta[]): number {
   const shards = metas.map((m) => m.spec.shard);
-  const distinctShards = shards.every((s) => s !== undefined && s.count === shards[0]!.count) && new Set(shards.map((s) => s!.index)).size === shards.length;
+  const distinctShards =
+    shards.every((s) => s !== undefined && s.count === shards[0]!.count) && new Set(shards.map((s) => s!.index)).size === shards.length;
   return distinctShards ? metas.reduce((a, m) => a + m.total, 0) : Math.max(...metas.map((m) => m.total));
 }
 

@@ -6,8 +6,19 @@ import type { BatchRecord } from '../../contract/types.js';
 import { ResultStore, parseRecords } from './store.js';
 
 const r = (itemId: string, answer = 'B'): BatchRecord => ({
-  key: `${itemId}|global|m|s`, itemId, view: 'global', modelHash: 'm', settingsHash: 's', question: 'Q', groundTruth: 'B',
-  answer, extracted: answer, judgement: 'correct', questionType: 'mcq', layers: {}, finishedAt: '2026-01-01T00:00:00.000Z',
+  key: `${itemId}|global|m|s`,
+  itemId,
+  view: 'global',
+  modelHash: 'm',
+  settingsHash: 's',
+  question: 'Q',
+  groundTruth: 'B',
+  answer,
+  extracted: answer,
+  judgement: 'correct',
+  questionType: 'mcq',
+  layers: {},
+  finishedAt: '2026-01-01T00:00:00.000Z',
 });
 
 let dir: string;

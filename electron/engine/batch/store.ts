@@ -3,7 +3,20 @@
 // by fdatasync, so a kill -9 can at worst leave a torn LAST line. Readers ignore a line that does not
 // parse; before appending, the writer cuts a torn tail back to the last newline so the next record
 // starts on a fresh line. Resume therefore never loses a finished record nor duplicates one.
-import { closeSync, existsSync, fdatasyncSync, ftruncateSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fdatasyncSync,
+  ftruncateSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { BatchRecord } from '../../contract/types.js';
 import { NotFoundError, BadRequestError } from '../errors.js';
@@ -26,7 +39,12 @@ export function assertRunId(runId: string): void {
 export function isBatchRecord(value: unknown): value is BatchRecord {
   if (typeof value !== 'object' || value === null) return false;
   const r = value as Record<string, unknown>;
-  return typeof r.key === 'string' && typeof r.itemId === 'string' && (r.view === 'global' || r.view === 'regional') && typeof r.layers === 'object';
+  return (
+    typeof r.key === 'string' &&
+    typeof r.itemId === 'string' &&
+    (r.view === 'global' || r.view === 'regional') &&
+    typeof r.layers === 'object'
+  );
 }
 
 /** Parses JSONL text; unparsable or foreign lines are counted and skipped; later records replace earlier ones with the same key. */
@@ -57,7 +75,10 @@ export class ResultStore {
   readonly runJsonPath: string;
   private fd: number | undefined;
 
-  constructor(runsDir: string, readonly runId: string) {
+  constructor(
+    runsDir: string,
+    readonly runId: string,
+  ) {
     assertRunId(runId);
     this.dir = join(runsDir, runId);
     this.resultsPath = join(this.dir, 'results.jsonl');
@@ -80,7 +101,8 @@ export class ResultStore {
   }
 
   readMeta(): RunMeta {
-    if (!existsSync(this.runJsonPath)) throw new NotFoundError(`Run "${this.runId}" not found (no ${this.runJsonPath}).`, { file: this.runJsonPath });
+    if (!existsSync(this.runJsonPath))
+      throw new NotFoundError(`Run "${this.runId}" not found (no ${this.runJsonPath}).`, { file: this.runJsonPath });
     return JSON.parse(readFileSync(this.runJsonPath, 'utf8')) as RunMeta;
   }
 

@@ -8,11 +8,26 @@ function lm(coveragePaper: number): LayerMetrics {
   return { coveragePaper, coverageArea: coveragePaper / 2, ratio: 1, pointing: false, entropy: 1 };
 }
 
-function rec(itemId: string, view: View, judgement: Judgement, o: { dim?: string; qt?: 'mcq' | 'blank'; cov?: number; share?: number; error?: string; answer?: string } = {}): BatchRecord {
+function rec(
+  itemId: string,
+  view: View,
+  judgement: Judgement,
+  o: { dim?: string; qt?: 'mcq' | 'blank'; cov?: number; share?: number; error?: string; answer?: string } = {},
+): BatchRecord {
   const r: BatchRecord = {
-    key: `${itemId}|${view}|m|s`, itemId, view, modelHash: 'm', settingsHash: 's', question: 'Q?', groundTruth: 'B',
-    answer: o.answer ?? 'B', extracted: o.answer ?? 'B', judgement, questionType: o.qt ?? 'mcq',
-    layers: o.cov !== undefined ? { '24': lm(o.cov), '12': lm(o.cov / 2) } : {}, finishedAt: '2026-02-11T00:00:00.000Z',
+    key: `${itemId}|${view}|m|s`,
+    itemId,
+    view,
+    modelHash: 'm',
+    settingsHash: 's',
+    question: 'Q?',
+    groundTruth: 'B',
+    answer: o.answer ?? 'B',
+    extracted: o.answer ?? 'B',
+    judgement,
+    questionType: o.qt ?? 'mcq',
+    layers: o.cov !== undefined ? { '24': lm(o.cov), '12': lm(o.cov / 2) } : {},
+    finishedAt: '2026-02-11T00:00:00.000Z',
   };
   if (o.dim) r.dimension = o.dim;
   if (o.share !== undefined) r.boxAreaShare = o.share;
@@ -34,7 +49,14 @@ const RUN: BatchRecord[] = [
   rec('i5', 'regional', 'unjudged', { dim: 'ocr', error: 'boom' }),
 ];
 
-const CTX = { runId: 'r', spec: { modelId: 'm', benchId: 'b', views: ['global', 'regional'] as View[], layers: [12, 24], maxNewTokens: 8 }, modelName: 'M', benchName: 'B', total: 12, defaultLayer: 24 };
+const CTX = {
+  runId: 'r',
+  spec: { modelId: 'm', benchId: 'b', views: ['global', 'regional'] as View[], layers: [12, 24], maxNewTokens: 8 },
+  modelName: 'M',
+  benchName: 'B',
+  total: 12,
+  defaultLayer: 24,
+};
 
 describe('summarizeRun (hand-computed)', () => {
   const s = summarizeRun(RUN, CTX);
@@ -79,7 +101,16 @@ describe('compareRecords (hand-computed)', () => {
   const a = RUN.filter((r) => r.view === 'global');
   const covB: Record<string, number> = { i1: 0.3, i2: 0.3, i3: 0.35, i4: 0.9 }; // deltas 0.1, 0.2, -0.05, 0.3
   const judB: Record<string, Judgement> = { i1: 'correct', i2: 'correct', i3: 'wrong', i4: 'correct' };
-  const b = a.filter((r) => r.error === undefined).map((r) => ({ ...r, key: r.key.replace('|m|', '|m2|'), modelHash: 'm2', layers: { '24': lm(covB[r.itemId]) }, judgement: judB[r.itemId], answer: `b-${r.itemId}` }));
+  const b = a
+    .filter((r) => r.error === undefined)
+    .map((r) => ({
+      ...r,
+      key: r.key.replace('|m|', '|m2|'),
+      modelHash: 'm2',
+      layers: { '24': lm(covB[r.itemId]) },
+      judgement: judB[r.itemId],
+      answer: `b-${r.itemId}`,
+    }));
   const c = compareRecords(a, b, { runA: 'A', runB: 'B', layer: 24 });
   it('pairs by item and view and computes the paired deltas', () => {
     expect(c.pairedItems).toBe(4);
@@ -125,7 +156,14 @@ describe('exports', () => {
     expect(lines).toContain('zooming_gap_pp,all,25,,,,,,,');
   });
   it('grids export keeps only records with a grid', () => {
-    const withGrid = { ...RUN[0], grid: { gridH: 1, gridW: 2, values: [0.25, 0.75] }, gridLayer: 24, bbox: [1, 2, 3, 4] as [number, number, number, number] };
-    expect(JSON.parse(gridsToJson([withGrid, RUN[1]]))).toEqual([{ itemId: 'i1', view: 'global', layer: 24, gridH: 1, gridW: 2, bbox: [1, 2, 3, 4], values: [0.25, 0.75] }]);
+    const withGrid = {
+      ...RUN[0],
+      grid: { gridH: 1, gridW: 2, values: [0.25, 0.75] },
+      gridLayer: 24,
+      bbox: [1, 2, 3, 4] as [number, number, number, number],
+    };
+    expect(JSON.parse(gridsToJson([withGrid, RUN[1]]))).toEqual([
+      { itemId: 'i1', view: 'global', layer: 24, gridH: 1, gridW: 2, bbox: [1, 2, 3, 4], values: [0.25, 0.75] },
+    ]);
   });
 });

@@ -50,7 +50,9 @@ function grouped(records: readonly BatchRecord[], keyOf: (r: BatchRecord) => str
 /** Paper coverage at one 1-based layer of the global-view records that have it. */
 export function coverageValues(records: readonly BatchRecord[], layer: number, filter: (r: BatchRecord) => boolean = () => true): number[] {
   const key = String(layer);
-  return records.filter((r) => r.view === 'global' && r.error === undefined && r.layers[key] !== undefined && filter(r)).map((r) => r.layers[key].coveragePaper);
+  return records
+    .filter((r) => r.view === 'global' && r.error === undefined && r.layers[key] !== undefined && filter(r))
+    .map((r) => r.layers[key].coveragePaper);
 }
 
 /** Layers present in the records, ascending. */
@@ -79,13 +81,18 @@ export interface SummaryContext {
   bootstrap?: BootstrapOptions;
 }
 
+/** Failures listed in a summary; the CSV export has every one. */
+export const MAX_FAILURES_LISTED = 20;
+
 export function summarizeRun(records: readonly BatchRecord[], ctx: SummaryContext): RunSummary {
   const global = accuracyOf(byView(records, 'global'));
   const regional = accuracyOf(byView(records, 'regional'));
   const coverageByLayer: Record<string, CiStat> = {};
   for (const layer of recordedLayers(records)) coverageByLayer[String(layer)] = ciStat(coverageValues(records, layer), ctx.bootstrap);
   const layer = headlineLayer(records, ctx.defaultLayer);
-  const shares = records.filter((r) => r.view === 'global' && r.error === undefined && r.boxAreaShare !== undefined).map((r) => r.boxAreaShare!);
+  const shares = records
+    .filter((r) => r.view === 'global' && r.error === undefined && r.boxAreaShare !== undefined)
+    .map((r) => r.boxAreaShare!);
   return {
     runId: ctx.runId,
     spec: ctx.spec,
@@ -100,10 +107,21 @@ export function summarizeRun(records: readonly BatchRecord[], ctx: SummaryContex
     byQuestionType: grouped(records, (r) => r.questionType),
     coverageByLayer,
     coverageCorrectVsWrong: {
-      correct: ciStat(coverageValues(records, layer, (r) => r.judgement === 'correct'), ctx.bootstrap),
-      wrong: ciStat(coverageValues(records, layer, (r) => r.judgement === 'wrong'), ctx.bootstrap),
+      correct: ciStat(
+        coverageValues(records, layer, (r) => r.judgement === 'correct'),
+        ctx.bootstrap,
+      ),
+      wrong: ciStat(
+        coverageValues(records, layer, (r) => r.judgement === 'wrong'),
+        ctx.bootstrap,
+      ),
       layer,
     },
     meanBoxAreaShare: shares.length > 0 ? mean(shares) : 0,
+    noBoxItems: records.filter((r) => r.view === 'global' && r.error === undefined && r.bbox === undefined).length,
+    failures: records
+      .filter((r) => r.error !== undefined)
+      .slice(0, MAX_FAILURES_LISTED)
+      .map((r) => ({ itemId: r.itemId, view: r.view, error: r.error! })),
   };
 }

@@ -3,20 +3,34 @@
 import type { AnalysisResult, BatchSpec, Box, ModelInfo, RunInfo, View } from '../../contract/types.js';
 import type { LoadedBench } from '../bench/types.js';
 
+/** Where an item's images come from, for error messages that name row and column. */
+export interface ItemSource {
+  /** 0-based row in the bench file (shown 1-based: "row 10"). */
+  row: number;
+  /** Column (or JSON field) of the full image: "image", "images". */
+  imageColumn: string;
+  /** Column of the regional crop: "crop_image", "crop_images"; absent when the bench has none. */
+  cropColumn?: string;
+}
+
 export interface DualInput {
   itemId: string;
-  /** Encoded full image (as stored in the bench). */
-  image: Buffer;
+  source: ItemSource;
+  /** Encoded full image (as stored in the bench), read when a view needs it. */
+  readImage: () => Promise<Uint8Array>;
   /** Encoded regional crop when the bench has one; otherwise the analyzer cuts it from `bbox`. */
-  crop?: Buffer;
+  readCrop?: () => Promise<Uint8Array>;
   question: string;
   /** Key box in original-image pixels. */
   bbox?: Box;
   maxNewTokens: number;
 }
 
+/** Per view: its analysis, or why that view failed (the other view still runs). */
+export type DualOutcome = Partial<Record<View, AnalysisResult>> & { errors?: Partial<Record<View, unknown>> };
+
 /** Analyses the requested views; must honour the signal (throw CancelledError/AbortError when aborted). */
-export type DualAnalyzer = (input: DualInput, views: readonly View[], signal: AbortSignal) => Promise<Partial<Record<View, AnalysisResult>>>;
+export type DualAnalyzer = (input: DualInput, views: readonly View[], signal: AbortSignal) => Promise<DualOutcome>;
 
 export interface BatchDeps {
   model: ModelInfo;

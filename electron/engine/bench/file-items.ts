@@ -51,7 +51,8 @@ function buildItem(raw: unknown, row: number, layout: FileLayout, benchDir: stri
   const imageRel = imageRef === undefined ? undefined : firstPath(imageRef.value, imageRef.name);
   if (imageRel === undefined) throw new RowProblem(imageField[0], `missing "${imageField[0]}" (the full image's path)`);
   const imagePath = resolveImagePath(benchDir, imageRel);
-  if (imagePath === undefined) throw new RowProblem(imageRef!.name, `image file not found: ${imageRel} (paths are relative to ${benchDir})`);
+  if (imagePath === undefined)
+    throw new RowProblem(imageRef!.name, `image file not found: ${imageRel} (paths are relative to ${benchDir})`);
   const cropRef = pick(raw, cropField);
   const cropRel = cropRef === undefined ? undefined : firstPath(cropRef.value, cropRef.name);
   let cropPath: string | undefined;
@@ -74,11 +75,13 @@ function buildItem(raw: unknown, row: number, layout: FileLayout, benchDir: stri
     answer: answer.trim(),
     questionType,
     hasCrop: cropPath !== undefined,
+    imageColumn: imageRef!.name,
     imagePath,
     readImage: () => readFile(imagePath),
     readCrop: async () => (cropPath === undefined ? undefined : readFile(cropPath)),
   };
   if (cropPath !== undefined) item.cropPath = cropPath;
+  if (cropRef !== undefined) item.cropColumn = cropRef.name;
   if (dimension !== undefined && dimension !== '') item.dimension = dimension;
   if (bbox !== undefined) item.bbox = bbox;
   if (width !== undefined) item.imageWidth = width;
@@ -126,4 +129,3 @@ export function readJsonl(path: string): { rows: { row: number; value: unknown }
     });
   return { rows, issues };
 }
-

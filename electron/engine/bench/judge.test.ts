@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { extractAnswer, judgeAnswer, normalizeText, numbersIn, parseWholeNumber } from './judge.js';
 import { inferQuestionType } from './rows.js';
 
-const Q = 'How many dots are on the card?\nA. 1\nB. 3\nC. 2\nD. 4\n\nAnswer with the option\'s letter from the given choices.';
+const Q = "How many dots are on the card?\nA. 1\nB. 3\nC. 2\nD. 4\n\nAnswer with the option's letter from the given choices.";
 const COLOURS = 'What colour is the cap?\nA. red\nB. dark blue\nC. green\nD. blue';
 
 describe('extractAnswer', () => {

@@ -38,8 +38,33 @@ export function normalizeText(text: string): string {
     .trim();
 }
 
-const NUMBER_WORDS = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten', 'eleven', 'twelve', 'thirteen', 'fourteen', 'fifteen', 'sixteen', 'seventeen', 'eighteen', 'nineteen', 'twenty'];
-const NUMBER_TOKEN = new RegExp(`(?<![\\w.])(-?\\d{1,3}(?:,\\d{3})+(?:\\.\\d+)?|-?\\d+(?:\\.\\d+)?|${NUMBER_WORDS.join('|')})(?![\\w]|\\.\\d)`, 'gi');
+const NUMBER_WORDS = [
+  'zero',
+  'one',
+  'two',
+  'three',
+  'four',
+  'five',
+  'six',
+  'seven',
+  'eight',
+  'nine',
+  'ten',
+  'eleven',
+  'twelve',
+  'thirteen',
+  'fourteen',
+  'fifteen',
+  'sixteen',
+  'seventeen',
+  'eighteen',
+  'nineteen',
+  'twenty',
+];
+const NUMBER_TOKEN = new RegExp(
+  `(?<![\\w.])(-?\\d{1,3}(?:,\\d{3})+(?:\\.\\d+)?|-?\\d+(?:\\.\\d+)?|${NUMBER_WORDS.join('|')})(?![\\w]|\\.\\d)`,
+  'gi',
+);
 
 function tokenValue(token: string): number {
   const word = NUMBER_WORDS.indexOf(token.toLowerCase());
@@ -65,21 +90,21 @@ export function numbersIn(text: string): number[] {
 
 /** The option letter a ground truth like "B", "B.", "(B)", "B) text" names. */
 export function groundTruthLetter(gt: string): string | undefined {
-  const m = /^[\s(\[]*([A-Z])(?:$|[.)\]]|[:-]\s+|\s*$)/.exec(gt.trim());
+  const m = /^[\s([]*([A-Z])(?:$|[.)\]]|[:-]\s+|\s*$)/.exec(gt.trim());
   return m ? m[1] : undefined;
 }
 
 /** Letters the response names: a leading "B" / "B." / "(B)" / "B) text" / "B: text", a "(B)" anywhere, or a letter standing alone before punctuation or the end. */
 export function lettersNamed(text: string, options: ReadonlySet<string>): string[] {
-  const allowed = (l: string) => options.size === 0 ? /[A-F]/.test(l) : options.has(l);
+  const allowed = (l: string) => (options.size === 0 ? /[A-F]/.test(l) : options.has(l));
   const t = text.trim();
-  const lead = /^[\s(\[*]*([A-Z])(?:\s*$|[.)\]:,]|\s+-\s)/.exec(t);
+  const lead = /^[\s([*]*([A-Z])(?:\s*$|[.)\]:,]|\s+-\s)/.exec(t);
   if (lead && allowed(lead[1])) return [lead[1]];
   const found: string[] = [];
   const add = (l: string) => {
     if (allowed(l) && !found.includes(l)) found.push(l);
   };
-  for (const m of t.matchAll(/[(\[]([A-Z])[)\]]/g)) add(m[1]);
+  for (const m of t.matchAll(/[([]([A-Z])[)\]]/g)) add(m[1]);
   if (found.length > 0) return found;
   // "the answer is B." / "option C" / "B" at the very end. A bare "A"/"I" followed by a word is
   // English, not an option, so a standalone letter needs punctuation or the end after it,

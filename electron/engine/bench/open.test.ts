@@ -10,13 +10,42 @@ import { openBenchmark } from './open.js';
 let root: string;
 
 async function jpeg(width: number, height: number, shade: number): Promise<Buffer> {
-  return sharp({ create: { width, height, channels: 3, background: { r: shade, g: 255 - shade, b: 90 } } }).jpeg().toBuffer();
+  return sharp({ create: { width, height, channels: 3, background: { r: shade, g: 255 - shade, b: 90 } } })
+    .jpeg()
+    .toBuffer();
 }
 
 const MINI = [
-  { id: 'it-0', query: 'How many dots?\nA. 1\nB. 3\nC. 2\nD. 4\n\nAnswer with the option\'s letter from the given choices.', response: 'A', bbox: [10, 12, 40, 30], question_type: 'mcq', dimension: 'counting', width: 97, height: 61 },
-  { id: 'it-1', query: 'What is written on the card?', response: 'MCAX', bbox: [5, 5, 20.5, 19], question_type: 'blank', dimension: 'ocr', width: 97, height: 61 },
-  { id: 'it-2', query: 'Which colour?\nA. red\nB. blue', response: 'B', bbox: [0, 0, 97, 61], question_type: 'mcq', dimension: 'color', width: 97, height: 61 },
+  {
+    id: 'it-0',
+    query: "How many dots?\nA. 1\nB. 3\nC. 2\nD. 4\n\nAnswer with the option's letter from the given choices.",
+    response: 'A',
+    bbox: [10, 12, 40, 30],
+    question_type: 'mcq',
+    dimension: 'counting',
+    width: 97,
+    height: 61,
+  },
+  {
+    id: 'it-1',
+    query: 'What is written on the card?',
+    response: 'MCAX',
+    bbox: [5, 5, 20.5, 19],
+    question_type: 'blank',
+    dimension: 'ocr',
+    width: 97,
+    height: 61,
+  },
+  {
+    id: 'it-2',
+    query: 'Which colour?\nA. red\nB. blue',
+    response: 'B',
+    bbox: [0, 0, 97, 61],
+    question_type: 'mcq',
+    dimension: 'color',
+    width: 97,
+    height: 61,
+  },
 ];
 
 beforeAll(async () => {
@@ -39,7 +68,12 @@ beforeAll(async () => {
   for (const [i, row] of MINI.entries()) {
     writeFileSync(join(paper, 'images', `image_${i}.png`), await jpeg(97, 61, 40 * i));
     writeFileSync(join(paper, 'images', `crop_image_${i}.png`), await jpeg(31, 19, 40 * i + 10));
-    paperRows.push({ images: [`../ZoomBench/images/image_${i}.png`], crop_images: [`../ZoomBench/images/crop_image_${i}.png`], prompt: row.query, answer: row.response });
+    paperRows.push({
+      images: [`../ZoomBench/images/image_${i}.png`],
+      crop_images: [`../ZoomBench/images/crop_image_${i}.png`],
+      prompt: row.query,
+      answer: row.response,
+    });
   }
   writeFileSync(join(paper, 'zoombench.json'), JSON.stringify(paperRows));
 });
@@ -55,7 +89,18 @@ describe('openBenchmark: JSON layouts', () => {
     expect(bench.info.itemCount).toBe(3);
     expect(bench.info.dimensions).toEqual(['counting', 'ocr', 'color']);
     const s = bench.summaries()[1];
-    expect(s).toEqual({ id: 'it-1', row: 1, question: MINI[1].query, answer: 'MCAX', questionType: 'blank', dimension: 'ocr', bbox: [5, 5, 20.5, 19], imageWidth: 97, imageHeight: 61, hasCrop: true });
+    expect(s).toEqual({
+      id: 'it-1',
+      row: 1,
+      question: MINI[1].query,
+      answer: 'MCAX',
+      questionType: 'blank',
+      dimension: 'ocr',
+      bbox: [5, 5, 20.5, 19],
+      imageWidth: 97,
+      imageHeight: 61,
+      hasCrop: true,
+    });
     const img = await bench.get('it-1')!.readImage();
     expect((await sharp(img).metadata()).width).toBe(97);
     const crop = await bench.get('it-1')!.readCrop();
@@ -114,7 +159,10 @@ describe('openBenchmark: JSONL and malformed rows', () => {
     writeFileSync(join(dir, 'bench.jsonl'), lines.map((l) => (typeof l === 'string' ? l : JSON.stringify(l))).join('\n') + '\n\n');
     const bench = await openBenchmark(join(dir, 'bench.jsonl'));
     expect(bench.info.format).toBe('loupe-jsonl');
-    expect(bench.items.map((i) => [i.id, i.row, i.questionType])).toEqual([['0', 0, 'blank'], ['x', 7, 'mcq']]);
+    expect(bench.items.map((i) => [i.id, i.row, i.questionType])).toEqual([
+      ['0', 0, 'blank'],
+      ['x', 7, 'mcq'],
+    ]);
     expect(bench.items[1].bbox).toEqual([1, 2, 3, 4]);
     expect(bench.items[0].hasCrop).toBe(false);
     expect(await bench.items[0].readCrop()).toBeUndefined();

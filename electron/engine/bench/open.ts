@@ -47,13 +47,15 @@ function detectFile(file: string): Detected {
   const dir = dirname(file);
   const stem = basename(file, extname(file));
   // A HF dataset keeps its split at <dataset>/data/test.parquet: name the bench after the dataset.
-  const name = nameFromBenchJson(dir) ?? (basename(dir) === 'data' ? basename(dirname(dir)) : ['test', 'bench'].includes(stem) ? basename(dir) : stem);
+  const name =
+    nameFromBenchJson(dir) ?? (basename(dir) === 'data' ? basename(dirname(dir)) : ['test', 'bench'].includes(stem) ? basename(dir) : stem);
   const magic = head(file, 4).toString('latin1');
   if (ext === '.parquet' || magic === 'PAR1') return { format: 'zoombench-parquet', file, name };
   if (ext === '.jsonl' || ext === '.ndjson') return { format: 'loupe-jsonl', file, name, layout: 'jsonl' };
   const first = head(file, 256).toString('utf8').trimStart()[0];
   if (ext === '.json' || first === '[') {
-    if (first !== '[') throw new InvalidBenchError(`${file} is JSON but not a list of items; the converted ZoomBench layout is a JSON list.`, { file });
+    if (first !== '[')
+      throw new InvalidBenchError(`${file} is JSON but not a list of items; the converted ZoomBench layout is a JSON list.`, { file });
     return { format: 'zoombench-json', file, name, layout: 'json' };
   }
   if (first === '{') return { format: 'loupe-jsonl', file, name, layout: 'jsonl' };
@@ -72,7 +74,9 @@ function detect(path: string): Detected {
     const file = join(path, candidate);
     if (isFile(file)) return { ...detectFile(file), name: nameFromBenchJson(path) ?? basename(path) };
   }
-  throw new InvalidBenchError(`${path} holds no benchmark: expected test.json, data/test.parquet, test.parquet or test.jsonl inside it.`, { file: path });
+  throw new InvalidBenchError(`${path} holds no benchmark: expected test.json, data/test.parquet, test.parquet or test.jsonl inside it.`, {
+    file: path,
+  });
 }
 
 export interface OpenBenchmarkOptions {
@@ -94,7 +98,11 @@ export async function openBenchmark(path: string, options: OpenBenchmarkOptions 
       throw new InvalidBenchError(`${found.file} is not valid JSON: ${(err as Error).message}`, { file: found.file, cause: err });
     }
     if (!Array.isArray(parsed)) throw new InvalidBenchError(`${found.file} must be a JSON list of items.`, { file: found.file });
-    ({ items, issues } = itemsFromRows(parsed.map((value, row) => ({ row, value })), 'json', dirname(found.file)));
+    ({ items, issues } = itemsFromRows(
+      parsed.map((value, row) => ({ row, value })),
+      'json',
+      dirname(found.file),
+    ));
   } else {
     const read = readJsonl(found.file);
     const built = itemsFromRows(read.rows, 'jsonl', dirname(found.file));

@@ -11,7 +11,11 @@ const enc = (s: string) => new TextEncoder().encode(s);
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'loupe-pq-'));
-  const img = new Uint8Array(await sharp({ create: { width: 40, height: 30, channels: 3, background: { r: 1, g: 2, b: 3 } } }).jpeg().toBuffer());
+  const img = new Uint8Array(
+    await sharp({ create: { width: 40, height: 30, channels: 3, background: { r: 1, g: 2, b: 3 } } })
+      .jpeg()
+      .toBuffer(),
+  );
   // Strings stored as UNANNOTATED byte arrays (read back as bytes with utf8: false), the paper
   // converter's prompt/answer naming, int64 ids and bboxes, and one row without image bytes.
   const schema = [
@@ -31,8 +35,22 @@ beforeAll(async () => {
       { name: 'id', data: [7n, 8n, 9n] },
       { name: 'prompt', data: [enc('Which?\nA. café\nB. tea'), enc('Count them'), enc('Q3')] },
       { name: 'answer', data: [enc('A'), enc('4'), enc('x')] },
-      { name: 'image', data: [{ bytes: img, path: 'a.jpg' }, { bytes: img, path: 'b.jpg' }, { bytes: null, path: null }] },
-      { name: 'bbox', data: [[1n, 2n, 30n, 20n], [0n, 0n, 5n, 5n], [0n, 0n, 5n, 5n]] },
+      {
+        name: 'image',
+        data: [
+          { bytes: img, path: 'a.jpg' },
+          { bytes: img, path: 'b.jpg' },
+          { bytes: null, path: null },
+        ],
+      },
+      {
+        name: 'bbox',
+        data: [
+          [1n, 2n, 30n, 20n],
+          [0n, 0n, 5n, 5n],
+          [0n, 0n, 5n, 5n],
+        ],
+      },
     ],
     schema: schema.map((s) => ({ ...s })),
   });

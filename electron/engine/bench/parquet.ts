@@ -51,7 +51,10 @@ class CellReader {
   private cache = new Map<string, { start: number; end: number; cells: unknown[] }>();
   private readonly groups: { start: number; end: number }[] = [];
 
-  constructor(private readonly file: AsyncBuffer, private readonly metadata: FileMetaData) {
+  constructor(
+    private readonly file: AsyncBuffer,
+    private readonly metadata: FileMetaData,
+  ) {
     let start = 0;
     for (const g of metadata.row_groups) {
       const end = start + Number(g.num_rows);
@@ -65,7 +68,14 @@ class CellReader {
     if (hit && row >= hit.start && row < hit.end) return hit.cells[row - hit.start];
     const group = this.groups.find((g) => row >= g.start && row < g.end);
     if (!group) return undefined;
-    const rows = await parquetReadObjects({ file: this.file, metadata: this.metadata, columns: [column], rowStart: group.start, rowEnd: group.end, utf8: false });
+    const rows = await parquetReadObjects({
+      file: this.file,
+      metadata: this.metadata,
+      columns: [column],
+      rowStart: group.start,
+      rowEnd: group.end,
+      utf8: false,
+    });
     const cells = rows.map((r) => r[column]);
     this.cache.set(column, { ...group, cells });
     return cells[row - group.start];
@@ -101,7 +111,10 @@ export async function readParquetBench(path: string): Promise<ParquetBench> {
   }
   const columns = parquetSchema(metadata).children.map((c) => c.element.name);
   if (!columns.includes('image')) {
-    throw new InvalidBenchError(`${path} has no "image" column; ZoomBench parquet needs id, query|prompt, response|answer, image, crop_image, question_type, bbox (found: ${columns.join(', ')}).`, { file: path, field: 'image' });
+    throw new InvalidBenchError(
+      `${path} has no "image" column; ZoomBench parquet needs id, query|prompt, response|answer, image, crop_image, question_type, bbox (found: ${columns.join(', ')}).`,
+      { file: path, field: 'image' },
+    );
   }
   const textColumns = columns.filter((c) => !(IMAGE_COLUMNS as readonly string[]).includes(c));
   const rows = await parquetReadObjects({ file, metadata, columns: textColumns, utf8: false });
@@ -133,9 +146,11 @@ export async function readParquetBench(path: string): Promise<ParquetBench> {
         answer: answer.trim(),
         questionType,
         hasCrop: hasCrop[row] === true,
+        imageColumn: 'image',
+        ...(hasCropColumn ? { cropColumn: 'crop_image' } : {}),
         readImage: async () => {
           const bytes = await imageCellBytes(await cells.read('image', row), dir);
-          if (!bytes) throw new InvalidBenchError(`Row ${row} of ${path} has no image bytes.`, { file: path, field: 'image' });
+          if (!bytes) throw new InvalidBenchError(`Row ${row + 1} of ${path} has no image bytes.`, { file: path, field: 'image' });
           return bytes;
         },
         readCrop: async () => (hasCrop[row] ? imageCellBytes(await cells.read('crop_image', row), dir) : undefined),

@@ -3,7 +3,10 @@
 import type { BenchRowIssue, Box, QuestionType } from '../../contract/types.js';
 
 export class RowProblem extends Error {
-  constructor(readonly field: string, message: string) {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
     super(message);
   }
 }

@@ -6,6 +6,10 @@ import type { BenchInfo, BenchItemSummary } from '../../contract/types.js';
  * number - 1, parquet row), matching Python's `data[idx]` in the paper's scripts.
  */
 export interface BenchItem extends BenchItemSummary {
+  /** Column (parquet) or field (JSON) the full image came from, for messages that name it. */
+  imageColumn: string;
+  /** Column or field of the regional crop, when the bench has one. */
+  cropColumn?: string;
   /** Absolute path of the image file, for formats that keep images as files. */
   imagePath?: string;
   cropPath?: string;

@@ -18,7 +18,12 @@ function isDir(p: string): boolean {
   }
 }
 
-export async function exportRunInDir(runsDir: string, runId: string, format: 'csv' | 'json' | 'grids', dest?: string): Promise<{ path?: string; text?: string }> {
+export async function exportRunInDir(
+  runsDir: string,
+  runId: string,
+  format: 'csv' | 'json' | 'grids',
+  dest?: string,
+): Promise<{ path?: string; text?: string }> {
   if (!(format in EXT)) throw new BadRequestError(`format must be csv, json or grids; got ${JSON.stringify(format)}.`, { field: 'format' });
   const store = new ResultStore(runsDir, runId);
   const records = store.read().records;
@@ -27,7 +32,16 @@ export async function exportRunInDir(runsDir: string, runId: string, format: 'cs
   else if (format === 'grids') text = gridsToJson(records);
   else {
     const meta = store.readMeta();
-    text = summaryToJson(summarizeRun(records, { runId, spec: meta.spec, modelName: meta.model.name, benchName: meta.bench.name, total: meta.total, defaultLayer: meta.model.defaultLayer }));
+    text = summaryToJson(
+      summarizeRun(records, {
+        runId,
+        spec: meta.spec,
+        modelName: meta.model.name,
+        benchName: meta.bench.name,
+        total: meta.total,
+        defaultLayer: meta.model.defaultLayer,
+      }),
+    );
   }
   if (!dest) return { text };
   const path = isDir(dest) ? join(resolve(dest), `${runId}.${EXT[format]}`) : resolve(dest);
@@ -39,6 +53,7 @@ export async function compareRunsInDir(runsDir: string, runA: string, runB: stri
   const a = new ResultStore(runsDir, runA);
   const b = new ResultStore(runsDir, runB);
   const chosen = layer ?? a.readMeta().model.defaultLayer;
-  if (!Number.isInteger(chosen) || chosen < 1) throw new BadRequestError(`layer must be a positive integer (1-based); got ${chosen}.`, { field: 'layer' });
+  if (!Number.isInteger(chosen) || chosen < 1)
+    throw new BadRequestError(`layer must be a positive integer (1-based); got ${chosen}.`, { field: 'layer' });
   return compareRecords(a.read().records, b.read().records, { runA, runB, layer: chosen });
 }

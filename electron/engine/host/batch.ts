@@ -4,7 +4,7 @@
 import type { EngineEvent } from '../../contract/api.js';
 import type { BatchRecord, BatchSpec, CompareSummary, RunInfo, RunSummary, View } from '../../contract/types.js';
 import { analyzeViews } from '../analysis/views.js';
-import { listRuns, newRunId, ResultStore, runBatch, summarizeRun, validateSpec, type BatchDeps } from '../batch/index.js';
+import { executeRun, listRuns, newRunId, openRun, ResultStore, summarizeRun, validateSpec, type BatchDeps } from '../batch/index.js';
 import { BadRequestError, NotFoundError } from '../errors.js';
 import { assertUsable } from '../model/runtime.js';
 import type { BenchRegistry } from './benches.js';
@@ -48,12 +48,19 @@ export class BatchController {
       analyzeDual: (input, views, signal) =>
         this.models.exclusive(modelId, async () => analyzeViews(await this.models.runtime(modelId, signal), input, views, { signal })),
     };
+    // Synchronous: a run locked by another process, or a resume with other settings, is refused here,
+    // as the answer to batch.start / batch.resume.
+    const opened = openRun(spec, deps, { runsDir: this.cfg.runsDir, runId });
     const controller = new AbortController();
-    const done = runBatch(spec, deps, controller.signal, this.emit, { runsDir: this.cfg.runsDir, runId }).then(
+    const done = executeRun(opened, controller.signal, this.emit).then(
       () => undefined,
       (err: unknown) => {
         // runBatch already emitted batch.finished with the error; keep a log line for the console too.
-        this.emit({ type: 'engine.log', level: 'error', message: `Run ${runId} failed: ${err instanceof Error ? err.message : String(err)}` });
+        this.emit({
+          type: 'engine.log',
+          level: 'error',
+          message: `Run ${runId} failed: ${err instanceof Error ? err.message : String(err)}`,
+        });
       },
     );
     const entry = { controller, done: done.finally(() => this.active.delete(runId)) };
@@ -98,7 +105,12 @@ export class BatchController {
     const store = this.store(runId);
     const meta = store.readMeta();
     return summarizeRun(store.read().records, {
-      runId, spec: meta.spec, modelName: meta.model.name, benchName: meta.bench.name, total: meta.total, defaultLayer: meta.model.defaultLayer,
+      runId,
+      spec: meta.spec,
+      modelName: meta.model.name,
+      benchName: meta.bench.name,
+      total: meta.total,
+      defaultLayer: meta.model.defaultLayer,
     });
   }
 

@@ -11,7 +11,10 @@ export class BenchRegistry {
   private readonly benches = new Map<string, LoadedBench>();
   private scanned = false;
 
-  constructor(private readonly cfg: EngineHostConfig, private readonly log: (level: 'info' | 'warn' | 'error', message: string) => void) {}
+  constructor(
+    private readonly cfg: EngineHostConfig,
+    private readonly log: (level: 'info' | 'warn' | 'error', message: string) => void,
+  ) {}
 
   private async scan(): Promise<void> {
     if (this.scanned) return;
@@ -19,7 +22,10 @@ export class BenchRegistry {
     const root = join(this.cfg.resourcesDir, 'bench');
     let names: string[] = [];
     try {
-      names = (await readdir(root, { withFileTypes: true })).filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name).sort();
+      names = (await readdir(root, { withFileTypes: true }))
+        .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
+        .map((e) => e.name)
+        .sort();
     } catch {
       // No bundled benches (e.g. a trimmed install): nothing to list.
     }

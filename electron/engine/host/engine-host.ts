@@ -61,7 +61,8 @@ export class EngineHost implements EngineHandler {
   handle<M extends MethodName>(method: M, params: ParamsOf<M>, signal: AbortSignal): Promise<ResultOf<M>> {
     const handler = this.handlers[method] as ((p: ParamsOf<M>, s: AbortSignal) => Promise<ResultOf<M>>) | undefined;
     if (!handler) return Promise.reject(new NotFoundError(`Unknown method ${String(method)}.`, { field: 'method' }));
-    if (params === null || typeof params !== 'object') return Promise.reject(new BadRequestError(`${method}: params must be an object.`, { field: 'params' }));
+    if (params === null || typeof params !== 'object')
+      return Promise.reject(new BadRequestError(`${method}: params must be an object.`, { field: 'params' }));
     try {
       throwIfAborted(signal);
     } catch (err) {
@@ -96,12 +97,17 @@ export class EngineHost implements EngineHandler {
     const { image, item } = await decodeSource(this.benches, p.image);
     const box = p.box ?? (p.image.kind === 'benchItem' && p.image.view === 'global' ? item?.bbox : undefined);
     return this.models.exclusive(modelId, () =>
-      analyzeImage(rt, image, {
-        question: p.question,
-        ...(p.maxNewTokens !== undefined ? { maxNewTokens: p.maxNewTokens } : {}),
-        ...(p.withGeneric !== undefined ? { withGeneric: p.withGeneric } : {}),
-        ...(box ? { box } : {}),
-      }, this.hooks(signal)),
+      analyzeImage(
+        rt,
+        image,
+        {
+          question: p.question,
+          ...(p.maxNewTokens !== undefined ? { maxNewTokens: p.maxNewTokens } : {}),
+          ...(p.withGeneric !== undefined ? { withGeneric: p.withGeneric } : {}),
+          ...(box ? { box } : {}),
+        },
+        this.hooks(signal),
+      ),
     );
   }
 
@@ -118,12 +124,18 @@ export class EngineHost implements EngineHandler {
       if (!r.cutBox) crop = await decodeImage(r.input);
     }
     return this.models.exclusive(modelId, () =>
-      analyzeDualImages(rt, full.image, {
-        question: p.question,
-        ...(p.maxNewTokens !== undefined ? { maxNewTokens: p.maxNewTokens } : {}),
-        ...(p.withGeneric !== undefined ? { withGeneric: p.withGeneric } : {}),
-        ...(box ? { box } : {}),
-      }, crop, this.hooks(signal)),
+      analyzeDualImages(
+        rt,
+        full.image,
+        {
+          question: p.question,
+          ...(p.maxNewTokens !== undefined ? { maxNewTokens: p.maxNewTokens } : {}),
+          ...(p.withGeneric !== undefined ? { withGeneric: p.withGeneric } : {}),
+          ...(box ? { box } : {}),
+        },
+        crop,
+        this.hooks(signal),
+      ),
     );
   }
 

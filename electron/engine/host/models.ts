@@ -25,7 +25,10 @@ export class ModelRegistry {
   private readonly queues = new Map<string, Promise<unknown>>();
   private readonly discovery: DiscoveryCache = new Map();
 
-  constructor(private readonly cfg: EngineHostConfig, private readonly emit: (e: EngineEvent) => void) {
+  constructor(
+    private readonly cfg: EngineHostConfig,
+    private readonly emit: (e: EngineEvent) => void,
+  ) {
     this.userDirs.push(...cfg.modelDirs);
   }
 
@@ -34,7 +37,10 @@ export class ModelRegistry {
   }
 
   async list(): Promise<ModelInfo[]> {
-    const infos = await discoverModels([{ dir: this.bundledRoot, bundled: true }, ...this.userDirs.map((dir) => ({ dir, bundled: false }))], this.discovery);
+    const infos = await discoverModels(
+      [{ dir: this.bundledRoot, bundled: true }, ...this.userDirs.map((dir) => ({ dir, bundled: false }))],
+      this.discovery,
+    );
     for (const info of infos) this.infos.set(info.id, info);
     return infos;
   }
@@ -58,7 +64,8 @@ export class ModelRegistry {
   }
 
   async load(modelId: string, choice: ProviderChoice, signal?: AbortSignal): Promise<LoadedModel> {
-    if (!PROVIDERS.includes(choice)) throw new BadRequestError(`provider must be one of ${PROVIDERS.join(', ')}; got ${JSON.stringify(choice)}.`, { field: 'provider' });
+    if (!PROVIDERS.includes(choice))
+      throw new BadRequestError(`provider must be one of ${PROVIDERS.join(', ')}; got ${JSON.stringify(choice)}.`, { field: 'provider' });
     return loadedModelOf((await this.ensure(resolve(modelId), choice, signal)).rt);
   }
 
@@ -96,7 +103,10 @@ export class ModelRegistry {
     const id = resolve(modelId);
     const prev = this.queues.get(id) ?? Promise.resolve();
     const run = prev.then(fn, fn);
-    const settled = run.then(() => undefined, () => undefined);
+    const settled = run.then(
+      () => undefined,
+      () => undefined,
+    );
     this.queues.set(id, settled);
     void settled.then(() => {
       if (this.queues.get(id) === settled) this.queues.delete(id);

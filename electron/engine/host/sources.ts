@@ -53,11 +53,16 @@ export async function decodeSource(benches: BenchRegistry, source: ImageSource):
 }
 
 /** `images.get`: oriented display bytes. */
-export async function displaySource(benches: BenchRegistry, source: ImageSource): Promise<{ mime: string; bytes: Uint8Array; width: number; height: number }> {
+export async function displaySource(
+  benches: BenchRegistry,
+  source: ImageSource,
+): Promise<{ mime: string; bytes: Uint8Array; width: number; height: number }> {
   const r = await resolveSource(benches, source);
   if (!r.cutBox) return encodeForDisplay(r.input);
   // A crop-less item's regional view: cut the box, send it as PNG (lossless, the pixels the model saw).
   const { image } = await decodeSource(benches, source);
-  const buf = await sharp(image.rgb, { raw: { width: image.width, height: image.height, channels: 3 } }).png().toBuffer();
+  const buf = await sharp(image.rgb, { raw: { width: image.width, height: image.height, channels: 3 } })
+    .png()
+    .toBuffer();
   return { mime: 'image/png', bytes: new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), width: image.width, height: image.height };
 }

@@ -10,7 +10,8 @@ import type { DecodedImage } from './decode.js';
  */
 export function pixelRect(box: Box, width: number, height: number, name = 'image'): Box {
   const [x1, y1, x2, y2] = box;
-  if (![x1, y1, x2, y2].every(Number.isFinite)) throw new BadRequestError(`Box ${JSON.stringify(box)} has a non-numeric coordinate.`, { field: 'box' });
+  if (![x1, y1, x2, y2].every(Number.isFinite))
+    throw new BadRequestError(`Box ${JSON.stringify(box)} has a non-numeric coordinate.`, { field: 'box' });
   const left = Math.max(0, Math.min(width - 1, Math.floor(Math.min(x1, x2))));
   const top = Math.max(0, Math.min(height - 1, Math.floor(Math.min(y1, y2))));
   const right = Math.max(left + 1, Math.min(width, Math.ceil(Math.max(x1, x2))));

@@ -18,7 +18,9 @@ function crc32(buf: Buffer): number {
 
 /** A valid small PNG whose header claims other dimensions: probing sees the claim, decoding would fail. */
 async function pngClaiming(width: number, height: number): Promise<Buffer> {
-  const png = await sharp({ create: { width: 4, height: 4, channels: 3, background: '#808080' } }).png().toBuffer();
+  const png = await sharp({ create: { width: 4, height: 4, channels: 3, background: '#808080' } })
+    .png()
+    .toBuffer();
   png.writeUInt32BE(width, 16);
   png.writeUInt32BE(height, 20);
   png.writeUInt32BE(crc32(png.subarray(12, 29)), 29);
@@ -27,14 +29,19 @@ async function pngClaiming(width: number, height: number): Promise<Buffer> {
 
 describe('decodeImage', () => {
   it('decodes to RGB, dropping alpha', async () => {
-    const bytes = await sharp({ create: { width: 7, height: 5, channels: 4, background: { r: 10, g: 20, b: 30, alpha: 0.5 } } }).png().toBuffer();
+    const bytes = await sharp({ create: { width: 7, height: 5, channels: 4, background: { r: 10, g: 20, b: 30, alpha: 0.5 } } })
+      .png()
+      .toBuffer();
     const img = await decodeImage({ name: 'a.png', bytes });
     expect([img.width, img.height, img.rgb.length]).toEqual([7, 5, 7 * 5 * 3]);
     expect(Array.from(img.rgb.subarray(0, 3))).toEqual([10, 20, 30]);
   });
 
   it('converts greyscale to three channels', async () => {
-    const bytes = await sharp({ create: { width: 3, height: 3, channels: 3, background: '#404040' } }).greyscale().png().toBuffer();
+    const bytes = await sharp({ create: { width: 3, height: 3, channels: 3, background: '#404040' } })
+      .greyscale()
+      .png()
+      .toBuffer();
     const img = await decodeImage({ name: 'g.png', bytes });
     expect(img.rgb.length).toBe(27);
   });
@@ -47,7 +54,9 @@ describe('decodeImage', () => {
   });
 
   it('names the file when it is truncated', async () => {
-    const full = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#a03020' } }).jpeg().toBuffer();
+    const full = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#a03020' } })
+      .jpeg()
+      .toBuffer();
     const dir = mkdtempSync(join(tmpdir(), 'loupe-img-'));
     const path = join(dir, 'cut.jpg');
     writeFileSync(path, full.subarray(0, Math.floor(full.length / 2)));
@@ -70,7 +79,10 @@ describe('decodeImage', () => {
   });
 
   it('encodes oriented display bytes with oriented sizes', async () => {
-    const bytes = await sharp({ create: { width: 30, height: 20, channels: 3, background: '#00ff00' } }).jpeg().withMetadata({ orientation: 8 }).toBuffer();
+    const bytes = await sharp({ create: { width: 30, height: 20, channels: 3, background: '#00ff00' } })
+      .jpeg()
+      .withMetadata({ orientation: 8 })
+      .toBuffer();
     const out = await encodeForDisplay({ name: 'r.jpg', bytes });
     expect([out.mime, out.width, out.height]).toEqual(['image/jpeg', 20, 30]);
     const meta = await sharp(out.bytes).metadata();

@@ -82,7 +82,13 @@ export async function decodeImage(input: ImageInput, maxPixels = MAX_INPUT_PIXEL
       .raw()
       .toBuffer({ resolveWithObject: true });
     if (out.channels !== 3) throw new Error(`expected 3 channels after conversion, got ${out.channels}`);
-    return { name, width: out.width, height: out.height, rgb: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), orientation: info.orientation };
+    return {
+      name,
+      width: out.width,
+      height: out.height,
+      rgb: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+      orientation: info.orientation,
+    };
   } catch (err) {
     throw new InvalidImageError(`Could not decode ${name}: ${(err as Error).message}`, { file: name, cause: err });
   }
@@ -101,7 +107,12 @@ export async function encodeForDisplay(
   const png = meta.format === 'png' || meta.format === 'gif' || meta.hasAlpha === true;
   try {
     const out = png ? await pipeline(bytes, maxPixels).png().toBuffer() : await pipeline(bytes, maxPixels).jpeg({ quality: 92 }).toBuffer();
-    return { mime: png ? 'image/png' : 'image/jpeg', bytes: new Uint8Array(out.buffer, out.byteOffset, out.byteLength), width: info.width, height: info.height };
+    return {
+      mime: png ? 'image/png' : 'image/jpeg',
+      bytes: new Uint8Array(out.buffer, out.byteOffset, out.byteLength),
+      width: info.width,
+      height: info.height,
+    };
   } catch (err) {
     throw new InvalidImageError(`Could not decode ${name}: ${(err as Error).message}`, { file: name, cause: err });
   }

@@ -25,17 +25,18 @@ export function clipBox(box: Box, size: ImageSize): Box {
     throw new BadRequestError(`Box coordinates must be finite numbers; got ${JSON.stringify(box)}.`, { field: 'bbox' });
   }
   if (x2 < x1 || y2 < y1) {
-    throw new BadRequestError(`Box ${JSON.stringify(box)} is inverted: it needs x2 >= x1 and y2 >= y1 ([x1, y1, x2, y2] order).`, { field: 'bbox' });
+    throw new BadRequestError(`Box ${JSON.stringify(box)} is inverted: it needs x2 >= x1 and y2 >= y1 ([x1, y1, x2, y2] order).`, {
+      field: 'bbox',
+    });
   }
   const { imageWidth: w, imageHeight: h } = size;
   if (!(w > 0 && h > 0)) {
     throw new BadRequestError(`Image size must be positive; got ${w}x${h}.`, { field: 'geometry' });
   }
   if (x1 > w || y1 > h || x2 < 0 || y2 < 0) {
-    throw new BadRequestError(
-      `Box ${JSON.stringify(box)} lies entirely outside the ${w}x${h} image; boxes are in original-image pixels.`,
-      { field: 'bbox' },
-    );
+    throw new BadRequestError(`Box ${JSON.stringify(box)} lies entirely outside the ${w}x${h} image; boxes are in original-image pixels.`, {
+      field: 'bbox',
+    });
   }
   return [Math.max(0, x1), Math.max(0, y1), Math.min(w, x2), Math.min(h, y2)];
 }

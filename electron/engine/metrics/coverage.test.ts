@@ -55,27 +55,37 @@ function randomBox(rng: () => number, w: number, h: number, kind: BoxKind): Box 
   const ry = () => randInt(rng, 0, h);
   switch (kind) {
     case 'random': {
-      const a = rx(), b = rx(), c = ry(), d = ry();
+      const a = rx(),
+        b = rx(),
+        c = ry(),
+        d = ry();
       return [Math.min(a, b), Math.min(c, d), Math.max(a, b), Math.max(c, d)];
     }
     case 'edge-right-bottom': {
-      const x1 = randInt(rng, 0, w), y1 = randInt(rng, 0, h);
+      const x1 = randInt(rng, 0, w),
+        y1 = randInt(rng, 0, h);
       return [x1, y1, w, h];
     }
     case 'zero-width': {
-      const x = rx(), c = ry(), d = ry();
+      const x = rx(),
+        c = ry(),
+        d = ry();
       return [x, Math.min(c, d), x, Math.max(c, d)];
     }
     case 'zero-height': {
-      const y = ry(), a = rx(), b = rx();
+      const y = ry(),
+        a = rx(),
+        b = rx();
       return [Math.min(a, b), y, Math.max(a, b), y];
     }
     case 'one-px': {
-      const x = randInt(rng, 0, w - 1), y = randInt(rng, 0, h - 1);
+      const x = randInt(rng, 0, w - 1),
+        y = randInt(rng, 0, h - 1);
       return [x, y, x + 1, y + 1];
     }
     case 'partly-outside': {
-      const x1 = randInt(rng, -w, w - 1), y1 = randInt(rng, -h, h - 1);
+      const x1 = randInt(rng, -w, w - 1),
+        y1 = randInt(rng, -h, h - 1);
       return [x1, y1, randInt(rng, Math.max(x1, 0) + 1, 2 * w), randInt(rng, Math.max(y1, 0) + 1, 2 * h)];
     }
     case 'outside': {
@@ -85,7 +95,10 @@ function randomBox(rng: () => number, w: number, h: number, kind: BoxKind): Box 
     case 'whole':
       return [0, 0, w, h];
     case 'float': {
-      const a = rng() * w, b = rng() * w, c = rng() * h, d = rng() * h;
+      const a = rng() * w,
+        b = rng() * w,
+        c = rng() * h,
+        d = rng() * h;
       return [Math.min(a, b), Math.min(c, d), Math.max(a, b), Math.max(c, d)];
     }
   }
@@ -112,7 +125,8 @@ describe('coveragePaper vs a literal port of the paper code', () => {
       const range = paperCellRange(box, geometry);
       expect([range.x1, range.y1, range.x2, range.y2]).toEqual(ref.coords);
       const got = coveragePaper(values, geometry, box);
-      if (!relClose(got, ref.ratio)) throw new Error(`mismatch for box ${box} on ${gridH}x${gridW} ${imageWidth}x${imageHeight}: ${got} vs ${ref.ratio}`);
+      if (!relClose(got, ref.ratio))
+        throw new Error(`mismatch for box ${box} on ${gridH}x${gridW} ${imageWidth}x${imageHeight}: ${got} vs ${ref.ratio}`);
       compared++;
     }
     expect(compared).toBe(2000);
@@ -121,7 +135,8 @@ describe('coveragePaper vs a literal port of the paper code', () => {
   it('rejects boxes entirely outside the image, where the paper would score an edge cell', () => {
     const rng = makeRng(7);
     for (let t = 0; t < 50; t++) {
-      const w = randInt(rng, 20, 500), h = randInt(rng, 20, 500);
+      const w = randInt(rng, 20, 500),
+        h = randInt(rng, 20, 500);
       const values = new Float64Array(12).fill(1);
       const box = randomBox(rng, w, h, 'outside');
       expect(() => coveragePaper(values, { imageWidth: w, imageHeight: h, gridH: 3, gridW: 4 }, box)).toThrow(BadRequestError);
@@ -159,7 +174,13 @@ describe('coveragePaper vs a literal port of the paper code', () => {
 
 describe('coverageArea', () => {
   const geom = (gridH: number, gridW: number, imageWidth: number, imageHeight: number, tokenPx = 28) => ({
-    imageWidth, imageHeight, gridH, gridW, tokenPx, resizedWidth: gridW * tokenPx, resizedHeight: gridH * tokenPx,
+    imageWidth,
+    imageHeight,
+    gridH,
+    gridW,
+    tokenPx,
+    resizedWidth: gridW * tokenPx,
+    resizedHeight: gridH * tokenPx,
   });
 
   it('hand-computed partial cells', () => {
@@ -173,15 +194,25 @@ describe('coverageArea', () => {
   it('a box covering exactly whole cells equals the sum of those cells', () => {
     const rng = makeRng(99);
     for (let t = 0; t < 300; t++) {
-      const gridH = randInt(rng, 1, 30), gridW = randInt(rng, 1, 30);
+      const gridH = randInt(rng, 1, 30),
+        gridW = randInt(rng, 1, 30);
       const g = geom(gridH, gridW, randInt(rng, 50, 2500), randInt(rng, 50, 2500));
       const values = Array.from({ length: gridH * gridW }, () => rng());
-      const c1 = randInt(rng, 0, gridW - 1), c2 = randInt(rng, c1 + 1, gridW);
-      const r1 = randInt(rng, 0, gridH - 1), r2 = randInt(rng, r1 + 1, gridH);
-      const box: Box = [(c1 * g.imageWidth) / gridW, (r1 * g.imageHeight) / gridH, (c2 * g.imageWidth) / gridW, (r2 * g.imageHeight) / gridH];
-      let inside = 0, total = 0;
+      const c1 = randInt(rng, 0, gridW - 1),
+        c2 = randInt(rng, c1 + 1, gridW);
+      const r1 = randInt(rng, 0, gridH - 1),
+        r2 = randInt(rng, r1 + 1, gridH);
+      const box: Box = [
+        (c1 * g.imageWidth) / gridW,
+        (r1 * g.imageHeight) / gridH,
+        (c2 * g.imageWidth) / gridW,
+        (r2 * g.imageHeight) / gridH,
+      ];
+      let inside = 0,
+        total = 0;
       values.forEach((v, i) => {
-        const r = Math.floor(i / gridW), c = i % gridW;
+        const r = Math.floor(i / gridW),
+          c = i % gridW;
         total += v;
         if (r >= r1 && r < r2 && c >= c1 && c < c2) inside += v;
       });
@@ -192,8 +223,10 @@ describe('coverageArea', () => {
   it('a uniform map gives the box area share', () => {
     const rng = makeRng(5);
     for (let t = 0; t < 300; t++) {
-      const gridH = randInt(rng, 1, 30), gridW = randInt(rng, 1, 30);
-      const W = randInt(rng, 30, 2000), H = randInt(rng, 30, 2000);
+      const gridH = randInt(rng, 1, 30),
+        gridW = randInt(rng, 1, 30);
+      const W = randInt(rng, 30, 2000),
+        H = randInt(rng, 30, 2000);
       const g = geom(gridH, gridW, W, H, 32);
       const box = randomBox(rng, W, H, t % 2 ? 'float' : 'random');
       const share = ((box[2] - box[0]) * (box[3] - box[1])) / (W * H);
@@ -206,12 +239,15 @@ describe('coverageArea', () => {
     const rng = makeRng(11);
     for (let t = 0; t < 40; t++) {
       const tokenPx = randInt(rng, 2, 6);
-      const gridH = randInt(rng, 1, 8), gridW = randInt(rng, 1, 8);
-      const W = gridW * tokenPx, H = gridH * tokenPx;
+      const gridH = randInt(rng, 1, 8),
+        gridW = randInt(rng, 1, 8);
+      const W = gridW * tokenPx,
+        H = gridH * tokenPx;
       const g = geom(gridH, gridW, W, H, tokenPx);
       const box = randomBox(rng, W, H, 'random');
       const counts = new Float64Array(gridH * gridW);
-      for (let y = box[1]; y < box[3]; y++) for (let x = box[0]; x < box[2]; x++) counts[Math.floor(y / tokenPx) * gridW + Math.floor(x / tokenPx)] += 1;
+      for (let y = box[1]; y < box[3]; y++)
+        for (let x = box[0]; x < box[2]; x++) counts[Math.floor(y / tokenPx) * gridW + Math.floor(x / tokenPx)] += 1;
       const weights = areaCellWeights(g, box);
       for (let i = 0; i < counts.length; i++) expect(weights[i]).toBeCloseTo(counts[i] / (tokenPx * tokenPx), 12);
     }

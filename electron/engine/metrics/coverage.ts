@@ -9,7 +9,10 @@ import { clipBox } from './box.js';
 import { assertGridSize, sum } from './grid.js';
 
 export type PaperGeometry = Pick<GridGeometry, 'imageWidth' | 'imageHeight' | 'gridH' | 'gridW'>;
-export type AreaGeometry = Pick<GridGeometry, 'imageWidth' | 'imageHeight' | 'resizedWidth' | 'resizedHeight' | 'gridH' | 'gridW' | 'tokenPx'>;
+export type AreaGeometry = Pick<
+  GridGeometry,
+  'imageWidth' | 'imageHeight' | 'resizedWidth' | 'resizedHeight' | 'gridH' | 'gridW' | 'tokenPx'
+>;
 
 /**
  * Cells selected by the paper's code: rows y1..y2 and columns x1..x2, both INCLUSIVE, exactly the

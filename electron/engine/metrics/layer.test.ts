@@ -8,7 +8,8 @@ const geometry: GridGeometry = { imageWidth: 120, imageHeight: 60, resizedWidth:
 function maps(numLayers: number, numHeads: number, fill: (l: number, h: number, c: number) => number): AttentionMaps {
   const cells = 8;
   const data = new Float32Array(numLayers * numHeads * cells);
-  for (let l = 0; l < numLayers; l++) for (let h = 0; h < numHeads; h++) for (let c = 0; c < cells; c++) data[(l * numHeads + h) * cells + c] = fill(l, h, c);
+  for (let l = 0; l < numLayers; l++)
+    for (let h = 0; h < numHeads; h++) for (let c = 0; c < cells; c++) data[(l * numHeads + h) * cells + c] = fill(l, h, c);
   return { numQueries: 1, numLayers, numHeads, gridH: 2, gridW: 4, data };
 }
 

@@ -33,6 +33,12 @@ export function relativeAttention(question: ArrayLike<number>, generic: ArrayLik
 }
 
 /** Paper-compatible coverage of the relative map. */
-export function relativeCoveragePaper(question: ArrayLike<number>, generic: ArrayLike<number>, geometry: PaperGeometry, box: Box, epsilon = RELATIVE_EPSILON): number {
+export function relativeCoveragePaper(
+  question: ArrayLike<number>,
+  generic: ArrayLike<number>,
+  geometry: PaperGeometry,
+  box: Box,
+  epsilon = RELATIVE_EPSILON,
+): number {
   return coveragePaper(relativeAttention(question, generic, epsilon), geometry, box);
 }

@@ -45,7 +45,10 @@ export class DecoderStepper {
   private resetCache(): void {
     const { numLayers, numKvHeads, headDim } = this.rt.spec;
     const dims = [1, numKvHeads, 0, headDim];
-    const empty = (): ort.Tensor => (this.rt.kvType === 'float16' ? new ort.Tensor('float16', new Uint16Array(0), dims) : new ort.Tensor('float32', new Float32Array(0), dims));
+    const empty = (): ort.Tensor =>
+      this.rt.kvType === 'float16'
+        ? new ort.Tensor('float16', new Uint16Array(0), dims)
+        : new ort.Tensor('float32', new Float32Array(0), dims);
     this.past = {};
     for (let i = 0; i < numLayers; i++) {
       this.past[`past_key_values.${i}.key`] = empty();
@@ -58,7 +61,12 @@ export class DecoderStepper {
     return this.length;
   }
 
-  private async run(embeds: ort.Tensor, mask: ort.Tensor, positions: ort.Tensor, extra: { deepstack?: ort.Tensor; tokenTypes?: ort.Tensor } = {}): Promise<StepResult> {
+  private async run(
+    embeds: ort.Tensor,
+    mask: ort.Tensor,
+    positions: ort.Tensor,
+    extra: { deepstack?: ort.Tensor; tokenTypes?: ort.Tensor } = {},
+  ): Promise<StepResult> {
     const feeds: Record<string, ort.Tensor> = { inputs_embeds: embeds, attention_mask: mask, position_ids: positions, ...this.past };
     const names = this.session.inputNames;
     const newLength = Number(embeds.dims[1]);
@@ -66,10 +74,12 @@ export class DecoderStepper {
       const zeros = extra.deepstack ?? zeroDeepstack(this.rt, newLength);
       if (zeros) feeds[DEEPSTACK_INPUT] = zeros;
     }
-    if (names.includes('mm_token_type_ids')) feeds['mm_token_type_ids'] = extra.tokenTypes ?? new ort.Tensor('int64', new BigInt64Array(newLength), [1, newLength]);
+    if (names.includes('mm_token_type_ids'))
+      feeds['mm_token_type_ids'] = extra.tokenTypes ?? new ort.Tensor('int64', new BigInt64Array(newLength), [1, newLength]);
     // Optional inputs some exporters add (transformers.js handles the same two).
     if (names.includes('num_logits_to_keep')) feeds['num_logits_to_keep'] = new ort.Tensor('int64', BigInt64Array.from([1n]), []);
-    if (names.includes('use_cache_branch')) feeds['use_cache_branch'] = new ort.Tensor('bool', Uint8Array.from([this.length > 0 ? 1 : 0]), [1]);
+    if (names.includes('use_cache_branch'))
+      feeds['use_cache_branch'] = new ort.Tensor('bool', Uint8Array.from([this.length > 0 ? 1 : 0]), [1]);
     const out = await this.session.run(feeds);
     const { numLayers } = this.rt.spec;
     const next: Record<string, ort.Tensor> = {};
@@ -100,7 +110,11 @@ export class DecoderStepper {
     if (inputs.inputIds) {
       const image = BigInt(this.rt.spec.imageTokenId);
       const ids = inputs.inputIds.data as BigInt64Array;
-      extra.tokenTypes = new ort.Tensor('int64', BigInt64Array.from(ids, (x) => (x === image ? 1n : 0n)), [1, ids.length]);
+      extra.tokenTypes = new ort.Tensor(
+        'int64',
+        BigInt64Array.from(ids, (x) => (x === image ? 1n : 0n)),
+        [1, ids.length],
+      );
     }
     return this.run(unwrap(inputs.inputsEmbeds), unwrap(inputs.attentionMask), unwrap(inputs.positionIds), extra);
   }

@@ -8,6 +8,7 @@ export function defaultLayerFor(numLayers: number, manifest?: Json | null): numb
   if (!Number.isInteger(numLayers) || numLayers <= 0) return 1;
   const metrics = manifest?.['metrics'];
   const fromManifest = manifest?.['defaultLayer'] ?? (isObject(metrics) ? metrics['defaultLayer'] : undefined);
-  if (typeof fromManifest === 'number' && Number.isInteger(fromManifest) && fromManifest >= 1 && fromManifest <= numLayers) return fromManifest;
+  if (typeof fromManifest === 'number' && Number.isInteger(fromManifest) && fromManifest >= 1 && fromManifest <= numLayers)
+    return fromManifest;
   return defaultLayer(numLayers);
 }

@@ -23,7 +23,10 @@ describe('model discovery', () => {
     renameSync(writePackageDouble({ rename: (_s, _k, n) => (n.startsWith('decoder_attentions') ? null : n) }), join(root, 'untapped'));
     const cache: DiscoveryCache = new Map();
     const first = await discoverModels([{ dir: root, bundled: true }], cache);
-    expect(first.map((m) => [m.name, m.issues.length, m.bundled])).toEqual([['good', 0, true], ['untapped', 1, true]]);
+    expect(first.map((m) => [m.name, m.issues.length, m.bundled])).toEqual([
+      ['good', 0, true],
+      ['untapped', 1, true],
+    ]);
     const again = await discoverModels([{ dir: root, bundled: true }], cache);
     expect(again[0]).toBe(first[0]);
     writeFileSync(join(root, 'good', 'loupe.json'), JSON.stringify({ name: 'renamed' }));

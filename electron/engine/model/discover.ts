@@ -41,7 +41,15 @@ export async function findPackageDirs(root: string): Promise<string[]> {
 /** Sizes and modification times of the files validation reads: unchanged means the last result holds. */
 async function fingerprint(dir: string): Promise<string> {
   const parts: string[] = [];
-  for (const f of ['config.json', 'preprocessor_config.json', 'tokenizer_config.json', 'tokenizer.json', 'generation_config.json', 'loupe.json', ...SESSION_NAMES.map(sessionFile)]) {
+  for (const f of [
+    'config.json',
+    'preprocessor_config.json',
+    'tokenizer_config.json',
+    'tokenizer.json',
+    'generation_config.json',
+    'loupe.json',
+    ...SESSION_NAMES.map(sessionFile),
+  ]) {
     try {
       const st = await stat(join(dir, f));
       parts.push(`${f}:${st.size}:${st.mtimeMs}`);

@@ -40,11 +40,25 @@ let proc: QwenImageProcessor;
 beforeAll(async () => {
   configureTransformers();
   const dir = mkdtempSync(join(tmpdir(), 'loupe-geom-'));
-  writeFileSync(join(dir, 'preprocessor_config.json'), JSON.stringify({
-    image_processor_type: 'Qwen2VLImageProcessor', do_convert_rgb: true, do_resize: true, resample: 3, do_rescale: true,
-    rescale_factor: 1 / 255, do_normalize: true, image_mean: [0.48145466, 0.4578275, 0.40821073], image_std: [0.26862954, 0.26130258, 0.27577711],
-    min_pixels: MIN, max_pixels: MAX, patch_size: 14, merge_size: 2, temporal_patch_size: 2,
-  }));
+  writeFileSync(
+    join(dir, 'preprocessor_config.json'),
+    JSON.stringify({
+      image_processor_type: 'Qwen2VLImageProcessor',
+      do_convert_rgb: true,
+      do_resize: true,
+      resample: 3,
+      do_rescale: true,
+      rescale_factor: 1 / 255,
+      do_normalize: true,
+      image_mean: [0.48145466, 0.4578275, 0.40821073],
+      image_std: [0.26862954, 0.26130258, 0.27577711],
+      min_pixels: MIN,
+      max_pixels: MAX,
+      patch_size: 14,
+      merge_size: 2,
+      temporal_patch_size: 2,
+    }),
+  );
   proc = (await AutoImageProcessor.from_pretrained(dir, { local_files_only: true })) as unknown as QwenImageProcessor;
 });
 
@@ -52,11 +66,27 @@ async function geometryOf(width: number, height: number) {
   const img = new RawImage(new Uint8Array(width * height * 3).fill(128), width, height, 3);
   const out = await proc(img);
   const thw = Array.from(out.image_grid_thw.data as BigInt64Array, Number) as [number, number, number];
-  return geometryFromProcessor({ imageWidth: width, imageHeight: height, resized: out.reshaped_input_sizes[0], gridThw: thw, patchSize: 14, mergeSize: 2 });
+  return geometryFromProcessor({
+    imageWidth: width,
+    imageHeight: height,
+    resized: out.reshaped_input_sizes[0],
+    gridThw: thw,
+    patchSize: 14,
+    mergeSize: 2,
+  });
 }
 
 describe('geometry from the transformers.js processor', () => {
-  const sizes: [number, number][] = [[500, 333], [333, 500], [448, 420], [1000, 37], [20, 20], [1920, 1080], [301, 299], [4000, 3000]];
+  const sizes: [number, number][] = [
+    [500, 333],
+    [333, 500],
+    [448, 420],
+    [1000, 37],
+    [20, 20],
+    [1920, 1080],
+    [301, 299],
+    [4000, 3000],
+  ];
   for (const [w, h] of sizes) {
     it(`${w}x${h}: grid = smart_resize / 28, cells tile the original image`, async () => {
       const g = await geometryOf(w, h);

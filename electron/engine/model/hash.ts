@@ -20,7 +20,13 @@ async function hashFile(path: string, h: ReturnType<typeof createHash>): Promise
   try {
     const { size } = await fh.stat();
     h.update(`${size}\0`);
-    const ranges: [number, number][] = size <= WHOLE_LIMIT ? [[0, size]] : [[0, EDGE], [size - EDGE, EDGE]];
+    const ranges: [number, number][] =
+      size <= WHOLE_LIMIT
+        ? [[0, size]]
+        : [
+            [0, EDGE],
+            [size - EDGE, EDGE],
+          ];
     const buf = Buffer.alloc(1 << 20);
     for (const [start, len] of ranges) {
       let done = 0;

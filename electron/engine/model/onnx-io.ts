@@ -19,7 +19,15 @@ export interface OnnxIo {
   externalData: string[];
 }
 
-export const ONNX_ELEM_TYPE_NAMES: Record<number, string> = { 1: 'float32', 6: 'int32', 7: 'int64', 9: 'bool', 10: 'float16', 11: 'float64', 16: 'bfloat16' };
+export const ONNX_ELEM_TYPE_NAMES: Record<number, string> = {
+  1: 'float32',
+  6: 'int32',
+  7: 'int64',
+  9: 'bool',
+  10: 'float16',
+  11: 'float64',
+  16: 'bfloat16',
+};
 
 /** Buffered positional reader over a file: protobuf fields are read one at a time, payloads skipped. */
 class Reader {
@@ -27,7 +35,10 @@ class Reader {
   private bufStart = 0;
   private bufLen = 0;
   pos = 0;
-  constructor(private readonly fh: FileHandle, readonly size: number) {}
+  constructor(
+    private readonly fh: FileHandle,
+    readonly size: number,
+  ) {}
 
   private async fill(at: number): Promise<void> {
     const { bytesRead } = await this.fh.read(this.buf, 0, this.buf.length, at);
@@ -68,8 +79,7 @@ class Reader {
     else if (wire === 2) {
       const len = await this.varint(); // `this.pos += await ...` would add to the pos read BEFORE the prefix
       this.pos += len;
-    }
-    else if (wire === 5) this.pos += 4;
+    } else if (wire === 5) this.pos += 4;
     else throw new Error(`unsupported protobuf wire type ${wire}`);
   }
 }

@@ -71,7 +71,11 @@ export function parseModelSpec(config: Json, generation: Json | null, issues: Va
   const before = issues.length;
   const modelType = config['model_type'];
   if (typeof modelType !== 'string' || !FAMILIES.includes(modelType as ModelFamily)) {
-    issues.push({ file, field: 'model_type', message: `model_type must be one of ${FAMILIES.join(', ')}; found ${JSON.stringify(modelType)}.` });
+    issues.push({
+      file,
+      field: 'model_type',
+      message: `model_type must be one of ${FAMILIES.join(', ')}; found ${JSON.stringify(modelType)}.`,
+    });
     return null;
   }
   const family = modelType as ModelFamily;
@@ -84,14 +88,23 @@ export function parseModelSpec(config: Json, generation: Json | null, issues: Va
   const int = (obj: Json, key: string, prefix: string, fallback?: number): number => {
     const v = obj[key] ?? fallback;
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) {
-      issues.push({ file, field: prefix + key, message: `${prefix + key} must be a non-negative integer; found ${JSON.stringify(obj[key])}.` });
+      issues.push({
+        file,
+        field: prefix + key,
+        message: `${prefix + key} must be a non-negative integer; found ${JSON.stringify(obj[key])}.`,
+      });
       return -1;
     }
     return v;
   };
   const numLayers = int(text, 'num_hidden_layers', textPrefix);
   const numHeads = int(text, 'num_attention_heads', textPrefix);
-  const numKvHeads = int(text, 'num_key_value_heads', textPrefix, typeof text['num_attention_heads'] === 'number' ? text['num_attention_heads'] : undefined);
+  const numKvHeads = int(
+    text,
+    'num_key_value_heads',
+    textPrefix,
+    typeof text['num_attention_heads'] === 'number' ? text['num_attention_heads'] : undefined,
+  );
   const hiddenSize = int(text, 'hidden_size', textPrefix);
   const vocabSize = int(text, 'vocab_size', textPrefix);
   const headDim = typeof text['head_dim'] === 'number' ? text['head_dim'] : numHeads > 0 ? Math.floor(hiddenSize / numHeads) : -1;
@@ -105,15 +118,33 @@ export function parseModelSpec(config: Json, generation: Json | null, issues: Va
 
   const eosRaw = generation?.['eos_token_id'] ?? text['eos_token_id'] ?? config['eos_token_id'];
   const eosTokenIds = (Array.isArray(eosRaw) ? eosRaw : [eosRaw]).filter((x): x is number => typeof x === 'number');
-  if (eosTokenIds.length === 0) issues.push({ file, field: 'eos_token_id', message: 'No eos_token_id in config.json or generation_config.json: greedy decoding would never stop early.' });
+  if (eosTokenIds.length === 0)
+    issues.push({
+      file,
+      field: 'eos_token_id',
+      message: 'No eos_token_id in config.json or generation_config.json: greedy decoding would never stop early.',
+    });
 
   const deepstackRaw = vision?.['deepstack_visual_indexes'];
-  const deepstackLayers = family === 'qwen3_vl' && Array.isArray(deepstackRaw) ? deepstackRaw.filter((x): x is number => typeof x === 'number') : [];
+  const deepstackLayers =
+    family === 'qwen3_vl' && Array.isArray(deepstackRaw) ? deepstackRaw.filter((x): x is number => typeof x === 'number') : [];
 
   if (issues.length > before) return null;
   return {
-    family, numLayers, numHeads, numKvHeads, hiddenSize, headDim, vocabSize,
-    imageTokenId, visionStartTokenId, visionEndTokenId, eosTokenIds, spatialMergeSize, patchSize, deepstackLayers,
+    family,
+    numLayers,
+    numHeads,
+    numKvHeads,
+    hiddenSize,
+    headDim,
+    vocabSize,
+    imageTokenId,
+    visionStartTokenId,
+    visionEndTokenId,
+    eosTokenIds,
+    spatialMergeSize,
+    patchSize,
+    deepstackLayers,
   };
 }
 
@@ -135,9 +166,15 @@ export function expectedIo(spec: ModelSpec): Record<SessionName, ExpectedIo> {
   const deep = spec.deepstackLayers.length > 0;
   return {
     // qwen2_vl exports name the grid input `grid_thw`, qwen2_5_vl/qwen3_vl `image_grid_thw` (transformers.js's image_grid_thw_name).
-    vision_encoder: { inputs: ['pixel_values', spec.family === 'qwen2_vl' ? 'grid_thw' : 'image_grid_thw'], outputs: ['image_features', ...(deep ? ['deepstack_features'] : [])] },
+    vision_encoder: {
+      inputs: ['pixel_values', spec.family === 'qwen2_vl' ? 'grid_thw' : 'image_grid_thw'],
+      outputs: ['image_features', ...(deep ? ['deepstack_features'] : [])],
+    },
     embed_tokens: { inputs: ['input_ids'], outputs: ['inputs_embeds'] },
-    decoder_model_merged: { inputs: ['inputs_embeds', 'attention_mask', 'position_ids', ...past, ...(deep ? ['deepstack_embeds'] : [])], outputs: ['logits', ...present] },
+    decoder_model_merged: {
+      inputs: ['inputs_embeds', 'attention_mask', 'position_ids', ...past, ...(deep ? ['deepstack_embeds'] : [])],
+      outputs: ['logits', ...present],
+    },
   };
 }
 

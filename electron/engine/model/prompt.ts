@@ -46,25 +46,36 @@ export function visualSpan(rt: ModelRuntime, inputIds: Tensor): { visualStart: n
   const start = ids.indexOf(rt.spec.visionStartTokenId);
   const end = start < 0 ? -1 : ids.indexOf(rt.spec.visionEndTokenId, start + 1);
   if (start < 0 || end < 0) {
-    throw new InvalidModelError('The prompt has no <|vision_start|> ... <|vision_end|> span: check vision_start_token_id / vision_end_token_id against the tokenizer.', {
-      file: 'config.json',
-      field: start < 0 ? 'vision_start_token_id' : 'vision_end_token_id',
-    });
+    throw new InvalidModelError(
+      'The prompt has no <|vision_start|> ... <|vision_end|> span: check vision_start_token_id / vision_end_token_id against the tokenizer.',
+      {
+        file: 'config.json',
+        field: start < 0 ? 'vision_start_token_id' : 'vision_end_token_id',
+      },
+    );
   }
   return { visualStart: start + 1, visualCount: end - start - 1 };
 }
 
 function checkSpan(span: { visualCount: number }, expected: number): void {
   if (span.visualCount !== expected) {
-    throw new InvalidModelError(`The prompt holds ${span.visualCount} visual tokens but the image gives ${expected}: image_token_id or merge_size disagree with the tokenizer.`, {
-      file: 'config.json',
-      field: 'image_token_id',
-    });
+    throw new InvalidModelError(
+      `The prompt holds ${span.visualCount} visual tokens but the image gives ${expected}: image_token_id or merge_size disagree with the tokenizer.`,
+      {
+        file: 'config.json',
+        field: 'image_token_id',
+      },
+    );
   }
 }
 
 /** Runs the processor on the image and the question prompt together (the canonical transformers.js path). */
-export async function prepareQuestion(rt: ModelRuntime, image: DecodedImage, question: string, cropInFull?: GridGeometry['cropInFull']): Promise<{ image: PreparedImage; prompt: PreparedPrompt }> {
+export async function prepareQuestion(
+  rt: ModelRuntime,
+  image: DecodedImage,
+  question: string,
+  cropInFull?: GridGeometry['cropInFull'],
+): Promise<{ image: PreparedImage; prompt: PreparedPrompt }> {
   const raw = new RawImage(image.rgb, image.width, image.height, 3);
   const text = renderPrompt(rt, question);
   let out;
@@ -72,13 +83,21 @@ export async function prepareQuestion(rt: ModelRuntime, image: DecodedImage, que
     out = await rt.processor(text, raw);
   } catch (err) {
     // e.g. smart_resize refuses aspect ratios over 200:1.
-    throw new InvalidImageError(`${image.name} (${image.width}x${image.height}) cannot be prepared for this model: ${(err as Error).message}`, { file: image.name, cause: err });
+    throw new InvalidImageError(
+      `${image.name} (${image.width}x${image.height}) cannot be prepared for this model: ${(err as Error).message}`,
+      { file: image.name, cause: err },
+    );
   }
   const thw = Array.from(out.image_grid_thw.data as BigInt64Array, (x) => Number(x)) as [number, number, number];
   const merge = Number(rt.processor.image_processor.config['merge_size'] ?? rt.spec.spatialMergeSize);
   const patch = Number(rt.processor.image_processor.config['patch_size'] ?? rt.spec.patchSize);
   const geometry = geometryFromProcessor({
-    imageWidth: image.width, imageHeight: image.height, resized: out.reshaped_input_sizes[0], gridThw: thw, patchSize: patch, mergeSize: merge,
+    imageWidth: image.width,
+    imageHeight: image.height,
+    resized: out.reshaped_input_sizes[0],
+    gridThw: thw,
+    patchSize: patch,
+    mergeSize: merge,
     ...(cropInFull ? { cropInFull } : {}),
   });
   const numVisualTokens = (thw[0] * thw[1] * thw[2]) / (merge * merge);

@@ -6,6 +6,11 @@
 import ort from 'onnxruntime-node';
 import type { LoadedModel, ProviderChoice, ProviderName } from '../../contract/types.js';
 import { BadRequestError, InvalidModelError, throwIfAborted } from '../errors.js';
+import { checkProvider } from './provider-check.js';
+
+// Environment-level messages (a provider library that fails to load) would go to stderr in
+// onnxruntime's own format; every failure reaches the user through providerAttempts instead.
+ort.env.logLevel = 'fatal';
 
 export type Attempt = LoadedModel['providerAttempts'][number];
 
@@ -37,7 +42,10 @@ async function releaseAll(sessions: Iterable<ort.InferenceSession>): Promise<voi
 }
 
 /** Creates every session on one provider, or none (what was created is released on failure). */
-export async function createOnProvider<K extends string>(files: Record<K, string>, provider: ProviderName): Promise<Record<K, ort.InferenceSession>> {
+export async function createOnProvider<K extends string>(
+  files: Record<K, string>,
+  provider: ProviderName,
+): Promise<Record<K, ort.InferenceSession>> {
   const created = new Map<K, ort.InferenceSession>();
   for (const key of Object.keys(files) as K[]) {
     try {
@@ -52,7 +60,10 @@ export async function createOnProvider<K extends string>(files: Record<K, string
 
 /** Which file a provider could not create a session for. */
 export class SessionCreateError extends Error {
-  constructor(readonly file: string, readonly original: unknown) {
+  constructor(
+    readonly file: string,
+    readonly original: unknown,
+  ) {
     super(shortError(original));
     this.name = 'SessionCreateError';
   }
@@ -74,27 +85,43 @@ export function providerOrder(choice: ProviderChoice): ProviderName[] {
  * Creates the sessions on the first provider that works. An explicit choice is honoured: if it fails the
  * load fails (with the reason) rather than silently running somewhere else.
  */
-export async function createSessions<K extends string>(files: Record<K, string>, choice: ProviderChoice, signal?: AbortSignal): Promise<SessionSet<K>> {
+export async function createSessions<K extends string>(
+  files: Record<K, string>,
+  choice: ProviderChoice,
+  signal?: AbortSignal,
+): Promise<SessionSet<K>> {
   const attempts: Attempt[] = [];
   let lastError: unknown;
   for (const provider of providerOrder(choice)) {
     throwIfAborted(signal);
+    // A provider whose libraries are missing is not tried at all (trying prints native errors).
+    const check = checkProvider(provider);
+    if (!check.usable) {
+      attempts.push({ provider, ok: false, error: `${check.reason}.${check.fix ? ` ${check.fix}` : ''}` });
+      continue;
+    }
     try {
       const sessions = await createOnProvider(files, provider);
       attempts.push({ provider, ok: true });
       return { provider, sessions, attempts };
     } catch (err) {
       lastError = err;
-      attempts.push({ provider, ok: false, error: shortError(err) });
+      const message = shortError(err);
+      attempts.push({ provider, ok: false, error: /[.!]$/.test(message) ? message : `${message}.` });
     }
   }
   const detail = attempts.map((a) => `${a.provider}: ${a.error ?? 'failed'}`).join('; ');
   // CPU always exists: if it failed too, the file is at fault, not the machine.
   if (lastError instanceof SessionCreateError && attempts.at(-1)?.provider === 'cpu') {
-    throw new InvalidModelError(`onnxruntime could not load ${lastError.file}: ${lastError.message}`, { file: lastError.file, cause: lastError.original });
+    throw new InvalidModelError(`onnxruntime could not load ${lastError.file}: ${lastError.message}`, {
+      file: lastError.file,
+      cause: lastError.original,
+    });
   }
   throw new BadRequestError(
-    choice === 'auto' ? `No execution provider could run this model (${detail}).` : `The ${choice} execution provider is not available here (${detail}). Choose auto or cpu.`,
+    choice === 'auto'
+      ? `No execution provider could run this model (${detail}).`
+      : `The ${choice} execution provider cannot run here: ${attempts[0]?.error ?? 'it failed'} Or choose auto or cpu.`,
     { field: 'provider' },
   );
 }

@@ -35,9 +35,15 @@ export function loadedModelOf(rt: ModelRuntime): LoadedModel {
 export function assertUsable(info: ModelInfo): void {
   if (info.issues.length === 0) return;
   const first = info.issues[0];
-  const list = info.issues.slice(0, 12).map((i) => `${i.file}${i.field ? ` (${i.field})` : ''}: ${i.message}`).join('\n');
+  const list = info.issues
+    .slice(0, 12)
+    .map((i) => `${i.file}${i.field ? ` (${i.field})` : ''}: ${i.message}`)
+    .join('\n');
   const more = info.issues.length > 12 ? `\n... and ${info.issues.length - 12} more` : '';
-  throw new InvalidModelError(`${info.dir} is not a usable model package:\n${list}${more}`, { file: first.file, ...(first.field ? { field: first.field } : {}) });
+  throw new InvalidModelError(`${info.dir} is not a usable model package:\n${list}${more}`, {
+    file: first.file,
+    ...(first.field ? { field: first.field } : {}),
+  });
 }
 
 async function readChatTemplate(dir: string): Promise<string | undefined> {
@@ -60,7 +66,11 @@ async function readChatTemplate(dir: string): Promise<string | undefined> {
   }
 }
 
-export async function loadRuntime(dir: string, choice: ProviderChoice, options: { bundled?: boolean; signal?: AbortSignal } = {}): Promise<ModelRuntime> {
+export async function loadRuntime(
+  dir: string,
+  choice: ProviderChoice,
+  options: { bundled?: boolean; signal?: AbortSignal } = {},
+): Promise<ModelRuntime> {
   const validated = await validateModelDir(dir, { bundled: options.bundled ?? false });
   assertUsable(validated.info);
   const spec = validated.spec;
@@ -83,7 +93,14 @@ export async function loadRuntime(dir: string, choice: ProviderChoice, options: 
     const embedsType = decoderInputs.find((i) => i.name === 'inputs_embeds')?.elemType;
     let disposed = false;
     const rt: ModelRuntime = {
-      info, spec, provider, attempts, sessions, processor, model, kvType: pastType === 10 ? 'float16' : 'float32',
+      info,
+      spec,
+      provider,
+      attempts,
+      sessions,
+      processor,
+      model,
+      kvType: pastType === 10 ? 'float16' : 'float32',
       floatType: embedsType === 10 ? 'float16' : 'float32',
       async dispose() {
         if (disposed) return;
@@ -96,6 +113,9 @@ export async function loadRuntime(dir: string, choice: ProviderChoice, options: 
   } catch (err) {
     await release();
     if (err instanceof InvalidModelError) throw err;
-    throw new InvalidModelError(`${info.dir}: the processor or tokenizer could not be loaded: ${(err as Error).message}`, { file: 'preprocessor_config.json', cause: err });
+    throw new InvalidModelError(`${info.dir}: the processor or tokenizer could not be loaded: ${(err as Error).message}`, {
+      file: 'preprocessor_config.json',
+      cause: err,
+    });
   }
 }

@@ -21,7 +21,9 @@ export function writeQuery(out: Float32Array, q: number, step: StepResult, layou
   for (let l = 0; l < numLayers; l++) {
     const row = step.taps[l];
     if (row.length !== numHeads * step.total) {
-      throw new Error(`decoder_attentions.${l} has ${row.length} values; expected heads x length = ${numHeads} x ${step.total}. Is it the LAST query row ([B, heads, 1, length])?`);
+      throw new Error(
+        `decoder_attentions.${l} has ${row.length} values; expected heads x length = ${numHeads} x ${step.total}. Is it the LAST query row ([B, heads, 1, length])?`,
+      );
     }
     for (let h = 0; h < numHeads; h++) {
       const src = h * step.total + visualStart;
@@ -34,5 +36,12 @@ export function assembleMaps(steps: StepResult[], layout: TapLayout): AttentionM
   const cells = layout.gridH * layout.gridW;
   const data = new Float32Array(steps.length * layout.numLayers * layout.numHeads * cells);
   steps.forEach((s, q) => writeQuery(data, q, s, layout));
-  return { numQueries: steps.length, numLayers: layout.numLayers, numHeads: layout.numHeads, gridH: layout.gridH, gridW: layout.gridW, data };
+  return {
+    numQueries: steps.length,
+    numLayers: layout.numLayers,
+    numHeads: layout.numHeads,
+    gridH: layout.gridH,
+    gridW: layout.gridW,
+    data,
+  };
 }

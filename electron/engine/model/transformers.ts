@@ -2,8 +2,14 @@
 // narrows the pieces the engine uses (processor, tokenizer, Qwen-VL model classes) to typed interfaces, so
 // the rest of the engine never sees its loosely typed JS surface.
 import {
-  AutoConfig, AutoProcessor, Qwen2VLForConditionalGeneration, Qwen2_5_VLForConditionalGeneration, Qwen3VLForConditionalGeneration,
-  RawImage, Tensor, env,
+  AutoConfig,
+  AutoProcessor,
+  Qwen2VLForConditionalGeneration,
+  Qwen2_5_VLForConditionalGeneration,
+  Qwen3VLForConditionalGeneration,
+  RawImage,
+  Tensor,
+  env,
 } from '@huggingface/transformers';
 import type ort from 'onnxruntime-node';
 import type { ModelFamily } from '../../contract/types.js';
@@ -24,7 +30,10 @@ export function configureTransformers(localModelPath?: string): void {
 
 export { RawImage, Tensor };
 
-export type ChatMessage = { role: 'user' | 'system' | 'assistant'; content: ({ type: 'image' } | { type: 'text'; text: string })[] | string };
+export type ChatMessage = {
+  role: 'user' | 'system' | 'assistant';
+  content: ({ type: 'image' } | { type: 'text'; text: string })[] | string;
+};
 
 export interface QwenProcessorOutput {
   input_ids: Tensor;
@@ -43,7 +52,12 @@ export interface QwenTokenizer {
 }
 
 export interface QwenImageProcessor {
-  (images: RawImage | RawImage[]): Promise<{ pixel_values: Tensor; image_grid_thw: Tensor; original_sizes: [number, number][]; reshaped_input_sizes: [number, number][] }>;
+  (images: RawImage | RawImage[]): Promise<{
+    pixel_values: Tensor;
+    image_grid_thw: Tensor;
+    original_sizes: [number, number][];
+    reshaped_input_sizes: [number, number][];
+  }>;
   config: Record<string, unknown>;
 }
 
@@ -60,7 +74,12 @@ export interface QwenModel {
   get_rope_index(input_ids: Tensor, image_grid_thw: Tensor | null, video_grid_thw: Tensor | null, attention_mask: Tensor): [Tensor, Tensor];
   encode_image(inputs: { pixel_values: Tensor; image_grid_thw: Tensor }): Promise<Tensor>;
   encode_text(inputs: { input_ids: Tensor }): Promise<Tensor>;
-  _merge_input_ids_with_image_features(kwargs: { image_features: Tensor; inputs_embeds: Tensor; input_ids: Tensor; attention_mask: Tensor }): {
+  _merge_input_ids_with_image_features(kwargs: {
+    image_features: Tensor;
+    inputs_embeds: Tensor;
+    input_ids: Tensor;
+    attention_mask: Tensor;
+  }): {
     inputs_embeds: Tensor;
     attention_mask: Tensor;
   };

@@ -41,7 +41,14 @@ describe('validateModelDir', () => {
     const dir = writePackageDouble({
       config: (c) => {
         c['model_type'] = 'qwen3_vl';
-        c['text_config'] = { num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2, hidden_size: 64, vocab_size: 100, eos_token_id: 2 };
+        c['text_config'] = {
+          num_hidden_layers: 2,
+          num_attention_heads: 4,
+          num_key_value_heads: 2,
+          hidden_size: 64,
+          vocab_size: 100,
+          eos_token_id: 2,
+        };
         c['vision_config'] = { spatial_merge_size: 2, patch_size: 16, deepstack_visual_indexes: [1, 2] };
       },
     });
@@ -65,7 +72,9 @@ describe('validateModelDir', () => {
   it('reports each missing tap layer', async () => {
     const dir = writePackageDouble({ layers: 4, rename: (_s, _k, n) => (n === 'decoder_attentions.2' ? null : n) });
     const { info } = await validateModelDir(dir);
-    expect(info.issues).toEqual([{ file: 'onnx/decoder_model_merged.onnx', field: 'decoder_attentions.2', message: expect.stringContaining('decoder_attentions.2') }]);
+    expect(info.issues).toEqual([
+      { file: 'onnx/decoder_model_merged.onnx', field: 'decoder_attentions.2', message: expect.stringContaining('decoder_attentions.2') },
+    ]);
   });
 
   it('reports missing KV cache outputs', async () => {
@@ -75,7 +84,12 @@ describe('validateModelDir', () => {
   });
 
   it('reports config fields it cannot use', async () => {
-    const dir = writePackageDouble({ config: (c) => { delete c['num_hidden_layers']; c['vision_start_token_id'] = 'x'; } });
+    const dir = writePackageDouble({
+      config: (c) => {
+        delete c['num_hidden_layers'];
+        c['vision_start_token_id'] = 'x';
+      },
+    });
     const { info } = await validateModelDir(dir);
     expect(info.issues.map((i) => `${i.file}#${i.field}`)).toEqual(['config.json#num_hidden_layers', 'config.json#vision_start_token_id']);
   });

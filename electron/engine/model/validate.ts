@@ -8,8 +8,18 @@ import { ONNX_ELEM_TYPE_NAMES, readOnnxIo, type OnnxIo } from './onnx-io.js';
 import { defaultLayerFor } from './default-layer.js';
 import { hashPackage } from './hash.js';
 import {
-  CONFIG_FILES, MANIFEST_FILE, SESSION_NAMES, expectedIo, isObject, parseModelSpec, readJsonFile, sessionFile, tapNames,
-  type Json, type ModelSpec, type SessionName,
+  CONFIG_FILES,
+  MANIFEST_FILE,
+  SESSION_NAMES,
+  expectedIo,
+  isObject,
+  parseModelSpec,
+  readJsonFile,
+  sessionFile,
+  tapNames,
+  type Json,
+  type ModelSpec,
+  type SessionName,
 } from './package.js';
 
 export interface ValidatedPackage {
@@ -35,8 +45,10 @@ function checkPreprocessor(pre: Json, issues: ValidationIssue[]): void {
     if (typeof pre[key] !== 'number') issues.push({ file, field: key, message: `${key} must be a number.` });
   }
   const size = isObject(pre['size']) ? pre['size'] : {};
-  if (typeof (pre['min_pixels'] ?? size['shortest_edge']) !== 'number') issues.push({ file, field: 'min_pixels', message: 'min_pixels (or size.shortest_edge) must be a number.' });
-  if (typeof (pre['max_pixels'] ?? size['longest_edge']) !== 'number') issues.push({ file, field: 'max_pixels', message: 'max_pixels (or size.longest_edge) must be a number.' });
+  if (typeof (pre['min_pixels'] ?? size['shortest_edge']) !== 'number')
+    issues.push({ file, field: 'min_pixels', message: 'min_pixels (or size.shortest_edge) must be a number.' });
+  if (typeof (pre['max_pixels'] ?? size['longest_edge']) !== 'number')
+    issues.push({ file, field: 'max_pixels', message: 'max_pixels (or size.longest_edge) must be a number.' });
   for (const key of ['image_mean', 'image_std']) {
     const v = pre[key];
     if (!Array.isArray(v) || v.length !== 3) issues.push({ file, field: key, message: `${key} must be a list of 3 numbers.` });
@@ -47,7 +59,11 @@ async function checkChatTemplate(dir: string, tok: Json, issues: ValidationIssue
   if (typeof tok['chat_template'] === 'string' || Array.isArray(tok['chat_template'])) return;
   // Newer exports keep the template beside the tokenizer config instead.
   if ((await exists(join(dir, 'chat_template.jinja'))) || (await exists(join(dir, 'chat_template.json')))) return;
-  issues.push({ file: 'tokenizer_config.json', field: 'chat_template', message: 'No chat_template (nor chat_template.jinja): the prompt cannot be built.' });
+  issues.push({
+    file: 'tokenizer_config.json',
+    field: 'chat_template',
+    message: 'No chat_template (nor chat_template.jinja): the prompt cannot be built.',
+  });
 }
 
 function checkSession(name: SessionName, io: OnnxIo, spec: ModelSpec, issues: ValidationIssue[]): void {
@@ -60,9 +76,18 @@ function checkSession(name: SessionName, io: OnnxIo, spec: ModelSpec, issues: Va
   // Name each missing entry (one issue each), but keep the list readable when a whole cache family is absent.
   const report = (kind: 'input' | 'output', missing: string[], have: string[]): void => {
     for (const n of missing.slice(0, 8)) {
-      issues.push({ file, field: n, message: `${file} has no ${kind} named ${n} (it has: ${have.slice(0, 6).join(', ')}${have.length > 6 ? ', ...' : ''}).` });
+      issues.push({
+        file,
+        field: n,
+        message: `${file} has no ${kind} named ${n} (it has: ${have.slice(0, 6).join(', ')}${have.length > 6 ? ', ...' : ''}).`,
+      });
     }
-    if (missing.length > 8) issues.push({ file, field: missing[8], message: `${file} lacks ${missing.length - 8} more expected ${kind}s (${missing.slice(8, 11).join(', ')}, ...).` });
+    if (missing.length > 8)
+      issues.push({
+        file,
+        field: missing[8],
+        message: `${file} lacks ${missing.length - 8} more expected ${kind}s (${missing.slice(8, 11).join(', ')}, ...).`,
+      });
   };
   report('input', missingIn, [...inputs]);
   report('output', missingOut, [...outputs.keys()]);
@@ -71,16 +96,22 @@ function checkSession(name: SessionName, io: OnnxIo, spec: ModelSpec, issues: Va
   const missingTaps = taps.filter((t) => !outputs.has(t));
   if (missingTaps.length === taps.length) {
     issues.push({
-      file, field: 'decoder_attentions.0',
+      file,
+      field: 'decoder_attentions.0',
       message: `${file} has no attention taps (outputs decoder_attentions.0..${spec.numLayers - 1}); add them with \`loupe tap\`.`,
     });
   } else {
-    for (const t of missingTaps) issues.push({ file, field: t, message: `${file} has no attention tap output ${t}; every layer needs one.` });
+    for (const t of missingTaps)
+      issues.push({ file, field: t, message: `${file} has no attention tap output ${t}; every layer needs one.` });
   }
   for (const t of taps) {
     const v = outputs.get(t);
     if (v && v.elemType !== 0 && v.elemType !== 1 && v.elemType !== 10) {
-      issues.push({ file, field: t, message: `${t} is ${ONNX_ELEM_TYPE_NAMES[v.elemType] ?? `type ${v.elemType}`}; expected float32 or float16.` });
+      issues.push({
+        file,
+        field: t,
+        message: `${t} is ${ONNX_ELEM_TYPE_NAMES[v.elemType] ?? `type ${v.elemType}`}; expected float32 or float16.`,
+      });
     }
   }
 }
@@ -91,8 +122,17 @@ export async function validateModelDir(dirIn: string, options: { bundled?: boole
   const issues: ValidationIssue[] = [];
   const io: Partial<Record<SessionName, OnnxIo>> = {};
   const base = (): ModelInfo => ({
-    id: dir, name: basename(dir), dir, family: 'qwen2_vl', numLayers: 0, numHeads: 0, numKvHeads: 0, defaultLayer: 1,
-    hash: '', bundled: options.bundled ?? false, issues,
+    id: dir,
+    name: basename(dir),
+    dir,
+    family: 'qwen2_vl',
+    numLayers: 0,
+    numHeads: 0,
+    numKvHeads: 0,
+    defaultLayer: 1,
+    hash: '',
+    bundled: options.bundled ?? false,
+    issues,
   });
   let st;
   try {
@@ -111,7 +151,9 @@ export async function validateModelDir(dirIn: string, options: { bundled?: boole
   const tok = await readJsonFile(dir, 'tokenizer_config.json', issues);
   if (!(await exists(join(dir, 'tokenizer.json')))) issues.push({ file: 'tokenizer.json', message: 'tokenizer.json is missing.' });
   const generationIssues: ValidationIssue[] = [];
-  const generation = (await exists(join(dir, 'generation_config.json'))) ? await readJsonFile(dir, 'generation_config.json', generationIssues) : null;
+  const generation = (await exists(join(dir, 'generation_config.json')))
+    ? await readJsonFile(dir, 'generation_config.json', generationIssues)
+    : null;
   issues.push(...generationIssues);
   const manifestIssues: ValidationIssue[] = [];
   const manifest = (await exists(join(dir, MANIFEST_FILE))) ? await readJsonFile(dir, MANIFEST_FILE, manifestIssues) : null;
@@ -135,7 +177,8 @@ export async function validateModelDir(dirIn: string, options: { bundled?: boole
       continue;
     }
     for (const loc of io[name]?.externalData ?? []) {
-      if (!(await exists(join(dir, 'onnx', loc)))) issues.push({ file: `onnx/${loc}`, message: `${file} stores weights in onnx/${loc}, which is missing.` });
+      if (!(await exists(join(dir, 'onnx', loc))))
+        issues.push({ file: `onnx/${loc}`, message: `${file} stores weights in onnx/${loc}, which is missing.` });
     }
     const sessionIo = io[name];
     if (spec && sessionIo) checkSession(name, sessionIo, spec, issues);

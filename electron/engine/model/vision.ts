@@ -56,7 +56,10 @@ export function zeroDeepstack(rt: ModelRuntime, length: number): ort.Tensor | un
 export async function mergePrompt(rt: ModelRuntime, vision: VisionFeatures, prompt: PreparedPrompt): Promise<MergedPrompt> {
   const embeds = await rt.model.encode_text({ input_ids: prompt.inputIds });
   const merged = rt.model._merge_input_ids_with_image_features({
-    image_features: vision.features, inputs_embeds: embeds, input_ids: prompt.inputIds, attention_mask: prompt.attentionMask,
+    image_features: vision.features,
+    inputs_embeds: embeds,
+    input_ids: prompt.inputIds,
+    attention_mask: prompt.attentionMask,
   });
   const out: MergedPrompt = { inputsEmbeds: merged.inputs_embeds, attentionMask: merged.attention_mask };
   if (!hasDeepstackInput(rt)) return out;
@@ -67,7 +70,10 @@ export async function mergePrompt(rt: ModelRuntime, vision: VisionFeatures, prom
     const [k, tokens, hidden] = vision.deepstack.dims.map(Number);
     // Same element type on both sides (float32, or float16 bits in a Uint16Array): copy rows as they are.
     const dst = dense.data as Float32Array | Uint16Array;
-    const src = dense.type === vision.deepstack.type ? (vision.deepstack.data as Float32Array | Uint16Array) : asFloat32(vision.deepstack.data, vision.deepstack.type);
+    const src =
+      dense.type === vision.deepstack.type
+        ? (vision.deepstack.data as Float32Array | Uint16Array)
+        : asFloat32(vision.deepstack.data, vision.deepstack.type);
     if (dst.constructor !== src.constructor) {
       throw new Error(`deepstack_features is ${vision.deepstack.type} but deepstack_embeds expects ${dense.type}.`);
     }
@@ -76,7 +82,8 @@ export async function mergePrompt(rt: ModelRuntime, vision: VisionFeatures, prom
     let t = 0;
     for (let pos = 0; pos < length && t < tokens; pos++) {
       if (ids[pos] !== imageId) continue;
-      for (let layer = 0; layer < k; layer++) dst.set(src.subarray((layer * tokens + t) * hidden, (layer * tokens + t + 1) * hidden), (layer * length + pos) * hidden);
+      for (let layer = 0; layer < k; layer++)
+        dst.set(src.subarray((layer * tokens + t) * hidden, (layer * tokens + t + 1) * hidden), (layer * length + pos) * hidden);
       t++;
     }
   }

@@ -17,7 +17,10 @@ export function quantileSorted(sorted: readonly number[], q: number): number {
 }
 
 export function quantile(values: readonly number[], q: number): number {
-  return quantileSorted([...values].sort((a, b) => a - b), q);
+  return quantileSorted(
+    [...values].sort((a, b) => a - b),
+    q,
+  );
 }
 
 export function median(values: readonly number[]): number {

@@ -77,7 +77,8 @@ export class EngineHandlerDouble implements EngineHandler {
       case 'models.open':
         return modelInfoDouble(String(p.dir));
       case 'models.load':
-        if (p.modelId !== '/models/double') throw new InvalidModelError(`the test double only has /models/double, not ${String(p.modelId)}`, { file: String(p.modelId) });
+        if (p.modelId !== '/models/double')
+          throw new InvalidModelError(`the test double only has /models/double, not ${String(p.modelId)}`, { file: String(p.modelId) });
         return { modelId: p.modelId, provider: 'cpu', providerAttempts: [{ provider: 'cpu', ok: true }] };
       case 'bench.list':
         return [];

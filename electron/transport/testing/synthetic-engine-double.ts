@@ -5,7 +5,17 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { EngineEvent, EngineHandler, MethodName, ParamsOf, ResultOf } from '../../contract/api.js';
-import type { AnalysisResult, AttentionMaps, BatchRecord, BenchItemSummary, Box, GridGeometry, ImageSource, ModelInfo, RunInfo } from '../../contract/types.js';
+import type {
+  AnalysisResult,
+  AttentionMaps,
+  BatchRecord,
+  BenchItemSummary,
+  Box,
+  GridGeometry,
+  ImageSource,
+  ModelInfo,
+  RunInfo,
+} from '../../contract/types.js';
 
 interface RawItem {
   id: string;
@@ -20,17 +30,43 @@ interface RawItem {
   height: number;
 }
 
-export function createSyntheticEngineDouble(benchJson: string, opts: { layers?: number; heads?: number; tokenPx?: number; budget?: number } = {}): EngineHandler {
+export function createSyntheticEngineDouble(
+  benchJson: string,
+  opts: { layers?: number; heads?: number; tokenPx?: number; budget?: number } = {},
+): EngineHandler {
   const L = opts.layers ?? 4;
   const H = opts.heads ?? 4;
   const tokenPx = opts.tokenPx ?? 28;
   const budget = opts.budget ?? 448 * 448;
   const dir = dirname(benchJson);
   const raw: RawItem[] = JSON.parse(readFileSync(benchJson, 'utf8'));
-  const items: BenchItemSummary[] = raw.map((r, row) => ({ id: r.id, row, question: r.query, answer: r.response, questionType: r.question_type, dimension: r.dimension, bbox: r.bbox, imageWidth: r.width, imageHeight: r.height, hasCrop: true }));
+  const items: BenchItemSummary[] = raw.map((r, row) => ({
+    id: r.id,
+    row,
+    question: r.query,
+    answer: r.response,
+    questionType: r.question_type,
+    dimension: r.dimension,
+    bbox: r.bbox,
+    imageWidth: r.width,
+    imageHeight: r.height,
+    hasCrop: true,
+  }));
   const listeners = new Set<(e: EngineEvent) => void>();
-  const emit = (e: EngineEvent) => listeners.forEach((l) => l(e));
-  const model = (name: string, sharp: number): ModelInfo & { sharp: number } => ({ id: `/fake/${name}`, name, dir: `/fake/${name}`, family: 'qwen2_vl', numLayers: L, numHeads: H, numKvHeads: 2, defaultLayer: Math.max(1, Math.round((2 / 3) * L)), hash: name.slice(-4), bundled: true, issues: [], sharp });
+  const model = (name: string, sharp: number): ModelInfo & { sharp: number } => ({
+    id: `/fake/${name}`,
+    name,
+    dir: `/fake/${name}`,
+    family: 'qwen2_vl',
+    numLayers: L,
+    numHeads: H,
+    numKvHeads: 2,
+    defaultLayer: Math.max(1, Math.round((2 / 3) * L)),
+    hash: name.slice(-4),
+    bundled: true,
+    issues: [],
+    sharp,
+  });
   const models = [model('loupe-tiny-base', 0.5), model('loupe-tiny-r2i', 2)];
   const runs = new Map<string, { info: RunInfo; records: BatchRecord[] }>();
 
@@ -72,7 +108,11 @@ export function createSyntheticEngineDouble(benchJson: string, opts: { layers?: 
           for (let r = 0; r < g.gridH; r++)
             for (let c = 0; c < g.gridW; c++) {
               const d2 = ((c + 0.5 - cx) ** 2 + (r + 0.5 - cy) ** 2) / (sigma * sigma);
-              const v = 1 + focus * 12 * Math.exp(-d2 / 2) + (r === 0 && c === 0 ? 20 * (1 - depth) : 0) + 0.5 * Math.sin(r * 3.1 + c * 1.3 + seed + l);
+              const v =
+                1 +
+                focus * 12 * Math.exp(-d2 / 2) +
+                (r === 0 && c === 0 ? 20 * (1 - depth) : 0) +
+                0.5 * Math.sin(r * 3.1 + c * 1.3 + seed + l);
               data[off + r * g.gridW + c] = v;
               sum += v;
             }
@@ -88,12 +128,23 @@ export function createSyntheticEngineDouble(benchJson: string, opts: { layers?: 
     const g = geometry(s.w, s.h);
     const box = p.box ?? s.box;
     const seed = p.question.length % 7;
-    const answer = p.image.kind === 'benchItem' ? (m.sharp > 1 || p.image.view === 'regional' ? itemOf(p.image.itemId).response : 'B') : 'A';
-    const tokens = [{ id: 33, text: answer, prob: 0.55 + 0.1 * m.sharp }, { id: 2, text: '<|im_end|>', prob: 0.97 }];
+    const answer =
+      p.image.kind === 'benchItem' ? (m.sharp > 1 || p.image.view === 'regional' ? itemOf(p.image.itemId).response : 'B') : 'A';
+    const tokens = [
+      { id: 33, text: answer, prob: 0.55 + 0.1 * m.sharp },
+      { id: 2, text: '<|im_end|>', prob: 0.97 },
+    ];
     return {
-      modelId: m.id, provider: 'cpu', question: p.question, prompt: p.question, answer, tokens, geometry: g,
+      modelId: m.id,
+      provider: 'cpu',
+      question: p.question,
+      prompt: p.question,
+      answer,
+      tokens,
+      geometry: g,
       attention: maps(g, p.image.kind === 'benchItem' && p.image.view === 'regional' ? undefined : box, m.sharp, 2, seed),
-      genericAttention: maps(g, undefined, 0.2, 1, 3), box: p.box,
+      genericAttention: maps(g, undefined, 0.2, 1, 3),
+      box: p.box,
       timings: { preprocessMs: 5, visionMs: 20, prefillMs: 30, decodeMs: 15, metricsMs: 1 },
     };
   };
@@ -102,7 +153,18 @@ export function createSyntheticEngineDouble(benchJson: string, opts: { layers?: 
     'engine.info': () => ({ version: 'fake', resourcesDir: '/fake', runsDir: '/fake/runs' }),
     'models.list': () => models,
     'models.load': (p) => ({ modelId: p.modelId, provider: 'cpu', providerAttempts: [{ provider: 'cpu', ok: true }] }),
-    'bench.list': () => [{ id: 'loupe-mini', name: 'loupe-mini', path: benchJson, format: 'zoombench-json', itemCount: items.length, dimensions: [...new Set(items.map((i) => i.dimension!))], issues: [], bundled: true }],
+    'bench.list': () => [
+      {
+        id: 'loupe-mini',
+        name: 'loupe-mini',
+        path: benchJson,
+        format: 'zoombench-json',
+        itemCount: items.length,
+        dimensions: [...new Set(items.map((i) => i.dimension!))],
+        issues: [],
+        bundled: true,
+      },
+    ],
     'bench.items': () => items,
     'images.get': (p) => {
       const s = sizeOf(p.source);
@@ -125,7 +187,8 @@ export function createSyntheticEngineDouble(benchJson: string, opts: { layers?: 
             if (x < crop[0] || x >= crop[2] || y < crop[1] || y >= crop[3]) continue;
             const rc = Math.min(regional.geometry.gridW - 1, Math.floor(((x - crop[0]) / (crop[2] - crop[0])) * regional.geometry.gridW));
             const rr = Math.min(regional.geometry.gridH - 1, Math.floor(((y - crop[1]) / (crop[3] - crop[1])) * regional.geometry.gridH));
-            data[l * cells + r * g.gridW + c] = regional.attention.data[l * H * regional.geometry.gridH * regional.geometry.gridW + rr * regional.geometry.gridW + rc];
+            data[l * cells + r * g.gridW + c] =
+              regional.attention.data[l * H * regional.geometry.gridH * regional.geometry.gridW + rr * regional.geometry.gridW + rc];
           }
       return { global, regional, regionalInFull: { numLayers: L, gridH: g.gridH, gridW: g.gridW, data } };
     },
@@ -143,5 +206,4 @@ export function createSyntheticEngineDouble(benchJson: string, opts: { layers?: 
       return () => listeners.delete(l);
     },
   };
-  void emit;
 }

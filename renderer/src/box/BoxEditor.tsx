@@ -1,13 +1,29 @@
 // Type the key box as numbers (original-image pixels), the same [x1, y1, x2, y2] as ZoomBench's bbox.
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import type { Box } from '../../../electron/contract/types.js';
 import { normalizeBox } from './geometry.js';
 
 const NAMES = ['x1', 'y1', 'x2', 'y2'] as const;
 
-export function BoxEditor({ box, onChange, width, height }: { box: Box | null; onChange: (b: Box | null) => void; width: number; height: number }) {
-  const [draft, setDraft] = useState<string[]>(box ? box.map(String) : ['', '', '', '']);
-  useEffect(() => setDraft(box ? box.map((v) => String(Math.round(v))) : ['', '', '', '']), [box]);
+export function BoxEditor({
+  box,
+  onChange,
+  width,
+  height,
+}: {
+  box: Box | null;
+  onChange: (b: Box | null) => void;
+  width: number;
+  height: number;
+}) {
+  const shownText = (b: Box | null) => (b ? b.map((v) => String(Math.round(v))) : ['', '', '', '']);
+  const [draft, setDraft] = useState<string[]>(() => shownText(box));
+  // A new box from outside (drawn on the image, a new item) replaces what is typed.
+  const [shownBox, setShownBox] = useState(box);
+  if (box !== shownBox) {
+    setShownBox(box);
+    setDraft(shownText(box));
+  }
   const commit = (next: string[]) => {
     const v = next.map(Number);
     if (next.every((s) => s.trim() !== '') && v.every(Number.isFinite)) onChange(normalizeBox(v as Box, width, height));

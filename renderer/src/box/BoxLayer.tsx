@@ -62,7 +62,8 @@ export function BoxLayer({ W, H, box, onChange, extra, scale }: Props) {
     const dy = e.key === 'ArrowUp' ? -step : e.key === 'ArrowDown' ? step : 0;
     if (e.key === 'Delete' || e.key === 'Backspace') onChange(null);
     else if (dx || dy) {
-      if (e.ctrlKey || e.metaKey) onChange(normalizeBox([box[0], box[1], Math.max(box[0] + 1, box[2] + dx), Math.max(box[1] + 1, box[3] + dy)], W, H));
+      if (e.ctrlKey || e.metaKey)
+        onChange(normalizeBox([box[0], box[1], Math.max(box[0] + 1, box[2] + dx), Math.max(box[1] + 1, box[3] + dy)], W, H));
       else onChange(moveBox(box, dx, dy, W, H));
     } else return;
     e.preventDefault();

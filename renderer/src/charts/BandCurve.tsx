@@ -9,14 +9,42 @@ export interface BandPoint {
   hi: number;
 }
 
-export function BandCurve({ points, width = 420, height = 220, xLabel, yLabel, baseline, format = (v) => `${(v * 100).toFixed(0)}%` }: { points: BandPoint[]; width?: number; height?: number; xLabel?: string; yLabel?: string; baseline?: number; format?: (v: number) => string }) {
+export function BandCurve({
+  points,
+  width = 420,
+  height = 220,
+  xLabel,
+  yLabel,
+  baseline,
+  format = (v) => `${(v * 100).toFixed(0)}%`,
+}: {
+  points: BandPoint[];
+  width?: number;
+  height?: number;
+  xLabel?: string;
+  yLabel?: string;
+  baseline?: number;
+  format?: (v: number) => string;
+}) {
   const iw = width - MARGIN.left - MARGIN.right;
   const ih = height - MARGIN.top - MARGIN.bottom;
   const xs = points.map((p) => p.x);
-  const x = scaleLinear().domain([Math.min(...xs), Math.max(Math.max(...xs), Math.min(...xs) + 1)]).range([0, iw]);
-  const y = scaleLinear().domain([0, Math.max(baseline ?? 0, ...points.map((p) => p.hi), 1e-6) * 1.1]).nice().range([ih, 0]);
-  const band = area<BandPoint>().x((p) => x(p.x)).y0((p) => y(p.lo)).y1((p) => y(p.hi))(points) ?? '';
-  const mean = line<BandPoint>().x((p) => x(p.x)).y((p) => y(p.mean))(points) ?? '';
+  const x = scaleLinear()
+    .domain([Math.min(...xs), Math.max(Math.max(...xs), Math.min(...xs) + 1)])
+    .range([0, iw]);
+  const y = scaleLinear()
+    .domain([0, Math.max(baseline ?? 0, ...points.map((p) => p.hi), 1e-6) * 1.1])
+    .nice()
+    .range([ih, 0]);
+  const band =
+    area<BandPoint>()
+      .x((p) => x(p.x))
+      .y0((p) => y(p.lo))
+      .y1((p) => y(p.hi))(points) ?? '';
+  const mean =
+    line<BandPoint>()
+      .x((p) => x(p.x))
+      .y((p) => y(p.mean))(points) ?? '';
   return (
     <svg className="chart" width={width} height={height} role="img" aria-label={yLabel ?? 'curve'}>
       <g transform={`translate(${MARGIN.left},${MARGIN.top})`}>

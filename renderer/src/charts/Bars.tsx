@@ -7,13 +7,30 @@ export interface BarGroup {
   bars: { key: string; value: number; cls?: string; title?: string }[];
 }
 
-export function Bars({ groups, width = 420, height = 220, yLabel, format = (v) => v.toFixed(0), domain }: { groups: BarGroup[]; width?: number; height?: number; yLabel?: string; format?: (v: number) => string; domain?: [number, number] }) {
+export function Bars({
+  groups,
+  width = 420,
+  height = 220,
+  yLabel,
+  format = (v) => v.toFixed(0),
+  domain,
+}: {
+  groups: BarGroup[];
+  width?: number;
+  height?: number;
+  yLabel?: string;
+  format?: (v: number) => string;
+  domain?: [number, number];
+}) {
   const iw = width - MARGIN.left - MARGIN.right;
   const ih = height - MARGIN.top - MARGIN.bottom;
   const vals = groups.flatMap((g) => g.bars.map((b) => b.value));
   const lo = domain?.[0] ?? Math.min(0, ...vals);
   const hi = domain?.[1] ?? Math.max(1e-9, ...vals);
-  const x = scaleBand().domain(groups.map((g) => g.label)).range([0, iw]).padding(0.2);
+  const x = scaleBand()
+    .domain(groups.map((g) => g.label))
+    .range([0, iw])
+    .padding(0.2);
   const keys = [...new Set(groups.flatMap((g) => g.bars.map((b) => b.key)))];
   const xi = scaleBand().domain(keys).range([0, x.bandwidth()]).padding(0.08);
   const y = scaleLinear().domain([lo, hi]).nice().range([ih, 0]);
@@ -27,7 +44,13 @@ export function Bars({ groups, width = 420, height = 220, yLabel, format = (v) =
           <g key={g.label} transform={`translate(${x(g.label) ?? 0},0)`}>
             {g.bars.map((b) => (
               <g key={b.key}>
-                <rect className={`bar ${b.cls ?? ''} ${b.value < 0 ? 'neg' : ''}`} x={xi(b.key)} width={xi.bandwidth()} y={y(Math.max(0, b.value))} height={Math.abs(y(b.value) - y(0))}>
+                <rect
+                  className={`bar ${b.cls ?? ''} ${b.value < 0 ? 'neg' : ''}`}
+                  x={xi(b.key)}
+                  width={xi.bandwidth()}
+                  y={y(Math.max(0, b.value))}
+                  height={Math.abs(y(b.value) - y(0))}
+                >
                   <title>{b.title ?? `${g.label} · ${b.key}: ${format(b.value)}`}</title>
                 </rect>
                 {xi.bandwidth() > 18 ? (

@@ -2,21 +2,59 @@
 import { bin, scaleLinear } from 'd3';
 import { Axis, MARGIN } from './Axis.js';
 
-export function Histogram({ values, width = 420, height = 220, bins = 20, xLabel, domain, markers = [], format = (v) => `${(v * 100).toFixed(0)}%`, cls }: { values: number[]; width?: number; height?: number; bins?: number; xLabel?: string; domain?: [number, number]; markers?: { value: number; label: string }[]; format?: (v: number) => string; cls?: string }) {
+export function Histogram({
+  values,
+  width = 420,
+  height = 220,
+  bins = 20,
+  xLabel,
+  domain,
+  markers = [],
+  format = (v) => `${(v * 100).toFixed(0)}%`,
+  cls,
+}: {
+  values: number[];
+  width?: number;
+  height?: number;
+  bins?: number;
+  xLabel?: string;
+  domain?: [number, number];
+  markers?: { value: number; label: string }[];
+  format?: (v: number) => string;
+  cls?: string;
+}) {
   const iw = width - MARGIN.left - MARGIN.right;
   const ih = height - MARGIN.top - MARGIN.bottom;
   const lo = domain?.[0] ?? Math.min(0, ...values);
   const hi = domain?.[1] ?? Math.max(1e-6, ...values);
   const x = scaleLinear().domain([lo, hi]).nice().range([0, iw]);
-  const b = bin().domain(x.domain() as [number, number]).thresholds(x.ticks(bins))(values);
-  const y = scaleLinear().domain([0, Math.max(1, ...b.map((d) => d.length))]).nice().range([ih, 0]);
+  const b = bin()
+    .domain(x.domain() as [number, number])
+    .thresholds(x.ticks(bins))(values);
+  const y = scaleLinear()
+    .domain([0, Math.max(1, ...b.map((d) => d.length))])
+    .nice()
+    .range([ih, 0]);
   return (
     <svg className="chart" width={width} height={height} role="img" aria-label={`Histogram of ${xLabel ?? 'values'}`}>
       <g transform={`translate(${MARGIN.left},${MARGIN.top})`}>
         <Axis scale={x} orient="bottom" y={ih} ticks={6} format={(d) => format(Number(d))} label={xLabel} />
-        <Axis scale={y} orient="left" ticks={Math.min(4, y.domain()[1])} label="items" format={(d) => (Number.isInteger(Number(d)) ? String(d) : '')} />
+        <Axis
+          scale={y}
+          orient="left"
+          ticks={Math.min(4, y.domain()[1])}
+          label="items"
+          format={(d) => (Number.isInteger(Number(d)) ? String(d) : '')}
+        />
         {b.map((d, i) => (
-          <rect key={i} className={`bar ${cls ?? ''}`} x={x(d.x0 ?? 0) + 1} width={Math.max(0, x(d.x1 ?? 0) - x(d.x0 ?? 0) - 1)} y={y(d.length)} height={ih - y(d.length)}>
+          <rect
+            key={i}
+            className={`bar ${cls ?? ''}`}
+            x={x(d.x0 ?? 0) + 1}
+            width={Math.max(0, x(d.x1 ?? 0) - x(d.x0 ?? 0) - 1)}
+            y={y(d.length)}
+            height={ih - y(d.length)}
+          >
             <title>
               {format(d.x0 ?? 0)}–{format(d.x1 ?? 0)}: {d.length}
             </title>

@@ -23,9 +23,22 @@ export function LayerCurve({
   const n = byLayer.length;
   const iw = width - MARGIN.left - MARGIN.right;
   const ih = height - MARGIN.top - MARGIN.bottom;
-  const x = useMemo(() => scaleLinear().domain([1, Math.max(2, n)]).range([0, iw]), [n, iw]);
+  const x = useMemo(
+    () =>
+      scaleLinear()
+        .domain([1, Math.max(2, n)])
+        .range([0, iw]),
+    [n, iw],
+  );
   const yMax = Math.max(areaShare * 1.2, ...byLayer.map((m) => Math.max(m.coveragePaper, m.coverageArea)), 0.05);
-  const y = useMemo(() => scaleLinear().domain([0, Math.min(1, yMax * 1.1)]).nice().range([ih, 0]), [yMax, ih]);
+  const y = useMemo(
+    () =>
+      scaleLinear()
+        .domain([0, Math.min(1, yMax * 1.1)])
+        .nice()
+        .range([ih, 0]),
+    [yMax, ih],
+  );
   const path = (key: 'coveragePaper' | 'coverageArea') =>
     line<LayerMetrics>()
       .x((_, i) => x(i + 1))
@@ -54,9 +67,15 @@ export function LayerCurve({
         ))}
       </g>
       <g className="chart-legend" transform={`translate(${MARGIN.left + 8},${MARGIN.top + 4})`}>
-        <text className="s1" y={8}>● paper</text>
-        <text className="s2" x={60} y={8}>● area-exact</text>
-        <text className="baseline-label" x={150} y={8}>– – uniform</text>
+        <text className="s1" y={8}>
+          ● paper
+        </text>
+        <text className="s2" x={60} y={8}>
+          ● area-exact
+        </text>
+        <text className="baseline-label" x={150} y={8}>
+          – – uniform
+        </text>
       </g>
     </svg>
   );

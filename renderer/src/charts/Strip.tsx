@@ -3,12 +3,30 @@ import { scaleBand, scaleLinear } from 'd3';
 import type { CiStat } from '../../../electron/contract/types.js';
 import { Axis, MARGIN } from './Axis.js';
 
-export function Strip({ groups, width = 420, height = 220, yLabel, format = (v) => `${(v * 100).toFixed(0)}%` }: { groups: { label: string; values: number[]; ci?: CiStat; cls?: string }[]; width?: number; height?: number; yLabel?: string; format?: (v: number) => string }) {
+export function Strip({
+  groups,
+  width = 420,
+  height = 220,
+  yLabel,
+  format = (v) => `${(v * 100).toFixed(0)}%`,
+}: {
+  groups: { label: string; values: number[]; ci?: CiStat; cls?: string }[];
+  width?: number;
+  height?: number;
+  yLabel?: string;
+  format?: (v: number) => string;
+}) {
   const iw = width - MARGIN.left - MARGIN.right;
   const ih = height - MARGIN.top - MARGIN.bottom;
-  const x = scaleBand().domain(groups.map((g) => g.label)).range([0, iw]).padding(0.3);
+  const x = scaleBand()
+    .domain(groups.map((g) => g.label))
+    .range([0, iw])
+    .padding(0.3);
   // Coverage-like values: at least 0..5% so an empty or all-zero group still gets a readable axis.
-  const y = scaleLinear().domain([0, Math.max(0.05, ...groups.flatMap((g) => [...g.values, g.ci?.hi ?? 0])) * 1.05]).nice().range([ih, 0]);
+  const y = scaleLinear()
+    .domain([0, Math.max(0.05, ...groups.flatMap((g) => [...g.values, g.ci?.hi ?? 0])) * 1.05])
+    .nice()
+    .range([ih, 0]);
   return (
     <svg className="chart" width={width} height={height} role="img" aria-label={yLabel ?? 'strip plot'}>
       <g transform={`translate(${MARGIN.left},${MARGIN.top})`}>

@@ -31,7 +31,19 @@ export function HeadGrid({ attention, layer, query }: { attention: AttentionMaps
   );
 }
 
-function HeadThumb({ attention, layer, query, head, colormap }: { attention: AttentionMaps; layer: number; query: number; head: HeadSel; colormap: Parameters<typeof paintCanvas>[4]['colormap'] }) {
+function HeadThumb({
+  attention,
+  layer,
+  query,
+  head,
+  colormap,
+}: {
+  attention: AttentionMaps;
+  layer: number;
+  query: number;
+  head: HeadSel;
+  colormap: Parameters<typeof paintCanvas>[4]['colormap'];
+}) {
   const ref = useRef<HTMLCanvasElement>(null);
   useLayoutEffect(() => {
     if (!ref.current) return;

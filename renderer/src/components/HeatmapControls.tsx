@@ -12,7 +12,17 @@ const NORMS: { id: Norm; label: string; title: string }[] = [
 
 export function HeatmapControls({ domain, hasGeneric }: { domain?: [number, number]; hasGeneric: boolean }) {
   const s = useHeatmapStore(
-    useShallow((st) => ({ colormap: st.colormap, opacity: st.opacity, threshold: st.threshold, lo: st.lo, hi: st.hi, smooth: st.smooth, gridLines: st.gridLines, norm: st.norm, show: st.showHeatmap })),
+    useShallow((st) => ({
+      colormap: st.colormap,
+      opacity: st.opacity,
+      threshold: st.threshold,
+      lo: st.lo,
+      hi: st.hi,
+      smooth: st.smooth,
+      gridLines: st.gridLines,
+      norm: st.norm,
+      show: st.showHeatmap,
+    })),
   );
   const { set } = useHeatmapActions();
   const fmt = (t: number) => (domain ? (domain[0] + t * (domain[1] - domain[0])).toPrecision(3) : t.toFixed(2));
@@ -73,11 +83,31 @@ export function HeatmapControls({ domain, hasGeneric }: { domain?: [number, numb
   );
 }
 
-function Slider({ label, value, onChange, text, testId }: { label: string; value: number; onChange: (v: number) => void; text: string; testId?: string }) {
+function Slider({
+  label,
+  value,
+  onChange,
+  text,
+  testId,
+}: {
+  label: string;
+  value: number;
+  onChange: (v: number) => void;
+  text: string;
+  testId?: string;
+}) {
   return (
     <label className="field slider">
       <span className="field-label">{label}</span>
-      <input data-testid={testId} type="range" min={0} max={1} step={0.01} value={value} onChange={(e) => onChange(Number(e.target.value))} />
+      <input
+        data-testid={testId}
+        type="range"
+        min={0}
+        max={1}
+        step={0.01}
+        value={value}
+        onChange={(e) => onChange(Number(e.target.value))}
+      />
       <span className="value">{text}</span>
     </label>
   );

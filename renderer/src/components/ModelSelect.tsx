@@ -2,7 +2,17 @@
 import type { ModelInfo } from '../../../electron/contract/types.js';
 import { useModels } from '../stores/engine.js';
 
-export function ModelSelect({ value, onChange, label = 'Model', testId }: { value: string | null; onChange: (id: string) => void; label?: string; testId?: string }) {
+export function ModelSelect({
+  value,
+  onChange,
+  label = 'Model',
+  testId,
+}: {
+  value: string | null;
+  onChange: (id: string) => void;
+  label?: string;
+  testId?: string;
+}) {
   const models = useModels();
   return (
     <label className="field">

@@ -2,7 +2,17 @@
 // picker, so the researcher types or pastes it; the engine validates it and says what is missing.
 import { useState } from 'react';
 
-export function PathOpener({ label, placeholder, onOpen, testId }: { label: string; placeholder: string; onOpen: (path: string) => Promise<unknown>; testId?: string }) {
+export function PathOpener({
+  label,
+  placeholder,
+  onOpen,
+  testId,
+}: {
+  label: string;
+  placeholder: string;
+  onOpen: (path: string) => Promise<unknown>;
+  testId?: string;
+}) {
   const [path, setPath] = useState('');
   const [busy, setBusy] = useState(false);
   const open = async () => {

@@ -9,7 +9,13 @@ export function TokenSelector({ tokens, numQueries }: { tokens: AnswerToken[]; n
   const q = Math.min(query, numQueries - 1);
   return (
     <div className="tokens" role="radiogroup" aria-label="Query position">
-      <button role="radio" aria-checked={q === 0} className={`token ${q === 0 ? 'active' : ''}`} onClick={() => set({ query: 0 })} title="Last prompt token: predicts the first answer token (the paper's query)">
+      <button
+        role="radio"
+        aria-checked={q === 0}
+        className={`token ${q === 0 ? 'active' : ''}`}
+        onClick={() => set({ query: 0 })}
+        title="Last prompt token: predicts the first answer token (the paper's query)"
+      >
         ⟨prompt⟩
       </button>
       {tokens.map((t, i) => {

@@ -7,7 +7,13 @@ export function ErrorBanner({ error, onDismiss }: { error: UiError | null; onDis
   return (
     <div className="error-banner" role="alert" data-testid="error">
       <strong>{error.message}</strong>
-      {error.file ? <span className="muted"> ({error.file}{error.field ? `: ${error.field}` : ''})</span> : null}
+      {error.file ? (
+        <span className="muted">
+          {' '}
+          ({error.file}
+          {error.field ? `: ${error.field}` : ''})
+        </span>
+      ) : null}
       {error.hint ? <div>{error.hint}</div> : null}
       {onDismiss ? (
         <button className="link" onClick={onDismiss} aria-label="Dismiss error">

@@ -8,6 +8,8 @@ const HINTS: Record<EngineErrorPayload['code'], string> = {
   'invalid-image': 'Open a JPEG, PNG or WebP image.',
   'invalid-bench': 'Open a ZoomBench parquet (data/test.parquet) or converted JSON file.',
   cancelled: 'Cancelled.',
+  conflict: 'Another Loupe process (the CLI or a second window) is writing this run: wait for it to finish, or stop it.',
+  unavailable: 'Part of the installation is missing: the message says what to install; `loupe doctor` lists what can run here.',
   forbidden: 'Web mode only reads what `loupe serve` was given (--model, --bench, --allow) and needs the URL it printed (with the token).',
   internal: 'The engine hit an internal error; see the log, then retry.',
 };

@@ -1,7 +1,7 @@
 // An image with the attention grid painted over it, zoom and pan, token grid lines and the box layer.
 // The overlay canvas is gridW x gridH pixels stretched by CSS over the whole image: the grid covers the
 // whole image (GridGeometry), so cell (r, c) lands exactly on [c*W/gridW, (c+1)*W/gridW) x [r*H/gridH, ...).
-import { useCallback, useLayoutEffect, useRef, useState, type ReactNode } from 'react';
+import { useCallback, useLayoutEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import type { Box } from '../../../electron/contract/types.js';
 import { useHeatmapStore } from '../stores/heatmap.js';
 import { useShallow } from 'zustand/react/shallow';
@@ -73,13 +73,17 @@ export function HeatmapCanvas(props: HeatmapCanvasProps) {
   );
   const cv = clampPan(view);
 
-  const opts: PaintOptions = {
-    colormap: props.paint?.colormap ?? s.colormap,
-    opacity: props.paint?.opacity ?? s.opacity,
-    threshold: props.paint?.threshold ?? s.threshold,
-    lo: props.paint?.lo ?? s.lo,
-    hi: props.paint?.hi ?? s.hi,
-  };
+  const paint = props.paint;
+  const opts: PaintOptions = useMemo(
+    () => ({
+      colormap: paint?.colormap ?? s.colormap,
+      opacity: paint?.opacity ?? s.opacity,
+      threshold: paint?.threshold ?? s.threshold,
+      lo: paint?.lo ?? s.lo,
+      hi: paint?.hi ?? s.hi,
+    }),
+    [paint?.colormap, paint?.opacity, paint?.threshold, paint?.lo, paint?.hi, s.colormap, s.opacity, s.threshold, s.lo, s.hi],
+  );
   // Layout effect: the repaint lands in the same frame as the slider input that caused it.
   useLayoutEffect(() => {
     const c = canvasRef.current;
@@ -88,7 +92,7 @@ export function HeatmapCanvas(props: HeatmapCanvasProps) {
     paintCanvas(c, map, gridW, gridH, opts);
     notePaint(performance.now() - t0);
     c.dataset.paints = String(Number(c.dataset.paints ?? '0') + 1);
-  }, [map, gridW, gridH, opts.colormap, opts.opacity, opts.threshold, opts.lo, opts.hi]);
+  }, [map, gridW, gridH, opts]);
 
   const zoomAt = (factor: number, cx: number, cy: number) => {
     setView((v) => {
@@ -155,10 +159,7 @@ export function HeatmapCanvas(props: HeatmapCanvasProps) {
       onContextMenu={(e) => e.preventDefault()}
     >
       {props.imageUrl ? (
-        <div
-          className="heatmap-stage"
-          style={{ width: W, height: H, transform: `translate(${cv.tx}px, ${cv.ty}px) scale(${scale})` }}
-        >
+        <div className="heatmap-stage" style={{ width: W, height: H, transform: `translate(${cv.tx}px, ${cv.ty}px) scale(${scale})` }}>
           <img ref={props.imageRef} src={props.imageUrl} width={W} height={H} alt="" draggable={false} />
           {map && s.show ? (
             <canvas
@@ -171,14 +172,7 @@ export function HeatmapCanvas(props: HeatmapCanvasProps) {
             />
           ) : null}
           {showLines ? <GridLines W={W} H={H} gridW={gridW} gridH={gridH} /> : null}
-          <BoxLayer
-            W={W}
-            H={H}
-            box={props.box ?? null}
-            onChange={props.onBoxChange}
-            extra={props.extraBoxes}
-            scale={scale}
-          />
+          <BoxLayer W={W} H={H} box={props.box ?? null} onChange={props.onBoxChange} extra={props.extraBoxes} scale={scale} />
         </div>
       ) : null}
       {props.children}

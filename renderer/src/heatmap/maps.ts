@@ -52,7 +52,9 @@ export function prepareMaps(
   const values: Float64Array[] = [];
   for (let l = 1; l <= att.numLayers; l++) {
     const m = headAggregate(att, l, mode, q);
-    values.push(effective === 'relative' && generic ? relativeAttention(m, headAggregate(generic, Math.min(l, generic.numLayers), mode, 0)) : m);
+    values.push(
+      effective === 'relative' && generic ? relativeAttention(m, headAggregate(generic, Math.min(l, generic.numLayers), mode, 0)) : m,
+    );
   }
   // raw and relative share one domain across layers so the slider shows real changes in strength;
   // layerMax stretches each layer on its own to show where it looks, whatever its strength.

@@ -46,16 +46,16 @@ export function useBoxMetrics(result: AnalysisResult | null | undefined, box: Bo
     const h = typeof head === 'number' && head >= result.attention.numHeads ? 'mean' : head;
     // The metrics module rejects impossible boxes (outside the image); the box editor then shows no numbers.
     try {
-    const rec = metricsByLayer({
-      attention: result.attention,
-      geometry: result.geometry,
-      box,
-      genericAttention: q === 0 ? result.genericAttention : undefined,
-      head: headMode(h),
-      query: q,
-    });
-    const byLayer = Array.from({ length: result.attention.numLayers }, (_, i) => rec[String(i + 1)]);
-    return { byLayer, areaShare: boxAreaShare(box, result.geometry) };
+      const rec = metricsByLayer({
+        attention: result.attention,
+        geometry: result.geometry,
+        box,
+        genericAttention: q === 0 ? result.genericAttention : undefined,
+        head: headMode(h),
+        query: q,
+      });
+      const byLayer = Array.from({ length: result.attention.numLayers }, (_, i) => rec[String(i + 1)]);
+      return { byLayer, areaShare: boxAreaShare(box, result.geometry) };
     } catch {
       return null;
     }

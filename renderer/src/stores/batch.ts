@@ -83,7 +83,10 @@ export const useBatchStore = create<BatchState>()((set, get) => ({
       set({ selectedRunId: runId, summary: null, records: [] });
       if (!runId) return;
       try {
-        const [summary, records] = await Promise.all([getClient().call('batch.summary', { runId }), getClient().call('batch.records', { runId })]);
+        const [summary, records] = await Promise.all([
+          getClient().call('batch.summary', { runId }),
+          getClient().call('batch.records', { runId }),
+        ]);
         if (get().selectedRunId === runId) set({ summary, records });
       } catch (e) {
         set({ error: toUiError(e) });
@@ -134,7 +137,10 @@ subscribeEngineEvents((ev) => {
   } else if (ev.type === 'batch.finished') {
     void st.actions.refresh();
     if (ev.runId === st.selectedRunId) void st.actions.select(ev.runId);
-    if (ev.error) useBatchStore.setState({ error: { message: `Run ${ev.runId} ${ev.state}: ${ev.error}`, hint: 'Resume it to continue from the last finished item.' } });
+    if (ev.error)
+      useBatchStore.setState({
+        error: { message: `Run ${ev.runId} ${ev.state}: ${ev.error}`, hint: 'Resume it to continue from the last finished item.' },
+      });
   }
 });
 

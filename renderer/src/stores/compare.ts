@@ -82,7 +82,14 @@ export const useCompareStore = create<CompareState>()((set, get) => ({
       set({ running: true, error: null, resultA: null, resultB: null });
       try {
         const { ensureLoaded } = useEngineStore.getState().actions;
-        const req = (modelId: string) => ({ modelId, image: subject.image.source, question: subject.question, box: subject.box, maxNewTokens: 16, withGeneric: true });
+        const req = (modelId: string) => ({
+          modelId,
+          image: subject.image.source,
+          question: subject.question,
+          box: subject.box,
+          maxNewTokens: 16,
+          withGeneric: true,
+        });
         // One after the other: the engine runs on the same cores, parallel calls would only interleave.
         await ensureLoaded(modelA);
         const resultA = await getClient().call('analysis.run', req(modelA), { signal });

@@ -75,7 +75,15 @@ function remember(key: string, v: ReplayItemView): void {
   }
 }
 
-export const DEFAULT_FILTERS: ReplayFilters = { dimension: 'all', questionType: 'all', global: 'any', regional: 'any', gapOnly: false, search: '', sort: 'row' };
+export const DEFAULT_FILTERS: ReplayFilters = {
+  dimension: 'all',
+  questionType: 'all',
+  global: 'any',
+  regional: 'any',
+  gapOnly: false,
+  search: '',
+  sort: 'row',
+};
 
 export const useReplayStore = create<ReplayState>()((set, get) => ({
   benchId: null,
@@ -139,7 +147,15 @@ export const useReplayStore = create<ReplayState>()((set, get) => ({
         const [dual, global, regional] = await Promise.all([
           getClient().call(
             'analysis.dual',
-            { modelId, image: src('global'), question: item.question, box: item.bbox, cropImage: item.hasCrop ? src('regional') : undefined, maxNewTokens: 16, withGeneric: true },
+            {
+              modelId,
+              image: src('global'),
+              question: item.question,
+              box: item.bbox,
+              cropImage: item.hasCrop ? src('regional') : undefined,
+              maxNewTokens: 16,
+              withGeneric: true,
+            },
             { signal },
           ),
           loadImage(src('global'), item.id),
@@ -170,7 +186,12 @@ export const useReplayStore = create<ReplayState>()((set, get) => ({
 export const useReplayActions = () => useReplayStore((s) => s.actions);
 
 /** Applies filters and sorting. Pure, so the list and keyboard stepping agree on the order. */
-export function filterItems(items: BenchItemSummary[], f: ReplayFilters, records: Record<string, ItemRecords>, layer: number): BenchItemSummary[] {
+export function filterItems(
+  items: BenchItemSummary[],
+  f: ReplayFilters,
+  records: Record<string, ItemRecords>,
+  layer: number,
+): BenchItemSummary[] {
   const judged = (r: BatchRecord | undefined, want: JudgeFilter) => want === 'any' || r?.judgement === want;
   const q = f.search.trim().toLowerCase();
   const out = items.filter((it) => {

@@ -37,7 +37,10 @@ export class InspectPage extends AppPage {
 
   async setLayer(n: number): Promise<void> {
     await this.page.getByTestId('layer-slider').fill(String(n));
-    await this.page.getByTestId('layer-value').filter({ hasText: `${n} /` }).waitFor();
+    await this.page
+      .getByTestId('layer-value')
+      .filter({ hasText: `${n} /` })
+      .waitFor();
   }
 
   /** The overlay canvas's RGBA pixels (one pixel per token cell), as a plain array. */

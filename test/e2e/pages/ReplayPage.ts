@@ -26,7 +26,11 @@ export class ReplayPage extends AppPage {
   }
 
   async answers(): Promise<{ truth: string; global: string; regional: string }> {
-    return { truth: await this.text('replay-gt'), global: await this.text('replay-answer-global'), regional: await this.text('replay-answer-regional') };
+    return {
+      truth: await this.text('replay-gt'),
+      global: await this.text('replay-answer-global'),
+      regional: await this.text('replay-answer-regional'),
+    };
   }
 
   async count(): Promise<string> {

@@ -7,7 +7,16 @@ import { ROOT } from './loupe.js';
 
 export const SCREENSHOT_DIR = join(ROOT, 'test-results/e2e');
 
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--enable-precise-memory-info'];
+const ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--enable-precise-memory-info',
+];
 
 export interface Session {
   context: BrowserContext;

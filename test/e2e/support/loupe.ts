@@ -35,7 +35,9 @@ export async function startLoupe(): Promise<Loupe> {
   } else {
     const { SupervisedEngine } = await import('../../../electron/worker/supervisor.js');
     const { threadChannelFactory } = await import('../../../electron/worker/thread-channel.js');
-    const supervised = new SupervisedEngine({ channel: threadChannelFactory(), hostOptions: {
+    const supervised = new SupervisedEngine({
+      channel: threadChannelFactory(),
+      hostOptions: {
         resourcesDir: join(ROOT, 'resources'),
         runsDir,
         modelDirs: (process.env.LOUPE_E2E_MODEL_DIRS ?? '').split(':').filter(Boolean),

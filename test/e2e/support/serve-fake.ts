@@ -4,5 +4,9 @@ import { startServer } from '../../../electron/server/server.js';
 import { createSyntheticEngineDouble } from '../../../electron/transport/testing/synthetic-engine-double.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
-const server = await startServer({ engine: createSyntheticEngineDouble(`${root}resources/bench/loupe-mini/test.json`), rendererDir: `${root}dist/renderer`, port: Number(process.env.PORT ?? 0) });
+const server = await startServer({
+  engine: createSyntheticEngineDouble(`${root}resources/bench/loupe-mini/test.json`),
+  rendererDir: `${root}dist/renderer`,
+  port: Number(process.env.PORT ?? 0),
+});
 console.log(`${server.url}`);

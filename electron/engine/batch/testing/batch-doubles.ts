@@ -7,8 +7,17 @@ import type { BenchItem, LoadedBench } from '../../bench/types.js';
 import type { DualAnalyzer } from '../types.js';
 
 export const MODEL_DOUBLE: ModelInfo = {
-  id: '/models/fake', name: 'fake-model', dir: '/models/fake', family: 'qwen2_vl', numLayers: 4, numHeads: 2, numKvHeads: 2,
-  defaultLayer: 3, hash: 'fakehash01', bundled: false, issues: [],
+  id: '/models/fake',
+  name: 'fake-model',
+  dir: '/models/fake',
+  family: 'qwen2_vl',
+  numLayers: 4,
+  numHeads: 2,
+  numKvHeads: 2,
+  defaultLayer: 3,
+  hash: 'fakehash01',
+  bundled: false,
+  issues: [],
 };
 
 export function loadedBenchDouble(count: number, opts: { bad?: (i: number) => boolean } = {}): LoadedBench {
@@ -16,20 +25,37 @@ export function loadedBenchDouble(count: number, opts: { bad?: (i: number) => bo
     const id = opts.bad?.(i) ? `bad-${i}` : `item-${i}`;
     const mcq = i % 3 !== 2;
     return {
-      id, row: i,
+      id,
+      row: i,
       question: mcq ? `Q${i}?\nA. one\nB. two\nC. three` : `How many ${i}?`,
       answer: mcq ? 'B' : '3',
       questionType: mcq ? 'mcq' : 'blank',
       dimension: ['counting', 'ocr'][i % 2],
       bbox: [10 + i, 20, 60 + i, 70],
       hasCrop: true,
+      imageColumn: 'image',
+      cropColumn: 'crop_image',
       readImage: async () => Buffer.from(`image-${id}`),
       readCrop: async () => Buffer.from(`crop-${id}`),
     };
   });
-  const info: BenchInfo = { id: '/bench/fake', name: 'fake-bench', path: '/bench/fake', format: 'loupe-jsonl', itemCount: count, dimensions: ['counting', 'ocr'], issues: [], bundled: false };
+  const info: BenchInfo = {
+    id: '/bench/fake',
+    name: 'fake-bench',
+    path: '/bench/fake',
+    format: 'loupe-jsonl',
+    itemCount: count,
+    dimensions: ['counting', 'ocr'],
+    issues: [],
+    bundled: false,
+  };
   const byId = new Map(items.map((it) => [it.id, it]));
-  return { info, items, get: (id) => byId.get(id), summaries: () => items.map(({ readImage: _r, readCrop: _c, ...s }) => s) };
+  return {
+    info,
+    items,
+    get: (id) => byId.get(id),
+    summaries: () => items.map(({ readImage: _r, readCrop: _c, imageColumn: _i, cropColumn: _cc, ...s }) => s),
+  };
 }
 
 function hash(s: string): number {
@@ -39,7 +65,10 @@ function hash(s: string): number {
 }
 
 function fakeMaps(seed: number): AttentionMaps {
-  const numLayers = 4, numHeads = 2, gridH = 4, gridW = 4;
+  const numLayers = 4,
+    numHeads = 2,
+    gridH = 4,
+    gridW = 4;
   const data = new Float32Array(numLayers * numHeads * 16);
   let s = seed;
   for (let i = 0; i < data.length; i++) {
@@ -65,7 +94,14 @@ export function analyzerDouble(options: AnalyzerDoubleOptions = {}): DualAnalyze
     if (options.delayMs) {
       await new Promise<void>((resolve, reject) => {
         const t = setTimeout(resolve, options.delayMs);
-        signal.addEventListener('abort', () => { clearTimeout(t); reject(new CancelledError()); }, { once: true });
+        signal.addEventListener(
+          'abort',
+          () => {
+            clearTimeout(t);
+            reject(new CancelledError());
+          },
+          { once: true },
+        );
       });
     }
     if (signal.aborted) throw new CancelledError();
@@ -76,7 +112,12 @@ export function analyzerDouble(options: AnalyzerDoubleOptions = {}): DualAnalyze
       const correct = view === 'regional' || k % 2 === 0;
       const answer = input.question.includes('A. one') ? (correct ? 'B' : 'C') : correct ? '3' : '5';
       out[view] = {
-        modelId: MODEL_DOUBLE.id, provider: 'cpu', question: input.question, prompt: input.question, answer, tokens: [],
+        modelId: MODEL_DOUBLE.id,
+        provider: 'cpu',
+        question: input.question,
+        prompt: input.question,
+        answer,
+        tokens: [],
         geometry: { imageWidth: 100, imageHeight: 100, resizedWidth: 112, resizedHeight: 112, gridH: 4, gridW: 4, tokenPx: 28 },
         attention: fakeMaps(hash(`${input.itemId}|${view}`)),
         timings: { preprocessMs: 0, visionMs: 0, prefillMs: 0, decodeMs: 0, metricsMs: 0 },

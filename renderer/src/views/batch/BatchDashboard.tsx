@@ -46,7 +46,9 @@ export function BatchDashboard() {
     return (
       <main className="dashboard">
         <ErrorBanner error={error} onDismiss={a.clearError} />
-        <EmptyState title="No run selected">Start a run on the left (the bundled mini bench takes a few minutes on a CPU) or pick a finished one.</EmptyState>
+        <EmptyState title="No run selected">
+          Start a run on the left (the bundled mini bench takes a few minutes on a CPU) or pick a finished one.
+        </EmptyState>
       </main>
     );
   }
@@ -70,57 +72,80 @@ export function BatchDashboard() {
         <ChartCard
           title="Accuracy per dimension"
           testId="chart-accuracy"
-          note={summary.accuracy.global.judged + summary.accuracy.regional.judged === 0 ? 'No answer could be judged by the rules (see the item table): accuracy is not meaningful for this run.' : 'Global = full image; regional = key-region crop.'}
+          note={
+            summary.accuracy.global.judged + summary.accuracy.regional.judged === 0
+              ? 'No answer could be judged by the rules (see the item table): accuracy is not meaningful for this run.'
+              : 'Global = full image; regional = key-region crop.'
+          }
         >
           {(w) => (
-<Bars
-            groups={Object.entries(summary.byDimension).map(([dim, d]) => ({
-              label: dim,
-              bars: [
-                { key: 'global', value: d.global.accuracy * 100 },
-                { key: 'regional', value: d.regional.accuracy * 100, cls: 'alt' },
-              ],
-            }))}
-            yLabel="accuracy (%)"
-            format={fmtPct}
-            domain={[0, 100]}
-            width={w}
-          />
+            <Bars
+              groups={Object.entries(summary.byDimension).map(([dim, d]) => ({
+                label: dim,
+                bars: [
+                  { key: 'global', value: d.global.accuracy * 100 },
+                  { key: 'regional', value: d.regional.accuracy * 100, cls: 'alt' },
+                ],
+              }))}
+              yLabel="accuracy (%)"
+              format={fmtPct}
+              domain={[0, 100]}
+              width={w}
+            />
           )}
         </ChartCard>
         <ChartCard title="Zooming gap per dimension" testId="chart-gap" note="Regional minus global accuracy, percentage points.">
           {(w) => (
-<Bars groups={Object.entries(summary.byDimension).map(([dim, d]) => ({ label: dim, bars: [{ key: 'gap', value: d.gap }] }))} yLabel="gap (pp)" format={(v) => v.toFixed(0)} width={w} domain={symmetric(Object.values(summary.byDimension).map((d) => d.gap), 10)} />
+            <Bars
+              groups={Object.entries(summary.byDimension).map(([dim, d]) => ({ label: dim, bars: [{ key: 'gap', value: d.gap }] }))}
+              yLabel="gap (pp)"
+              format={(v) => v.toFixed(0)}
+              width={w}
+              domain={symmetric(
+                Object.values(summary.byDimension).map((d) => d.gap),
+                10,
+              )}
+            />
           )}
         </ChartCard>
-        <ChartCard title="Coverage per layer (global view)" testId="chart-layers" note="Mean paper coverage with bootstrap 95% CI; dashed: mean box area share (uniform attention).">
+        <ChartCard
+          title="Coverage per layer (global view)"
+          testId="chart-layers"
+          note="Mean paper coverage with bootstrap 95% CI; dashed: mean box area share (uniform attention)."
+        >
           {(w) => (
-<BandCurve
-            points={Object.entries(summary.coverageByLayer)
-              .map(([l, c]) => ({ x: Number(l), mean: c.mean, lo: c.lo, hi: c.hi }))
-              .sort((p, q) => p.x - q.x)}
-            xLabel="layer"
-            yLabel="coverage"
-            baseline={summary.meanBoxAreaShare}
-            width={w}
-          />
+            <BandCurve
+              points={Object.entries(summary.coverageByLayer)
+                .map(([l, c]) => ({ x: Number(l), mean: c.mean, lo: c.lo, hi: c.hi }))
+                .sort((p, q) => p.x - q.x)}
+              xLabel="layer"
+              yLabel="coverage"
+              baseline={summary.meanBoxAreaShare}
+              width={w}
+            />
           )}
         </ChartCard>
         <ChartCard title={`Coverage histogram (layer ${layer})`} testId="chart-hist">
           {(w) => (
-<Histogram values={coverages.all} xLabel="paper coverage" markers={[{ value: summary.meanBoxAreaShare, label: 'box share' }]} width={w} domain={[0, Math.max(0.05, ...coverages.all)]} />
+            <Histogram
+              values={coverages.all}
+              xLabel="paper coverage"
+              markers={[{ value: summary.meanBoxAreaShare, label: 'box share' }]}
+              width={w}
+              domain={[0, Math.max(0.05, ...coverages.all)]}
+            />
           )}
         </ChartCard>
         <ChartCard title={`Coverage vs correctness (layer ${layer})`} testId="chart-correct">
           {(w) => (
-<Strip
-            groups={[
-              { label: 'correct', values: coverages.correct, ci: summary.coverageCorrectVsWrong.correct },
-              { label: 'wrong', values: coverages.wrong, ci: summary.coverageCorrectVsWrong.wrong, cls: 'alt' },
-            ]}
-            yLabel="coverage"
-            width={w}
-          />
+            <Strip
+              groups={[
+                { label: 'correct', values: coverages.correct, ci: summary.coverageCorrectVsWrong.correct },
+                { label: 'wrong', values: coverages.wrong, ci: summary.coverageCorrectVsWrong.wrong, cls: 'alt' },
+              ]}
+              yLabel="coverage"
+              width={w}
+            />
           )}
         </ChartCard>
       </div>
@@ -138,7 +163,9 @@ function Headline({ summary, onExport }: { summary: RunSummary; onExport: (f: 'c
   return (
     <div className="cards headline" data-testid="batch-headline">
       <div className="card">
-        <div className="muted">{summary.modelName} on {summary.benchName}</div>
+        <div className="muted">
+          {summary.modelName} on {summary.benchName}
+        </div>
         <div>
           {summary.done}/{summary.total} items{summary.failed ? `, ${summary.failed} failed` : ''}
         </div>
@@ -157,7 +184,8 @@ function Headline({ summary, onExport }: { summary: RunSummary; onExport: (f: 'c
           {acc(summary.accuracy.global)} / {acc(summary.accuracy.regional)}
         </div>
         <div className="muted small">
-          {summary.accuracy.global.correct}/{summary.accuracy.global.judged} and {summary.accuracy.regional.correct}/{summary.accuracy.regional.judged} judged
+          {summary.accuracy.global.correct}/{summary.accuracy.global.judged} and {summary.accuracy.regional.correct}/
+          {summary.accuracy.regional.judged} judged
         </div>
       </div>
       <div className="card">

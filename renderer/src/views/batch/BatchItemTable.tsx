@@ -55,7 +55,14 @@ export function BatchItemTable({ records, layer }: { records: BatchRecord[]; lay
           </thead>
           <tbody>
             {rows.map((row) => (
-              <tr key={row.id} className="clickable" tabIndex={0} onClick={() => void open(row.id)} onKeyDown={(e) => e.key === 'Enter' && void open(row.id)} title="Open in Replay">
+              <tr
+                key={row.id}
+                className="clickable"
+                tabIndex={0}
+                onClick={() => void open(row.id)}
+                onKeyDown={(e) => e.key === 'Enter' && void open(row.id)}
+                title="Open in Replay"
+              >
                 <td>{row.id}</td>
                 <td>{row.g?.dimension ?? row.r?.dimension ?? ''}</td>
                 <td>{row.g?.groundTruth ?? row.r?.groundTruth}</td>

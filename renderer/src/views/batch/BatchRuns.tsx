@@ -13,18 +13,15 @@ export function BatchRuns() {
   const busy = useBatchStore((s) => s.busy);
   const selected = useBatchStore((s) => s.selectedRunId);
   const a = useBatchActions();
-  const [modelId, setModelId] = useState<string | null>(null);
-  const [benchId, setBenchId] = useState<string>('');
+  const [chosenModelId, setModelId] = useState<string | null>(null);
+  const [chosenBenchId, setBenchId] = useState<string>('');
+  // Until the user picks, the R2I student and the first bench.
+  const modelId = chosenModelId ?? (models.length ? pickModel(models, 'loupe-tiny-r2i') : null);
+  const benchId = chosenBenchId || (benches[0]?.id ?? '');
   const [views, setViews] = useState<View[]>(['global', 'regional']);
   const [limit, setLimit] = useState<string>('');
   const [maxNew, setMaxNew] = useState(16);
 
-  useEffect(() => {
-    if (!modelId && models.length) setModelId(pickModel(models, 'loupe-tiny-r2i'));
-  }, [models, modelId]);
-  useEffect(() => {
-    if (!benchId && benches.length) setBenchId(benches[0].id);
-  }, [benches, benchId]);
   useEffect(() => {
     void a.refresh();
   }, [a]);
@@ -55,17 +52,42 @@ export function BatchRuns() {
         </div>
         <div className="row">
           <Field label="Limit (items)">
-            <input data-testid="batch-limit" type="number" min={1} placeholder="all" value={limit} onChange={(e) => setLimit(e.target.value)} style={{ width: 80 }} />
+            <input
+              data-testid="batch-limit"
+              type="number"
+              min={1}
+              placeholder="all"
+              value={limit}
+              onChange={(e) => setLimit(e.target.value)}
+              style={{ width: 80 }}
+            />
           </Field>
           <Field label="Max new tokens">
-            <input type="number" min={1} max={256} value={maxNew} onChange={(e) => setMaxNew(Number(e.target.value))} style={{ width: 80 }} />
+            <input
+              type="number"
+              min={1}
+              max={256}
+              value={maxNew}
+              onChange={(e) => setMaxNew(Number(e.target.value))}
+              style={{ width: 80 }}
+            />
           </Field>
         </div>
         <button
           className="primary"
           data-testid="batch-start"
           disabled={!canStart}
-          onClick={() => modelId && void a.start({ modelId, benchId, views, layers: [], maxNewTokens: maxNew, limit: limit ? Math.max(1, Number(limit)) : undefined })}
+          onClick={() =>
+            modelId &&
+            void a.start({
+              modelId,
+              benchId,
+              views,
+              layers: [],
+              maxNewTokens: maxNew,
+              limit: limit ? Math.max(1, Number(limit)) : undefined,
+            })
+          }
         >
           Start run
         </button>
@@ -112,12 +134,24 @@ function RunRow({ run, active }: { run: RunInfo; active: boolean }) {
       ) : null}
       <span className="row">
         {run.state === 'running' ? (
-          <button data-testid="batch-cancel" onClick={(e) => { e.stopPropagation(); void a.cancel(run.runId); }}>
+          <button
+            data-testid="batch-cancel"
+            onClick={(e) => {
+              e.stopPropagation();
+              void a.cancel(run.runId);
+            }}
+          >
             Cancel
           </button>
         ) : null}
         {run.state === 'cancelled' || run.state === 'interrupted' || run.state === 'failed' ? (
-          <button data-testid="batch-resume" onClick={(e) => { e.stopPropagation(); void a.resume(run.runId); }}>
+          <button
+            data-testid="batch-resume"
+            onClick={(e) => {
+              e.stopPropagation();
+              void a.resume(run.runId);
+            }}
+          >
             Resume
           </button>
         ) : null}

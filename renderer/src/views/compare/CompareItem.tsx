@@ -61,13 +61,25 @@ export function CompareItemControls() {
           className="link"
           onClick={() => {
             const st = useInspectStore.getState();
-            if (st.image) a.setSubject({ image: { ...st.image, url: st.image.url }, question: st.question, box: st.box ?? undefined, label: st.image.name, ownsUrl: false });
+            if (st.image)
+              a.setSubject({
+                image: { ...st.image, url: st.image.url },
+                question: st.question,
+                box: st.box ?? undefined,
+                label: st.image.name,
+                ownsUrl: false,
+              });
           }}
         >
           Use the Inspect image and question
         </button>
       ) : null}
-      <button className="primary" data-testid="compare-run" disabled={!s.modelA || !s.modelB || !s.subject || s.running} onClick={() => void a.runItem()}>
+      <button
+        className="primary"
+        data-testid="compare-run"
+        disabled={!s.modelA || !s.modelB || !s.subject || s.running}
+        onClick={() => void a.runItem()}
+      >
         {s.running ? 'Running both…' : 'Run both models'}
       </button>
     </fieldset>
@@ -83,10 +95,18 @@ export function CompareItem() {
   const amB = useAnalysisMaps(resultB);
   const mA = useBoxMetrics(resultA, subject?.box);
   const mB = useBoxMetrics(resultB, subject?.box);
-  const sameGrid = !!resultA && !!resultB && resultA.geometry.gridW === resultB.geometry.gridW && resultA.geometry.gridH === resultB.geometry.gridH;
+  const sameGrid =
+    !!resultA && !!resultB && resultA.geometry.gridW === resultB.geometry.gridW && resultA.geometry.gridH === resultB.geometry.gridH;
   const layer = amB?.layer ?? amA?.layer ?? 0;
-  const diff = useMemo(() => (amA && amB && sameGrid ? differenceMap(amA.maps.values[Math.min(layer, amA.maps.numLayers - 1)], amB.maps.values[Math.min(layer, amB.maps.numLayers - 1)]) : null), [amA, amB, sameGrid, layer]);
-  if (!subject) return <EmptyState title="Pick an item to compare">Choose two models and a benchmark item on the left, then run both.</EmptyState>;
+  const diff = useMemo(
+    () =>
+      amA && amB && sameGrid
+        ? differenceMap(amA.maps.values[Math.min(layer, amA.maps.numLayers - 1)], amB.maps.values[Math.min(layer, amB.maps.numLayers - 1)])
+        : null,
+    [amA, amB, sameGrid, layer],
+  );
+  if (!subject)
+    return <EmptyState title="Pick an item to compare">Choose two models and a benchmark item on the left, then run both.</EmptyState>;
   const name = (r: AnalysisResult | null) => models.find((m) => m.id === r?.modelId)?.name ?? '';
   const img = subject.image;
   const pane = (r: AnalysisResult | null, display: Float32Array | null, title: string, testId: string, m: BoxMetrics | null) => (
@@ -94,11 +114,22 @@ export function CompareItem() {
       <h3>
         {title} {r ? <span className="muted">· {name(r)}</span> : null}
       </h3>
-      <HeatmapCanvas label={`${title} heatmap`} testId={testId} imageUrl={img.url} imageWidth={img.width} imageHeight={img.height} map={display} gridW={r?.geometry.gridW ?? 1} gridH={r?.geometry.gridH ?? 1} box={subject.box as Box | undefined} />
+      <HeatmapCanvas
+        label={`${title} heatmap`}
+        testId={testId}
+        imageUrl={img.url}
+        imageWidth={img.width}
+        imageHeight={img.height}
+        map={display}
+        gridW={r?.geometry.gridW ?? 1}
+        gridH={r?.geometry.gridH ?? 1}
+        box={subject.box as Box | undefined}
+      />
       <div className="small" data-testid={`${testId}-answer`}>
         {r ? (
           <>
-            Answer <strong>{answerText(r.answer)}</strong> · coverage {pct(m?.byLayer[layer]?.coveragePaper)} · ratio {num(m?.byLayer[layer]?.ratio, 2)}× · {m?.byLayer[layer]?.pointing ? 'pointing hit' : 'pointing miss'}
+            Answer <strong>{answerText(r.answer)}</strong> · coverage {pct(m?.byLayer[layer]?.coveragePaper)} · ratio{' '}
+            {num(m?.byLayer[layer]?.ratio, 2)}× · {m?.byLayer[layer]?.pointing ? 'pointing hit' : 'pointing miss'}
           </>
         ) : (
           <span className="muted">not run yet</span>
@@ -109,18 +140,40 @@ export function CompareItem() {
   return (
     <>
       <div className="small">
-        <strong>{subject.label}</strong> · {subject.question} {subject.answer ? <>· truth <strong>{subject.answer}</strong></> : null}
+        <strong>{subject.label}</strong> · {subject.question}{' '}
+        {subject.answer ? (
+          <>
+            · truth <strong>{subject.answer}</strong>
+          </>
+        ) : null}
       </div>
       <div className="side-by-side three">
         {pane(resultA, amA?.display ?? null, 'A', 'compare-a', mA)}
         {pane(resultB, amB?.display ?? null, 'B', 'compare-b', mB)}
         <div className="pane">
           <h3>Difference B − A {diff ? <span className="muted">· ±{diff.maxAbs.toPrecision(2)}</span> : null}</h3>
-          <HeatmapCanvas label="Difference map, red where B attends more" testId="compare-diff" imageUrl={img.url} imageWidth={img.width} imageHeight={img.height} map={diff?.display ?? null} gridW={resultA?.geometry.gridW ?? 1} gridH={resultA?.geometry.gridH ?? 1} box={subject.box as Box | undefined} paint={{ colormap: 'rdbu', threshold: 0, lo: 0, hi: 1, opacity: 0.7 }} />
-          <div className="small muted">{resultA && resultB && !sameGrid ? 'The two models use different grids: no difference map.' : 'Red: B attends more; blue: A attends more.'}</div>
+          <HeatmapCanvas
+            label="Difference map, red where B attends more"
+            testId="compare-diff"
+            imageUrl={img.url}
+            imageWidth={img.width}
+            imageHeight={img.height}
+            map={diff?.display ?? null}
+            gridW={resultA?.geometry.gridW ?? 1}
+            gridH={resultA?.geometry.gridH ?? 1}
+            box={subject.box as Box | undefined}
+            paint={{ colormap: 'rdbu', threshold: 0, lo: 0, hi: 1, opacity: 0.7 }}
+          />
+          <div className="small muted">
+            {resultA && resultB && !sameGrid
+              ? 'The two models use different grids: no difference map.'
+              : 'Red: B attends more; blue: A attends more.'}
+          </div>
         </div>
       </div>
-      {amB ?? amA ? <LayerSlider numLayers={(amB ?? amA)!.maps.numLayers} layer={layer} defaultLayer={(amB ?? amA)!.defaultLayer} /> : null}
+      {(amB ?? amA) ? (
+        <LayerSlider numLayers={(amB ?? amA)!.maps.numLayers} layer={layer} defaultLayer={(amB ?? amA)!.defaultLayer} />
+      ) : null}
     </>
   );
 }

@@ -32,10 +32,18 @@ export function CompareRunsControls() {
   return (
     <fieldset>
       <legend>Over two runs</legend>
-      {runs.length < 2 ? <div className="muted small">Needs two batch runs on the same benchmark (e.g. loupe-tiny-base and loupe-tiny-r2i): start them in Batch.</div> : null}
+      {runs.length < 2 ? (
+        <div className="muted small">
+          Needs two batch runs on the same benchmark (e.g. loupe-tiny-base and loupe-tiny-r2i): start them in Batch.
+        </div>
+      ) : null}
       {(['A', 'B'] as const).map((k) => (
         <Field key={k} label={`Run ${k}`}>
-          <select data-testid={`compare-run-${k.toLowerCase()}`} value={(k === 'A' ? runA : runB) ?? ''} onChange={(e) => (k === 'A' ? a.setRuns(e.target.value || null, runB) : a.setRuns(runA, e.target.value || null))}>
+          <select
+            data-testid={`compare-run-${k.toLowerCase()}`}
+            value={(k === 'A' ? runA : runB) ?? ''}
+            onChange={(e) => (k === 'A' ? a.setRuns(e.target.value || null, runB) : a.setRuns(runA, e.target.value || null))}
+          >
             <option value="">choose…</option>
             {runs.map((r) => (
               <option key={r.runId} value={r.runId}>
@@ -74,7 +82,9 @@ export function CompareRuns({ onPickItem }: { onPickItem: (itemId: string) => vo
     <div className="dashboard" data-testid="compare-runs-result">
       <div className="cards">
         <div className="card">
-          <div className="muted">Coverage change B − A (layer {summary.layer}, global view, {d.n} paired items)</div>
+          <div className="muted">
+            Coverage change B − A (layer {summary.layer}, global view, {d.n} paired items)
+          </div>
           <div className="stat" data-testid="coverage-delta">
             {d.mean >= 0 ? '+' : ''}
             {(d.mean * 100).toFixed(2)} pp
@@ -83,17 +93,33 @@ export function CompareRuns({ onPickItem }: { onPickItem: (itemId: string) => vo
             95% CI [{(d.lo * 100).toFixed(2)}, {(d.hi * 100).toFixed(2)}] pp · median {(d.median * 100).toFixed(2)} pp
           </div>
           <div className="small" data-testid="wilcoxon">
-            Wilcoxon signed-rank: W = {w.statistic.toFixed(1)}, z = {w.z.toFixed(2)}, p = {w.pValue < 1e-4 ? w.pValue.toExponential(1) : w.pValue.toFixed(4)} (n = {w.n})
+            Wilcoxon signed-rank: W = {w.statistic.toFixed(1)}, z = {w.z.toFixed(2)}, p ={' '}
+            {w.pValue < 1e-4 ? w.pValue.toExponential(1) : w.pValue.toFixed(4)} (n = {w.n})
           </div>
           <div className="small">
-            Accuracy change: {(summary.accuracyDelta.mean * 100).toFixed(1)} pp [{(summary.accuracyDelta.lo * 100).toFixed(1)}, {(summary.accuracyDelta.hi * 100).toFixed(1)}]
+            Accuracy change: {(summary.accuracyDelta.mean * 100).toFixed(1)} pp [{(summary.accuracyDelta.lo * 100).toFixed(1)},{' '}
+            {(summary.accuracyDelta.hi * 100).toFixed(1)}]
           </div>
         </div>
-        <ChartCard title="Coverage before vs after" testId="chart-paired" note="Each dot is an item; above the diagonal = B covers the key region more. Click to compare the item.">
-          {(w) => <Scatter points={pairs} xLabel="coverage A" yLabel="coverage B" onPick={onPickItem} width={Math.min(w, 360)} height={280} />}
+        <ChartCard
+          title="Coverage before vs after"
+          testId="chart-paired"
+          note="Each dot is an item; above the diagonal = B covers the key region more. Click to compare the item."
+        >
+          {(w) => (
+            <Scatter points={pairs} xLabel="coverage A" yLabel="coverage B" onPick={onPickItem} width={Math.min(w, 360)} height={280} />
+          )}
         </ChartCard>
         <ChartCard title="Coverage change per item" testId="chart-delta">
-          {(w) => <Histogram values={pairs.map((p) => p.y - p.x)} xLabel="B − A coverage" format={(v) => `${(v * 100).toFixed(0)}`} markers={[{ value: 0, label: '0' }]} width={w} />}
+          {(w) => (
+            <Histogram
+              values={pairs.map((p) => p.y - p.x)}
+              xLabel="B − A coverage"
+              format={(v) => `${(v * 100).toFixed(0)}`}
+              markers={[{ value: 0, label: '0' }]}
+              width={w}
+            />
+          )}
         </ChartCard>
       </div>
       <div className="cards">
@@ -110,7 +136,13 @@ export function CompareRuns({ onPickItem }: { onPickItem: (itemId: string) => vo
             </thead>
             <tbody>
               {summary.mostChanged.slice(0, 12).map((m) => (
-                <tr key={m.itemId} className="clickable" tabIndex={0} onClick={() => onPickItem(m.itemId)} onKeyDown={(e) => e.key === 'Enter' && onPickItem(m.itemId)}>
+                <tr
+                  key={m.itemId}
+                  className="clickable"
+                  tabIndex={0}
+                  onClick={() => onPickItem(m.itemId)}
+                  onKeyDown={(e) => e.key === 'Enter' && onPickItem(m.itemId)}
+                >
                   <td>{m.itemId}</td>
                   <td>{pct(m.coverageA)}</td>
                   <td>{pct(m.coverageB)}</td>
@@ -140,8 +172,12 @@ export function CompareRuns({ onPickItem }: { onPickItem: (itemId: string) => vo
                   <tr key={`${f.itemId}-${f.view}`} className="clickable" onClick={() => onPickItem(f.itemId)}>
                     <td>{f.itemId}</td>
                     <td>{f.view}</td>
-                    <td className={f.from === 'correct' ? 'good' : 'bad'}>{f.answerA} ({f.from})</td>
-                    <td className={f.to === 'correct' ? 'good' : 'bad'}>{f.answerB} ({f.to})</td>
+                    <td className={f.from === 'correct' ? 'good' : 'bad'}>
+                      {f.answerA} ({f.from})
+                    </td>
+                    <td className={f.to === 'correct' ? 'good' : 'bad'}>
+                      {f.answerB} ({f.to})
+                    </td>
                   </tr>
                 ))}
               </tbody>

@@ -34,7 +34,13 @@ export function InspectInputs() {
   }, [models, modelId, a]);
 
   const canRun = !!image && !!modelId && question.trim().length > 0 && status === 'ready';
-  const why = !image ? 'Open an image or pick a benchmark item first.' : !question.trim() ? 'Type a question.' : !modelId ? 'Choose a model.' : '';
+  const why = !image
+    ? 'Open an image or pick a benchmark item first.'
+    : !question.trim()
+      ? 'Type a question.'
+      : !modelId
+        ? 'Choose a model.'
+        : '';
   return (
     <aside className="panel left" aria-label="Inputs">
       <section>
@@ -78,7 +84,8 @@ export function InspectInputs() {
         </Field>
         {benchItem ? (
           <div className="small" data-testid="ground-truth">
-            Ground truth: <strong>{benchItem.item.answer}</strong> <span className="muted">({benchItem.item.dimension ?? benchItem.item.questionType})</span>
+            Ground truth: <strong>{benchItem.item.answer}</strong>{' '}
+            <span className="muted">({benchItem.item.dimension ?? benchItem.item.questionType})</span>
           </div>
         ) : null}
         <ModelSelect value={modelId} onChange={a.setModel} testId="inspect-model" />
@@ -103,7 +110,13 @@ export function InspectInputs() {
           <input type="number" min={1} max={256} value={maxNew} onChange={(e) => a.setMaxNewTokens(Number(e.target.value))} />
         </Field>
         <div className="row">
-          <button className="primary" data-testid="run" disabled={!canRun || running} onClick={() => void a.run()} title={why || 'Ctrl+Enter'}>
+          <button
+            className="primary"
+            data-testid="run"
+            disabled={!canRun || running}
+            onClick={() => void a.run()}
+            title={why || 'Ctrl+Enter'}
+          >
             {running ? 'Running…' : 'Run'}
           </button>
           {running ? <button onClick={a.cancel}>Cancel</button> : null}

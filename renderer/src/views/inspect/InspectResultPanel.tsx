@@ -30,7 +30,16 @@ export function InspectResultPanel({
         <>
           <section>
             <MetricsPanel metrics={metrics?.byLayer[am.layer]} areaShare={metrics?.areaShare ?? 0} layer={am.layer + 1} />
-            {metrics ? <LayerCurve byLayer={metrics.byLayer} areaShare={metrics.areaShare} layer={am.layer} onLayer={setLayer} width={300} height={170} /> : null}
+            {metrics ? (
+              <LayerCurve
+                byLayer={metrics.byLayer}
+                areaShare={metrics.areaShare}
+                layer={am.layer}
+                onLayer={setLayer}
+                width={300}
+                height={170}
+              />
+            ) : null}
           </section>
           <section>
             <h2>Heads · layer {am.layer + 1}</h2>
@@ -45,8 +54,8 @@ export function InspectResultPanel({
             </button>
           </section>
           <section className="muted small" data-testid="timings">
-            {result.provider} · preprocess {result.timings.preprocessMs.toFixed(0)} ms · vision {result.timings.visionMs.toFixed(0)} ms · prefill{' '}
-            {result.timings.prefillMs.toFixed(0)} ms · decode {result.timings.decodeMs.toFixed(0)} ms
+            {result.provider} · preprocess {result.timings.preprocessMs.toFixed(0)} ms · vision {result.timings.visionMs.toFixed(0)} ms ·
+            prefill {result.timings.prefillMs.toFixed(0)} ms · decode {result.timings.decodeMs.toFixed(0)} ms
           </section>
         </>
       ) : null}

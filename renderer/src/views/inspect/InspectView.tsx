@@ -27,17 +27,34 @@ export function InspectView() {
   const imageEl = useRef<HTMLImageElement | null>(null);
   const [dragOver, setDragOver] = useState(false);
   // A result only describes the image it was computed on.
-  const shown = result && image && result.geometry.imageWidth === image.width && result.geometry.imageHeight === image.height ? result : null;
+  const shown =
+    result && image && result.geometry.imageWidth === image.width && result.geometry.imageHeight === image.height ? result : null;
 
   const exportPng = async () => {
     if (!image || !imageEl.current) return;
-    const blob = await overlayPng({ image: imageEl.current, overlay: canvasEl.current, width: image.width, height: image.height, smooth: useHeatmapStore.getState().smooth, box });
+    const blob = await overlayPng({
+      image: imageEl.current,
+      overlay: canvasEl.current,
+      width: image.width,
+      height: image.height,
+      smooth: useHeatmapStore.getState().smooth,
+      box,
+    });
     saveBlob(blob, `${safeName(image.name)}-layer${(am?.layer ?? 0) + 1}.png`);
   };
   const exportJson = () => {
     if (!shown || !am || !image) return;
     const name = models.find((m) => m.id === shown.modelId)?.name ?? shown.modelId;
-    const text = analysisNumbers({ result: shown, modelName: name, box, layer: am.layer + 1, settings: useHeatmapStore.getState(), byLayer: metrics?.byLayer ?? null, areaShare: metrics?.areaShare ?? null, grid: am.maps.values[am.layer] });
+    const text = analysisNumbers({
+      result: shown,
+      modelName: name,
+      box,
+      layer: am.layer + 1,
+      settings: useHeatmapStore.getState(),
+      byLayer: metrics?.byLayer ?? null,
+      areaShare: metrics?.areaShare ?? null,
+      grid: am.maps.values[am.layer],
+    });
     saveText(text, `${safeName(image.name)}-analysis.json`, 'application/json');
   };
 
@@ -94,7 +111,14 @@ export function InspectView() {
           </EmptyState>
         )}
       </main>
-      <InspectResultPanel result={shown} am={shown ? am : null} metrics={shown ? metrics : null} box={box} onExportPng={() => void exportPng()} onExportJson={exportJson} />
+      <InspectResultPanel
+        result={shown}
+        am={shown ? am : null}
+        metrics={shown ? metrics : null}
+        box={box}
+        onExportPng={() => void exportPng()}
+        onExportJson={exportJson}
+      />
     </div>
   );
 }

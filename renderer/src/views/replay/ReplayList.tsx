@@ -14,7 +14,15 @@ export function ReplayList({ layer }: { layer: number }) {
   const benches = useBenches();
   const models = useModels();
   const s = useReplayStore(
-    useShallow((st) => ({ benchId: st.benchId, modelId: st.modelId, runId: st.runId, runs: st.runs, records: st.records, filters: st.filters, selectedId: st.selectedId })),
+    useShallow((st) => ({
+      benchId: st.benchId,
+      modelId: st.modelId,
+      runId: st.runId,
+      runs: st.runs,
+      records: st.records,
+      filters: st.filters,
+      selectedId: st.selectedId,
+    })),
   );
   const a = useReplayActions();
   const { load } = useBenchActions();
@@ -80,7 +88,10 @@ export function ReplayList({ layer }: { layer: number }) {
         }}
       />
       <ModelSelect value={s.modelId} onChange={(id) => a.setModel(id)} testId="replay-model" />
-      <Field label="Judgements from run" hint={runs.length ? undefined : 'Run a batch on this bench to filter by correct/wrong and sort by coverage.'}>
+      <Field
+        label="Judgements from run"
+        hint={runs.length ? undefined : 'Run a batch on this bench to filter by correct/wrong and sort by coverage.'}
+      >
         <select data-testid="replay-run" value={s.runId ?? ''} onChange={(e) => void a.setRun(e.target.value || null)}>
           <option value="">none</option>
           {runs.map((r) => (
@@ -93,7 +104,12 @@ export function ReplayList({ layer }: { layer: number }) {
       <fieldset>
         <legend>Filters</legend>
         <div className="row">
-          <select aria-label="Dimension" data-testid="filter-dimension" value={s.filters.dimension} onChange={(e) => a.setFilters({ dimension: e.target.value })}>
+          <select
+            aria-label="Dimension"
+            data-testid="filter-dimension"
+            value={s.filters.dimension}
+            onChange={(e) => a.setFilters({ dimension: e.target.value })}
+          >
             <option value="all">all dimensions</option>
             {dims.map((d) => (
               <option key={d} value={d}>
@@ -101,7 +117,11 @@ export function ReplayList({ layer }: { layer: number }) {
               </option>
             ))}
           </select>
-          <select aria-label="Question type" value={s.filters.questionType} onChange={(e) => a.setFilters({ questionType: e.target.value as 'all' | 'mcq' | 'blank' })}>
+          <select
+            aria-label="Question type"
+            value={s.filters.questionType}
+            onChange={(e) => a.setFilters({ questionType: e.target.value as 'all' | 'mcq' | 'blank' })}
+          >
             <option value="all">mcq + blank</option>
             <option value="mcq">mcq</option>
             <option value="blank">blank</option>
@@ -112,11 +132,29 @@ export function ReplayList({ layer }: { layer: number }) {
           <JudgeSelect label="Regional" value={s.filters.regional} disabled={!hasRecords} onChange={(v) => a.setFilters({ regional: v })} />
         </div>
         <label className="check" title="Wrong on the full image, right on the crop">
-          <input type="checkbox" data-testid="filter-gap" disabled={!hasRecords} checked={s.filters.gapOnly} onChange={(e) => a.setFilters({ gapOnly: e.target.checked })} /> zooming-gap items only
+          <input
+            type="checkbox"
+            data-testid="filter-gap"
+            disabled={!hasRecords}
+            checked={s.filters.gapOnly}
+            onChange={(e) => a.setFilters({ gapOnly: e.target.checked })}
+          />{' '}
+          zooming-gap items only
         </label>
         <div className="row">
-          <input aria-label="Search" placeholder="search id or question" value={s.filters.search} onChange={(e) => a.setFilters({ search: e.target.value })} style={{ flex: 1 }} />
-          <select aria-label="Sort" value={s.filters.sort} disabled={!hasRecords} onChange={(e) => a.setFilters({ sort: e.target.value as 'row' })}>
+          <input
+            aria-label="Search"
+            placeholder="search id or question"
+            value={s.filters.search}
+            onChange={(e) => a.setFilters({ search: e.target.value })}
+            style={{ flex: 1 }}
+          />
+          <select
+            aria-label="Sort"
+            value={s.filters.sort}
+            disabled={!hasRecords}
+            onChange={(e) => a.setFilters({ sort: e.target.value as 'row' })}
+          >
             <option value="row">bench order</option>
             <option value="coverage-desc">coverage ↓</option>
             <option value="coverage-asc">coverage ↑</option>
@@ -126,7 +164,16 @@ export function ReplayList({ layer }: { layer: number }) {
       <div className="muted small" data-testid="replay-count">
         {shown.length} of {items.length} items · ↑↓ or j/k to step
       </div>
-      <ul ref={listRef} className="item-list" role="listbox" tabIndex={0} aria-label="Items" aria-activedescendant={s.selectedId ? `item-${s.selectedId}` : undefined} onKeyDown={onKey} data-testid="replay-list">
+      <ul
+        ref={listRef}
+        className="item-list"
+        role="listbox"
+        tabIndex={0}
+        aria-label="Items"
+        aria-activedescendant={s.selectedId ? `item-${s.selectedId}` : undefined}
+        onKeyDown={onKey}
+        data-testid="replay-list"
+      >
         {shown.map((it) => (
           <Item key={it.id} it={it} active={it.id === s.selectedId} layer={layer} onClick={() => void a.select(it)} />
         ))}
@@ -154,12 +201,31 @@ function Item({ it, active, layer, onClick }: { it: BenchItemSummary; active: bo
 }
 
 export function Verdict({ label, j }: { label: string; j: string }) {
-  return <span className={`pill ${j === 'correct' ? 'good' : j === 'wrong' ? 'bad' : ''}`}>{label} {j === 'correct' ? '✓' : j === 'wrong' ? '✗' : '?'}</span>;
+  return (
+    <span className={`pill ${j === 'correct' ? 'good' : j === 'wrong' ? 'bad' : ''}`}>
+      {label} {j === 'correct' ? '✓' : j === 'wrong' ? '✗' : '?'}
+    </span>
+  );
 }
 
-function JudgeSelect({ label, value, onChange, disabled }: { label: string; value: JudgeFilter; onChange: (v: JudgeFilter) => void; disabled: boolean }) {
+function JudgeSelect({
+  label,
+  value,
+  onChange,
+  disabled,
+}: {
+  label: string;
+  value: JudgeFilter;
+  onChange: (v: JudgeFilter) => void;
+  disabled: boolean;
+}) {
   return (
-    <select aria-label={`${label} view judgement`} value={value} disabled={disabled} onChange={(e) => onChange(e.target.value as JudgeFilter)}>
+    <select
+      aria-label={`${label} view judgement`}
+      value={value}
+      disabled={disabled}
+      onChange={(e) => onChange(e.target.value as JudgeFilter)}
+    >
       <option value="any">{label}: any</option>
       <option value="correct">{label}: correct</option>
       <option value="wrong">{label}: wrong</option>

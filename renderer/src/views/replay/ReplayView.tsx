@@ -55,13 +55,20 @@ export function ReplayView() {
           running ? (
             <EmptyState title="Analysing both views…">The model answers on the full image and on the crop.</EmptyState>
           ) : (
-            <EmptyState title="Pick an item">Choose an item on the left (or focus the list and use ↑/↓). Each item runs the model on the full image and on the key-region crop.</EmptyState>
+            <EmptyState title="Pick an item">
+              Choose an item on the left (or focus the list and use ↑/↓). Each item runs the model on the full image and on the key-region
+              crop.
+            </EmptyState>
           )
         ) : (
           <>
             <div className="replay-head" data-testid="replay-item">
               <div>
-                <strong>{item.id}</strong> <span className="muted">{item.dimension ?? ''} · {item.questionType}</span> {running || stale ? <span className="muted">· loading next…</span> : null}
+                <strong>{item.id}</strong>{' '}
+                <span className="muted">
+                  {item.dimension ?? ''} · {item.questionType}
+                </span>{' '}
+                {running || stale ? <span className="muted">· loading next…</span> : null}
               </div>
               <div className="small">{item.question}</div>
               <div className="row">
@@ -69,21 +76,42 @@ export function ReplayView() {
                   Ground truth: <strong data-testid="replay-gt">{item.answer}</strong>
                 </span>
                 <span>
-                  Global: <strong data-testid="replay-answer-global">{answerText(current.dual.global.answer)}</strong> {records?.global ? <Verdict label="" j={records.global.judgement} /> : null}
+                  Global: <strong data-testid="replay-answer-global">{answerText(current.dual.global.answer)}</strong>{' '}
+                  {records?.global ? <Verdict label="" j={records.global.judgement} /> : null}
                 </span>
                 <span>
-                  Regional: <strong data-testid="replay-answer-regional">{answerText(current.dual.regional.answer)}</strong> {records?.regional ? <Verdict label="" j={records.regional.judgement} /> : null}
+                  Regional: <strong data-testid="replay-answer-regional">{answerText(current.dual.regional.answer)}</strong>{' '}
+                  {records?.regional ? <Verdict label="" j={records.regional.judgement} /> : null}
                 </span>
               </div>
             </div>
             <div className="replay-grid">
               <div className="pane pane-g">
                 <h3>Global view · coverage {pct(gMetrics?.byLayer[layer]?.coveragePaper)}</h3>
-                <HeatmapCanvas label="Full image with attention" testId="replay-global" imageUrl={current.global.url} imageWidth={current.global.width} imageHeight={current.global.height} map={gm?.display ?? null} gridW={current.dual.global.geometry.gridW} gridH={current.dual.global.geometry.gridH} box={item.bbox} />
+                <HeatmapCanvas
+                  label="Full image with attention"
+                  testId="replay-global"
+                  imageUrl={current.global.url}
+                  imageWidth={current.global.width}
+                  imageHeight={current.global.height}
+                  map={gm?.display ?? null}
+                  gridW={current.dual.global.geometry.gridW}
+                  gridH={current.dual.global.geometry.gridH}
+                  box={item.bbox}
+                />
               </div>
               <div className="pane pane-r">
                 <h3>Regional view (crop)</h3>
-                <HeatmapCanvas label="Key-region crop with attention" testId="replay-regional" imageUrl={current.regional.url} imageWidth={current.regional.width} imageHeight={current.regional.height} map={rm?.display ?? null} gridW={current.dual.regional.geometry.gridW} gridH={current.dual.regional.geometry.gridH} />
+                <HeatmapCanvas
+                  label="Key-region crop with attention"
+                  testId="replay-regional"
+                  imageUrl={current.regional.url}
+                  imageWidth={current.regional.width}
+                  imageHeight={current.regional.height}
+                  map={rm?.display ?? null}
+                  gridW={current.dual.regional.geometry.gridW}
+                  gridH={current.dual.regional.geometry.gridH}
+                />
               </div>
               <div className="pane pane-f">
                 <h3>Crop attention mapped onto the full image</h3>
@@ -97,7 +125,11 @@ export function ReplayView() {
                   gridW={current.dual.regionalInFull.gridW}
                   gridH={current.dual.regionalInFull.gridH}
                   box={item.bbox}
-                  extraBoxes={current.dual.regional.geometry.cropInFull ? [{ box: current.dual.regional.geometry.cropInFull, label: 'crop' }] : undefined}
+                  extraBoxes={
+                    current.dual.regional.geometry.cropInFull
+                      ? [{ box: current.dual.regional.geometry.cropInFull, label: 'crop' }]
+                      : undefined
+                  }
                 />
               </div>
             </div>
@@ -110,7 +142,14 @@ export function ReplayView() {
         {gMetrics ? (
           <section>
             <h2>Global coverage per layer</h2>
-            <LayerCurve byLayer={gMetrics.byLayer} areaShare={gMetrics.areaShare} layer={layer} onLayer={(l) => useHeatmapStore.getState().actions.setLayer(l)} width={290} height={170} />
+            <LayerCurve
+              byLayer={gMetrics.byLayer}
+              areaShare={gMetrics.areaShare}
+              layer={layer}
+              onLayer={(l) => useHeatmapStore.getState().actions.setLayer(l)}
+              width={290}
+              height={170}
+            />
           </section>
         ) : null}
       </aside>
