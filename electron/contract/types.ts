@@ -11,6 +11,14 @@ export type ProviderName = 'cpu' | 'cuda' | 'webgpu';
 
 export type ModelFamily = 'qwen2_vl' | 'qwen2_5_vl' | 'qwen3_vl';
 
+/**
+ * How an image is prepared for the model (stated once in native-models/loupe_preprocess):
+ * `paper` = the chain of the paper's scripts (qwen_vl_utils fetch_image with max_pixels 2048*1024 and no
+ * EXIF transpose, then the HF processor with max_pixels 2048*2048); `hf` = transformers' own path
+ * (load_image with EXIF, the checkpoint's processor config).
+ */
+export type PreprocessProtocol = 'paper' | 'hf';
+
 /** One problem found while validating a model folder: always names the file, and the field when there is one. */
 export interface ValidationIssue {
   file: string;
