@@ -38,14 +38,24 @@ export interface EngineMethods {
   'batch.resume': { params: { runId: string }; result: { runId: string } };
   'batch.cancel': { params: { runId: string }; result: { cancelled: boolean } };
   'batch.list': { params: Record<string, never>; result: RunInfo[] };
+  /** Runs that computed exactly this spec (same model files, bench and settings), newest first: offer them instead of recomputing. */
+  'batch.matching': { params: BatchSpec; result: RunInfo[] };
+  /** Sets a run's name and notes ("" clears one; an absent field is left as it is). */
+  'batch.annotate': { params: { runId: string; name?: string; notes?: string }; result: RunInfo };
   'batch.summary': { params: { runId: string }; result: RunSummary };
   'batch.records': { params: { runId: string; view?: View }; result: BatchRecord[] };
+  /**
+   * 'csv' per-record rows, 'json' the summary, 'grids' per-record attention grids (JSON), 'npz' the run as
+   * NumPy arrays (docs/exports.md). Without `dest`: `text`, or `bytes` for npz; with `dest`: the file's path.
+   */
   'batch.export': {
-    params: { runId: string; format: 'csv' | 'json' | 'grids'; dest?: string };
-    result: { path?: string; text?: string };
+    params: { runId: string; format: ExportFormat; dest?: string };
+    result: { path?: string; text?: string; bytes?: Uint8Array };
   };
   'compare.runs': { params: { runA: string; runB: string; layer?: number }; result: CompareSummary };
 }
+
+export type ExportFormat = 'csv' | 'json' | 'grids' | 'npz';
 
 export type MethodName = keyof EngineMethods;
 export type ParamsOf<M extends MethodName> = EngineMethods[M]['params'];

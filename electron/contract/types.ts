@@ -140,14 +140,27 @@ export interface DualAnalyzeRequest extends AnalyzeRequest {
   cropImage?: ImageSource;
 }
 
+/** Why one view of a dual analysis did not run (the other view still did). */
+export interface ViewError {
+  message: string;
+  /** The column or field at fault ("images", "crop_image", "bbox"). */
+  field?: string;
+}
+
+/**
+ * Both views of one item. For a benchmark item each view needs only its own image, as in a batch run: a
+ * view that cannot run is absent and `errors` says why (the same words as the run's record).
+ */
 export interface DualAnalysisResult {
-  global: AnalysisResult;
-  regional: AnalysisResult;
+  global?: AnalysisResult;
+  regional?: AnalysisResult;
   /**
    * Regional attention of query 0, head-mean, per layer, resampled onto the GLOBAL grid:
-   * data[layer * cells + cell]; cells outside the crop are 0.
+   * data[layer * cells + cell]; cells outside the crop are 0. Absent when a view is missing or the item
+   * has no key box (then the crop has no place in the full image).
    */
-  regionalInFull: { numLayers: number; gridH: number; gridW: number; data: Float32Array };
+  regionalInFull?: { numLayers: number; gridH: number; gridW: number; data: Float32Array };
+  errors?: Partial<Record<View, ViewError>>;
 }
 
 export type QuestionType = 'mcq' | 'blank';
@@ -166,9 +179,18 @@ export interface BenchItemSummary {
 }
 
 export interface BenchRowIssue {
+  /** 0-based row in the source (shown 1-based: "row 10"). */
   row: number;
+  /** The row's id when it could be read. */
+  id?: string;
+  /** Column (parquet) or field (JSON) at fault. */
   field: string;
   message: string;
+  /**
+   * True when the row still loads as an item: only one view's image is unusable (the other view runs) or
+   * it has no key box (both views run; coverage "no box"). Otherwise the row is skipped.
+   */
+  kept?: boolean;
 }
 
 export interface BenchInfo {
@@ -209,6 +231,8 @@ export interface BatchRecord {
   answer: string;
   extracted: string;
   judgement: Judgement;
+  /** Why the judge decided so, in words (electron/engine/bench/judge.ts); absent on failed records. */
+  judgeReason?: string;
   questionType: QuestionType;
   dimension?: string;
   bbox?: Box;
@@ -244,11 +268,22 @@ export interface CiStat {
   n: number;
 }
 
+/**
+ * Judgements of one view, counted apart. `items` = correct + wrong + unjudged + failed (every item of the
+ * view that has a record); `judged` = correct + wrong.
+ */
 export interface AccuracyStat {
   correct: number;
-  judged: number;
+  wrong: number;
   unjudged: number;
+  /** Records with an error: the model did not run on the item. */
+  failed: number;
+  judged: number;
+  items: number;
+  /** Accuracy over all items: correct / items (unjudged and failed count as not correct). 0 when items = 0. */
   accuracy: number;
+  /** Accuracy over judged items: correct / judged. 0 when judged = 0. */
+  accuracyJudged: number;
 }
 
 export interface RunSummary {
@@ -297,4 +332,11 @@ export interface RunInfo {
   total: number;
   state: 'running' | 'finished' | 'cancelled' | 'interrupted' | 'failed';
   startedAt: string;
+  /** Last write to run.json (start, end, resume). */
+  updatedAt?: string;
+  /** Records with an error so far. */
+  failed: number;
+  /** What the researcher called the run, and their notes (`batch.annotate`). */
+  name?: string;
+  notes?: string;
 }

@@ -52,6 +52,7 @@ export class GuardedEngine implements EngineHandler {
       case 'bench.items':
         return this.bench(p.benchId);
       case 'batch.start':
+      case 'batch.matching':
         await this.model(p.modelId);
         return this.bench(p.benchId);
       case 'batch.export':

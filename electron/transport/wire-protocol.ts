@@ -60,6 +60,8 @@ export const METHOD_NAMES = [
   'batch.resume',
   'batch.cancel',
   'batch.list',
+  'batch.matching',
+  'batch.annotate',
   'batch.summary',
   'batch.records',
   'batch.export',

@@ -90,7 +90,9 @@ describe.skipIf(!modelDir)('EngineHost', () => {
   });
 
   it('runs the dual view and maps regional attention onto the global grid', async () => {
-    const r = await host.handle('analysis.dual', { modelId, image, question: item.query, box: item.bbox, maxNewTokens: 2 }, signal());
+    const dual = await host.handle('analysis.dual', { modelId, image, question: item.query, box: item.bbox, maxNewTokens: 2 }, signal());
+    expect(dual.errors).toBeUndefined();
+    const r = { global: dual.global!, regional: dual.regional!, regionalInFull: dual.regionalInFull! };
     const { gridH, gridW } = r.global.geometry;
     expect(r.regionalInFull).toMatchObject({ gridH, gridW, numLayers: r.global.attention.numLayers });
     expect(r.regional.geometry.cropInFull).toEqual(item.bbox);

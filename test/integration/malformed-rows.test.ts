@@ -52,6 +52,21 @@ describe('malformed bench rows', () => {
     const model = models.find((m) => m.name === 'loupe-tiny-r2i')!;
     const bench = await host.handle('bench.open', { path: benchPath }, signal());
     const ids = (await host.handle('bench.items', { benchId: bench.id }, signal())).map((i) => i.id);
+    // Opening says it once, per row: row, id, column and cause; both rows still load (kept).
+    expect(bench.issues).toEqual([
+      expect.objectContaining({
+        row: 1,
+        id: ids[1],
+        field: 'images',
+        kept: true,
+        message: expect.stringMatching(/^the full image .* is not an image/),
+      }),
+      { row: 2, id: ids[2], field: 'bbox', kept: true, message: 'no key box: both views run, coverage is "no box"' },
+    ]);
+    // Opening the folder of the same test.json again lists one bench, under the first id.
+    const again = await host.handle('bench.open', { path: join(benchPath, '..') }, signal());
+    expect(again.id).toBe(bench.id);
+    expect((await host.handle('bench.list', {}, signal())).filter((b) => b.id === bench.id)).toHaveLength(1);
     const { runId } = await host.handle(
       'batch.start',
       { modelId: model.id, benchId: bench.id, views: ['global', 'regional'], layers: [], maxNewTokens: 2 },
@@ -87,6 +102,24 @@ describe('malformed bench rows', () => {
     expect(status(ids[1], 'global')).toBe('failed');
     expect(status(ids[2], 'global')).toBe('no box');
     expect(status(ids[2], 'regional')).toBe('no box');
+
+    // Replay's call (analysis.dual on the item) runs what the batch ran and says what the record says.
+    const dual = (id: string) =>
+      host.handle(
+        'analysis.dual',
+        { modelId: model.id, image: { kind: 'benchItem', benchId: bench.id, itemId: id, view: 'global' }, question: 'q', maxNewTokens: 2 },
+        signal(),
+      );
+    const broken = await dual(ids[1]);
+    expect(broken.global).toBeUndefined();
+    expect(broken.regional?.answer).toBeDefined();
+    expect(broken.errors?.global).toEqual({ message: brokenGlobal.error, field: 'images' });
+    expect(broken.regionalInFull).toBeUndefined();
+    const boxless = await dual(ids[2]);
+    expect(boxless.errors).toBeUndefined();
+    expect(boxless.global?.box).toBeUndefined();
+    expect(boxless.regional?.answer).toBeDefined();
+    expect(boxless.regionalInFull).toBeUndefined();
   });
 });
 

@@ -206,7 +206,10 @@ function printSummary(ctx: CliContext, runId: string, s: RunSummary, o: Outcome)
   ];
   for (const view of s.spec.views) {
     const a = s.accuracy[view];
-    if (a) lines.push(`${view.padEnd(9)} accuracy ${pct(a.accuracy)} (${a.correct}/${a.judged} judged, ${a.unjudged} unjudged)`);
+    if (a)
+      lines.push(
+        `${view.padEnd(9)} accuracy ${pct(a.accuracy)} over all ${a.items} items (${a.correct} correct, ${a.wrong} wrong, ${a.unjudged} unjudged, ${a.failed} failed); ${a.judged > 0 ? pct(a.accuracyJudged) : '-'} over ${a.judged} judged`,
+      );
   }
   if (s.spec.views.length === 2) lines.push(`gap       ${fmt(s.zoomingGap, 1)} points (regional - global)`);
   const c = s.coverageCorrectVsWrong;

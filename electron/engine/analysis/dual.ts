@@ -24,7 +24,7 @@ export async function analyzeDualImages(
   req: DualImageRequest,
   crop: DecodedImage | null,
   hooks: AnalysisHooks = {},
-): Promise<DualAnalysisResult> {
+): Promise<Required<Pick<DualAnalysisResult, 'global' | 'regional' | 'regionalInFull'>>> {
   if (!req.box)
     throw new BadRequestError('The dual view needs the key box: the regional attention is placed back into the full image through it.', {
       field: 'box',

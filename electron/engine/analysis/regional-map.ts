@@ -50,7 +50,11 @@ export function resampleToGlobal(values: ArrayLike<number>, rows: number, cols: 
 }
 
 /** Query-0, head-mean regional attention of every layer, on the global grid (DualAnalysisResult.regionalInFull). */
-export function regionalInFull(regional: AttentionMaps, crop: Box, global: GridGeometry): DualAnalysisResult['regionalInFull'] {
+export function regionalInFull(
+  regional: AttentionMaps,
+  crop: Box,
+  global: GridGeometry,
+): NonNullable<DualAnalysisResult['regionalInFull']> {
   const cells = global.gridH * global.gridW;
   const data = new Float32Array(regional.numLayers * cells);
   for (let l = 1; l <= regional.numLayers; l++) {

@@ -3,9 +3,10 @@
 // from the full image), with cropInFull set so its attention can be placed back. Each view needs only its
 // own image: a broken `image` cell fails the global view and leaves a good `crop_image` to the regional
 // one. Image errors name the row, the item id and the column.
-import type { AnalysisResult, Box, View } from '../../contract/types.js';
+import type { AnalysisResult, Box, DualAnalysisResult, View, ViewError } from '../../contract/types.js';
 import type { DualInput, DualOutcome } from '../batch/types.js';
-import { BadRequestError, CancelledError, InvalidImageError, throwIfAborted } from '../errors.js';
+import { BadRequestError, CancelledError, InvalidImageError, throwIfAborted, toErrorPayload } from '../errors.js';
+import { regionalInFull } from './regional-map.js';
 import { cropImage, pixelRect } from '../image/crop.js';
 import { decodeImage, type DecodedImage } from '../image/decode.js';
 import type { ModelRuntime } from '../model/runtime.js';
@@ -112,4 +113,27 @@ export async function analyzeViews(
   }
   if (Object.keys(errors).length > 0) out.errors = errors;
   return out;
+}
+
+/**
+ * The contract's DualAnalysisResult from analyzeViews' outcome: the views that ran, why the others did
+ * not, and the regional attention placed back into the full image when both ran and the crop has a place.
+ */
+export function dualFromViews(out: DualOutcome): DualAnalysisResult {
+  const result: DualAnalysisResult = {};
+  if (out.global) result.global = out.global;
+  if (out.regional) result.regional = out.regional;
+  const rect = out.regional?.geometry.cropInFull;
+  if (out.global && out.regional && rect) result.regionalInFull = regionalInFull(out.regional.attention, rect, out.global.geometry);
+  if (out.errors) {
+    const errors: Partial<Record<View, ViewError>> = {};
+    for (const view of ['global', 'regional'] as const) {
+      const err = out.errors[view];
+      if (err === undefined) continue;
+      const p = toErrorPayload(err);
+      errors[view] = { message: p.message, ...(p.field ? { field: p.field } : {}) };
+    }
+    result.errors = errors;
+  }
+  return result;
 }

@@ -1,5 +1,5 @@
 // Exports of a run: summary (CSV/JSON), per-item rows (CSV) and per-item attention grids (JSON).
-import type { BatchRecord, CompareSummary, RunSummary } from '../../contract/types.js';
+import type { AccuracyStat, BatchRecord, CiStat, CompareSummary, RunSummary } from '../../contract/types.js';
 
 /**
  * One CSV cell. Quotes when needed (RFC 4180) and neutralises text that a spreadsheet would run as
@@ -19,63 +19,54 @@ export function toCsv(header: readonly string[], rows: readonly (readonly unknow
   return [header, ...rows].map((row) => pad(row).map(csvCell).join(',')).join('\n') + '\n';
 }
 
-/** Summary as long-format CSV: section, key, view/stat columns. */
+const SUMMARY_HEADER = [
+  'section',
+  'key',
+  'value',
+  'correct',
+  'wrong',
+  'unjudged',
+  'failed',
+  'judged',
+  'items',
+  'accuracy_judged',
+  'median',
+  'ci_lo',
+  'ci_hi',
+  'n',
+] as const;
+
+/** One accuracy row: `value` is accuracy over all items; `accuracy_judged` over judged items. */
+function accuracyRow(section: string, key: string, a: AccuracyStat): unknown[] {
+  return [section, key, a.accuracy, a.correct, a.wrong, a.unjudged, a.failed, a.judged, a.items, a.accuracyJudged];
+}
+
+function ciRow(section: string, key: string, c: CiStat): unknown[] {
+  return [section, key, c.mean, '', '', '', '', '', '', '', c.median, c.lo, c.hi, c.n];
+}
+
+/** Summary as long-format CSV: section, key, value, then the counts or CI columns that apply. */
 export function summaryToCsv(s: RunSummary): string {
   const rows: unknown[][] = [];
-  for (const view of ['global', 'regional'] as const) {
-    const a = s.accuracy[view];
-    rows.push(['accuracy', view, a.accuracy, a.correct, a.judged, a.unjudged, '', '', '']);
-  }
-  rows.push(['zooming_gap_pp', 'all', s.zoomingGap, '', '', '', '', '', '']);
+  for (const view of ['global', 'regional'] as const) rows.push(accuracyRow('accuracy', view, s.accuracy[view]));
+  rows.push(['zooming_gap_pp', 'all', s.zoomingGap]);
   for (const [section, groups] of [
     ['dimension', s.byDimension],
     ['question_type', s.byQuestionType],
   ] as const) {
     for (const [k, g] of Object.entries(groups)) {
-      rows.push([
-        `accuracy_by_${section}`,
-        `${k}/global`,
-        g.global.accuracy,
-        g.global.correct,
-        g.global.judged,
-        g.global.unjudged,
-        '',
-        '',
-        '',
-      ]);
-      rows.push([
-        `accuracy_by_${section}`,
-        `${k}/regional`,
-        g.regional.accuracy,
-        g.regional.correct,
-        g.regional.judged,
-        g.regional.unjudged,
-        '',
-        '',
-        '',
-      ]);
-      rows.push([`gap_pp_by_${section}`, k, g.gap, '', '', '', '', '', '']);
+      rows.push(accuracyRow(`accuracy_by_${section}`, `${k}/global`, g.global));
+      rows.push(accuracyRow(`accuracy_by_${section}`, `${k}/regional`, g.regional));
+      rows.push([`gap_pp_by_${section}`, k, g.gap]);
     }
   }
-  for (const [layer, c] of Object.entries(s.coverageByLayer))
-    rows.push(['coverage_paper', `layer ${layer}`, c.mean, '', '', '', c.median, c.lo, c.hi, c.n]);
+  for (const [layer, c] of Object.entries(s.coverageByLayer)) rows.push(ciRow('coverage_paper', `layer ${layer}`, c));
   const cw = s.coverageCorrectVsWrong;
-  rows.push([
-    'coverage_correct',
-    `layer ${cw.layer}`,
-    cw.correct.mean,
-    '',
-    '',
-    '',
-    cw.correct.median,
-    cw.correct.lo,
-    cw.correct.hi,
-    cw.correct.n,
-  ]);
-  rows.push(['coverage_wrong', `layer ${cw.layer}`, cw.wrong.mean, '', '', '', cw.wrong.median, cw.wrong.lo, cw.wrong.hi, cw.wrong.n]);
-  rows.push(['mean_box_area_share', 'global', s.meanBoxAreaShare, '', '', '', '', '', '']);
-  rows.push(['items_without_box', 'global', s.noBoxItems, '', '', '', '', '', '']);
-  return toCsv(['section', 'key', 'value', 'correct', 'judged', 'unjudged', 'median', 'ci_lo', 'ci_hi', 'n'], rows);
+  rows.push(ciRow('coverage_correct', `layer ${cw.layer}`, cw.correct));
+  rows.push(ciRow('coverage_wrong', `layer ${cw.layer}`, cw.wrong));
+  rows.push(['mean_box_area_share', 'global', s.meanBoxAreaShare]);
+  rows.push(['items_without_box', 'global', s.noBoxItems]);
+  return toCsv(SUMMARY_HEADER, rows);
 }
 
 export function summaryToJson(s: RunSummary | CompareSummary): string {
@@ -92,6 +83,7 @@ export function recordsToCsv(records: readonly BatchRecord[]): string {
     'dimension',
     'question_type',
     'judgement',
+    'judge_reason',
     'ground_truth',
     'answer',
     'extracted',
@@ -110,7 +102,8 @@ export function recordsToCsv(records: readonly BatchRecord[]): string {
       r.view,
       r.dimension,
       r.questionType,
-      r.judgement,
+      r.error !== undefined ? 'failed' : r.judgement,
+      r.judgeReason,
       r.groundTruth,
       r.answer,
       r.extracted,

@@ -51,6 +51,7 @@ export function buildRecord(ctx: RecordContext, result: AnalysisResult): BatchRe
     answer: result.answer,
     extracted: judged.extracted,
     judgement: judged.judgement,
+    judgeReason: judged.reason,
     layers: {},
     finishedAt: ctx.now().toISOString(),
   };
@@ -76,4 +77,15 @@ export function errorRecord(ctx: RecordContext, error: unknown): BatchRecord {
     error: error instanceof Error ? error.message : String(error),
     finishedAt: ctx.now().toISOString(),
   };
+}
+
+/**
+ * A stored record judged with the current rules. Judging needs only what the record keeps (answer,
+ * ground truth, question and its type), so runs made before a rule changed read the same as new ones.
+ */
+export function withCurrentJudgement(r: BatchRecord): BatchRecord {
+  if (r.error !== undefined) return r;
+  const j = judgeAnswer(r.answer, r.groundTruth, r.questionType, r.question);
+  if (j.judgement === r.judgement && j.extracted === r.extracted && j.reason === r.judgeReason) return r;
+  return { ...r, judgement: j.judgement, extracted: j.extracted, judgeReason: j.reason };
 }

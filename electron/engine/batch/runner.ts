@@ -9,6 +9,7 @@ import type { BenchItem } from '../bench/types.js';
 import { BadRequestError, CancelledError } from '../errors.js';
 import { newRunId, recordKey, settingsHash } from './keys.js';
 import { buildRecord, errorRecord, type RecordContext } from './records.js';
+import { ProgressRate } from './progress-rate.js';
 import { RunLock } from './run-lock.js';
 import { ResultStore } from './store.js';
 import type { BatchDeps, DualInput, RunMeta } from './types.js';
@@ -168,17 +169,16 @@ export async function executeRun(run: OpenedRun, signal: AbortSignal, emit: (eve
   const { total } = run;
   const meta = run.meta;
 
-  const started = Date.now();
-  let processed = 0;
+  // Throughput over the last completions (progress-rate.ts), so the ETA follows the current pace.
+  const rate = new ProgressRate();
+  rate.add(Date.now(), 0);
   const progress = () => {
-    const elapsed = (Date.now() - started) / 1000;
-    const rate = elapsed > 0 ? processed / elapsed : 0;
-    emit({ type: 'batch.progress', runId, done, total, failed, itemsPerSecond: rate, etaSeconds: rate > 0 ? (total - done) / rate : null });
+    const t = Date.now();
+    emit({ type: 'batch.progress', runId, done, total, failed, itemsPerSecond: rate.perSecond(t), etaSeconds: rate.eta(total - done, t) });
   };
   const write = (record: BatchRecord) => {
     store.append(record);
     done++;
-    processed++;
     if (record.error !== undefined) failed++;
     emit({ type: 'batch.item', runId, record });
   };
@@ -211,6 +211,7 @@ export async function executeRun(run: OpenedRun, signal: AbortSignal, emit: (eve
           break; // drop the item: nothing of it was written
         }
         for (const view of views) write(errorRecord(ctx(view), err));
+        rate.add(Date.now(), views.length);
         progress();
         continue;
       }
@@ -232,6 +233,7 @@ export async function executeRun(run: OpenedRun, signal: AbortSignal, emit: (eve
         }
       });
       for (const r of records) write(r);
+      rate.add(Date.now(), records.length);
       progress();
     }
   } catch (err) {
@@ -256,6 +258,7 @@ export async function executeRun(run: OpenedRun, signal: AbortSignal, emit: (eve
     benchName: meta.bench.name,
     done,
     total,
+    failed,
     state,
     startedAt: meta.startedAt,
   };

@@ -1,8 +1,8 @@
 // Reading run folders back: run info for `batch.list`, records for `batch.records`, and merging shards.
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { BatchRecord, RunInfo } from '../../contract/types.js';
-import { BadRequestError } from '../errors.js';
+import type { BatchRecord, BatchSpec, RunInfo } from '../../contract/types.js';
+import { BadRequestError, NotFoundError } from '../errors.js';
 import { RunLock } from './run-lock.js';
 import { ResultStore } from './store.js';
 import type { RunMeta } from './types.js';
@@ -20,9 +20,70 @@ export function runInfo(store: ResultStore, activeRunIds: ReadonlySet<string> = 
     benchName: meta.bench.name,
     done: records.length,
     total: meta.total,
+    failed: records.filter((r) => r.error !== undefined).length,
     state,
     startedAt: meta.startedAt,
+    updatedAt: meta.updatedAt,
+    ...store.readNotes(),
   };
+}
+
+/** The parts of a spec that decide what a run computes (everything but which model and bench, compared apart). */
+function specKey(spec: BatchSpec): string {
+  const { modelId: _m, benchId: _b, ...rest } = spec;
+  const canonical: Record<string, unknown> = { ...rest, views: [...rest.views].sort(), layers: [...rest.layers].sort((x, y) => x - y) };
+  return JSON.stringify(
+    Object.fromEntries(
+      Object.entries(canonical)
+        .filter(([, v]) => v !== undefined)
+        .sort(([a], [b]) => a.localeCompare(b)),
+    ),
+  );
+}
+
+/**
+ * Runs that computed exactly this spec: the same model files (hash), the same bench, and the same views,
+ * layers, token budget, limit and shard (and any other setting the spec carries). Newest first.
+ */
+export function matchingRuns(
+  runsDir: string,
+  spec: BatchSpec,
+  modelHash: string,
+  benchId: string,
+  activeRunIds?: ReadonlySet<string>,
+): RunInfo[] {
+  const key = specKey(spec);
+  return listRuns(runsDir, activeRunIds).filter((r) => {
+    if (r.modelHash !== modelHash) return false;
+    try {
+      const meta = new ResultStore(runsDir, r.runId).readMeta();
+      return meta.bench.id === benchId && specKey({ ...meta.spec, modelId: spec.modelId, benchId: spec.benchId }) === key;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** Sets (or clears, with "") a run's name and notes. */
+export function annotateRun(
+  runsDir: string,
+  runId: string,
+  patch: { name?: string; notes?: string },
+  activeRunIds?: ReadonlySet<string>,
+): RunInfo {
+  const store = new ResultStore(runsDir, runId);
+  if (!store.exists()) throw new NotFoundError(`No run ${runId} in ${runsDir}.`, { file: store.dir });
+  const limit = (v: string | undefined, max: number, field: string) => {
+    if (v === undefined) return undefined;
+    if (typeof v !== 'string') throw new BadRequestError(`${field} must be a string.`, { field });
+    if (v.length > max) throw new BadRequestError(`${field} is ${v.length} characters; keep it under ${max}.`, { field });
+    return v.trim();
+  };
+  const name = limit(patch.name, 200, 'name');
+  const notes = limit(patch.notes, 20_000, 'notes');
+  const next = { ...store.readNotes(), ...(name !== undefined ? { name } : {}), ...(notes !== undefined ? { notes } : {}) };
+  store.writeNotes(next);
+  return runInfo(store, activeRunIds);
 }
 
 /** Every run folder under runsDir with a readable run.json, newest first. */

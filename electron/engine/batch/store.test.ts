@@ -16,6 +16,7 @@ const r = (itemId: string, answer = 'B'): BatchRecord => ({
   answer,
   extracted: answer,
   judgement: 'correct',
+  judgeReason: 'names option B',
   questionType: 'mcq',
   layers: {},
   finishedAt: '2026-01-01T00:00:00.000Z',
@@ -35,6 +36,16 @@ describe('ResultStore', () => {
     s.close();
     expect(readFileSync(s.resultsPath, 'utf8').split('\n')).toHaveLength(3);
     expect(s.read()).toEqual({ records: [r('a'), r('b')], skippedLines: 0 });
+  });
+
+  it('reads records judged with the current rules (a run made under older rules reads the same as a new one)', () => {
+    const s = new ResultStore(dir, 'run-1');
+    s.append({ ...r('a', 'ECAH'), judgement: 'unjudged', judgeReason: undefined });
+    s.append({ ...r('b', 'boom'), judgement: 'unjudged', error: 'row 3 (id b), column image: not a readable image' });
+    s.close();
+    const [a, b] = s.read().records;
+    expect(a).toMatchObject({ judgement: 'wrong', judgeReason: 'names no option; the answer is B' });
+    expect(b).toMatchObject({ judgement: 'unjudged', error: expect.stringContaining('column image') });
   });
 
   it('ignores a torn last line when reading and cuts it before appending', () => {

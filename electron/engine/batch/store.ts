@@ -20,6 +20,7 @@ import {
 import { basename, dirname, join, resolve } from 'node:path';
 import type { BatchRecord } from '../../contract/types.js';
 import { NotFoundError, BadRequestError } from '../errors.js';
+import { withCurrentJudgement } from './records.js';
 import type { RunMeta } from './types.js';
 
 export interface ReadResult {
@@ -69,10 +70,17 @@ export function parseRecords(text: string): ReadResult {
   return { records: [...byKey.values()], skippedLines };
 }
 
+export interface RunNotes {
+  name?: string;
+  notes?: string;
+}
+
 export class ResultStore {
   readonly dir: string;
   readonly resultsPath: string;
   readonly runJsonPath: string;
+  /** The researcher's name and notes for the run: a file of its own, so writing them never races the runner's run.json. */
+  readonly notesPath: string;
   private fd: number | undefined;
 
   constructor(
@@ -83,6 +91,7 @@ export class ResultStore {
     this.dir = join(runsDir, runId);
     this.resultsPath = join(this.dir, 'results.jsonl');
     this.runJsonPath = join(this.dir, 'run.json');
+    this.notesPath = join(this.dir, 'notes.json');
   }
 
   /** A store over an existing run folder (merge inputs, exports). */
@@ -95,9 +104,11 @@ export class ResultStore {
     return existsSync(this.runJsonPath) || existsSync(this.resultsPath);
   }
 
+  /** The run's records, judged with the current rules (records.ts withCurrentJudgement). */
   read(): ReadResult {
     if (!existsSync(this.resultsPath)) return { records: [], skippedLines: 0 };
-    return parseRecords(readFileSync(this.resultsPath, 'utf8'));
+    const read = parseRecords(readFileSync(this.resultsPath, 'utf8'));
+    return { ...read, records: read.records.map(withCurrentJudgement) };
   }
 
   readMeta(): RunMeta {
@@ -112,6 +123,29 @@ export class ResultStore {
     const tmp = `${this.runJsonPath}.tmp`;
     writeFileSync(tmp, `${JSON.stringify(meta, null, 2)}\n`);
     renameSync(tmp, this.runJsonPath);
+  }
+
+  readNotes(): RunNotes {
+    if (!existsSync(this.notesPath)) return {};
+    try {
+      const v: unknown = JSON.parse(readFileSync(this.notesPath, 'utf8'));
+      if (typeof v !== 'object' || v === null) return {};
+      const r = v as Record<string, unknown>;
+      return {
+        ...(typeof r.name === 'string' && r.name !== '' ? { name: r.name } : {}),
+        ...(typeof r.notes === 'string' && r.notes !== '' ? { notes: r.notes } : {}),
+      };
+    } catch {
+      return {};
+    }
+  }
+
+  /** Writes the name and notes atomically; an empty string clears one. */
+  writeNotes(notes: RunNotes): void {
+    mkdirSync(this.dir, { recursive: true });
+    const tmp = `${this.notesPath}.tmp`;
+    writeFileSync(tmp, `${JSON.stringify({ ...notes, updatedAt: new Date().toISOString() }, null, 2)}\n`);
+    renameSync(tmp, this.notesPath);
   }
 
   /** Opens for appending, first cutting a torn last line (from a crash) back to the last newline. */

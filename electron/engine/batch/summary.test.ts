@@ -61,10 +61,28 @@ const CTX = {
 describe('summarizeRun (hand-computed)', () => {
   const s = summarizeRun(RUN, CTX);
   it('accuracy per view and the zooming gap', () => {
-    // global: 2 correct of 4 answered (3 judged + 1 unjudged; the error record is excluded)
-    expect(s.accuracy.global).toEqual({ correct: 2, judged: 3, unjudged: 1, accuracy: 0.5 });
-    expect(s.accuracy.regional).toEqual({ correct: 3, judged: 4, unjudged: 0, accuracy: 0.75 });
-    expect(s.zoomingGap).toBeCloseTo(25, 12);
+    // global: 2 correct, 1 wrong, 1 unjudged, 1 failed: 2/5 over all items, 2/3 over judged items
+    expect(s.accuracy.global).toEqual({
+      correct: 2,
+      wrong: 1,
+      unjudged: 1,
+      failed: 1,
+      judged: 3,
+      items: 5,
+      accuracy: 0.4,
+      accuracyJudged: 2 / 3,
+    });
+    expect(s.accuracy.regional).toEqual({
+      correct: 3,
+      wrong: 1,
+      unjudged: 0,
+      failed: 1,
+      judged: 4,
+      items: 5,
+      accuracy: 0.6,
+      accuracyJudged: 0.75,
+    });
+    expect(s.zoomingGap).toBeCloseTo(20, 12);
     expect(s).toMatchObject({ done: 10, total: 12, failed: 2 });
   });
   it('per dimension and question type', () => {
@@ -72,8 +90,9 @@ describe('summarizeRun (hand-computed)', () => {
     expect(s.byDimension.counting.regional.accuracy).toBe(1);
     expect(s.byDimension.counting.gap).toBeCloseTo(50, 12);
     expect(s.byDimension.ocr.gap).toBeCloseTo(0, 12);
-    expect(s.byQuestionType.mcq.global.accuracy).toBeCloseTo(2 / 3, 12);
-    expect(s.byQuestionType.mcq.gap).toBeCloseTo(100 / 3, 10);
+    expect(s.byDimension.ocr.global).toMatchObject({ correct: 1, unjudged: 1, failed: 1, items: 3 });
+    expect(s.byQuestionType.mcq.global.accuracy).toBeCloseTo(2 / 4, 12);
+    expect(s.byQuestionType.mcq.gap).toBeCloseTo(25, 10);
     expect(s.byQuestionType.blank).toMatchObject({ gap: 0, global: { correct: 0, unjudged: 1 } });
   });
   it('coverage per layer, correct vs wrong, box share', () => {
@@ -146,14 +165,16 @@ describe('exports', () => {
     const [header, first] = csv.trim().split('\n');
     expect(header.split(',')).toContain('L24_coveragePaper');
     expect(header.split(',')).toContain('L12_entropy');
-    expect(first.startsWith('i1,global,counting,mcq,correct,B,B,B,')).toBe(true);
+    expect(first.startsWith('i1,global,counting,mcq,correct,,B,B,B,')).toBe(true);
     expect(csv.trim().split('\n')).toHaveLength(11);
   });
   it('summary CSV rows all have the header width', () => {
     const lines = summaryToCsv(summarizeRun(RUN, CTX)).trim().split('\n');
-    expect(lines[0]).toBe('section,key,value,correct,judged,unjudged,median,ci_lo,ci_hi,n');
-    for (const l of lines) expect(l.split(',')).toHaveLength(10);
-    expect(lines).toContain('zooming_gap_pp,all,25,,,,,,,');
+    expect(lines[0]).toBe('section,key,value,correct,wrong,unjudged,failed,judged,items,accuracy_judged,median,ci_lo,ci_hi,n');
+    for (const l of lines) expect(l.split(',')).toHaveLength(14);
+    const gap = lines.find((l) => l.startsWith('zooming_gap_pp,all,'))!.split(',');
+    expect(Number(gap[2])).toBeCloseTo(20, 10);
+    expect(lines).toContain(`accuracy,global,0.4,2,1,1,1,3,5,${2 / 3},,,,`);
   });
   it('grids export keeps only records with a grid', () => {
     const withGrid = {

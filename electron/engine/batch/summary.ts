@@ -1,28 +1,38 @@
-// RunSummary from stored records. Accuracy = correct / (judged + unjudged) over records without an
-// error, i.e. every answered item counts in the denominator as in the paper (an unjudged answer is
-// not counted correct). Accuracies are fractions in [0, 1]; gaps are percentage points.
+// RunSummary from stored records. Judgements are counted apart (correct, wrong, unjudged, failed), and
+// accuracy is given twice, named as such: over all items of a view (correct / items: unjudged and failed
+// items count as not correct, as in the paper, where every item counts) and over judged items
+// (correct / (correct + wrong)). Accuracies are fractions in [0, 1]; gaps are percentage points.
 import type { AccuracyStat, BatchRecord, BatchSpec, CiStat, RunSummary, View } from '../../contract/types.js';
 import { ciStat, mean, type BootstrapOptions } from '../stats/index.js';
 
 export function accuracyOf(records: readonly BatchRecord[]): AccuracyStat {
   let correct = 0;
-  let judged = 0;
+  let wrong = 0;
   let unjudged = 0;
+  let failed = 0;
   for (const r of records) {
-    if (r.error !== undefined) continue;
-    if (r.judgement === 'unjudged') unjudged++;
-    else {
-      judged++;
-      if (r.judgement === 'correct') correct++;
-    }
+    if (r.error !== undefined) failed++;
+    else if (r.judgement === 'correct') correct++;
+    else if (r.judgement === 'wrong') wrong++;
+    else unjudged++;
   }
-  const answered = judged + unjudged;
-  return { correct, judged, unjudged, accuracy: answered > 0 ? correct / answered : 0 };
+  const judged = correct + wrong;
+  const items = judged + unjudged + failed;
+  return {
+    correct,
+    wrong,
+    unjudged,
+    failed,
+    judged,
+    items,
+    accuracy: items > 0 ? correct / items : 0,
+    accuracyJudged: judged > 0 ? correct / judged : 0,
+  };
 }
 
-/** Regional minus global accuracy in percentage points; 0 when either view has no answered record. */
+/** Regional minus global accuracy (over all items) in percentage points; 0 when either view has no item. */
 export function gapOf(global: AccuracyStat, regional: AccuracyStat): number {
-  if (global.judged + global.unjudged === 0 || regional.judged + regional.unjudged === 0) return 0;
+  if (global.items === 0 || regional.items === 0) return 0;
   return (regional.accuracy - global.accuracy) * 100;
 }
 

@@ -1,12 +1,25 @@
 // Importers for the file-based layouts: the paper repository's converted JSON (and our mini bench,
 // the same JSON with a few more fields) and Loupe's simple JSONL. Images stay on disk and are read
 // only when asked for.
-import { readFileSync, statSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, isAbsolute, join, resolve } from 'node:path';
 import type { BenchRowIssue } from '../../contract/types.js';
 import type { BenchItem } from './types.js';
-import { RowProblem, asText, isRecord, issue, optionalPositiveInt, parseBbox, parseQuestionType, pick, requireText } from './rows.js';
+import {
+  RowProblem,
+  asText,
+  isRecord,
+  issue,
+  keptIssue,
+  optionalPositiveInt,
+  parseBbox,
+  parseQuestionType,
+  pick,
+  rawId,
+  requireText,
+} from './rows.js';
+import { notAnImageReason } from './sniff.js';
 
 export type FileLayout = 'json' | 'jsonl';
 
@@ -94,6 +107,33 @@ export interface ParsedRows {
   issues: BenchRowIssue[];
 }
 
+/** The first bytes of a file (enough to recognise an image format). */
+function fileHead(path: string): Uint8Array {
+  const fd = openSync(path, 'r');
+  try {
+    const buf = new Uint8Array(16);
+    const n = readSync(fd, buf, 0, buf.length, 0);
+    return buf.subarray(0, n);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Issues of a row that loads: an image file that is not an image (that view will fail), no key box. */
+function keptIssues(item: BenchItem, row: number): BenchRowIssue[] {
+  const out: BenchRowIssue[] = [];
+  const check = (path: string | undefined, column: string | undefined, which: string) => {
+    if (!path || !column) return;
+    const reason = notAnImageReason(fileHead(path));
+    if (reason)
+      out.push(keptIssue(row, column, `${which} ${basename(path)} is ${reason}; that view will fail, the other still runs`, item.id));
+  };
+  check(item.imagePath, item.imageColumn, 'the full image');
+  check(item.cropPath, item.cropColumn, 'the crop');
+  if (!item.bbox) out.push(keptIssue(row, 'bbox', 'no key box: both views run, coverage is "no box"', item.id));
+  return out;
+}
+
 /** Builds items from raw rows; bad rows become issues and are skipped, duplicate ids too. */
 export function itemsFromRows(rows: readonly { row: number; value: unknown }[], layout: FileLayout, benchDir: string): ParsedRows {
   const items: BenchItem[] = [];
@@ -105,8 +145,9 @@ export function itemsFromRows(rows: readonly { row: number; value: unknown }[], 
       if (seen.has(item.id)) throw new RowProblem('id', `duplicate id "${item.id}" (the first row with it was kept)`);
       seen.add(item.id);
       items.push(item);
+      issues.push(...keptIssues(item, row));
     } catch (err) {
-      if (err instanceof RowProblem) issues.push(issue(row, err.field, err.message));
+      if (err instanceof RowProblem) issues.push(issue(row, err.field, err.message, rawId(raw)));
       else throw err;
     }
   });

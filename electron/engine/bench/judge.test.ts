@@ -22,7 +22,8 @@ describe('judgeAnswer: multiple choice', () => {
     ['(B)', 'B', 'correct'],
     ['B) 3', 'B', 'correct'],
     ['B. 3', 'B', 'correct'],
-    ['b', 'B', 'unjudged'], // lowercase is not an option letter; "b" is not an option text either
+    ['b', 'B', 'correct'], // a lone lowercase letter names that option
+    ['c.', 'B', 'wrong'],
     ['[B]', 'B', 'correct'],
     ['B: 3 dots', 'B', 'correct'],
     ['The answer is B.', 'B', 'correct'],
@@ -32,9 +33,10 @@ describe('judgeAnswer: multiple choice', () => {
     ['3', 'B', 'correct'], // option text matches exactly one option
     ['There are 3 dots.', 'B', 'correct'], // contains exactly one option's text
     ['2', 'B', 'wrong'],
-    ['I cannot tell.', 'B', 'unjudged'],
-    ['', 'B', 'unjudged'],
-    ['A cat sits there', 'B', 'unjudged'], // article "A", not an option
+    ['I cannot tell.', 'B', 'wrong'], // names no option
+    ['', 'B', 'wrong'], // empty
+    ['A cat sits there', 'B', 'wrong'], // article "A", not an option: names no option
+    ['ECAH', 'B', 'wrong'], // names no option
     ['B', '(B)', 'correct'],
     ['B', 'B. 3', 'correct'],
     ['Option D', 'D', 'correct'],
@@ -50,7 +52,21 @@ describe('judgeAnswer: multiple choice', () => {
     expect(judgeAnswer('dark blue', 'B', 'mcq', COLOURS).judgement).toBe('correct');
     expect(judgeAnswer('blue', 'D', 'mcq', COLOURS).judgement).toBe('correct');
     expect(judgeAnswer('It is dark blue', 'B', 'mcq', COLOURS).judgement).toBe('unjudged'); // contains two options
-    expect(judgeAnswer('Red.', 'A', 'mcq', COLOURS)).toEqual({ judgement: 'correct', extracted: 'Red.', rule: 'option-text' });
+    expect(judgeAnswer('Red.', 'A', 'mcq', COLOURS)).toEqual({
+      judgement: 'correct',
+      extracted: 'Red.',
+      rule: 'option-text',
+      reason: 'names option A',
+    });
+    expect(judgeAnswer('purple', 'A', 'mcq', COLOURS)).toMatchObject({
+      judgement: 'wrong',
+      rule: 'no-option',
+      reason: 'names no option; the answer is A',
+    });
+    expect(judgeAnswer('A or B', 'B', 'mcq', COLOURS)).toMatchObject({
+      rule: 'several-options',
+      reason: expect.stringContaining('A and B'),
+    });
   });
   it('accepts a ground truth given as option text', () => {
     expect(judgeAnswer('C', 'green', 'mcq', COLOURS).judgement).toBe('correct');
@@ -70,8 +86,11 @@ describe('judgeAnswer: numbers', () => {
     ['twelve', '12', 'correct'],
     ['twenty', '20', 'correct'],
     ['1,000', '1000', 'correct'],
-    ['3 of the 5 cards', '3', 'unjudged'],
-    ['no idea', '3', 'unjudged'],
+    ['3 of the 5 cards', '3', 'unjudged'], // several numbers, one of them right
+    ['4 or 5', '3', 'wrong'], // several numbers, none right
+    ['no idea', '3', 'wrong'], // no number
+    ['7Y', '42', 'wrong'], // no number
+    ['', '42', 'wrong'],
     ['3', 'three', 'correct'],
     ['0', 'zero', 'correct'],
     ['-2', '-2', 'correct'],
@@ -101,8 +120,9 @@ describe('judgeAnswer: text', () => {
     ['not red', 'red', 'wrong'],
     ['It is not red', 'red', 'wrong'],
     ['crimson', 'red', 'wrong'],
-    ['!!!', 'red', 'unjudged'],
-    ['   ', 'red', 'unjudged'],
+    ['!!!', 'red', 'wrong'], // no words
+    ['   ', 'red', 'wrong'], // empty
+    ['red', '?', 'unjudged'], // a ground truth without words cannot be compared
   ];
   for (const [response, gt, expected] of cases) {
     it(`${JSON.stringify(response)} vs ${gt} -> ${expected}`, () => {

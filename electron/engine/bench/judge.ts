@@ -3,12 +3,17 @@
 import type { Judgement, QuestionType } from '../../contract/types.js';
 import { listedOptions } from './rows.js';
 
+export type JudgeRule =
+  'letter' | 'option-text' | 'no-option' | 'several-options' | 'number' | 'no-number' | 'several-numbers' | 'text' | 'empty' | 'none';
+
 export interface JudgeResult {
   judgement: Judgement;
   /** The part of the response the rules looked at. */
   extracted: string;
   /** Which rule decided (for the per-item table and debugging). */
-  rule: 'letter' | 'option-text' | 'number' | 'text' | 'none';
+  rule: JudgeRule;
+  /** Why, in words ("names option C; the answer is B"): shown beside the verdict. */
+  reason: string;
 }
 
 /**
@@ -129,18 +134,39 @@ const NEGATION = /\b(not|no|isn t|isnt|aren t|never|neither|nor)\b/;
 function judgeText(extracted: string, gt: string): JudgeResult {
   const p = normalizeText(extracted);
   const g = normalizeText(gt);
-  if (p === '' || g === '') return { judgement: 'unjudged', extracted, rule: 'none' };
-  if (p === g) return { judgement: 'correct', extracted, rule: 'text' };
-  if (containsPhrase(p, g) && !NEGATION.test(p)) return { judgement: 'correct', extracted, rule: 'text' };
-  return { judgement: 'wrong', extracted, rule: 'text' };
+  if (g === '') return { judgement: 'unjudged', extracted, rule: 'none', reason: 'the ground truth has no words to compare with' };
+  if (p === '') return { judgement: 'wrong', extracted, rule: 'empty', reason: 'the answer has no words' };
+  if (p === g) return { judgement: 'correct', extracted, rule: 'text', reason: 'same text as the ground truth' };
+  if (containsPhrase(p, g)) {
+    if (!NEGATION.test(p)) return { judgement: 'correct', extracted, rule: 'text', reason: 'contains the ground truth' };
+    return { judgement: 'wrong', extracted, rule: 'text', reason: 'mentions the ground truth only with a negation' };
+  }
+  return { judgement: 'wrong', extracted, rule: 'text', reason: 'text differs from the ground truth' };
 }
 
 function judgeNumber(extracted: string, value: number): JudgeResult {
   const whole = parseWholeNumber(extracted);
   const nums = whole !== undefined ? [whole] : numbersIn(extracted);
-  if (nums.length !== 1) return { judgement: 'unjudged', extracted, rule: 'none' };
-  return { judgement: Math.abs(nums[0] - value) < 1e-9 ? 'correct' : 'wrong', extracted, rule: 'number' };
+  const same = (n: number) => Math.abs(n - value) < 1e-9;
+  if (nums.length === 0) return { judgement: 'wrong', extracted, rule: 'no-number', reason: `gives no number; the answer is ${value}` };
+  if (nums.length === 1) {
+    return same(nums[0])
+      ? { judgement: 'correct', extracted, rule: 'number', reason: `gives ${nums[0]}` }
+      : { judgement: 'wrong', extracted, rule: 'number', reason: `gives ${nums[0]}; the answer is ${value}` };
+  }
+  if (!nums.some(same)) {
+    return { judgement: 'wrong', extracted, rule: 'several-numbers', reason: `gives ${nums.join(', ')}; none is ${value}` };
+  }
+  return {
+    judgement: 'unjudged',
+    extracted,
+    rule: 'several-numbers',
+    reason: `gives several numbers (${nums.join(', ')}); the rules cannot tell which one is meant`,
+  };
 }
+
+const listLetters = (named: readonly string[], letters = [...named].sort()) =>
+  letters.length <= 2 ? letters.join(' and ') : `${letters.slice(0, -1).join(', ')} and ${letters.at(-1)}`;
 
 function judgeMcq(extracted: string, gt: string, question: string): JudgeResult {
   const optionMap = listedOptions(question);
@@ -152,23 +178,47 @@ function judgeMcq(extracted: string, gt: string, question: string): JudgeResult 
     gtLetter = [...optionMap].find(([, text]) => normalizeText(text) === g)?.[0];
     if (gtLetter === undefined) return judgeText(extracted, gt);
   }
+  const verdict = (letter: string, rule: JudgeRule): JudgeResult =>
+    letter === gtLetter
+      ? { judgement: 'correct', extracted, rule, reason: `names option ${letter}` }
+      : { judgement: 'wrong', extracted, rule, reason: `names option ${letter}; the answer is ${gtLetter}` };
+  // A lone lowercase letter ("b", "b.") names that option too.
+  const lone = /^\(?([a-z])\)?\.?$/.exec(extracted.trim());
+  if (lone && (options.size === 0 ? /[a-f]/.test(lone[1]) : options.has(lone[1].toUpperCase())))
+    return verdict(lone[1].toUpperCase(), 'letter');
   const letters = lettersNamed(extracted, options);
-  if (letters.length === 1) return { judgement: letters[0] === gtLetter ? 'correct' : 'wrong', extracted, rule: 'letter' };
-  // No single letter: does the text name exactly one option's text?
+  if (letters.length === 1) return verdict(letters[0], 'letter');
+  if (letters.length > 1) {
+    return {
+      judgement: 'unjudged',
+      extracted,
+      rule: 'several-options',
+      reason: `names options ${listLetters(letters)}; the rules cannot tell which one is meant`,
+    };
+  }
+  // No letter: does the text name exactly one option's text?
   const p = normalizeText(extracted);
   if (p !== '') {
     const exact = [...optionMap].filter(([, text]) => normalizeText(text) === p);
+    if (exact.length === 1) return verdict(exact[0][0], 'option-text');
     const contained = [...optionMap].filter(([, text]) => containsPhrase(p, normalizeText(text)));
-    const hit = exact.length === 1 ? exact : contained.length === 1 ? contained : [];
-    if (hit.length === 1) return { judgement: hit[0][0] === gtLetter ? 'correct' : 'wrong', extracted, rule: 'option-text' };
+    if (contained.length === 1) return verdict(contained[0][0], 'option-text');
+    if (contained.length > 1) {
+      return {
+        judgement: 'unjudged',
+        extracted,
+        rule: 'several-options',
+        reason: `mentions the texts of options ${listLetters(contained.map(([l]) => l))}; the rules cannot tell which one is meant`,
+      };
+    }
   }
-  return { judgement: 'unjudged', extracted, rule: 'none' };
+  return { judgement: 'wrong', extracted, rule: 'no-option', reason: `names no option; the answer is ${gtLetter}` };
 }
 
-/** Judges one model response against the ground truth. */
+/** Judges one model response against the ground truth (the rules in words: electron/contract/judging.ts). */
 export function judgeAnswer(response: string, groundTruth: string, questionType: QuestionType, question = ''): JudgeResult {
   const extracted = extractAnswer(response);
-  if (extracted === '') return { judgement: 'unjudged', extracted, rule: 'none' };
+  if (extracted === '') return { judgement: 'wrong', extracted, rule: 'empty', reason: 'empty answer' };
   if (questionType === 'mcq') return judgeMcq(extracted, groundTruth, question);
   const value = parseWholeNumber(groundTruth);
   if (value !== undefined) return judgeNumber(extracted, value);

@@ -65,7 +65,7 @@ describe('parquet reader', () => {
       { id: '7', row: 0, question: 'Which?\nA. café\nB. tea', answer: 'A', questionType: 'mcq', bbox: [1, 2, 30, 20], hasCrop: false },
       { id: '8', row: 1, question: 'Count them', answer: '4', questionType: 'blank', bbox: [0, 0, 5, 5], hasCrop: false },
     ]);
-    expect(bench.info.issues).toEqual([{ row: 2, field: 'image', message: 'the image cell is empty (no bytes and no path)' }]);
+    expect(bench.info.issues).toEqual([{ row: 2, id: '9', field: 'image', message: 'the image cell is empty (no bytes and no path)' }]);
     expect((await sharp(await bench.items[1].readImage()).metadata()).width).toBe(40);
     expect(await bench.items[0].readCrop()).toBeUndefined();
   });

@@ -7,7 +7,8 @@ import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, parquetS
 import type { BenchRowIssue } from '../../contract/types.js';
 import { InvalidBenchError } from '../errors.js';
 import { resolveImagePath } from './file-items.js';
-import { RowProblem, asText, issue, parseBbox, parseQuestionType, pick, requireText } from './rows.js';
+import { RowProblem, asText, issue, keptIssue, parseBbox, parseQuestionType, pick, rawId, requireText } from './rows.js';
+import { notAnImageReason } from './sniff.js';
 import type { BenchItem } from './types.js';
 
 type AsyncBuffer = Awaited<ReturnType<typeof asyncBufferFromFile>>;
@@ -82,17 +83,35 @@ class CellReader {
   }
 }
 
-/** Which rows have a usable image/crop cell, scanned one row group at a time to bound memory. */
-async function scanImagePresence(file: AsyncBuffer, metadata: FileMetaData, column: string): Promise<boolean[]> {
+/** Why an inline image cell's bytes are not an image (path-only cells are checked when read). */
+function cellProblem(cell: unknown): string | undefined {
+  const bytes =
+    cell instanceof Uint8Array ? cell : typeof cell === 'object' && cell !== null ? (cell as Record<string, unknown>).bytes : undefined;
+  return bytes instanceof Uint8Array && bytes.byteLength > 0 ? notAnImageReason(bytes) : undefined;
+}
+
+/**
+ * Which rows have a usable image/crop cell, and which inline bytes are no image at all, scanned one
+ * row group at a time to bound memory.
+ */
+async function scanImages(
+  file: AsyncBuffer,
+  metadata: FileMetaData,
+  column: string,
+): Promise<{ present: boolean[]; problem: (string | undefined)[] }> {
   const present: boolean[] = [];
+  const problem: (string | undefined)[] = [];
   let start = 0;
   for (const group of metadata.row_groups) {
     const end = start + Number(group.num_rows);
     const rows = await parquetReadObjects({ file, metadata, columns: [column], rowStart: start, rowEnd: end, utf8: false });
-    for (const r of rows) present.push(cellPresent(r[column]));
+    for (const r of rows) {
+      present.push(cellPresent(r[column]));
+      problem.push(cellProblem(r[column]));
+    }
     start = end;
   }
-  return present;
+  return { present, problem };
 }
 
 export interface ParquetBench {
@@ -118,9 +137,11 @@ export async function readParquetBench(path: string): Promise<ParquetBench> {
   }
   const textColumns = columns.filter((c) => !(IMAGE_COLUMNS as readonly string[]).includes(c));
   const rows = await parquetReadObjects({ file, metadata, columns: textColumns, utf8: false });
-  const hasImage = await scanImagePresence(file, metadata, 'image');
+  const image = await scanImages(file, metadata, 'image');
+  const hasImage = image.present;
   const hasCropColumn = columns.includes('crop_image');
-  const hasCrop = hasCropColumn ? await scanImagePresence(file, metadata, 'crop_image') : rows.map(() => false);
+  const crop = hasCropColumn ? await scanImages(file, metadata, 'crop_image') : { present: rows.map(() => false), problem: [] };
+  const hasCrop = crop.present;
   const dir = dirname(path);
   const cells = new CellReader(file, metadata);
   const items: BenchItem[] = [];
@@ -158,8 +179,14 @@ export async function readParquetBench(path: string): Promise<ParquetBench> {
       if (bbox !== undefined) item.bbox = bbox;
       if (dimension) item.dimension = dimension;
       items.push(item);
+      // Rows that load but will fail one view, or have no box: said once, at open.
+      if (image.problem[row])
+        issues.push(keptIssue(row, 'image', `${image.problem[row]}; the global view will fail, the regional one still runs`, id));
+      if (crop.problem[row])
+        issues.push(keptIssue(row, 'crop_image', `${crop.problem[row]}; the regional view will fail, the global one still runs`, id));
+      if (bbox === undefined) issues.push(keptIssue(row, 'bbox', 'no key box: both views run, coverage is "no box"', id));
     } catch (err) {
-      if (err instanceof RowProblem) issues.push(issue(row, err.field, err.message));
+      if (err instanceof RowProblem) issues.push(issue(row, err.field, err.message, rawId(raw)));
       else throw err;
     }
   });

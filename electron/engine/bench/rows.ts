@@ -11,8 +11,18 @@ export class RowProblem extends Error {
   }
 }
 
-export function issue(row: number, field: string, message: string): BenchRowIssue {
-  return { row, field, message };
+export function issue(row: number, field: string, message: string, id?: string): BenchRowIssue {
+  return id !== undefined && id !== '' ? { row, id, field, message } : { row, field, message };
+}
+
+/** A problem with a row that still loads (one view's image, a missing box): `kept: true`. */
+export function keptIssue(row: number, field: string, message: string, id: string): BenchRowIssue {
+  return { ...issue(row, field, message, id), kept: true };
+}
+
+/** The id a raw row carries, when it has a readable one (for issues about rows that did not load). */
+export function rawId(raw: unknown): string | undefined {
+  return isRecord(raw) ? asText(raw.id) : undefined;
 }
 
 /** Strings may come as text, as UTF-8 bytes (parquet read with utf8: false) or as numbers/bigints (ids). */

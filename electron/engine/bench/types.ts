@@ -21,6 +21,8 @@ export interface BenchItem extends BenchItemSummary {
 
 export interface LoadedBench {
   info: BenchInfo;
+  /** The file the items were read from (a folder resolves to its test.json / data/test.parquet). */
+  dataFile: string;
   items: BenchItem[];
   /** The item with this id, if it loaded. */
   get(itemId: string): BenchItem | undefined;

@@ -1,14 +1,27 @@
 // Run exports and checkpoint comparison (batch module functions) bound to the host's runs folder.
 // Formats of `batch.export`: 'csv' = one row per record (every metric of every recorded layer),
-// 'json' = the run summary, 'grids' = per-item head-mean attention grids. With `dest` the text is
-// written there (into `<dest>/<runId>.<ext>` when dest is a folder) and the path returned.
+// 'json' = the run summary, 'grids' = per-item head-mean attention grids, 'npz' = all of a run's arrays
+// for NumPy (docs/exports.md). With `dest` the file is written there (into `<dest>/<name>` when dest is
+// a folder, named after model, bench and date) and the path returned.
 import { statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { ExportFormat } from '../../contract/api.js';
 import type { CompareSummary } from '../../contract/types.js';
-import { compareRecords, gridsToJson, recordsToCsv, ResultStore, summarizeRun, summaryToJson } from '../batch/index.js';
+import { compareRecords, gridsToJson, recordsToCsv, ResultStore, runToNpz, summarizeRun, summaryToJson } from '../batch/index.js';
+import type { RunMeta } from '../batch/types.js';
 import { BadRequestError } from '../errors.js';
 
-const EXT = { csv: 'records.csv', json: 'summary.json', grids: 'grids.json' } as const;
+const EXT = { csv: 'records.csv', json: 'summary.json', grids: 'grids.json', npz: 'npz' } as const;
+
+/** "loupe-tiny-r2i_loupe-mini_2026-11-21_<runId>.records.csv": what is in the file, before which run. */
+export function exportFileName(meta: Pick<RunMeta, 'runId' | 'model' | 'bench' | 'startedAt'>, format: ExportFormat): string {
+  const safe = (s: string) =>
+    s
+      .replace(/[^A-Za-z0-9._-]+/g, '_')
+      .replace(/^_+|_+$/g, '')
+      .slice(0, 60) || 'x';
+  return `${safe(meta.model.name)}_${safe(meta.bench.name)}_${meta.startedAt.slice(0, 10)}_${meta.runId}.${EXT[format]}`;
+}
 
 function isDir(p: string): boolean {
   try {
@@ -21,18 +34,20 @@ function isDir(p: string): boolean {
 export async function exportRunInDir(
   runsDir: string,
   runId: string,
-  format: 'csv' | 'json' | 'grids',
+  format: ExportFormat,
   dest?: string,
-): Promise<{ path?: string; text?: string }> {
-  if (!(format in EXT)) throw new BadRequestError(`format must be csv, json or grids; got ${JSON.stringify(format)}.`, { field: 'format' });
+): Promise<{ path?: string; text?: string; bytes?: Uint8Array }> {
+  if (!(format in EXT))
+    throw new BadRequestError(`format must be csv, json, grids or npz; got ${JSON.stringify(format)}.`, { field: 'format' });
   const store = new ResultStore(runsDir, runId);
   const records = store.read().records;
-  let text: string;
-  if (format === 'csv') text = recordsToCsv(records);
-  else if (format === 'grids') text = gridsToJson(records);
+  const meta = store.readMeta();
+  let out: string | Uint8Array;
+  if (format === 'csv') out = recordsToCsv(records);
+  else if (format === 'grids') out = gridsToJson(records);
+  else if (format === 'npz') out = runToNpz(records, meta);
   else {
-    const meta = store.readMeta();
-    text = summaryToJson(
+    out = summaryToJson(
       summarizeRun(records, {
         runId,
         spec: meta.spec,
@@ -43,9 +58,9 @@ export async function exportRunInDir(
       }),
     );
   }
-  if (!dest) return { text };
-  const path = isDir(dest) ? join(resolve(dest), `${runId}.${EXT[format]}`) : resolve(dest);
-  writeFileSync(path, text);
+  if (!dest) return typeof out === 'string' ? { text: out } : { bytes: out };
+  const path = isDir(dest) ? join(resolve(dest), exportFileName(meta, format)) : resolve(dest);
+  writeFileSync(path, out);
   return { path };
 }
 

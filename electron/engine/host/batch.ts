@@ -2,9 +2,21 @@
 // the run id; progress arrives as events), supplies the analyzer (both views on the loaded model, queued
 // with interactive analyses), and serves the run store for list/summary/records/export/compare.
 import type { EngineEvent } from '../../contract/api.js';
+import type { ExportFormat } from '../../contract/api.js';
 import type { BatchRecord, BatchSpec, CompareSummary, RunInfo, RunSummary, View } from '../../contract/types.js';
 import { analyzeViews } from '../analysis/views.js';
-import { executeRun, listRuns, newRunId, openRun, ResultStore, summarizeRun, validateSpec, type BatchDeps } from '../batch/index.js';
+import {
+  annotateRun,
+  executeRun,
+  listRuns,
+  matchingRuns,
+  newRunId,
+  openRun,
+  ResultStore,
+  summarizeRun,
+  validateSpec,
+  type BatchDeps,
+} from '../batch/index.js';
 import { BadRequestError, NotFoundError } from '../errors.js';
 import { assertUsable } from '../model/runtime.js';
 import type { BenchRegistry } from './benches.js';
@@ -101,6 +113,18 @@ export class BatchController {
     return listRuns(this.cfg.runsDir, new Set(this.active.keys()));
   }
 
+  /** Runs of exactly this spec with the model's current files: the app offers them instead of a new run. */
+  async matching(spec: BatchSpec): Promise<RunInfo[]> {
+    if (!spec || typeof spec !== 'object') throw new BadRequestError('batch.matching needs a BatchSpec.', { field: 'params' });
+    const model = await this.models.info(spec.modelId);
+    const bench = await this.benches.get(spec.benchId);
+    return matchingRuns(this.cfg.runsDir, spec, model.hash, bench.info.id, new Set(this.active.keys()));
+  }
+
+  annotate(runId: string, patch: { name?: string; notes?: string }): RunInfo {
+    return annotateRun(this.cfg.runsDir, runId, patch, new Set(this.active.keys()));
+  }
+
   summary(runId: string): RunSummary {
     const store = this.store(runId);
     const meta = store.readMeta();
@@ -119,7 +143,7 @@ export class BatchController {
     return view ? records.filter((r) => r.view === view) : records;
   }
 
-  async export(runId: string, format: 'csv' | 'json' | 'grids', dest?: string): Promise<{ path?: string; text?: string }> {
+  async export(runId: string, format: ExportFormat, dest?: string): Promise<{ path?: string; text?: string; bytes?: Uint8Array }> {
     this.store(runId);
     return exportRunInDir(this.cfg.runsDir, runId, format, dest);
   }

@@ -1,5 +1,6 @@
 // Benchmarks known to the host: bundled ones under resources/bench, and those the user opened. Opened
 // benches stay in memory (items read their images lazily), keyed by BenchInfo.id (the absolute path).
+import { realpathSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { BenchInfo } from '../../contract/types.js';
@@ -46,10 +47,19 @@ export class BenchRegistry {
     return [...this.benches.values()].map((b) => b.info);
   }
 
+  /**
+   * Opens (or re-reads) a bench. The folder, its test.json and a symlink to either are one bench: it is
+   * listed once, under the id it was first opened with (runs and open views refer to that id).
+   */
   async open(path: string, bundled = false): Promise<LoadedBench> {
     const bench = await openBenchmark(resolve(path), { bundled });
-    this.benches.set(bench.info.id, bench);
-    return bench;
+    const file = realFile(bench.dataFile);
+    const same = [...this.benches.values()].find((b) => realFile(b.dataFile) === file);
+    const kept: LoadedBench = same
+      ? { ...bench, info: { ...bench.info, id: same.info.id, path: same.info.path, bundled: same.info.bundled || bundled } }
+      : bench;
+    this.benches.set(kept.info.id, kept);
+    return kept;
   }
 
   async get(benchId: string): Promise<LoadedBench> {
@@ -63,5 +73,13 @@ export class BenchRegistry {
       if (err instanceof NotFoundError) throw new NotFoundError(`No benchmark ${benchId}; open it first.`, { file: benchId, cause: err });
       throw err;
     }
+  }
+}
+
+function realFile(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return resolve(path);
   }
 }

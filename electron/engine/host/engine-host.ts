@@ -11,7 +11,9 @@ import { BatchController } from './batch.js';
 import { BenchRegistry } from './benches.js';
 import { ModelRegistry } from './models.js';
 import { resolveConfig, type EngineHostConfig } from './options.js';
-import { decodeSource, displaySource, resolveSource } from './sources.js';
+import { benchItem, decodeSource, displaySource, resolveSource } from './sources.js';
+import { analyzeViews, dualFromViews, type ViewsInput } from '../analysis/views.js';
+import { DEFAULT_MAX_NEW_TOKENS } from '../analysis/analyze.js';
 
 type Handlers = { [M in MethodName]: (params: ParamsOf<M>, signal: AbortSignal) => Promise<ResultOf<M>> };
 
@@ -51,6 +53,12 @@ export class EngineHost implements EngineHandler {
       'batch.resume': async (p) => this.batches.resume(requireString(p.runId, 'runId')),
       'batch.cancel': async (p) => ({ cancelled: this.batches.cancel(requireString(p.runId, 'runId')) }),
       'batch.list': async () => this.batches.list(),
+      'batch.matching': async (p) => this.batches.matching(p),
+      'batch.annotate': async (p) =>
+        this.batches.annotate(requireString(p.runId, 'runId'), {
+          ...(p.name !== undefined ? { name: p.name } : {}),
+          ...(p.notes !== undefined ? { notes: p.notes } : {}),
+        }),
       'batch.summary': async (p) => this.batches.summary(requireString(p.runId, 'runId')),
       'batch.records': async (p) => this.batches.records(requireString(p.runId, 'runId'), p.view),
       'batch.export': async (p) => this.batches.export(requireString(p.runId, 'runId'), p.format, p.dest),
@@ -114,6 +122,24 @@ export class EngineHost implements EngineHandler {
   private async analyzeDual(p: ParamsOf<'analysis.dual'>, signal: AbortSignal): Promise<DualAnalysisResult> {
     const modelId = requireString(p.modelId, 'modelId');
     const rt = await this.models.runtime(modelId, signal);
+    // A benchmark item runs exactly as a batch run does (analyzeViews): each view needs only its own
+    // image, a box-less row runs both views, and a failed view says why in the run's words.
+    if (p.image.kind === 'benchItem' && p.image.view === 'global' && !p.cropImage) {
+      const item = await benchItem(this.benches, p.image.benchId, p.image.itemId);
+      const box = p.box ?? item.bbox;
+      const input: ViewsInput = {
+        itemId: item.id,
+        source: { row: item.row, imageColumn: item.imageColumn, ...(item.cropColumn ? { cropColumn: item.cropColumn } : {}) },
+        readImage: () => item.readImage(),
+        ...(item.hasCrop ? { readCrop: async () => (await item.readCrop()) ?? Buffer.alloc(0) } : {}),
+        question: p.question,
+        maxNewTokens: p.maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS,
+        ...(p.withGeneric !== undefined ? { withGeneric: p.withGeneric } : {}),
+        ...(box ? { bbox: box } : {}),
+      };
+      const out = await this.models.exclusive(modelId, () => analyzeViews(rt, input, ['global', 'regional'], this.hooks(signal)));
+      return dualFromViews(out);
+    }
     const full = await decodeSource(this.benches, p.image);
     const box = p.box ?? full.item?.bbox;
     let crop = null;

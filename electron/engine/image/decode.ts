@@ -46,11 +46,15 @@ interface Probe {
 
 /** Reads only the header: size and orientation, and the pixel guard, before any pixel is decoded. */
 async function probe(bytes: Buffer, name: string, maxPixels: number): Promise<Probe> {
+  if (bytes.byteLength === 0) throw new InvalidImageError(`${name} is empty (0 bytes).`, { file: name });
   let meta: Metadata;
   try {
     meta = await sharp(bytes, { limitInputPixels: false }).metadata();
   } catch (err) {
-    throw new InvalidImageError(`${name} is not a readable image (${(err as Error).message}).`, { file: name, cause: err });
+    throw new InvalidImageError(
+      `${name} is not a readable image (${(err as Error).message}); Loupe reads JPEG, PNG, WebP, GIF, TIFF and AVIF.`,
+      { file: name, cause: err },
+    );
   }
   const { width, height } = meta;
   if (!width || !height) throw new InvalidImageError(`${name} has no image size in its header; the file may be truncated.`, { file: name });

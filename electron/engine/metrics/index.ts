@@ -15,5 +15,5 @@ export {
 export { headAggregate, layerRangeAggregate, visualMass, type HeadMode } from './aggregate.js';
 export { attentionRatio, pointingGame, entropy, normalize, type EntropyResult } from './concentration.js';
 export { relativeAttention, relativeCoveragePaper, RELATIVE_EPSILON } from './relative.js';
-export { layerMetrics, metricsByLayer, defaultLayer, PAPER_LAYER, type LayerMetricsInput } from './layer.js';
+export { layerMetrics, mapMetrics, metricsByLayer, defaultLayer, PAPER_LAYER, type LayerMetricsInput } from './layer.js';
 export { sum, argMax } from './grid.js';

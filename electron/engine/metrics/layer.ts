@@ -36,12 +36,11 @@ function checkGrid(maps: AttentionMaps, geometry: GridGeometry, what: string): v
   }
 }
 
-/** All metrics of one layer (1-based) from a head-aggregated map. */
-export function layerMetrics(input: LayerMetricsInput, layer: number): LayerMetrics {
-  const { attention, geometry, box } = input;
-  checkGrid(attention, geometry, 'Attention');
-  const head = input.head ?? 'mean';
-  const map = headAggregate(attention, layer, head, input.query ?? 0);
+/**
+ * All metrics of one map (any aggregation: one layer, a layer range, one head). `generic` is the
+ * generic prompt's map aggregated the same way, for relative coverage.
+ */
+export function mapMetrics(map: ArrayLike<number>, geometry: GridGeometry, box: Box, generic?: ArrayLike<number>): LayerMetrics {
   const ent = entropy(map);
   const out: LayerMetrics = {
     coveragePaper: coveragePaper(map, geometry, box),
@@ -51,13 +50,22 @@ export function layerMetrics(input: LayerMetricsInput, layer: number): LayerMetr
     entropy: ent.nats,
     entropyNormalized: ent.normalized,
   };
+  if (generic) out.relCoveragePaper = relativeCoveragePaper(map, generic, geometry, box);
+  return out;
+}
+
+/** All metrics of one layer (1-based) from a head-aggregated map. */
+export function layerMetrics(input: LayerMetricsInput, layer: number): LayerMetrics {
+  const { attention, geometry, box } = input;
+  checkGrid(attention, geometry, 'Attention');
+  const head = input.head ?? 'mean';
+  const map = headAggregate(attention, layer, head, input.query ?? 0);
   const generic = input.genericAttention;
   if (generic && layer <= generic.numLayers) {
     checkGrid(generic, geometry, 'Generic-prompt attention');
-    const g = headAggregate(generic, layer, head, 0);
-    out.relCoveragePaper = relativeCoveragePaper(map, g, geometry, box);
+    return mapMetrics(map, geometry, box, headAggregate(generic, layer, head, 0));
   }
-  return out;
+  return mapMetrics(map, geometry, box);
 }
 
 /** Metrics for the given 1-based layers (all layers when omitted or empty), keyed by layer number as a string. */

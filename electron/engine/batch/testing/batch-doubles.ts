@@ -52,6 +52,7 @@ export function loadedBenchDouble(count: number, opts: { bad?: (i: number) => bo
   const byId = new Map(items.map((it) => [it.id, it]));
   return {
     info,
+    dataFile: '/bench/fake/test.jsonl',
     items,
     get: (id) => byId.get(id),
     summaries: () => items.map(({ readImage: _r, readCrop: _c, imageColumn: _i, cropColumn: _cc, ...s }) => s),

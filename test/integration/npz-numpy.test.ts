@@ -1,0 +1,146 @@
+// The .npz exports load in NumPy (np.load, allow_pickle=False) with the layout docs/exports.md states:
+// a synthetic analysis and a small run, written by the TypeScript encoder, read back by the project's venv.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { AnalysisResult, BatchRecord } from '../../electron/contract/types.js';
+import { analysisToNpz } from '../../electron/engine/formats/analysis-npz.js';
+import { runToNpz } from '../../electron/engine/batch/export-npz.js';
+import type { RunMeta } from '../../electron/engine/batch/types.js';
+import { runPython } from '../support/python.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'loupe-npz-'));
+
+function analysis(): AnalysisResult {
+  const [Q, L, H, gh, gw] = [2, 3, 4, 2, 5];
+  const data = Float32Array.from({ length: Q * L * H * gh * gw }, (_, i) => (i % 17) / 100 + 0.001);
+  return {
+    modelId: '/m/tiny',
+    provider: 'cpu',
+    question: 'What is written?',
+    prompt: '<prompt>',
+    answer: 'MCAX ✓',
+    tokens: [
+      { id: 7, text: 'MCAX', prob: 0.5 },
+      { id: 2, text: ' ✓', prob: 0.25 },
+    ],
+    geometry: { imageWidth: 500, imageHeight: 200, resizedWidth: 140, resizedHeight: 56, gridH: gh, gridW: gw, tokenPx: 28 },
+    attention: { numQueries: Q, numLayers: L, numHeads: H, gridH: gh, gridW: gw, data },
+    box: [100, 0, 300, 100],
+    timings: { preprocessMs: 1, visionMs: 2, prefillMs: 3, decodeMs: 4, metricsMs: 5 },
+  };
+}
+
+describe('npz exports load in NumPy', () => {
+  it('an analysis: attention [query, layer, head, row, col] and the metadata', () => {
+    const r = analysis();
+    const file = join(dir, 'analysis.npz');
+    writeFileSync(file, analysisToNpz(r, { modelName: 'tiny', imageName: 'sign.png' }));
+    const out = JSON.parse(
+      runPython(
+        `
+import json, sys, numpy as np
+z = np.load(sys.argv[1])
+meta = json.loads(str(z["meta"]))
+a = z["attention"]
+print(json.dumps({"names": sorted(z.files), "shape": list(a.shape), "dtype": str(a.dtype), "v": float(a[1, 2, 3, 1, 4]),
+  "tokens": [str(t) for t in z["token_text"]], "answer": meta["answer"], "model": meta["model"], "box": z["box"].tolist(),
+  "cov": z["metrics_coverage_paper"].tolist()}))
+`,
+        [file],
+      ),
+    ) as Record<string, unknown>;
+    expect(out.shape).toEqual([2, 3, 4, 2, 5]);
+    expect(out.dtype).toBe('float32');
+    const idx = (((1 * 3 + 2) * 4 + 3) * 2 + 1) * 5 + 4;
+    expect(out.v).toBeCloseTo(r.attention.data[idx], 6);
+    expect(out.tokens).toEqual(['MCAX', ' ✓']);
+    expect(out.answer).toBe('MCAX ✓');
+    expect(out.model).toBe('tiny');
+    expect(out.box).toEqual([100, 0, 300, 100]);
+    expect(out.names).toContain('metrics_coverage_paper');
+    expect((out.cov as number[]).length).toBe(3);
+  });
+
+  it('a run: one row per record, metrics per recorded layer, ragged grids by offset', () => {
+    const rec = (itemId: string, view: 'global' | 'regional', extra: Partial<BatchRecord>): BatchRecord => ({
+      key: `${itemId}|${view}`,
+      itemId,
+      view,
+      modelHash: 'h',
+      settingsHash: 's',
+      question: 'q',
+      groundTruth: 'B',
+      answer: 'B',
+      extracted: 'B',
+      judgement: 'correct',
+      questionType: 'mcq',
+      layers: {},
+      finishedAt: '2026-01-01T00:00:00Z',
+      ...extra,
+    });
+    const lm = (c: number) => ({ coveragePaper: c, coverageArea: c / 2, ratio: 3, pointing: true, entropy: 1 });
+    const records = [
+      rec('a', 'global', {
+        bbox: [1, 2, 3, 4],
+        layers: { '3': lm(0.25), '4': lm(0.5) },
+        grid: { gridH: 1, gridW: 2, values: [0.1, 0.9] },
+        gridLayer: 3,
+      }),
+      rec('a', 'regional', { grid: { gridH: 2, gridW: 3, values: [1, 2, 3, 4, 5, 6] }, gridLayer: 3 }),
+      rec('b', 'global', { error: 'row 3 (id b), column image: not a readable image', judgement: 'unjudged' }),
+    ];
+    const meta: RunMeta = {
+      runId: 'r1',
+      spec: { modelId: 'm', benchId: 'b', views: ['global', 'regional'], layers: [], maxNewTokens: 16 },
+      settingsHash: 's',
+      model: { id: 'm', name: 'tiny', hash: 'h', numLayers: 4, defaultLayer: 3 },
+      bench: { id: 'b', name: 'mini', path: '/b' },
+      state: 'finished',
+      total: 4,
+      startedAt: '2026-01-01T00:00:00Z',
+      updatedAt: '2026-01-01T00:00:00Z',
+    };
+    const file = join(dir, 'run.npz');
+    writeFileSync(file, runToNpz(records, meta));
+    const out = JSON.parse(
+      runPython(
+        `
+import json, sys, numpy as np
+z = np.load(sys.argv[1])
+meta = json.loads(str(z["meta"]))
+o = z["grid_offset"]
+grids = [z["grid_values"][o[i]:o[i + 1]].reshape(z["grid_shape"][i]).tolist() for i in range(len(z["item_id"]))]
+cov = z["coverage_paper"]
+print(json.dumps({"run": meta["runId"], "items": z["item_id"].tolist(), "judgement": z["judgement"].tolist(), "layers": z["layers"].tolist(),
+  "cov": [[None if np.isnan(x) else float(x) for x in row] for row in cov], "pointing": z["pointing"].tolist(), "grids": grids,
+  "error": z["error"].tolist(), "bbox0": z["bbox"][0].tolist()}))
+`,
+        [file],
+      ),
+    ) as Record<string, unknown>;
+    expect(out.run).toBe('r1');
+    expect(out.items).toEqual(['a', 'a', 'b']);
+    expect(out.judgement).toEqual(['correct', 'correct', 'failed']);
+    expect(out.layers).toEqual([3, 4]);
+    expect(out.cov).toEqual([
+      [0.25, 0.5],
+      [null, null],
+      [null, null],
+    ]);
+    expect(out.pointing).toEqual([
+      [1, 1],
+      [-1, -1],
+      [-1, -1],
+    ]);
+    expect((out.grids as number[][][])[0][0][1]).toBeCloseTo(0.9, 6);
+    expect((out.grids as number[][][])[1]).toEqual([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
+    expect((out.grids as number[][][])[2]).toEqual([]);
+    expect((out.error as string[])[2]).toContain('column image');
+    expect(out.bbox0).toEqual([1, 2, 3, 4]);
+  });
+});
