@@ -1,6 +1,6 @@
 // ESLint for the whole TypeScript tree (`npm run lint`). Besides the recommended rules, it holds the
 // architecture's import rules: raw Electron IPC only in the two transport files, and a renderer that
-// imports nothing from Node and, on the electron side, only the contract and the pure metrics.
+// imports nothing from Node and, on the electron side, only the contract, the pure metrics and file formats.
 import js from '@eslint/js';
 import reactHooks from 'eslint-plugin-react-hooks';
 import globals from 'globals';
@@ -58,7 +58,12 @@ export default tseslint.config(
   },
   {
     // Code the renderer bundles must stay browser-safe.
-    files: ['electron/contract/**/*.ts', 'electron/engine/metrics/**/*.ts', 'electron/transport/wire-protocol.ts'],
+    files: [
+      'electron/contract/**/*.ts',
+      'electron/engine/metrics/**/*.ts',
+      'electron/engine/formats/**/*.ts',
+      'electron/transport/wire-protocol.ts',
+    ],
     ignores: ['**/*.test.ts', '**/testing/**'],
     rules: {
       'no-restricted-imports': [
@@ -88,8 +93,10 @@ export default tseslint.config(
           patterns: [
             { group: ['node:*'], message: 'The renderer runs in a browser sandbox: no Node modules.' },
             {
-              regex: '^(\\.\\./)+electron/(?!contract/|engine/metrics/|transport/(wire-protocol|ws-client|bridge-client|rpc-client)\\.js)',
-              message: 'From the electron side the renderer imports only the contract, the pure metrics and the client transports.',
+              regex:
+                '^(\\.\\./)+electron/(?!contract/|engine/metrics/|engine/formats/|transport/(wire-protocol|ws-client|bridge-client|rpc-client)\\.js)',
+              message:
+                'From the electron side the renderer imports only the contract, the pure metrics, the file formats and the client transports.',
             },
           ],
         },

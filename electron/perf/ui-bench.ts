@@ -2,7 +2,7 @@
 //  - layer slider: time from an `input` event to the repainted heatmap canvas (target: median < 16 ms),
 //    and to the next animation frame; for the bundled student (16x16 grid, 4 layers) and for a map the
 //    size of Qwen3-VL-8B's (36 layers x 32 heads, 32x32 tokens, synthetic);
-//  - first paint of an analysed item: Run clicked -> heatmap painted (engine time included);
+//  - first paint of an analysed item: Run clicked -> heatmap painted (engine time included), timed in the page;
 //  - memory after stepping through 200 Replay items (JS heap after GC, DOM nodes).
 // The bundled students run on the real engine when present; otherwise the synthetic engine stands in
 // and the report says so.
@@ -59,16 +59,37 @@ const SLIDER_SCRIPT = `async (count) => {
   return { toPaint, toFrame, paintOnly: (window.__loupePaints || []).slice(firstPaint) };
 }`;
 
+/**
+ * Run → heatmap, timed inside the page: from the click on Run to the first animation frame after the
+ * overlay canvas has its pixels (engine call, transfer, decoding, map preparation, React render, paint).
+ * Timing in the page keeps Playwright's own round trips (several per action on a busy 2-core machine)
+ * out of the figure.
+ */
+const RUN_TO_HEATMAP = `() => new Promise((resolve, reject) => {
+  const painted = () => document.querySelector('[data-testid="inspect-canvas-overlay"][data-paints]');
+  const btn = document.querySelector('[data-testid="run"]');
+  if (!btn) return reject(new Error('no Run button'));
+  const t0 = performance.now();
+  const done = () => requestAnimationFrame(() => resolve(performance.now() - t0));
+  const obs = new MutationObserver(() => {
+    if (painted()) {
+      obs.disconnect();
+      done();
+    }
+  });
+  obs.observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-paints'] });
+  btn.click();
+  setTimeout(() => { obs.disconnect(); reject(new Error('no heatmap within 180 s')); }, 180000);
+})`;
+
 async function openInspect(s: Session, url: string, itemIndex: number): Promise<number> {
   const page = s.page;
   await page.goto(url);
   await page.getByTestId('engine-status').filter({ hasText: 'engine ready' }).waitFor({ timeout: 60_000 });
   await page.getByTestId('bench-item').selectOption({ index: itemIndex + 1 });
   await page.getByTestId('image-name').waitFor();
-  const t0 = performance.now();
-  await page.getByTestId('run').click();
-  await page.locator('[data-testid="inspect-canvas-overlay"][data-paints]').waitFor({ timeout: 180_000 });
-  return performance.now() - t0;
+  await page.getByTestId('run').filter({ hasNotText: 'Running' }).waitFor();
+  return (await page.evaluate(`(${RUN_TO_HEATMAP})()`)) as number;
 }
 
 async function heap(s: Session): Promise<{ jsHeap: number; nodes: number }> {
@@ -178,7 +199,11 @@ export default async function uiBench(ctx: BenchContext): Promise<BenchReport> {
   const synth = await syntheticServer();
   s = await openSession();
   try {
-    const prep = await openInspect(s, synth.url, 0);
+    // Three items, the first twice (a cold page and a warm one): the median of the four.
+    const runs: number[] = [];
+    for (const i of [0, 0, 1, 2]) runs.push(await openInspect(s, synth.url, i));
+    const prep = median(runs);
+    ctx.log(`Run -> heatmap at Qwen3-VL-8B size: ${runs.map((x) => x.toFixed(0)).join(', ')} ms`);
     const big = await sliderTimings(s.page, inputs);
     results.sliderQwen3vl8bSize = {
       inputs,
@@ -187,13 +212,18 @@ export default async function uiBench(ctx: BenchContext): Promise<BenchReport> {
       medianToFrameMs: median(big.toFrame),
       medianPaintMs: median(big.paintOnly),
       runToPaintMs: prep,
+      runToPaintAllMs: runs,
     };
     rows.push([
       'layer slider → repainted canvas (Qwen3-VL-8B size: 32x32, 36 layers x 32 heads)',
       `${fmtMs(median(big.toPaint))} ms`,
       `${fmtMs(quantile(big.toPaint, 0.95))} ms`,
     ]);
-    rows.push(['Run → heatmap at that size (synthetic engine: transfer of 36x32x2 maps + precompute + paint)', `${fmtMs(prep)} ms`, '']);
+    rows.push([
+      'Run → heatmap at that size (synthetic engine: click to painted frame, incl. transfer of 2 queries x 36 x 32 maps + generic prompt, maps, metrics, paint)',
+      `${fmtMs(prep)} ms`,
+      `${runs.map((x) => fmtMs(x)).join(', ')} ms (4 runs)`,
+    ]);
   } finally {
     await s.close();
     await synth.close();

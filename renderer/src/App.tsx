@@ -1,8 +1,9 @@
-// App shell: tabs for the four views, theme switch, engine status and the restart banner.
+// App shell: tabs for the four views, theme switch, engine status, the restart banner and the engine log.
 import { useEffect, type KeyboardEvent } from 'react';
 import { useEngineActions, useEngineError, useEngineStatus, useRestarted, useLoaded, useModels } from './stores/engine.js';
 import { useTab, useTheme, useUiActions, type Tab } from './stores/ui.js';
 import { ErrorBanner } from './components/common.js';
+import { LogPanel } from './components/LogPanel.js';
 import { InspectView } from './views/inspect/InspectView.js';
 import { ReplayView } from './views/replay/ReplayView.js';
 import { BatchView } from './views/batch/BatchView.js';
@@ -111,6 +112,7 @@ export function App() {
       <div className="tabpanel" role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`}>
         {tab === 'inspect' ? <InspectView /> : tab === 'replay' ? <ReplayView /> : tab === 'batch' ? <BatchView /> : <CompareView />}
       </div>
+      <LogPanel />
     </div>
   );
 }

@@ -9,18 +9,14 @@ import type { ExportFormat } from '../../contract/api.js';
 import type { CompareSummary } from '../../contract/types.js';
 import { compareRecords, gridsToJson, recordsToCsv, ResultStore, runToNpz, summarizeRun, summaryToJson } from '../batch/index.js';
 import type { RunMeta } from '../batch/types.js';
+import { exportName } from '../formats/names.js';
 import { BadRequestError } from '../errors.js';
 
 const EXT = { csv: 'records.csv', json: 'summary.json', grids: 'grids.json', npz: 'npz' } as const;
 
 /** "loupe-tiny-r2i_loupe-mini_2026-11-21_<runId>.records.csv": what is in the file, before which run. */
 export function exportFileName(meta: Pick<RunMeta, 'runId' | 'model' | 'bench' | 'startedAt'>, format: ExportFormat): string {
-  const safe = (s: string) =>
-    s
-      .replace(/[^A-Za-z0-9._-]+/g, '_')
-      .replace(/^_+|_+$/g, '')
-      .slice(0, 60) || 'x';
-  return `${safe(meta.model.name)}_${safe(meta.bench.name)}_${meta.startedAt.slice(0, 10)}_${meta.runId}.${EXT[format]}`;
+  return exportName({ model: meta.model.name, subject: meta.bench.name, date: meta.startedAt, detail: [meta.runId] }, EXT[format]);
 }
 
 function isDir(p: string): boolean {

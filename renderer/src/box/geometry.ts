@@ -49,3 +49,35 @@ export function boxArea(b: Box): number {
 export function isValidBox(b: Box | null | undefined): b is Box {
   return !!b && b[2] - b[0] >= 1 && b[3] - b[1] >= 1;
 }
+
+export type BoxDraftResult = { box: Box } | { error: string; field: 'x1' | 'y1' | 'x2' | 'y2' };
+
+const DRAFT_NAMES = ['x1', 'y1', 'x2', 'y2'] as const;
+
+/**
+ * Checks a typed box [x1, y1, x2, y2] against a W x H image without changing it: no swapping of
+ * inverted corners, no clamping into the image. Returns the box, or the first problem in words.
+ */
+export function parseBoxDraft(draft: readonly string[], W: number, H: number): BoxDraftResult {
+  const v: number[] = [];
+  for (let i = 0; i < 4; i++) {
+    const text = draft[i]?.trim() ?? '';
+    const n = Number(text);
+    if (text === '' || !Number.isFinite(n)) {
+      return { error: `${DRAFT_NAMES[i]} ${text === '' ? 'is empty' : `"${text}" is not a number`}.`, field: DRAFT_NAMES[i] };
+    }
+    v.push(n);
+  }
+  for (let i = 0; i < 4; i++) {
+    const limit = i % 2 === 0 ? W : H;
+    if (v[i] < 0 || v[i] > limit) {
+      return {
+        error: `${DRAFT_NAMES[i]} = ${v[i]} is outside the image (0–${limit} px${i % 2 === 0 ? ' wide' : ' high'}).`,
+        field: DRAFT_NAMES[i],
+      };
+    }
+  }
+  if (v[2] <= v[0]) return { error: `x2 (${v[2]}) must be greater than x1 (${v[0]}).`, field: 'x2' };
+  if (v[3] <= v[1]) return { error: `y2 (${v[3]}) must be greater than y1 (${v[1]}).`, field: 'y2' };
+  return { box: [v[0], v[1], v[2], v[3]] };
+}

@@ -1,6 +1,7 @@
 // Grouped bars (e.g. global vs regional accuracy per dimension), negative values allowed (gaps).
 import { scaleBand, scaleLinear } from 'd3';
 import { Axis, MARGIN } from './Axis.js';
+import { LEGEND_ROW, legendLayout } from './legend.js';
 
 export interface BarGroup {
   label: string;
@@ -23,7 +24,11 @@ export function Bars({
   domain?: [number, number];
 }) {
   const iw = width - MARGIN.left - MARGIN.right;
-  const ih = height - MARGIN.top - MARGIN.bottom;
+  const keys = [...new Set(groups.flatMap((g) => g.bars.map((b) => b.key)))];
+  // The legend sits above the plot (never over a bar), with room for the value labels over the tallest bars.
+  const legend = legendLayout(keys.length > 1 ? keys.map((k) => `■ ${k}`) : [], iw);
+  const top = MARGIN.top + legend.rows * LEGEND_ROW + 10;
+  const ih = height - top - MARGIN.bottom;
   const vals = groups.flatMap((g) => g.bars.map((b) => b.value));
   const lo = domain?.[0] ?? Math.min(0, ...vals);
   const hi = domain?.[1] ?? Math.max(1e-9, ...vals);
@@ -31,12 +36,11 @@ export function Bars({
     .domain(groups.map((g) => g.label))
     .range([0, iw])
     .padding(0.2);
-  const keys = [...new Set(groups.flatMap((g) => g.bars.map((b) => b.key)))];
   const xi = scaleBand().domain(keys).range([0, x.bandwidth()]).padding(0.08);
   const y = scaleLinear().domain([lo, hi]).nice().range([ih, 0]);
   return (
     <svg className="chart" width={width} height={height} role="img" aria-label={yLabel ?? 'bar chart'}>
-      <g transform={`translate(${MARGIN.left},${MARGIN.top})`}>
+      <g transform={`translate(${MARGIN.left},${top})`}>
         <Axis scale={y} orient="left" ticks={5} label={yLabel} format={(d) => format(Number(d))} />
         <Axis scale={x} orient="bottom" y={ih} />
         <line className="zero" x1={0} x2={iw} y1={y(0)} y2={y(0)} />
@@ -63,15 +67,18 @@ export function Bars({
           </g>
         ))}
       </g>
-      {keys.length > 1 ? (
-        <g transform={`translate(${MARGIN.left + 6},${MARGIN.top})`}>
-          {keys.map((k, i) => (
-            <text key={k} x={i * 80} y={8} className={`legend-key ${groups[0]?.bars.find((b) => b.key === k)?.cls ?? ''}`}>
-              ■ {k}
-            </text>
-          ))}
-        </g>
-      ) : null}
+      <g transform={`translate(${MARGIN.left},${MARGIN.top})`}>
+        {legend.items.map((it, i) => (
+          <text
+            key={it.label}
+            x={it.x}
+            y={it.row * LEGEND_ROW + 9}
+            className={`legend-key ${groups[0]?.bars.find((b) => b.key === keys[i])?.cls ?? ''}`}
+          >
+            {it.label}
+          </text>
+        ))}
+      </g>
     </svg>
   );
 }

@@ -1,6 +1,7 @@
 // Histogram of values (e.g. per-item coverage), with optional vertical markers.
 import { bin, scaleLinear } from 'd3';
 import { Axis, MARGIN } from './Axis.js';
+import { LEGEND_ROW, stackLabels } from './legend.js';
 
 export function Histogram({
   values,
@@ -24,10 +25,14 @@ export function Histogram({
   cls?: string;
 }) {
   const iw = width - MARGIN.left - MARGIN.right;
-  const ih = height - MARGIN.top - MARGIN.bottom;
-  const lo = domain?.[0] ?? Math.min(0, ...values);
-  const hi = domain?.[1] ?? Math.max(1e-6, ...values);
+  const lo = domain?.[0] ?? Math.min(0, ...values, ...markers.map((m) => m.value));
+  const hi = domain?.[1] ?? Math.max(1e-6, ...values, ...markers.map((m) => m.value));
   const x = scaleLinear().domain([lo, hi]).nice().range([0, iw]);
+  // Marker labels above the plot, on rows of their own when they would collide, never over the bars.
+  const labelRows = stackLabels(markers.map((m) => ({ x: x(m.value), text: m.label })));
+  const rows = markers.length ? Math.max(...labelRows) + 1 : 0;
+  const top = MARGIN.top + rows * LEGEND_ROW;
+  const ih = height - top - MARGIN.bottom;
   const b = bin()
     .domain(x.domain() as [number, number])
     .thresholds(x.ticks(bins))(values);
@@ -37,7 +42,7 @@ export function Histogram({
     .range([ih, 0]);
   return (
     <svg className="chart" width={width} height={height} role="img" aria-label={`Histogram of ${xLabel ?? 'values'}`}>
-      <g transform={`translate(${MARGIN.left},${MARGIN.top})`}>
+      <g transform={`translate(${MARGIN.left},${top})`}>
         <Axis scale={x} orient="bottom" y={ih} ticks={6} format={(d) => format(Number(d))} label={xLabel} />
         <Axis
           scale={y}
@@ -60,10 +65,10 @@ export function Histogram({
             </title>
           </rect>
         ))}
-        {markers.map((m) => (
+        {markers.map((m, i) => (
           <g key={m.label}>
-            <line className="baseline" x1={x(m.value)} x2={x(m.value)} y1={0} y2={ih} />
-            <text className="baseline-label" x={x(m.value) + 3} y={10}>
+            <line className="baseline" x1={x(m.value)} x2={x(m.value)} y1={-(rows - labelRows[i]) * LEGEND_ROW + 11} y2={ih} />
+            <text className="baseline-label" x={x(m.value)} y={-(rows - labelRows[i]) * LEGEND_ROW + 9} textAnchor="middle">
               {m.label}
             </text>
           </g>

@@ -4,25 +4,41 @@ import { useMemo } from 'react';
 import { line, scaleLinear } from 'd3';
 import type { LayerMetrics } from '../../../electron/contract/types.js';
 import { Axis, MARGIN } from './Axis.js';
+import { LEGEND_ROW, legendLayout } from './legend.js';
+
+const KEYS = [
+  { label: '● paper', cls: 's1' },
+  { label: '● area-exact', cls: 's2' },
+  { label: '– – uniform (box share)', cls: 'baseline-label' },
+];
 
 export function LayerCurve({
   byLayer,
   areaShare,
   layer,
+  layerTo = layer,
   onLayer,
   width = 320,
   height = 180,
 }: {
   byLayer: LayerMetrics[];
   areaShare: number;
+  /** 0-based selected layer (the first of a range). */
   layer: number;
+  /** 0-based last layer of a selected range. */
+  layerTo?: number;
   onLayer: (l: number) => void;
   width?: number;
   height?: number;
 }) {
   const n = byLayer.length;
   const iw = width - MARGIN.left - MARGIN.right;
-  const ih = height - MARGIN.top - MARGIN.bottom;
+  const legend = legendLayout(
+    KEYS.map((k) => k.label),
+    iw,
+  );
+  const top = MARGIN.top + legend.rows * LEGEND_ROW + 4;
+  const ih = height - top - MARGIN.bottom;
   const x = useMemo(
     () =>
       scaleLinear()
@@ -46,36 +62,33 @@ export function LayerCurve({
   const fmtPct = (d: number | { valueOf(): number }) => `${Math.round(Number(d) * 100)}%`;
   return (
     <svg className="chart layer-curve" width={width} height={height} role="img" aria-label="Coverage per layer" data-testid="layer-curve">
-      <g transform={`translate(${MARGIN.left},${MARGIN.top})`}>
+      <g transform={`translate(${MARGIN.left},${top})`}>
         <Axis scale={x} orient="bottom" y={ih} ticks={Math.min(n, 8)} format={(d) => String(d)} label="layer" />
         <Axis scale={y} orient="left" ticks={4} format={fmtPct} label="coverage" />
         <line className="baseline" x1={0} x2={iw} y1={y(areaShare)} y2={y(areaShare)}>
           <title>Box area share (uniform attention)</title>
         </line>
+        {layerTo > layer ? <rect className="range" x={x(layer + 1)} width={x(layerTo + 1) - x(layer + 1)} y={0} height={ih} /> : null}
         <line className="cursor" x1={x(layer + 1)} x2={x(layer + 1)} y1={0} y2={ih} />
         <path className="series s1" d={path('coveragePaper')} />
         <path className="series s2" d={path('coverageArea')} />
         {byLayer.map((m, i) => (
           <g key={i} className="pt" onClick={() => onLayer(i + 1)}>
-            <circle className="s1" cx={x(i + 1)} cy={y(m.coveragePaper)} r={i === layer ? 5 : 3}>
+            <circle className="s1" cx={x(i + 1)} cy={y(m.coveragePaper)} r={i >= layer && i <= layerTo ? 5 : 3}>
               <title>
                 Layer {i + 1}: paper {fmtPct(m.coveragePaper)}, area {fmtPct(m.coverageArea)}
               </title>
             </circle>
-            <circle className="s2" cx={x(i + 1)} cy={y(m.coverageArea)} r={i === layer ? 4 : 2.5} />
+            <circle className="s2" cx={x(i + 1)} cy={y(m.coverageArea)} r={i >= layer && i <= layerTo ? 4 : 2.5} />
           </g>
         ))}
       </g>
-      <g className="chart-legend" transform={`translate(${MARGIN.left + 8},${MARGIN.top + 4})`}>
-        <text className="s1" y={8}>
-          ● paper
-        </text>
-        <text className="s2" x={60} y={8}>
-          ● area-exact
-        </text>
-        <text className="baseline-label" x={150} y={8}>
-          – – uniform
-        </text>
+      <g className="chart-legend" transform={`translate(${MARGIN.left},${MARGIN.top})`}>
+        {legend.items.map((it, i) => (
+          <text key={it.label} className={KEYS[i].cls} x={it.x} y={it.row * LEGEND_ROW + 9}>
+            {it.label}
+          </text>
+        ))}
       </g>
     </svg>
   );

@@ -2,6 +2,7 @@
 import { scaleBand, scaleLinear } from 'd3';
 import type { CiStat } from '../../../electron/contract/types.js';
 import { Axis, MARGIN } from './Axis.js';
+import { LEGEND_ROW } from './legend.js';
 
 export function Strip({
   groups,
@@ -17,7 +18,9 @@ export function Strip({
   format?: (v: number) => string;
 }) {
   const iw = width - MARGIN.left - MARGIN.right;
-  const ih = height - MARGIN.top - MARGIN.bottom;
+  // Each group's mean and n are written above the plot, so they never cover its dots.
+  const top = MARGIN.top + LEGEND_ROW;
+  const ih = height - top - MARGIN.bottom;
   const x = scaleBand()
     .domain(groups.map((g) => g.label))
     .range([0, iw])
@@ -29,7 +32,7 @@ export function Strip({
     .range([ih, 0]);
   return (
     <svg className="chart" width={width} height={height} role="img" aria-label={yLabel ?? 'strip plot'}>
-      <g transform={`translate(${MARGIN.left},${MARGIN.top})`}>
+      <g transform={`translate(${MARGIN.left},${top})`}>
         <Axis scale={y} orient="left" ticks={5} format={(d) => format(Number(d))} label={yLabel} />
         <Axis scale={x} orient="bottom" y={ih} />
         {groups.map((g) => {
@@ -50,8 +53,8 @@ export function Strip({
                 <g className="ci">
                   <line className="series s1" x1={x0 + bw / 2} x2={x0 + bw / 2} y1={y(g.ci.lo)} y2={y(g.ci.hi)} />
                   <line className="series s1" x1={x0 + bw * 0.3} x2={x0 + bw * 0.7} y1={y(g.ci.mean)} y2={y(g.ci.mean)} />
-                  <text x={x0 + bw * 0.72} y={y(g.ci.mean) + 4} className="bar-label">
-                    {format(g.ci.mean)} (n={g.ci.n})
+                  <text x={x0 + bw / 2} y={-5} textAnchor="middle" className="bar-label">
+                    mean {format(g.ci.mean)} [{format(g.ci.lo)}, {format(g.ci.hi)}] · n={g.ci.n}
                   </text>
                 </g>
               ) : null}

@@ -1,16 +1,11 @@
-// Colormap, opacity, threshold, value range, smooth/cells, grid lines, normalisation, with a legend.
-import { cssGradient, SEQUENTIAL_COLORMAPS, type ColormapName } from '../heatmap/colormaps.js';
-import type { Norm } from '../heatmap/maps.js';
+// How heatmaps are painted: colormap, opacity, threshold, the part of the scale the colours span,
+// smooth/cells and grid lines. Shared by every view: none of it changes a number. (What is measured is
+// each view's selection: SelectionBar.)
+import { SEQUENTIAL_COLORMAPS, type ColormapName } from '../heatmap/colormaps.js';
 import { useHeatmapActions, useHeatmapStore } from '../stores/heatmap.js';
 import { useShallow } from 'zustand/react/shallow';
 
-const NORMS: { id: Norm; label: string; title: string }[] = [
-  { id: 'raw', label: 'Raw', title: 'Softmax weights; one colour scale for all layers' },
-  { id: 'relative', label: 'Relative', title: 'Divided by the attention for "Write a general description of the image." (cancels sinks)' },
-  { id: 'layerMax', label: 'Layer max', title: 'Each layer scaled to its own maximum' },
-];
-
-export function HeatmapControls({ domain, hasGeneric }: { domain?: [number, number]; hasGeneric: boolean }) {
+export function HeatmapControls() {
   const s = useHeatmapStore(
     useShallow((st) => ({
       colormap: st.colormap,
@@ -20,15 +15,14 @@ export function HeatmapControls({ domain, hasGeneric }: { domain?: [number, numb
       hi: st.hi,
       smooth: st.smooth,
       gridLines: st.gridLines,
-      norm: st.norm,
       show: st.showHeatmap,
     })),
   );
   const { set } = useHeatmapActions();
-  const fmt = (t: number) => (domain ? (domain[0] + t * (domain[1] - domain[0])).toPrecision(3) : t.toFixed(2));
+  const pctText = (v: number) => `${Math.round(v * 100)}%`;
   return (
-    <fieldset className="controls" aria-label="Heatmap settings">
-      <legend>Heatmap</legend>
+    <details className="controls" aria-label="Heatmap painting" open>
+      <summary>Painting (changes no number)</summary>
       <div className="row">
         <label className="check">
           <input type="checkbox" checked={s.show} onChange={(e) => set({ showHeatmap: e.target.checked })} /> Show
@@ -44,42 +38,29 @@ export function HeatmapControls({ domain, hasGeneric }: { domain?: [number, numb
             <option value="off">off</option>
           </select>
         </label>
+        <label className="field inline">
+          <span className="field-label">Colours</span>
+          <select data-testid="colormap" value={s.colormap} onChange={(e) => set({ colormap: e.target.value as ColormapName })}>
+            {SEQUENTIAL_COLORMAPS.map((c) => (
+              <option key={c} value={c}>
+                {c}
+              </option>
+            ))}
+          </select>
+        </label>
       </div>
-      <label className="field">
-        <span className="field-label">Colormap</span>
-        <select data-testid="colormap" value={s.colormap} onChange={(e) => set({ colormap: e.target.value as ColormapName })}>
-          {SEQUENTIAL_COLORMAPS.map((c) => (
-            <option key={c} value={c}>
-              {c}
-            </option>
-          ))}
-        </select>
-      </label>
-      <div className="legend" style={{ background: cssGradient(s.colormap) }} aria-hidden="true" />
-      <div className="legend-labels muted">
-        <span>{fmt(s.lo)}</span>
-        <span>{fmt(s.hi)}</span>
-      </div>
-      <Slider label="Opacity" value={s.opacity} onChange={(v) => set({ opacity: v })} text={`${Math.round(s.opacity * 100)}%`} />
-      <Slider label="Threshold" value={s.threshold} onChange={(v) => set({ threshold: v })} text={fmt(s.threshold)} testId="threshold" />
-      <Slider label="Range from" value={s.lo} onChange={(v) => set({ lo: Math.min(v, s.hi - 0.01) })} text={fmt(s.lo)} />
-      <Slider label="Range to" value={s.hi} onChange={(v) => set({ hi: Math.max(v, s.lo + 0.01) })} text={fmt(s.hi)} />
-      <div className="segmented" role="radiogroup" aria-label="Normalisation">
-        {NORMS.map((n) => (
-          <button
-            key={n.id}
-            role="radio"
-            aria-checked={s.norm === n.id}
-            className={s.norm === n.id ? 'active' : ''}
-            title={n.title}
-            disabled={n.id === 'relative' && !hasGeneric}
-            onClick={() => set({ norm: n.id })}
-          >
-            {n.label}
-          </button>
-        ))}
-      </div>
-    </fieldset>
+      <Slider label="Opacity" value={s.opacity} onChange={(v) => set({ opacity: v })} text={pctText(s.opacity)} />
+      <Slider
+        label="Hide below"
+        value={s.threshold}
+        onChange={(v) => set({ threshold: v })}
+        text={pctText(s.threshold)}
+        testId="threshold"
+      />
+      <Slider label="Colours from" value={s.lo} onChange={(v) => set({ lo: Math.min(v, s.hi - 0.01) })} text={pctText(s.lo)} />
+      <Slider label="Colours to" value={s.hi} onChange={(v) => set({ hi: Math.max(v, s.lo + 0.01) })} text={pctText(s.hi)} />
+      <div className="muted small">Percentages are of the scale’s upper end (see the colour bar).</div>
+    </details>
   );
 }
 

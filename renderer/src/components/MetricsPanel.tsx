@@ -1,18 +1,36 @@
-// The box's numbers at the current layer: paper-compatible and area-exact coverage, ratio, pointing game.
-import type { LayerMetrics } from '../../../electron/contract/types.js';
+// The key box's numbers under the view's selection: paper-compatible and area-exact coverage, ratio,
+// pointing game, entropy; the caption says which box, layer, heads, token and protocol they are for.
+import type { Box, LayerMetrics } from '../../../electron/contract/types.js';
 import { num, pct } from './common.js';
 
-export function MetricsPanel({ metrics, areaShare, layer }: { metrics: LayerMetrics | undefined; areaShare: number; layer: number }) {
-  if (!metrics) return <div className="muted small">Draw or type a key box to see coverage.</div>;
+export function MetricsPanel({
+  metrics,
+  areaShare,
+  label,
+  box,
+  stale,
+}: {
+  metrics: LayerMetrics | undefined;
+  areaShare: number;
+  /** What the numbers measure ("layer 3 · mean of 4 heads · prompt token · paper protocol"). */
+  label: string;
+  box: Box | null | undefined;
+  /** Set when the typed box differs from the applied one: the numbers are for the applied box. */
+  stale?: string;
+}) {
+  if (!metrics || !box) return <div className="muted small">Draw or type a key box to see coverage.</div>;
   return (
-    <table className="metrics" data-testid="metrics">
-      <caption>Box metrics, layer {layer}</caption>
+    <table className={`metrics ${stale ? 'stale' : ''}`} data-testid="metrics">
+      <caption data-testid="metrics-label">
+        Key box [{box.map((v) => Math.round(v)).join(', ')}] · {label}
+        {stale ? <div className="warn-text">{stale}</div> : null}
+      </caption>
       <tbody>
         <Row
           label="Coverage (paper)"
           value={pct(metrics.coveragePaper, 2)}
           testId="coverage-paper"
-          title="Inclusive cell range after truncation, as the paper's code computes it"
+          title="Share of the map in the box's cells: inclusive cell range after truncation, as the paper's code computes it"
         />
         <Row
           label="Coverage (area-exact)"
@@ -31,15 +49,20 @@ export function MetricsPanel({ metrics, areaShare, layer }: { metrics: LayerMetr
           label="Pointing game"
           value={metrics.pointing ? 'hit' : 'miss'}
           testId="pointing"
-          title="Is the arg-max cell's centre inside the box"
+          title="Is the centre of the largest cell inside the box"
         />
-        <Row label="Entropy" value={`${num(metrics.entropy, 2)} nats`} testId="entropy" />
+        <Row
+          label="Entropy"
+          value={`${num(metrics.entropy, 2)} nats`}
+          testId="entropy"
+          title="Shannon entropy of the map normalised to sum 1"
+        />
         {metrics.relCoveragePaper !== undefined ? (
           <Row
             label="Relative coverage"
             value={pct(metrics.relCoveragePaper, 2)}
             testId="rel-coverage"
-            title="Paper coverage of the map divided by the generic prompt's"
+            title="Paper coverage of the map divided by the generic prompt's (prompt token only)"
           />
         ) : null}
       </tbody>

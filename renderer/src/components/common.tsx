@@ -1,5 +1,7 @@
-// Small shared pieces: error banners, empty states, number formatting.
+// Small shared pieces: error banners, empty states, number formatting, verdict badges.
 import type { ReactNode } from 'react';
+import type { BatchRecord } from '../../../electron/contract/types.js';
+import { judgeRulesText } from '../../../electron/contract/judging.js';
 import type { UiError } from '../engine/errors.js';
 
 export function ErrorBanner({ error, onDismiss }: { error: UiError | null; onDismiss?: () => void }) {
@@ -54,4 +56,34 @@ export function Field({ label, children, hint }: { label: string; children: Reac
 /** An answer as shown: whitespace-only answers would be invisible, so they read "(empty)". */
 export function answerText(a: string): string {
   return a.trim() === '' ? '(empty)' : a;
+}
+
+/** A record's verdict as a badge: ✓ correct, ✗ wrong, ? unjudged, ⚠ failed; the tooltip says why. */
+export function Verdict({ record, label = '' }: { record: BatchRecord | undefined; label?: string }) {
+  if (!record) return null;
+  const failed = record.error !== undefined;
+  const j = failed ? 'failed' : record.judgement;
+  const mark = j === 'correct' ? '✓' : j === 'wrong' ? '✗' : j === 'failed' ? '⚠' : '?';
+  const why = failed ? `failed: ${record.error}` : `${j}${record.judgeReason ? `: ${record.judgeReason}` : ''}`;
+  return (
+    <span className={`pill verdict ${j}`} title={`${record.view} view ${why}`} data-testid="verdict" data-verdict={j}>
+      {label ? `${label} ` : ''}
+      {mark}
+    </span>
+  );
+}
+
+/** The judge's rules, on hover (and for screen readers), beside every accuracy. */
+export function JudgeRules() {
+  return (
+    <span
+      className="info"
+      tabIndex={0}
+      title={judgeRulesText()}
+      aria-label={`How answers are judged: ${judgeRulesText()}`}
+      data-testid="judge-rules"
+    >
+      ?
+    </span>
+  );
 }

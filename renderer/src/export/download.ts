@@ -14,8 +14,11 @@ export function saveText(text: string, filename: string, mime: string): void {
   saveBlob(new Blob([text], { type: mime }), filename);
 }
 
-export function safeName(s: string): string {
-  return s.replace(/[^a-z0-9._-]+/gi, '_').slice(0, 80) || 'loupe';
+export function saveBytes(bytes: Uint8Array, filename: string, mime: string): void {
+  // Copy into a fresh ArrayBuffer: the transport may hand us a view into a larger buffer.
+  const copy = new Uint8Array(bytes.byteLength);
+  copy.set(bytes);
+  saveBlob(new Blob([copy.buffer], { type: mime }), filename);
 }
 
 export function canvasToBlob(canvas: HTMLCanvasElement): Promise<Blob> {

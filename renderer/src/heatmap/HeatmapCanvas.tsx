@@ -1,4 +1,5 @@
-// An image with the attention grid painted over it, zoom and pan, token grid lines and the box layer.
+// An image with the attention grid painted over it, zoom and pan, token grid lines, the box layer and a
+// readout of the cell under the pointer (value, rank, row/column, pixel rectangle).
 // The overlay canvas is gridW x gridH pixels stretched by CSS over the whole image: the grid covers the
 // whole image (GridGeometry), so cell (r, c) lands exactly on [c*W/gridW, (c+1)*W/gridW) x [r*H/gridH, ...).
 import { useCallback, useLayoutEffect, useMemo, useRef, useState, type ReactNode } from 'react';
@@ -9,6 +10,16 @@ import { useElementSize } from '../util/useElementSize.js';
 import { paintCanvas, type PaintOptions } from './paint.js';
 import { BoxLayer, type ExtraBox } from '../box/BoxLayer.js';
 import { notePaint } from './paint-stats.js';
+import { cellAt, cellRect, rankOf, shareOf, type Cell } from './cells.js';
+import { formatValue } from './scale.js';
+
+/** The numbers behind the painted map, for the hover readout. */
+export interface Readout {
+  values: ArrayLike<number>;
+  units: string;
+  /** What the map is ("layer 3 · mean of 4 heads · prompt token"). */
+  label: string;
+}
 
 export interface HeatmapCanvasProps {
   label: string;
@@ -24,6 +35,7 @@ export interface HeatmapCanvasProps {
   extraBoxes?: ExtraBox[];
   /** Overrides of the shared settings (the difference map uses a diverging colormap). */
   paint?: Partial<PaintOptions>;
+  readout?: Readout;
   testId?: string;
   /** Lets a parent export the overlay. */
   canvasRef?: (el: HTMLCanvasElement | null) => void;
@@ -59,6 +71,7 @@ export function HeatmapCanvas(props: HeatmapCanvasProps) {
   const size = useElementSize(frameRef);
   const [view, setView] = useState<View>({ zoom: 1, tx: 0, ty: 0 });
   const panning = useRef<{ x: number; y: number; tx: number; ty: number } | null>(null);
+  const [hover, setHover] = useState<Cell | null>(null);
 
   const fit = W > 0 && H > 0 && size.width > 0 ? Math.min(size.width / W, size.height / H) : 1;
   const scale = fit * view.zoom;
@@ -128,11 +141,19 @@ export function HeatmapCanvas(props: HeatmapCanvasProps) {
     e.stopPropagation();
   };
   const onPointerDown = (e: React.PointerEvent) => {
+    // Controls drawn over the image (the zoom badge's fit button) keep their clicks.
+    if ((e.target as Element).closest('button')) return;
     if (e.button === 1 || e.button === 2 || e.altKey || !props.onBoxChange) startPan(e);
   };
   const onPointerMove = (e: React.PointerEvent) => {
     const p = panning.current;
-    if (!p) return;
+    if (!p) {
+      if (!props.readout || !map) return;
+      const r = frameRef.current!.getBoundingClientRect();
+      const c = cellAt((e.clientX - r.left - cv.tx) / scale, (e.clientY - r.top - cv.ty) / scale, W, H, gridW, gridH);
+      if (c?.index !== hover?.index) setHover(c);
+      return;
+    }
     setView((v) => clampPan({ zoom: v.zoom, tx: p.tx + e.clientX - p.x, ty: p.ty + e.clientY - p.y }));
   };
   const onPointerUp = () => {
@@ -156,6 +177,7 @@ export function HeatmapCanvas(props: HeatmapCanvasProps) {
       onPointerDownCapture={onPointerDown}
       onPointerMove={onPointerMove}
       onPointerUp={onPointerUp}
+      onPointerLeave={() => setHover(null)}
       onContextMenu={(e) => e.preventDefault()}
     >
       {props.imageUrl ? (
@@ -172,11 +194,69 @@ export function HeatmapCanvas(props: HeatmapCanvasProps) {
             />
           ) : null}
           {showLines ? <GridLines W={W} H={H} gridW={gridW} gridH={gridH} /> : null}
+          {hover && props.readout && map ? <HoverCell cell={hover} W={W} H={H} gridW={gridW} gridH={gridH} scale={scale} /> : null}
           <BoxLayer W={W} H={H} box={props.box ?? null} onChange={props.onBoxChange} extra={props.extraBoxes} scale={scale} />
         </div>
       ) : null}
       {props.children}
-      {view.zoom > 1 ? <div className="zoom-badge">{Math.round(view.zoom * 100)}%</div> : null}
+      {hover && props.readout && map ? <CellReadout cell={hover} readout={props.readout} W={W} H={H} gridW={gridW} gridH={gridH} /> : null}
+      {view.zoom > 1 ? (
+        <div className="zoom-badge">
+          {Math.round(view.zoom * 100)}%
+          <button
+            className="link"
+            onClick={() => setView({ zoom: 1, tx: 0, ty: 0 })}
+            data-testid={props.testId ? `${props.testId}-fit` : undefined}
+          >
+            fit
+          </button>
+        </div>
+      ) : (
+        <div className="zoom-hint muted">wheel or + to zoom</div>
+      )}
+    </div>
+  );
+}
+
+function HoverCell({ cell, W, H, gridW, gridH, scale }: { cell: Cell; W: number; H: number; gridW: number; gridH: number; scale: number }) {
+  const [x1, y1, x2, y2] = cellRect(cell.row, cell.col, W, H, gridW, gridH);
+  return (
+    <div
+      className="hover-cell"
+      style={{ left: x1, top: y1, width: x2 - x1, height: y2 - y1, borderWidth: 1.5 / scale }}
+      aria-hidden="true"
+    />
+  );
+}
+
+function CellReadout({
+  cell,
+  readout,
+  W,
+  H,
+  gridW,
+  gridH,
+}: {
+  cell: Cell;
+  readout: Readout;
+  W: number;
+  H: number;
+  gridW: number;
+  gridH: number;
+}) {
+  const v = readout.values[cell.index];
+  const rect = cellRect(cell.row, cell.col, W, H, gridW, gridH).map((x) => Math.round(x));
+  return (
+    <div className="cell-readout" data-testid="cell-readout" role="status">
+      <div>
+        <strong>{formatValue(v)}</strong> {readout.units} · {(shareOf(readout.values, cell.index) * 100).toFixed(2)}% of the map
+      </div>
+      <div>
+        rank {rankOf(readout.values, cell.index)} of {readout.values.length} · row {cell.row}, col {cell.col}
+      </div>
+      <div>
+        pixels [{rect.join(', ')}] · {readout.label}
+      </div>
     </div>
   );
 }

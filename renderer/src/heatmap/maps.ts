@@ -1,79 +1,113 @@
-// Turns AttentionMaps into per-layer display maps once, so that scrubbing the layer slider only
-// has to look up a precomputed array and paint it (no per-frame aggregation).
+// Display maps of one analysis under a selection. Maps are computed on demand and kept per result
+// (a WeakMap), so the layer slider, the head thumbnails and the model view share them and scrubbing a
+// layer only aggregates that layer's heads (no precomputation of every layer before the first paint).
 import type { AttentionMaps } from '../../../electron/contract/types.js';
 // Aggregation and relative attention come from the engine's metrics module: one implementation.
-import { headAggregate, relativeAttention, type HeadMode } from '../../../electron/engine/metrics/index.js';
-
-export type Norm = 'raw' | 'relative' | 'layerMax';
-/** 'mean' and 'max' aggregate heads; a number picks one head (0-based). */
-export type HeadSel = 'mean' | 'max' | number;
-
-export interface PreparedMaps {
-  numLayers: number;
-  gridH: number;
-  gridW: number;
-  /** Head-aggregated attention per layer in the chosen normalisation's units (raw weights, or ratios for 'relative'). */
-  values: Float64Array[];
-  /** values mapped to [0, 1] for painting. */
-  display: Float32Array[];
-  /** What 0 and 1 of `display` mean, per layer (the same for every layer except 'layerMax'). */
-  domain: [number, number][];
-  norm: Norm;
-}
+import { headAggregate, layerRangeAggregate, relativeAttention, type HeadMode } from '../../../electron/engine/metrics/index.js';
+import type { HeadSel, Norm, ResolvedSelection } from '../selection/selection.js';
+import { maxOf, robustHi, toDisplay } from './scale.js';
 
 /** The metrics module's head mode for a selection. */
 export function headMode(head: HeadSel): HeadMode {
   return typeof head === 'number' ? { head } : head;
 }
 
-function maxOf(a: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) if (a[i] > m) m = a[i];
-  return m;
+export interface DisplayMap {
+  /** The selected map (one layer, or the mean of a layer range) in `units`. */
+  values: Float64Array;
+  /** values / hi, for painting. */
+  display: Float32Array;
+  /** What 0 and 1 of `display` are, in `units`. */
+  domain: [number, number];
+  units: 'attention weight' | 'ratio to the generic prompt';
+  norm: Norm;
 }
 
-function percentile(arrays: ArrayLike<number>[], p: number): number {
-  const all: number[] = [];
-  for (const a of arrays) for (let i = 0; i < a.length; i++) all.push(a[i]);
-  all.sort((x, y) => x - y);
-  return Math.max(1e-12, all[Math.min(all.length - 1, Math.floor(p * all.length))] ?? 0);
-}
+const MAX_ENTRIES = 400;
 
-export function prepareMaps(
-  att: AttentionMaps,
-  generic: AttentionMaps | undefined,
-  query: number,
-  head: HeadSel,
-  norm: Norm,
-): PreparedMaps {
-  const q = Math.min(Math.max(0, query), att.numQueries - 1);
-  const effective: Norm = norm === 'relative' && !generic ? 'raw' : norm;
-  const mode = headMode(head);
-  const values: Float64Array[] = [];
-  for (let l = 1; l <= att.numLayers; l++) {
-    const m = headAggregate(att, l, mode, q);
-    values.push(
-      effective === 'relative' && generic ? relativeAttention(m, headAggregate(generic, Math.min(l, generic.numLayers), mode, 0)) : m,
+/** Every map one analysis has been asked for, keyed by what selects it. */
+export class MapCache {
+  private readonly entries = new Map<string, Float64Array>();
+  private readonly shared = new Map<string, number>();
+
+  constructor(
+    readonly attention: AttentionMaps,
+    readonly generic?: AttentionMaps,
+  ) {}
+
+  private remember(key: string, make: () => Float64Array): Float64Array {
+    const hit = this.entries.get(key);
+    if (hit) return hit;
+    const v = make();
+    this.entries.set(key, v);
+    if (this.entries.size > MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value as string);
+    return v;
+  }
+
+  /** Head-aggregated attention of layers from..to (1-based, mean over the range) for one query. */
+  raw(from: number, to: number, head: HeadSel, query: number): Float64Array {
+    return this.remember(`raw|${from}|${to}|${String(head)}|${query}`, () =>
+      from === to
+        ? headAggregate(this.attention, from, headMode(head), query)
+        : layerRangeAggregate(this.attention, from, to, headMode(head), query),
     );
   }
-  // raw and relative share one domain across layers so the slider shows real changes in strength;
-  // layerMax stretches each layer on its own to show where it looks, whatever its strength.
-  // Relative maps have a few huge ratios where the generic prompt looked nowhere: a high percentile
-  // keeps them from washing out everything else.
-  const globalMax = effective === 'relative' ? percentile(values, 0.99) : Math.max(1e-12, ...values.map(maxOf));
-  const domain: [number, number][] = [];
-  const display = values.map((v) => {
-    const hi = effective === 'layerMax' ? Math.max(1e-12, maxOf(v)) : globalMax;
-    domain.push([0, hi]);
-    const d = new Float32Array(v.length);
-    const inv = 1 / hi;
-    for (let i = 0; i < v.length; i++) d[i] = v[i] * inv;
-    return d;
-  });
-  return { numLayers: att.numLayers, gridH: att.gridH, gridW: att.gridW, values, display, domain, norm: effective };
+
+  /** The generic prompt's map aggregated the same way (its single query). */
+  genericRaw(from: number, to: number, head: HeadSel): Float64Array | undefined {
+    const g = this.generic;
+    if (!g) return undefined;
+    const f = Math.min(from, g.numLayers);
+    const t = Math.min(to, g.numLayers);
+    return this.remember(`generic|${f}|${t}|${String(head)}`, () =>
+      f === t ? headAggregate(g, f, headMode(head), 0) : layerRangeAggregate(g, f, t, headMode(head), 0),
+    );
+  }
+
+  /** The upper end of the scale shared by every layer: 99th percentile of all layers' cells. */
+  sharedHi(head: HeadSel, query: number): number {
+    const key = `${String(head)}|${query}`;
+    const hit = this.shared.get(key);
+    if (hit !== undefined) return hit;
+    const n = this.attention.numLayers;
+    const cells = this.attention.gridH * this.attention.gridW;
+    const all = new Float64Array(n * cells);
+    for (let l = 1; l <= n; l++) all.set(this.raw(l, l, head, query), (l - 1) * cells);
+    const hi = robustHi(all);
+    this.shared.set(key, hi);
+    return hi;
+  }
+
+  /** The map a selection shows, scaled for painting. */
+  map(sel: Pick<ResolvedSelection, 'from' | 'to' | 'head' | 'query' | 'norm'>): DisplayMap {
+    const raw = this.raw(sel.from, sel.to, sel.head, sel.query);
+    if (sel.norm === 'relative') {
+      const g = this.genericRaw(sel.from, sel.to, sel.head);
+      if (g && sel.query === 0) {
+        const values = this.remember(`rel|${sel.from}|${sel.to}|${String(sel.head)}`, () => relativeAttention(raw, g));
+        const hi = robustHi(values);
+        return { values, display: toDisplay(values, hi), domain: [0, hi], units: 'ratio to the generic prompt', norm: 'relative' };
+      }
+    }
+    const norm: Norm = sel.norm === 'relative' ? 'layerP99' : sel.norm;
+    const hi = norm === 'layerMax' ? Math.max(maxOf(raw), 1e-12) : norm === 'shared' ? this.sharedHi(sel.head, sel.query) : robustHi(raw);
+    return { values: raw, display: toDisplay(raw, hi), domain: [0, hi], units: 'attention weight', norm };
+  }
 }
 
-/** Signed difference of two display maps (B - A) mapped to [0, 1] with 0.5 = no change. */
+const caches = new WeakMap<AttentionMaps, MapCache>();
+
+/** The cache of one analysis's attention (shared by every component showing it). */
+export function mapCache(attention: AttentionMaps, generic?: AttentionMaps): MapCache {
+  let c = caches.get(attention);
+  if (!c || c.generic !== generic) {
+    c = new MapCache(attention, generic);
+    caches.set(attention, c);
+  }
+  return c;
+}
+
+/** Signed difference of two maps (B - A) mapped to [0, 1] with 0.5 = no change. */
 export function differenceMap(a: ArrayLike<number>, b: ArrayLike<number>): { display: Float32Array; maxAbs: number } {
   let maxAbs = 1e-12;
   for (let i = 0; i < a.length; i++) maxAbs = Math.max(maxAbs, Math.abs(b[i] - a[i]));

@@ -17,6 +17,8 @@ export interface CompareSubject {
 }
 
 interface CompareState {
+  /** The bench the item picker offers (null: the first one listed). */
+  benchId: string | null;
   modelA: string | null;
   modelB: string | null;
   subject: CompareSubject | null;
@@ -31,6 +33,7 @@ interface CompareState {
   error: UiError | null;
   actions: {
     setModels: (a: string | null, b: string | null) => void;
+    setBench: (benchId: string) => void;
     setBenchItem: (benchId: string, item: BenchItemSummary) => Promise<void>;
     setSubject: (s: CompareSubject) => void;
     runItem: () => Promise<void>;
@@ -43,6 +46,7 @@ interface CompareState {
 let controller: AbortController | null = null;
 
 export const useCompareStore = create<CompareState>()((set, get) => ({
+  benchId: null,
   modelA: null,
   modelB: null,
   subject: null,
@@ -59,10 +63,14 @@ export const useCompareStore = create<CompareState>()((set, get) => ({
     setModels(modelA, modelB) {
       set({ modelA, modelB, resultA: null, resultB: null });
     },
+    setBench(benchId) {
+      set({ benchId });
+    },
     async setBenchItem(benchId, item) {
       try {
         const source: ImageSource = { kind: 'benchItem', benchId, itemId: item.id, view: 'global' };
         const image = await loadImage(source, item.id);
+        set({ benchId });
         get().actions.setSubject({ image, question: item.question, box: item.bbox, label: item.id, answer: item.answer, ownsUrl: true });
       } catch (e) {
         set({ error: toUiError(e) });

@@ -32,6 +32,7 @@ interface EngineState {
     dismissRestart: () => void;
     clearError: () => void;
     logLine: (level: LogLine['level'], message: string) => void;
+    clearLog: () => void;
   };
 }
 
@@ -97,7 +98,10 @@ export const useEngineStore = create<EngineState>()((set, get) => ({
     async openBench(path) {
       try {
         const info = await getClient().call('bench.open', { path });
-        set((s) => ({ benches: [...s.benches.filter((b) => b.id !== info.id), info] }));
+        // Re-opening a bench (its folder or its file) gives the same id: replace it in place, never list it twice.
+        set((s) => ({
+          benches: s.benches.some((b) => b.id === info.id) ? s.benches.map((b) => (b.id === info.id ? info : b)) : [...s.benches, info],
+        }));
         return info;
       } catch (e) {
         set({ error: toUiError(e) });
@@ -116,6 +120,9 @@ export const useEngineStore = create<EngineState>()((set, get) => ({
     },
     logLine(level, message) {
       set((s) => ({ log: [...s.log.slice(-MAX_LOG + 1), { at: Date.now(), level, message }] }));
+    },
+    clearLog() {
+      set({ log: [] });
     },
   },
 }));

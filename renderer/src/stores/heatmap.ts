@@ -1,46 +1,37 @@
-// How heatmaps are drawn: shared by every view so a researcher sets colormap, layer and normalisation once.
+// How heatmaps are painted (colormap, opacity, threshold, display range, smoothing, grid lines): shared by
+// every view because it changes no number. What is measured (layer, heads, token, scale) is each view's
+// own analysis selection (stores/selection.ts).
 import { create } from 'zustand';
 import type { ColormapName } from '../heatmap/colormaps.js';
-import type { HeadSel, Norm } from '../heatmap/maps.js';
 
 export interface HeatmapSettings {
   colormap: ColormapName;
   opacity: number;
+  /** Cells whose display value is below this fraction of the scale are transparent. */
   threshold: number;
+  /** The part of the scale that spans the colours (fractions of the scale's upper end). */
   lo: number;
   hi: number;
   smooth: boolean;
   /** 'auto' shows token grid lines once a cell is large on screen. */
   gridLines: 'auto' | 'on' | 'off';
-  /** 1-based layer; null = the model's default layer. */
-  layer: number | null;
-  head: HeadSel;
-  /** 0 = last prompt token; i > 0 = generated token i-1. */
-  query: number;
-  norm: Norm;
   showHeatmap: boolean;
 }
 
 interface HeatmapState extends HeatmapSettings {
   actions: {
     set: (patch: Partial<HeatmapSettings>) => void;
-    setLayer: (layer: number) => void;
-    reset: () => void;
   };
 }
 
 export const DEFAULT_HEATMAP: HeatmapSettings = {
   colormap: 'inferno',
-  opacity: 0.6,
+  opacity: 0.65,
   threshold: 0,
   lo: 0,
   hi: 1,
   smooth: true,
   gridLines: 'auto',
-  layer: null,
-  head: 'mean',
-  query: 0,
-  norm: 'raw',
   showHeatmap: true,
 };
 
@@ -48,16 +39,7 @@ export const useHeatmapStore = create<HeatmapState>()((set) => ({
   ...DEFAULT_HEATMAP,
   actions: {
     set: (patch) => set(patch),
-    setLayer: (layer) => set({ layer }),
-    reset: () => set({ ...DEFAULT_HEATMAP }),
   },
 }));
 
 export const useHeatmapActions = () => useHeatmapStore((s) => s.actions);
-export const useHeatmap = <K extends keyof HeatmapSettings>(key: K): HeatmapSettings[K] => useHeatmapStore((s) => s[key]);
-
-/** Clamp the stored layer to a model and fall back to its default; returns a 0-based index. */
-export function layerIndex(layer: number | null, numLayers: number, defaultLayer: number): number {
-  const l = layer ?? defaultLayer;
-  return Math.min(Math.max(1, l), numLayers) - 1;
-}

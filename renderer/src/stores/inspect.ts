@@ -3,7 +3,7 @@ import { create } from 'zustand';
 import type { AnalysisResult, BenchItemSummary, Box, ImageSource } from '../../../electron/contract/types.js';
 import { getClient } from '../engine/client.js';
 import { isCancelled, toUiError, type UiError } from '../engine/errors.js';
-import { bytesToUrl, fileBytes, naturalSize } from '../util/image.js';
+import { bytesToUrl, fileBytes } from '../util/image.js';
 import { subscribeEngineEvents, useEngineStore } from './engine.js';
 
 export interface LoadedImage {
@@ -20,6 +20,8 @@ interface InspectState {
   box: Box | null;
   modelId: string | null;
   maxNewTokens: number;
+  /** The bench the item picker offers (null: the first one listed). */
+  benchId: string | null;
   /** Set when the image and question came from a benchmark item. */
   benchItem: { benchId: string; item: BenchItemSummary } | null;
   result: AnalysisResult | null;
@@ -30,6 +32,7 @@ interface InspectState {
     openFile: (file: File) => Promise<void>;
     openSource: (source: ImageSource, name: string) => Promise<void>;
     pickBenchItem: (benchId: string, item: BenchItemSummary) => Promise<void>;
+    setBench: (benchId: string) => void;
     setQuestion: (q: string) => void;
     setBox: (b: Box | null) => void;
     setModel: (id: string) => void;
@@ -60,6 +63,7 @@ export const useInspectStore = create<InspectState>()((set, get) => {
     box: null,
     modelId: null,
     maxNewTokens: 16,
+    benchId: null,
     benchItem: null,
     result: null,
     running: false,
@@ -67,11 +71,16 @@ export const useInspectStore = create<InspectState>()((set, get) => {
     error: null,
     actions: {
       async openFile(file) {
+        // The engine decodes the file now, as it will at Run: an empty, truncated, oversized or foreign file
+        // is refused here with the engine's own reason, and the picture shown is the one the model sees
+        // (EXIF orientation applied).
+        if (file.size === 0) {
+          set({ error: { message: `${file.name} is empty (0 bytes).`, hint: 'Open a JPEG, PNG or WebP image.', code: 'invalid-image' } });
+          return;
+        }
         try {
-          const bytes = await fileBytes(file);
-          const url = URL.createObjectURL(file);
-          const size = await naturalSize(url);
-          replaceImage({ source: { kind: 'bytes', name: file.name, bytes }, name: file.name, url, ...size });
+          const source: ImageSource = { kind: 'bytes', name: file.name, bytes: await fileBytes(file) };
+          replaceImage(await loadImage(source, file.name));
           set({ box: null, benchItem: null });
         } catch (e) {
           set({ error: toUiError(e) });
@@ -89,11 +98,12 @@ export const useInspectStore = create<InspectState>()((set, get) => {
         try {
           const img = await loadImage({ kind: 'benchItem', benchId, itemId: item.id, view: 'global' }, item.id);
           replaceImage(img);
-          set({ question: item.question, box: item.bbox ?? null, benchItem: { benchId, item } });
+          set({ question: item.question, box: item.bbox ?? null, benchItem: { benchId, item }, benchId });
         } catch (e) {
           set({ error: toUiError(e) });
         }
       },
+      setBench: (benchId) => set({ benchId }),
       setQuestion: (question) => set({ question }),
       setBox: (box) => set({ box }),
       setModel: (modelId) => set({ modelId, result: null }),
@@ -130,9 +140,6 @@ export const useInspectStore = create<InspectState>()((set, get) => {
 });
 
 export const useInspectActions = () => useInspectStore((s) => s.actions);
-export const useInspectImage = () => useInspectStore((s) => s.image);
-export const useInspectResult = () => useInspectStore((s) => s.result);
-export const useInspectBox = () => useInspectStore((s) => s.box);
 
 // Stage events carry the engine's request id, which the client does not expose; while one analysis
 // runs at a time, the latest stage is ours.

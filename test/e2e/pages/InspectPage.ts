@@ -63,9 +63,36 @@ export class InspectPage extends AppPage {
     return out;
   }
 
+  /** Types the box's four numbers and applies them with Enter (a typed box is applied only then). */
   async typeBox(b: [number, number, number, number]): Promise<void> {
+    await this.fillBox(b);
+    await this.page.getByTestId('box-y2').press('Enter');
+  }
+
+  /** Types the box's numbers without applying them. */
+  async fillBox(b: [number, number, number, number]): Promise<void> {
     const names = ['x1', 'y1', 'x2', 'y2'];
     for (let i = 0; i < 4; i++) await this.page.getByTestId(`box-${names[i]}`).fill(String(b[i]));
-    await this.page.getByTestId('box-y2').press('Enter');
+  }
+
+  /** What the numbers measure, as the metrics table says it. */
+  metricsLabel(): Promise<string> {
+    return this.text('metrics-label');
+  }
+
+  async chooseHead(head: 'mean' | 'max' | number): Promise<void> {
+    await this.page.getByTestId('selection-inspect').getByTestId('head-select').selectOption(String(head));
+  }
+
+  /** Moves the pointer over the centre of the heatmap and returns the cell readout. */
+  async hoverReadout(): Promise<string> {
+    const box = (await this.page.getByTestId('inspect-canvas').boundingBox())!;
+    await this.page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    return this.page.getByTestId('cell-readout').innerText();
+  }
+
+  /** Opens an image file through the file input (bytes as given; nothing is checked on this side). */
+  async openImageFile(name: string, mimeType: string, buffer: Buffer): Promise<void> {
+    await this.page.getByTestId('image-file').setInputFiles({ name, mimeType, buffer });
   }
 }

@@ -17,7 +17,7 @@ export class ReplayPage extends AppPage {
     await this.page.getByTestId('replay-global-overlay').waitFor();
   }
 
-  async step(key: 'j' | 'k' | 'ArrowDown' | 'ArrowUp'): Promise<void> {
+  async step(key: 'j' | 'k' | 'ArrowDown' | 'ArrowUp' | 'Home' | 'End'): Promise<void> {
     await this.page.getByTestId('replay-list').press(key);
   }
 
@@ -35,5 +35,40 @@ export class ReplayPage extends AppPage {
 
   async count(): Promise<string> {
     return this.text('replay-count');
+  }
+
+  /** The global pane's coverage line ("coverage 9.0% · layer 3 · mean of 4 heads · prompt token"). */
+  coverage(): Promise<string> {
+    return this.text('replay-coverage');
+  }
+
+  async chooseHead(head: 'mean' | 'max' | number): Promise<void> {
+    await this.page.getByTestId('selection-replay').getByTestId('head-select').selectOption(String(head));
+  }
+
+  async chooseBench(benchId: string): Promise<void> {
+    await this.page.getByTestId('replay-bench').selectOption(benchId);
+  }
+
+  /** Items of the list whose row lies entirely inside the list's visible area. */
+  fullyVisibleItems(): Promise<number> {
+    return this.page.getByTestId('replay-list').evaluate((ul) => {
+      const r = ul.getBoundingClientRect();
+      return Array.from(ul.querySelectorAll('li')).filter((li) => {
+        const b = li.getBoundingClientRect();
+        return b.top >= r.top - 0.5 && b.bottom <= r.bottom + 0.5;
+      }).length;
+    });
+  }
+
+  /** Whether the item's row is inside the list's visible area. */
+  isItemInView(itemId: string): Promise<boolean> {
+    return this.page.getByTestId('replay-list').evaluate((ul, id) => {
+      const li = ul.querySelector(`li[data-id="${CSS.escape(id)}"]`);
+      if (!li) return false;
+      const r = ul.getBoundingClientRect();
+      const b = li.getBoundingClientRect();
+      return b.top >= r.top - 0.5 && b.bottom <= r.bottom + 0.5;
+    }, itemId);
   }
 }

@@ -1,10 +1,13 @@
-// Left column of Batch: start a run, and the list of runs with progress, cancel and resume.
+// Left column of Batch: start a run (offering an identical finished run instead of recomputing it), and
+// the list of runs, each with its name, start time, settings and status, progress, cancel and resume.
 import { useEffect, useState } from 'react';
 import type { RunInfo, View } from '../../../../electron/contract/types.js';
 import { useBenches, useModels } from '../../stores/engine.js';
-import { useBatchActions, useBatchStore } from '../../stores/batch.js';
+import { useBatchActions, useBatchStore, useRunProgress } from '../../stores/batch.js';
 import { ModelSelect, pickModel } from '../../components/ModelSelect.js';
+import { BenchSelect } from '../../components/BenchSelect.js';
 import { Field } from '../../components/common.js';
+import { runTitle, settingsText, startedText } from './runText.js';
 
 export function BatchRuns() {
   const models = useModels();
@@ -17,10 +20,11 @@ export function BatchRuns() {
   const [chosenBenchId, setBenchId] = useState<string>('');
   // Until the user picks, the R2I student and the first bench.
   const modelId = chosenModelId ?? (models.length ? pickModel(models, 'loupe-tiny-r2i') : null);
-  const benchId = chosenBenchId || (benches[0]?.id ?? '');
+  const benchId = chosenBenchId && benches.some((b) => b.id === chosenBenchId) ? chosenBenchId : (benches[0]?.id ?? '');
   const [views, setViews] = useState<View[]>(['global', 'regional']);
   const [limit, setLimit] = useState<string>('');
   const [maxNew, setMaxNew] = useState(16);
+  const [name, setName] = useState('');
 
   useEffect(() => {
     void a.refresh();
@@ -33,15 +37,7 @@ export function BatchRuns() {
       <fieldset>
         <legend>New run</legend>
         <ModelSelect value={modelId} onChange={setModelId} testId="batch-model" />
-        <Field label="Benchmark">
-          <select data-testid="batch-bench" value={benchId} onChange={(e) => setBenchId(e.target.value)}>
-            {benches.map((b) => (
-              <option key={b.id} value={b.id}>
-                {b.name} ({b.itemCount})
-              </option>
-            ))}
-          </select>
-        </Field>
+        <BenchSelect value={benchId || null} onChange={setBenchId} testId="batch-bench" />
         <div className="row">
           <label className="check">
             <input type="checkbox" checked={views.includes('global')} onChange={() => toggle('global')} /> global
@@ -73,28 +69,35 @@ export function BatchRuns() {
             />
           </Field>
         </div>
+        <Field label="Name (optional)">
+          <input data-testid="batch-name" placeholder="e.g. baseline, seed 0" value={name} onChange={(e) => setName(e.target.value)} />
+        </Field>
         <button
           className="primary"
           data-testid="batch-start"
           disabled={!canStart}
           onClick={() =>
             modelId &&
-            void a.start({
-              modelId,
-              benchId,
-              views,
-              layers: [],
-              maxNewTokens: maxNew,
-              limit: limit ? Math.max(1, Number(limit)) : undefined,
-            })
+            void a.start(
+              {
+                modelId,
+                benchId,
+                views,
+                layers: [],
+                maxNewTokens: maxNew,
+                limit: limit ? Math.max(1, Number(limit)) : undefined,
+              },
+              name,
+            )
           }
         >
           Start run
         </button>
+        <SameSpecOffer />
       </fieldset>
       <h2>Runs</h2>
       {runs.length === 0 ? <div className="muted small">No runs yet. Start one above; results are kept and resumable.</div> : null}
-      <ul className="item-list" aria-label="Runs" data-testid="run-list">
+      <ul className="item-list runs" aria-label="Runs" data-testid="run-list">
         {runs.map((r) => (
           <RunRow key={r.runId} run={r} active={r.runId === selected} />
         ))}
@@ -103,34 +106,89 @@ export function BatchRuns() {
   );
 }
 
+/** Runs of the identical spec already exist: open one, resume one, or start anyway. */
+function SameSpecOffer() {
+  const offer = useBatchStore((s) => s.offer);
+  const a = useBatchActions();
+  if (!offer) return null;
+  return (
+    <div className="warn-box" role="alert" data-testid="same-spec">
+      <div>
+        {offer.runs.length === 1 ? 'A run' : `${offer.runs.length} runs`} of exactly these settings with this model’s files already exist:
+      </div>
+      <ul>
+        {offer.runs.map((r) => {
+          const complete = r.state === 'finished' && r.done >= r.total;
+          return (
+            <li key={r.runId}>
+              <strong>{runTitle(r)}</strong>, started {startedText(r)}, {r.done}/{r.total} {r.state}{' '}
+              <button className="link" data-testid="same-spec-open" onClick={() => void a.select(r.runId).then(a.dismissOffer)}>
+                open it
+              </button>
+              {!complete && r.state !== 'running' ? (
+                <button className="link" data-testid="same-spec-resume" onClick={() => void a.resume(r.runId)}>
+                  resume it
+                </button>
+              ) : null}
+            </li>
+          );
+        })}
+      </ul>
+      <div className="row">
+        <button data-testid="same-spec-new" onClick={() => void a.startAnyway()}>
+          Start a new run anyway
+        </button>
+        <button className="link" onClick={a.dismissOffer}>
+          Cancel
+        </button>
+      </div>
+    </div>
+  );
+}
+
 function RunRow({ run, active }: { run: RunInfo; active: boolean }) {
   const p = useBatchStore((s) => s.progress[run.runId]);
+  const counts = useRunProgress(run.runId) ?? { done: run.done, total: run.total, failed: run.failed };
   const a = useBatchActions();
-  const done = p?.done ?? run.done;
-  const total = p?.total ?? run.total;
-  const frac = total > 0 ? done / total : 0;
+  const frac = counts.total > 0 ? counts.done / counts.total : 0;
   return (
-    <li className={active ? 'active' : ''} onClick={() => void a.select(run.runId)} data-testid="run-row">
-      <span>
-        <strong>{run.modelName}</strong> · {run.benchName}
-      </span>
-      <span className="meta">
-        <span className={`pill ${run.state === 'finished' ? 'good' : run.state === 'failed' ? 'bad' : ''}`} data-testid="run-state">
-          {run.state}
-        </span>
-        <span>
-          {done}/{total}
-        </span>
-        {run.state === 'running' && p ? (
-          <span>
-            {p.itemsPerSecond.toFixed(2)} items/s{p.etaSeconds !== null ? ` · ETA ${Math.ceil(p.etaSeconds)} s` : ''}
+    <li className={active ? 'active' : ''} onClick={() => void a.select(run.runId)} data-testid="run-row" data-run-id={run.runId}>
+      <span className="run-title">
+        <strong data-testid="run-title">{runTitle(run)}</strong>
+        {run.name ? (
+          <span className="muted">
+            {' '}
+            · {run.modelName} · {run.benchName}
           </span>
         ) : null}
       </span>
+      <span className="meta">
+        <span title={run.startedAt}>started {startedText(run)}</span>
+        <span className={`pill ${run.state === 'finished' ? 'good' : run.state === 'failed' ? 'bad' : ''}`} data-testid="run-state">
+          {run.state}
+        </span>
+        <span data-testid="run-done">
+          {counts.done}/{counts.total}
+        </span>
+        {counts.failed ? <span className="bad-text">{counts.failed} failed</span> : null}
+      </span>
+      <span className="meta" data-testid="run-settings">
+        {settingsText(run)}
+      </span>
+      {run.state === 'running' && p ? (
+        <span className="meta" data-testid="run-eta">
+          {p.itemsPerSecond.toFixed(2)} records/s over the last 30 s{p.etaSeconds !== null ? ` · ETA ${formatEta(p.etaSeconds)}` : ''}
+        </span>
+      ) : null}
       {run.state === 'running' ? (
-        <div className="progress" role="progressbar" aria-valuemin={0} aria-valuemax={total} aria-valuenow={done}>
+        <div className="progress" role="progressbar" aria-valuemin={0} aria-valuemax={counts.total} aria-valuenow={counts.done}>
           <div style={{ width: `${frac * 100}%` }} />
         </div>
+      ) : null}
+      {run.notes ? (
+        <span className="meta notes" title={run.notes}>
+          {run.notes.split('\n')[0].slice(0, 80)}
+        </span>
       ) : null}
       <span className="row">
         {run.state === 'running' ? (
@@ -158,4 +216,13 @@ function RunRow({ run, active }: { run: RunInfo; active: boolean }) {
       </span>
     </li>
   );
+}
+
+/** "42 s", "3 min", "1 h 05 min" */
+export function formatEta(seconds: number): string {
+  const s = Math.ceil(seconds);
+  if (s < 90) return `${s} s`;
+  const m = Math.round(s / 60);
+  if (m < 60) return `${m} min`;
+  return `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, '0')} min`;
 }

@@ -1,12 +1,15 @@
-// Two models on the same item: both heatmaps, the difference map (B − A) and their numbers.
+// Two models on the same item: both heatmaps, the difference map (B − A) and their numbers, all under
+// Compare's own selection (shown, and set by the strip's controls).
 import { useEffect, useMemo } from 'react';
 import type { AnalysisResult, Box } from '../../../../electron/contract/types.js';
 import { HeatmapCanvas } from '../../heatmap/HeatmapCanvas.js';
-import { LayerSlider } from '../../components/LayerSlider.js';
+import { SelectionBar } from '../../components/SelectionBar.js';
+import { BenchSelect } from '../../components/BenchSelect.js';
 import { EmptyState, Field, pct, num, answerText } from '../../components/common.js';
 import { ModelSelect, pickModel } from '../../components/ModelSelect.js';
-import { useAnalysisMaps, useBoxMetrics, type BoxMetrics } from '../../hooks/useAnalysisMaps.js';
-import { differenceMap } from '../../heatmap/maps.js';
+import { useAnalysisView, useBoxMetrics, type AnalysisView, type BoxMetrics } from '../../hooks/useAnalysisView.js';
+import { differenceMap, mapCache } from '../../heatmap/maps.js';
+import { formatValue } from '../../heatmap/scale.js';
 import { useBenches, useModels } from '../../stores/engine.js';
 import { useBenchActions, useBenchItems } from '../../stores/bench.js';
 import { useCompareActions, useCompareStore } from '../../stores/compare.js';
@@ -16,9 +19,11 @@ import { useShallow } from 'zustand/react/shallow';
 export function CompareItemControls() {
   const models = useModels();
   const benches = useBenches();
-  const s = useCompareStore(useShallow((st) => ({ modelA: st.modelA, modelB: st.modelB, subject: st.subject, running: st.running })));
+  const s = useCompareStore(
+    useShallow((st) => ({ modelA: st.modelA, modelB: st.modelB, subject: st.subject, running: st.running, benchId: st.benchId })),
+  );
   const a = useCompareActions();
-  const benchId = benches[0]?.id ?? null;
+  const benchId = s.benchId && benches.some((b) => b.id === s.benchId) ? s.benchId : (benches[0]?.id ?? null);
   const items = useBenchItems(benchId);
   const { load } = useBenchActions();
   const inspectImage = useInspectStore((st) => st.image);
@@ -39,6 +44,7 @@ export function CompareItemControls() {
       <legend>On one item</legend>
       <ModelSelect label="Model A (before)" value={s.modelA} onChange={(id) => a.setModels(id, s.modelB)} testId="compare-model-a" />
       <ModelSelect label="Model B (after)" value={s.modelB} onChange={(id) => a.setModels(s.modelA, id)} testId="compare-model-b" />
+      <BenchSelect value={benchId} onChange={a.setBench} testId="compare-bench" />
       <Field label="Benchmark item">
         <select
           data-testid="compare-item"
@@ -91,25 +97,25 @@ export function CompareItem() {
   const resultA = useCompareStore((s) => s.resultA);
   const resultB = useCompareStore((s) => s.resultB);
   const models = useModels();
-  const amA = useAnalysisMaps(resultA);
-  const amB = useAnalysisMaps(resultB);
-  const mA = useBoxMetrics(resultA, subject?.box);
-  const mB = useBoxMetrics(resultB, subject?.box);
+  const vA = useAnalysisView(resultA, 'compare');
+  const vB = useAnalysisView(resultB, 'compare');
+  const mA = useBoxMetrics(vA, subject?.box);
+  const mB = useBoxMetrics(vB, subject?.box);
   const sameGrid =
     !!resultA && !!resultB && resultA.geometry.gridW === resultB.geometry.gridW && resultA.geometry.gridH === resultB.geometry.gridH;
-  const layer = amB?.layer ?? amA?.layer ?? 0;
-  const diff = useMemo(
-    () =>
-      amA && amB && sameGrid
-        ? differenceMap(amA.maps.values[Math.min(layer, amA.maps.numLayers - 1)], amB.maps.values[Math.min(layer, amB.maps.numLayers - 1)])
-        : null,
-    [amA, amB, sameGrid, layer],
-  );
+  const diff = useMemo(() => {
+    if (!vA || !vB || !sameGrid) return null;
+    // Raw attention of the same selection in both (the colour scales may differ; the difference must not).
+    const raw = (v: AnalysisView) =>
+      mapCache(v.result.attention, v.result.genericAttention).raw(v.sel.from, v.sel.to, v.sel.head, v.sel.query);
+    return differenceMap(raw(vA), raw(vB));
+  }, [vA, vB, sameGrid]);
   if (!subject)
     return <EmptyState title="Pick an item to compare">Choose two models and a benchmark item on the left, then run both.</EmptyState>;
   const name = (r: AnalysisResult | null) => models.find((m) => m.id === r?.modelId)?.name ?? '';
   const img = subject.image;
-  const pane = (r: AnalysisResult | null, display: Float32Array | null, title: string, testId: string, m: BoxMetrics | null) => (
+  const anyView = vB ?? vA;
+  const pane = (v: AnalysisView | null, r: AnalysisResult | null, title: string, testId: string, m: BoxMetrics | null) => (
     <div className="pane">
       <h3>
         {title} {r ? <span className="muted">· {name(r)}</span> : null}
@@ -120,16 +126,24 @@ export function CompareItem() {
         imageUrl={img.url}
         imageWidth={img.width}
         imageHeight={img.height}
-        map={display}
+        map={v?.map.display ?? null}
         gridW={r?.geometry.gridW ?? 1}
         gridH={r?.geometry.gridH ?? 1}
         box={subject.box as Box | undefined}
+        readout={v ? { values: v.map.values, units: v.map.units, label: v.label } : undefined}
       />
       <div className="small" data-testid={`${testId}-answer`}>
-        {r ? (
+        {r && v ? (
           <>
-            Answer <strong>{answerText(r.answer)}</strong> · coverage {pct(m?.byLayer[layer]?.coveragePaper)} · ratio{' '}
-            {num(m?.byLayer[layer]?.ratio, 2)}× · {m?.byLayer[layer]?.pointing ? 'pointing hit' : 'pointing miss'}
+            Answer <strong>{answerText(r.answer)}</strong> ·{' '}
+            {m ? (
+              <span data-testid={`${testId}-coverage`}>
+                coverage {pct(m.selected.coveragePaper)} · ratio {num(m.selected.ratio, 2)}× ·{' '}
+                {m.selected.pointing ? 'pointing hit' : 'pointing miss'} · {v.label}
+              </span>
+            ) : (
+              <span className="muted">no key box: no coverage</span>
+            )}
           </>
         ) : (
           <span className="muted">not run yet</span>
@@ -148,10 +162,10 @@ export function CompareItem() {
         ) : null}
       </div>
       <div className="side-by-side three">
-        {pane(resultA, amA?.display ?? null, 'A', 'compare-a', mA)}
-        {pane(resultB, amB?.display ?? null, 'B', 'compare-b', mB)}
+        {pane(vA, resultA, 'A', 'compare-a', mA)}
+        {pane(vB, resultB, 'B', 'compare-b', mB)}
         <div className="pane">
-          <h3>Difference B − A {diff ? <span className="muted">· ±{diff.maxAbs.toPrecision(2)}</span> : null}</h3>
+          <h3>Difference B − A {diff ? <span className="muted">· ±{formatValue(diff.maxAbs)} attention weight</span> : null}</h3>
           <HeatmapCanvas
             label="Difference map, red where B attends more"
             testId="compare-diff"
@@ -167,13 +181,11 @@ export function CompareItem() {
           <div className="small muted">
             {resultA && resultB && !sameGrid
               ? 'The two models use different grids: no difference map.'
-              : 'Red: B attends more; blue: A attends more.'}
+              : `Red: B attends more; blue: A attends more${anyView ? ` · ${anyView.label}` : ''}.`}
           </div>
         </div>
       </div>
-      {(amB ?? amA) ? (
-        <LayerSlider numLayers={(amB ?? amA)!.maps.numLayers} layer={layer} defaultLayer={(amB ?? amA)!.defaultLayer} />
-      ) : null}
+      {anyView ? <SelectionBar scope="compare" view={anyView} compact /> : null}
     </>
   );
 }

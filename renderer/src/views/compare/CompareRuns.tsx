@@ -7,6 +7,8 @@ import { Field, pct } from '../../components/common.js';
 import { useBatchActions, useBatchStore } from '../../stores/batch.js';
 import { useCompareActions, useCompareStore } from '../../stores/compare.js';
 import { useBenchStore } from '../../stores/bench.js';
+import { recordLabel } from '../../selection/labels.js';
+import { runTitle, startedText } from '../batch/runText.js';
 
 export function CompareRunsControls() {
   const runs = useBatchStore((s) => s.runs);
@@ -27,7 +29,7 @@ export function CompareRunsControls() {
   }, [runs, runA, runB, a]);
   const label = (id: string) => {
     const r = runs.find((x) => x.runId === id);
-    return r ? `${r.modelName} · ${r.benchName} · ${r.done}/${r.total}` : id;
+    return r ? `${runTitle(r)} · ${r.name ? `${r.modelName} · ` : ''}${startedText(r)} · ${r.done}/${r.total}` : id;
   };
   return (
     <fieldset>
@@ -60,7 +62,8 @@ export function CompareRunsControls() {
   );
 }
 
-export function CompareRuns({ onPickItem }: { onPickItem: (itemId: string) => void }) {
+/** `onPickItem` gets the runs' layer so the strip above can show the same measurement. */
+export function CompareRuns({ onPickItem }: { onPickItem: (itemId: string, layer: number) => void }) {
   const summary = useCompareStore((s) => s.summary);
   const recordsA = useCompareStore((s) => s.recordsA);
   const recordsB = useCompareStore((s) => s.recordsB);
@@ -82,8 +85,8 @@ export function CompareRuns({ onPickItem }: { onPickItem: (itemId: string) => vo
     <div className="dashboard" data-testid="compare-runs-result">
       <div className="cards">
         <div className="card">
-          <div className="muted">
-            Coverage change B − A (layer {summary.layer}, global view, {d.n} paired items)
+          <div className="muted" data-testid="runs-coverage-label">
+            Coverage change B − A · {recordLabel(summary.layer)} · {d.n} paired items
           </div>
           <div className="stat" data-testid="coverage-delta">
             {d.mean >= 0 ? '+' : ''}
@@ -103,14 +106,26 @@ export function CompareRuns({ onPickItem }: { onPickItem: (itemId: string) => vo
         </div>
         <ChartCard
           title="Coverage before vs after"
+          caption={`Paper coverage per item · ${recordLabel(summary.layer)} · run A ${summary.runA} against run B ${summary.runB}.`}
           testId="chart-paired"
           note="Each dot is an item; above the diagonal = B covers the key region more. Click to compare the item."
         >
           {(w) => (
-            <Scatter points={pairs} xLabel="coverage A" yLabel="coverage B" onPick={onPickItem} width={Math.min(w, 360)} height={280} />
+            <Scatter
+              points={pairs}
+              xLabel="coverage A"
+              yLabel="coverage B"
+              onPick={(id) => onPickItem(id, summary.layer)}
+              width={Math.min(w, 360)}
+              height={280}
+            />
           )}
         </ChartCard>
-        <ChartCard title="Coverage change per item" testId="chart-delta">
+        <ChartCard
+          title="Coverage change per item"
+          testId="chart-delta"
+          caption={`B − A paper coverage per item · ${recordLabel(summary.layer)} · run A ${summary.runA}, run B ${summary.runB}.`}
+        >
           {(w) => (
             <Histogram
               values={pairs.map((p) => p.y - p.x)}
@@ -125,6 +140,9 @@ export function CompareRuns({ onPickItem }: { onPickItem: (itemId: string) => vo
       <div className="cards">
         <div className="card">
           <div className="chart-title">Most changed items</div>
+          <div className="muted small" data-testid="most-changed-label">
+            Paper coverage from the runs’ records · {recordLabel(summary.layer)}. Opening an item sets the strip above to this measurement.
+          </div>
           <table className="data-table" data-testid="most-changed">
             <thead>
               <tr>
@@ -140,8 +158,8 @@ export function CompareRuns({ onPickItem }: { onPickItem: (itemId: string) => vo
                   key={m.itemId}
                   className="clickable"
                   tabIndex={0}
-                  onClick={() => onPickItem(m.itemId)}
-                  onKeyDown={(e) => e.key === 'Enter' && onPickItem(m.itemId)}
+                  onClick={() => onPickItem(m.itemId, summary.layer)}
+                  onKeyDown={(e) => e.key === 'Enter' && onPickItem(m.itemId, summary.layer)}
                 >
                   <td>{m.itemId}</td>
                   <td>{pct(m.coverageA)}</td>
@@ -169,7 +187,7 @@ export function CompareRuns({ onPickItem }: { onPickItem: (itemId: string) => vo
               </thead>
               <tbody>
                 {summary.flipped.map((f) => (
-                  <tr key={`${f.itemId}-${f.view}`} className="clickable" onClick={() => onPickItem(f.itemId)}>
+                  <tr key={`${f.itemId}-${f.view}`} className="clickable" onClick={() => onPickItem(f.itemId, summary.layer)}>
                     <td>{f.itemId}</td>
                     <td>{f.view}</td>
                     <td className={f.from === 'correct' ? 'good' : 'bad'}>

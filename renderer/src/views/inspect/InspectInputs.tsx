@@ -1,5 +1,6 @@
 // Left column of Inspect: image, benchmark item, question, model, run.
 import { useEffect, useRef } from 'react';
+import type { Box } from '../../../../electron/contract/types.js';
 import { useBenches, useEngineActions, useEngineStatus, useModels, useProvider } from '../../stores/engine.js';
 import type { ProviderChoice } from '../../../../electron/contract/types.js';
 import { PathOpener } from '../../components/PathOpener.js';
@@ -8,8 +9,9 @@ import { useInspectActions, useInspectStore } from '../../stores/inspect.js';
 import { ModelSelect, pickModel } from '../../components/ModelSelect.js';
 import { Field } from '../../components/common.js';
 import { BoxEditor } from '../../box/BoxEditor.js';
+import { BenchSelect } from '../../components/BenchSelect.js';
 
-export function InspectInputs() {
+export function InspectInputs({ onBoxDraft }: { onBoxDraft: (note: string | null, forBox: Box | null) => void }) {
   const a = useInspectActions();
   const image = useInspectStore((s) => s.image);
   const question = useInspectStore((s) => s.question);
@@ -131,7 +133,13 @@ export function InspectInputs() {
       </section>
       {image ? (
         <section>
-          <BoxEditor box={box} onChange={a.setBox} width={image.width} height={image.height} />
+          <BoxEditor
+            box={box}
+            onChange={a.setBox}
+            width={image.width}
+            height={image.height}
+            onDraftChange={(note) => onBoxDraft(note, box)}
+          />
         </section>
       ) : null}
     </aside>
@@ -140,32 +148,37 @@ export function InspectInputs() {
 
 function BenchItemPicker() {
   const benches = useBenches();
+  const chosen = useInspectStore((s) => s.benchId);
   const benchItem = useInspectStore((s) => s.benchItem);
-  const { pickBenchItem } = useInspectActions();
-  const benchId = benchItem?.benchId ?? benches[0]?.id ?? null;
+  const { pickBenchItem, setBench } = useInspectActions();
+  const benchId = chosen && benches.some((b) => b.id === chosen) ? chosen : (benches[0]?.id ?? null);
   const items = useBenchItems(benchId);
   const { load } = useBenchActions();
   useEffect(() => {
     if (benchId) void load(benchId);
   }, [benchId, load]);
   if (!benches.length) return null;
+  const picked = benchItem?.benchId === benchId ? benchItem.item.id : '';
   return (
-    <Field label="Or a benchmark item">
-      <select
-        data-testid="bench-item"
-        value={benchItem?.item.id ?? ''}
-        onChange={(e) => {
-          const it = items.find((x) => x.id === e.target.value);
-          if (it && benchId) void pickBenchItem(benchId, it);
-        }}
-      >
-        <option value="">{items.length ? `${items.length} items…` : 'loading…'}</option>
-        {items.map((it) => (
-          <option key={it.id} value={it.id}>
-            {it.id} · {it.dimension ?? it.questionType} · {it.question.slice(0, 40)}
-          </option>
-        ))}
-      </select>
-    </Field>
+    <>
+      <BenchSelect value={benchId} onChange={setBench} testId="inspect-bench" />
+      <Field label="Benchmark item">
+        <select
+          data-testid="bench-item"
+          value={picked}
+          onChange={(e) => {
+            const it = items.find((x) => x.id === e.target.value);
+            if (it && benchId) void pickBenchItem(benchId, it);
+          }}
+        >
+          <option value="">{items.length ? `${items.length} items…` : 'loading…'}</option>
+          {items.map((it) => (
+            <option key={it.id} value={it.id}>
+              {it.id} · {it.dimension ?? it.questionType} · {it.question.slice(0, 40)}
+            </option>
+          ))}
+        </select>
+      </Field>
+    </>
   );
 }

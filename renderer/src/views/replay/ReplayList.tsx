@@ -1,14 +1,25 @@
 // Left column of Replay: bench, model, run, filters and the item list (arrow keys / j k step through it).
+// The list's coverage is the run's record, labelled with what it measured; the list keeps the opened
+// item in view.
 import { useEffect, useMemo, useRef, type KeyboardEvent } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import type { BenchItemSummary } from '../../../../electron/contract/types.js';
+import type { BenchItemSummary, RunInfo } from '../../../../electron/contract/types.js';
 import { useBenches, useModels } from '../../stores/engine.js';
 import { useBenchActions, useBenchItems } from '../../stores/bench.js';
-import { coverageOf, filterItems, useReplayActions, useReplayStore, type JudgeFilter } from '../../stores/replay.js';
+import {
+  activeFilters,
+  coverageOf,
+  filterItems,
+  recordLayer,
+  useReplayActions,
+  useReplayStore,
+  type JudgeFilter,
+} from '../../stores/replay.js';
 import { ModelSelect, pickModel } from '../../components/ModelSelect.js';
-import { Field, pct } from '../../components/common.js';
-import { PathOpener } from '../../components/PathOpener.js';
-import { useEngineActions } from '../../stores/engine.js';
+import { BenchSelect } from '../../components/BenchSelect.js';
+import { Field, Verdict, pct } from '../../components/common.js';
+import { recordLabel } from '../../selection/labels.js';
+import { runTitle } from '../batch/runText.js';
 
 export function ReplayList({ layer }: { layer: number }) {
   const benches = useBenches();
@@ -26,7 +37,6 @@ export function ReplayList({ layer }: { layer: number }) {
   );
   const a = useReplayActions();
   const { load } = useBenchActions();
-  const engine = useEngineActions();
   const items = useBenchItems(s.benchId);
   const listRef = useRef<HTMLUListElement>(null);
 
@@ -44,18 +54,24 @@ export function ReplayList({ layer }: { layer: number }) {
     void a.refreshRuns();
   }, [a]);
 
-  const shown = useMemo(() => filterItems(items, s.filters, s.records, layer), [items, s.filters, s.records, layer]);
+  const covLayer = useMemo(() => recordLayer(s.records, layer), [s.records, layer]);
+  const shown = useMemo(() => filterItems(items, s.filters, s.records, covLayer ?? layer), [items, s.filters, s.records, covLayer, layer]);
   const dims = useMemo(() => [...new Set(items.map((i) => i.dimension ?? '—'))].sort(), [items]);
   const runs = s.runs.filter((r) => r.spec.benchId === s.benchId);
+  const run = runs.find((r) => r.runId === s.runId);
   const hasRecords = Object.keys(s.records).length > 0;
+  const nFilters = activeFilters(s.filters);
+
+  // The opened item stays in view, however it was opened (a click, the keyboard, a link from Batch).
+  useEffect(() => {
+    if (!s.selectedId) return;
+    listRef.current?.querySelector(`[data-id="${CSS.escape(s.selectedId)}"]`)?.scrollIntoView({ block: 'nearest' });
+  }, [s.selectedId, shown]);
 
   const step = (d: number) => {
     const i = shown.findIndex((x) => x.id === s.selectedId);
     const next = shown[Math.min(shown.length - 1, Math.max(0, i + d))];
-    if (next) {
-      void a.select(next);
-      listRef.current?.querySelector(`[data-id="${CSS.escape(next.id)}"]`)?.scrollIntoView({ block: 'nearest' });
-    }
+    if (next) void a.select(next);
   };
   const onKey = (e: KeyboardEvent) => {
     if (e.key === 'ArrowDown' || e.key === 'j') step(1);
@@ -67,42 +83,38 @@ export function ReplayList({ layer }: { layer: number }) {
   };
 
   return (
-    <aside className="panel left" aria-label="Benchmark items">
-      <Field label="Benchmark">
-        <select data-testid="replay-bench" value={s.benchId ?? ''} onChange={(e) => a.setBench(e.target.value || null)}>
-          {benches.length === 0 ? <option value="">No benchmark found</option> : null}
-          {benches.map((b) => (
-            <option key={b.id} value={b.id}>
-              {b.name} ({b.itemCount})
-            </option>
-          ))}
-        </select>
-      </Field>
-      <PathOpener
-        label="Open a ZoomBench file…"
-        placeholder="/path/to/data/test.parquet or test.json"
-        testId="open-bench-path"
-        onOpen={async (path) => {
-          const b = await engine.openBench(path);
-          if (b) a.setBench(b.id);
-        }}
-      />
-      <ModelSelect value={s.modelId} onChange={(id) => a.setModel(id)} testId="replay-model" />
+    <aside className="panel left replay-left" aria-label="Benchmark items">
+      <BenchSelect value={s.benchId} onChange={(id) => a.setBench(id)} testId="replay-bench" />
+      <ModelSelect value={s.modelId} onChange={(id) => a.setModel(id, items)} testId="replay-model" />
       <Field
         label="Judgements from run"
-        hint={runs.length ? undefined : 'Run a batch on this bench to filter by correct/wrong and sort by coverage.'}
+        hint={runs.length ? undefined : 'Run a batch on this bench to filter by verdict and sort by coverage.'}
       >
         <select data-testid="replay-run" value={s.runId ?? ''} onChange={(e) => void a.setRun(e.target.value || null)}>
           <option value="">none</option>
           {runs.map((r) => (
             <option key={r.runId} value={r.runId}>
-              {r.modelName} · {r.done}/{r.total} · {r.state}
+              {runTitle(r)} · {r.done}/{r.total} · {r.state}
             </option>
           ))}
         </select>
       </Field>
-      <fieldset>
-        <legend>Filters</legend>
+      <details className="filters" data-testid="filters">
+        <summary>
+          Filters{nFilters ? ` (${nFilters} active)` : ''}
+          {nFilters ? (
+            <button
+              className="link"
+              data-testid="clear-filters"
+              onClick={(e) => {
+                e.preventDefault();
+                a.clearFilters();
+              }}
+            >
+              clear
+            </button>
+          ) : null}
+        </summary>
         <div className="row">
           <select
             aria-label="Dimension"
@@ -141,32 +153,43 @@ export function ReplayList({ layer }: { layer: number }) {
           />{' '}
           zooming-gap items only
         </label>
-        <div className="row">
-          <input
-            aria-label="Search"
-            placeholder="search id or question"
-            value={s.filters.search}
-            onChange={(e) => a.setFilters({ search: e.target.value })}
-            style={{ flex: 1 }}
-          />
-          <select
-            aria-label="Sort"
-            value={s.filters.sort}
-            disabled={!hasRecords}
-            onChange={(e) => a.setFilters({ sort: e.target.value as 'row' })}
-          >
-            <option value="row">bench order</option>
-            <option value="coverage-desc">coverage ↓</option>
-            <option value="coverage-asc">coverage ↑</option>
-          </select>
-        </div>
-      </fieldset>
+        <select
+          aria-label="Sort"
+          value={s.filters.sort}
+          disabled={!hasRecords}
+          onChange={(e) => a.setFilters({ sort: e.target.value as 'row' })}
+        >
+          <option value="row">bench order</option>
+          <option value="coverage-desc">run coverage ↓</option>
+          <option value="coverage-asc">run coverage ↑</option>
+        </select>
+      </details>
+      <input
+        aria-label="Search"
+        data-testid="filter-search"
+        placeholder="search id or question"
+        value={s.filters.search}
+        onChange={(e) => a.setFilters({ search: e.target.value })}
+      />
       <div className="muted small" data-testid="replay-count">
         {shown.length} of {items.length} items · ↑↓ or j/k to step
       </div>
+      {run && covLayer !== null ? (
+        <div className="muted small" data-testid="list-coverage-label">
+          cov = {runTitle(run)}: paper coverage · {recordLabel(covLayer)}
+        </div>
+      ) : null}
+      {shown.length === 0 && items.length > 0 ? (
+        <div className="empty-filter" data-testid="no-match">
+          No item matches the filters.{' '}
+          <button className="link" onClick={a.clearFilters} data-testid="clear-filters-empty">
+            Clear filters
+          </button>
+        </div>
+      ) : null}
       <ul
         ref={listRef}
-        className="item-list"
+        className="item-list compact"
         role="listbox"
         tabIndex={0}
         aria-label="Items"
@@ -175,36 +198,45 @@ export function ReplayList({ layer }: { layer: number }) {
         data-testid="replay-list"
       >
         {shown.map((it) => (
-          <Item key={it.id} it={it} active={it.id === s.selectedId} layer={layer} onClick={() => void a.select(it)} />
+          <Item key={it.id} it={it} active={it.id === s.selectedId} layer={covLayer} run={run} onClick={() => void a.select(it)} />
         ))}
       </ul>
     </aside>
   );
 }
 
-function Item({ it, active, layer, onClick }: { it: BenchItemSummary; active: boolean; layer: number; onClick: () => void }) {
+function Item({
+  it,
+  active,
+  layer,
+  run,
+  onClick,
+}: {
+  it: BenchItemSummary;
+  active: boolean;
+  layer: number | null;
+  run?: RunInfo;
+  onClick: () => void;
+}) {
   const rec = useReplayStore((s) => s.records[it.id]);
-  const cov = coverageOf(rec?.global, layer);
+  const cov = layer !== null ? coverageOf(rec?.global, layer) : undefined;
   return (
     <li id={`item-${it.id}`} data-id={it.id} role="option" aria-selected={active} className={active ? 'active' : ''} onClick={onClick}>
-      <span>
-        <strong>{it.id}</strong> {it.question.slice(0, 60)}
+      <span className="item-line">
+        <strong>{it.id}</strong> <span className="muted">{it.question.split('\n')[0].slice(0, 70)}</span>
       </span>
       <span className="meta">
         <span>{it.dimension ?? it.questionType}</span>
-        {rec?.global ? <Verdict label="G" j={rec.global.judgement} /> : null}
-        {rec?.regional ? <Verdict label="R" j={rec.regional.judgement} /> : null}
-        {cov !== undefined ? <span>cov {pct(cov)}</span> : null}
+        {it.bbox ? null : <span title="This row has no key box: coverage is not measured">no box</span>}
+        {rec?.global ? <Verdict label="G" record={rec.global} /> : null}
+        {rec?.regional ? <Verdict label="R" record={rec.regional} /> : null}
+        {cov !== undefined && run ? (
+          <span title={`${runTitle(run)}: ${recordLabel(layer!)}`}>
+            cov L{layer} {pct(cov)}
+          </span>
+        ) : null}
       </span>
     </li>
-  );
-}
-
-export function Verdict({ label, j }: { label: string; j: string }) {
-  return (
-    <span className={`pill ${j === 'correct' ? 'good' : j === 'wrong' ? 'bad' : ''}`}>
-      {label} {j === 'correct' ? '✓' : j === 'wrong' ? '✗' : '?'}
-    </span>
   );
 }
 
@@ -229,6 +261,8 @@ function JudgeSelect({
       <option value="any">{label}: any</option>
       <option value="correct">{label}: correct</option>
       <option value="wrong">{label}: wrong</option>
+      <option value="unjudged">{label}: unjudged</option>
+      <option value="failed">{label}: failed</option>
     </select>
   );
 }

@@ -1,57 +1,74 @@
 // Replay: a benchmark item in both views side by side: the full image, the key-region crop, and the
-// crop's attention mapped back onto the full image.
+// crop's attention mapped back onto the full image, under Replay's own selection (never Inspect's).
 import { useMemo } from 'react';
+import type { AnalysisResult, BatchRecord, BenchItemSummary, View } from '../../../../electron/contract/types.js';
 import { defaultLayer } from '../../../../electron/engine/metrics/index.js';
 import { HeatmapCanvas } from '../../heatmap/HeatmapCanvas.js';
 import { HeatmapControls } from '../../components/HeatmapControls.js';
-import { LayerSlider } from '../../components/LayerSlider.js';
-import { EmptyState, ErrorBanner, pct, answerText } from '../../components/common.js';
-import { useAnalysisMaps, useBoxMetrics } from '../../hooks/useAnalysisMaps.js';
-import { layerIndex, useHeatmapStore } from '../../stores/heatmap.js';
+import { SelectionBar } from '../../components/SelectionBar.js';
+import { ColorBar } from '../../components/ColorBar.js';
+import { ModelPanel } from '../../components/ModelPanel.js';
+import { EmptyState, ErrorBanner, Verdict, pct, answerText } from '../../components/common.js';
+import { useAnalysisView, useBoxMetrics, type AnalysisView } from '../../hooks/useAnalysisView.js';
 import { useBenchItems } from '../../stores/bench.js';
-import { useReplayActions, useReplayStore } from '../../stores/replay.js';
-import { ReplayList, Verdict } from './ReplayList.js';
+import { useLoaded, useModels } from '../../stores/engine.js';
+import { useReplayActions, useReplayStore, type ReplayItemView } from '../../stores/replay.js';
+import { useSelection, useSelectionActions } from '../../stores/selection.js';
 import { LayerCurve } from '../../charts/LayerCurve.js';
+import { Sized } from '../../components/Sized.js';
+import { robustHi, toDisplay } from '../../heatmap/scale.js';
+import { runTitle } from '../batch/runText.js';
+import { ReplayList } from './ReplayList.js';
 
 export function ReplayView() {
   const current = useReplayStore((s) => s.current);
+  const failure = useReplayStore((s) => s.failure);
   const running = useReplayStore((s) => s.running);
   const error = useReplayStore((s) => s.error);
   const selectedId = useReplayStore((s) => s.selectedId);
   const benchId = useReplayStore((s) => s.benchId);
+  const modelId = useReplayStore((s) => s.modelId);
+  const runId = useReplayStore((s) => s.runId);
+  const runs = useReplayStore((s) => s.runs);
   const records = useReplayStore((s) => (selectedId ? s.records[selectedId] : undefined));
   const a = useReplayActions();
+  const { set } = useSelectionActions();
+  const selection = useSelection('replay');
   const items = useBenchItems(benchId);
+  const models = useModels();
+  const loaded = useLoaded();
   const item = items.find((i) => i.id === current?.itemId);
-  const layerSetting = useHeatmapStore((s) => s.layer);
-  const numLayers = current?.dual.global.attention.numLayers ?? 1;
-  const layer = layerIndex(layerSetting, numLayers, defaultLayer(numLayers));
+  const gv = useAnalysisView(current?.dual.global, 'replay');
+  const rv = useAnalysisView(current?.dual.regional, 'replay');
+  const gMetrics = useBoxMetrics(gv, item?.bbox);
+  const anyView = gv ?? rv;
+  const numLayers = anyView?.shape.numLayers ?? 1;
+  const model = models.find((m) => m.id === modelId);
+  // The list reads the run's records at the layer shown (before any item is open: the model's default).
+  const listLayer = anyView?.sel.from ?? selection.layer ?? model?.defaultLayer ?? defaultLayer(numLayers);
+  const run = runs.find((r) => r.runId === runId);
+  // Judgements from one model's run beside a live analysis of another would read as the same model's.
+  const mismatch = run && model && (run.modelHash !== model.hash || run.spec.modelId !== model.id) ? { run, model } : null;
+  const failedItem = failure ? items.find((i) => i.id === failure.itemId) : undefined;
 
-  const gm = useAnalysisMaps(current?.dual.global);
-  const rm = useAnalysisMaps(current?.dual.regional);
-  const gMetrics = useBoxMetrics(current?.dual.global, item?.bbox);
-  // The crop's attention on the global grid, each layer stretched to its own max (it is zero outside the crop).
-  const inFull = useMemo(() => {
-    const rif = current?.dual.regionalInFull;
-    if (!rif) return null;
-    const cells = rif.gridH * rif.gridW;
-    const l = Math.min(layer, rif.numLayers - 1);
-    const v = rif.data.subarray(l * cells, (l + 1) * cells);
-    let max = 1e-12;
-    for (let i = 0; i < cells; i++) max = Math.max(max, v[i]);
-    const d = new Float32Array(cells);
-    for (let i = 0; i < cells; i++) d[i] = v[i] / max;
-    return { display: d };
-  }, [current, layer]);
-
-  const shownLayer = layer + 1;
-  const stale = current && current.itemId !== selectedId;
   return (
     <div className="view replay">
-      <ReplayList layer={shownLayer} />
+      <ReplayList layer={listLayer} />
       <main className="center">
         <ErrorBanner error={error} onDismiss={a.clearError} />
-        {!current || !item ? (
+        {mismatch ? (
+          <div className="warn-box" role="alert" data-testid="model-mismatch">
+            The judgements come from run “{runTitle(mismatch.run)}” of <strong>{mismatch.run.modelName}</strong>
+            {mismatch.run.modelHash !== mismatch.model.hash && mismatch.run.modelName === mismatch.model.name ? ' (other model files)' : ''}
+            ; the analysis shown is <strong>{mismatch.model.name}</strong>.{' '}
+            <button className="link" onClick={() => a.setModel(mismatch.run.spec.modelId, items)} data-testid="use-run-model">
+              Analyse with the run’s model
+            </button>
+          </div>
+        ) : null}
+        {failure && failure.itemId === selectedId ? (
+          <MalformedItem itemId={failure.itemId} item={failedItem} message={failure.error.message} records={records} />
+        ) : !current || !item ? (
           running ? (
             <EmptyState title="Analysing both views…">The model answers on the full image and on the crop.</EmptyState>
           ) : (
@@ -62,97 +79,255 @@ export function ReplayView() {
           )
         ) : (
           <>
-            <div className="replay-head" data-testid="replay-item">
-              <div>
-                <strong>{item.id}</strong>{' '}
-                <span className="muted">
-                  {item.dimension ?? ''} · {item.questionType}
-                </span>{' '}
-                {running || stale ? <span className="muted">· loading next…</span> : null}
-              </div>
-              <div className="small">{item.question}</div>
-              <div className="row">
-                <span>
-                  Ground truth: <strong data-testid="replay-gt">{item.answer}</strong>
-                </span>
-                <span>
-                  Global: <strong data-testid="replay-answer-global">{answerText(current.dual.global.answer)}</strong>{' '}
-                  {records?.global ? <Verdict label="" j={records.global.judgement} /> : null}
-                </span>
-                <span>
-                  Regional: <strong data-testid="replay-answer-regional">{answerText(current.dual.regional.answer)}</strong>{' '}
-                  {records?.regional ? <Verdict label="" j={records.regional.judgement} /> : null}
-                </span>
-              </div>
-            </div>
+            <ItemHeader item={item} current={current} records={records} loading={running || current.itemId !== selectedId} />
             <div className="replay-grid">
-              <div className="pane pane-g">
-                <h3>Global view · coverage {pct(gMetrics?.byLayer[layer]?.coveragePaper)}</h3>
-                <HeatmapCanvas
-                  label="Full image with attention"
-                  testId="replay-global"
-                  imageUrl={current.global.url}
-                  imageWidth={current.global.width}
-                  imageHeight={current.global.height}
-                  map={gm?.display ?? null}
-                  gridW={current.dual.global.geometry.gridW}
-                  gridH={current.dual.global.geometry.gridH}
-                  box={item.bbox}
-                />
-              </div>
-              <div className="pane pane-r">
-                <h3>Regional view (crop)</h3>
-                <HeatmapCanvas
-                  label="Key-region crop with attention"
-                  testId="replay-regional"
-                  imageUrl={current.regional.url}
-                  imageWidth={current.regional.width}
-                  imageHeight={current.regional.height}
-                  map={rm?.display ?? null}
-                  gridW={current.dual.regional.geometry.gridW}
-                  gridH={current.dual.regional.geometry.gridH}
-                />
-              </div>
-              <div className="pane pane-f">
-                <h3>Crop attention mapped onto the full image</h3>
-                <HeatmapCanvas
-                  label="Regional attention mapped back onto the full image"
-                  testId="replay-infull"
-                  imageUrl={current.global.url}
-                  imageWidth={current.global.width}
-                  imageHeight={current.global.height}
-                  map={inFull?.display ?? null}
-                  gridW={current.dual.regionalInFull.gridW}
-                  gridH={current.dual.regionalInFull.gridH}
-                  box={item.bbox}
-                  extraBoxes={
-                    current.dual.regional.geometry.cropInFull
-                      ? [{ box: current.dual.regional.geometry.cropInFull, label: 'crop' }]
-                      : undefined
-                  }
-                />
-              </div>
+              <Pane
+                className="pane-g"
+                title="Global view (full image)"
+                testId="replay-global"
+                view={gv}
+                image={current.images.global}
+                error={current.dual.errors?.global?.message ?? current.imageErrors.global}
+                coverage={
+                  !item.bbox ? (
+                    <span data-testid="replay-coverage">coverage: no box</span>
+                  ) : gMetrics && gv ? (
+                    <span data-testid="replay-coverage">
+                      coverage {pct(gMetrics.selected.coveragePaper)} · {gv.label}
+                    </span>
+                  ) : null
+                }
+                box={item.bbox}
+              />
+              <Pane
+                className="pane-r"
+                title="Regional view (crop)"
+                testId="replay-regional"
+                view={rv}
+                image={current.images.regional}
+                error={current.dual.errors?.regional?.message ?? current.imageErrors.regional}
+                coverage={rv ? <span className="muted">{rv.label}</span> : null}
+              />
+              <InFullPane current={current} item={item} layer={anyView?.sel.from ?? 1} />
             </div>
-            {gm ? <LayerSlider numLayers={gm.maps.numLayers} layer={layer} defaultLayer={gm.defaultLayer} /> : null}
+            {anyView ? (
+              <div className="under-canvas">
+                <SelectionBar scope="replay" view={anyView} compact />
+              </div>
+            ) : null}
           </>
         )}
       </main>
-      <aside className="panel right" aria-label="Heatmap settings and coverage">
-        <HeatmapControls domain={gm?.maps.domain[layer]} hasGeneric={!!current?.dual.global.genericAttention} />
-        {gMetrics ? (
+      <aside className="panel right" aria-label="Model, coverage and painting">
+        <ModelPanel model={model} loaded={model ? loaded[model.id] : undefined} result={current?.dual.global ?? current?.dual.regional} />
+        {gMetrics && gv ? (
           <section>
             <h2>Global coverage per layer</h2>
-            <LayerCurve
-              byLayer={gMetrics.byLayer}
-              areaShare={gMetrics.areaShare}
-              layer={layer}
-              onLayer={(l) => useHeatmapStore.getState().actions.setLayer(l)}
-              width={290}
-              height={170}
-            />
+            <div className="muted small">{gv.label.split(' · ').slice(1).join(' · ')} · key box of the item</div>
+            <Sized>
+              {(w) => (
+                <LayerCurve
+                  byLayer={gMetrics.byLayer}
+                  areaShare={gMetrics.areaShare}
+                  layer={gv.sel.from - 1}
+                  layerTo={gv.sel.to - 1}
+                  onLayer={(l) => set('replay', { layer: l, layerTo: null })}
+                  width={w}
+                  height={Math.round(Math.min(320, Math.max(180, w * 0.55)))}
+                />
+              )}
+            </Sized>
           </section>
         ) : null}
+        <HeatmapControls />
       </aside>
+    </div>
+  );
+}
+
+function ItemHeader({
+  item,
+  current,
+  records,
+  loading,
+}: {
+  item: BenchItemSummary;
+  current: ReplayItemView;
+  records: { global?: BatchRecord; regional?: BatchRecord } | undefined;
+  loading: boolean;
+}) {
+  const answer = (r: AnalysisResult | undefined) => (r ? answerText(r.answer) : '—');
+  return (
+    <div className="replay-head" data-testid="replay-item">
+      <div>
+        <strong>{item.id}</strong>{' '}
+        <span className="muted">
+          row {item.row + 1} · {item.dimension ?? ''} · {item.questionType}
+          {item.bbox ? '' : ' · no key box'}
+        </span>{' '}
+        {loading ? <span className="muted">· loading the next item…</span> : null}
+      </div>
+      <div className="small question">{item.question}</div>
+      <div className="row">
+        <span>
+          Ground truth: <strong data-testid="replay-gt">{item.answer}</strong>
+        </span>
+        <span>
+          Global: <strong data-testid="replay-answer-global">{answer(current.dual.global)}</strong> <Verdict record={records?.global} />
+        </span>
+        <span>
+          Regional: <strong data-testid="replay-answer-regional">{answer(current.dual.regional)}</strong>{' '}
+          <Verdict record={records?.regional} />
+        </span>
+      </div>
+      <RecordErrors records={records} />
+    </div>
+  );
+}
+
+/** A failed record's error, as the run stored it. */
+function RecordErrors({ records }: { records: { global?: BatchRecord; regional?: BatchRecord } | undefined }) {
+  const failed = (['global', 'regional'] as View[]).flatMap((v) =>
+    records?.[v]?.error !== undefined ? [[v, records[v]!.error!] as const] : [],
+  );
+  if (failed.length === 0) return null;
+  return (
+    <div className="error-text small" data-testid="record-errors">
+      {failed.map(([v, e]) => (
+        <div key={v}>
+          In the run, the {v} view failed: {e}
+        </div>
+      ))}
+    </div>
+  );
+}
+
+/** An item none of whose views could run: what is wrong with it, and no image from another item. */
+function MalformedItem({
+  itemId,
+  item,
+  message,
+  records,
+}: {
+  itemId: string;
+  item: BenchItemSummary | undefined;
+  message: string;
+  records: { global?: BatchRecord; regional?: BatchRecord } | undefined;
+}) {
+  return (
+    <div className="malformed" data-testid="replay-malformed">
+      <h3>
+        {itemId} {item ? <span className="muted">(row {item.row + 1})</span> : null} cannot be shown
+      </h3>
+      <div className="error-banner">{message}</div>
+      <RecordErrors records={records} />
+      <div className="muted small">
+        This row of the bench is malformed; the batch run records the same error. Fix the file and open it again.
+      </div>
+    </div>
+  );
+}
+
+function Pane({
+  className,
+  title,
+  testId,
+  view,
+  image,
+  error,
+  coverage,
+  box,
+}: {
+  className: string;
+  title: string;
+  testId: string;
+  view: AnalysisView | null;
+  image: ReplayItemView['images'][View];
+  error: string | undefined;
+  coverage: React.ReactNode;
+  box?: BenchItemSummary['bbox'];
+}) {
+  return (
+    <div className={`pane ${className}`}>
+      <h3>
+        {title} {coverage ? <span className="pane-sub">· {coverage}</span> : null}
+      </h3>
+      {error || !image || !view ? (
+        <div className="pane-error error-banner" data-testid={`${testId}-error`}>
+          {error ?? (image ? 'This view did not run.' : 'No image for this view.')}
+        </div>
+      ) : (
+        <>
+          <HeatmapCanvas
+            label={`${title} with attention`}
+            testId={testId}
+            imageUrl={image.url}
+            imageWidth={image.width}
+            imageHeight={image.height}
+            map={view.map.display}
+            gridW={view.result.geometry.gridW}
+            gridH={view.result.geometry.gridH}
+            box={box}
+            readout={{ values: view.map.values, units: view.map.units, label: view.label }}
+          />
+          <ColorBar map={view.map} sel={view.sel} testId={`${testId}-colorbar`} />
+        </>
+      )}
+    </div>
+  );
+}
+
+/** The crop's head-mean prompt-token attention on the full image's grid, as the engine maps it back. */
+function InFullPane({ current, item, layer }: { current: ReplayItemView; item: BenchItemSummary; layer: number }) {
+  const rif = current.dual.regionalInFull;
+  const map = useMemo(() => {
+    if (!rif) return null;
+    const cells = rif.gridH * rif.gridW;
+    const l = Math.min(layer, rif.numLayers) - 1;
+    const values = Float64Array.from(rif.data.subarray(l * cells, (l + 1) * cells));
+    const hi = robustHi(values);
+    return {
+      l: l + 1,
+      dm: {
+        values,
+        display: toDisplay(values, hi),
+        domain: [0, hi] as [number, number],
+        units: 'attention weight' as const,
+        norm: 'layerP99' as const,
+      },
+    };
+  }, [rif, layer]);
+  const image = current.images.global;
+  const label = `layer ${Math.min(layer, rif?.numLayers ?? layer)} · mean of heads · prompt token (as mapped by the engine)`;
+  return (
+    <div className="pane pane-f">
+      <h3>
+        Crop attention placed on the full image <span className="pane-sub">· {label}</span>
+      </h3>
+      {!rif || !map || !image ? (
+        <div className="pane-error muted" data-testid="replay-infull-missing">
+          {!item.bbox ? 'No key box: the crop has no place in the full image.' : 'Needs both views to have run.'}
+        </div>
+      ) : (
+        <>
+          <HeatmapCanvas
+            label="Regional attention mapped back onto the full image"
+            testId="replay-infull"
+            imageUrl={image.url}
+            imageWidth={image.width}
+            imageHeight={image.height}
+            map={map.dm.display}
+            gridW={rif.gridW}
+            gridH={rif.gridH}
+            box={item.bbox}
+            readout={{ values: map.dm.values, units: 'attention weight', label }}
+            extraBoxes={
+              current.dual.regional?.geometry.cropInFull ? [{ box: current.dual.regional.geometry.cropInFull, label: 'crop' }] : undefined
+            }
+          />
+          <ColorBar map={map.dm} sel={{ from: map.l, to: map.l }} testId="replay-infull-colorbar" />
+        </>
+      )}
     </div>
   );
 }

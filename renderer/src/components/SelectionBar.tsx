@@ -1,0 +1,176 @@
+// The analysis selection of one view, visible and under its control: layer (or a layer range), heads,
+// token and colour scale, and the line that names what every number below it measures.
+import type { AnswerToken } from '../../../electron/contract/types.js';
+import type { AnalysisView } from '../hooks/useAnalysisView.js';
+import { NORM_LABELS, visibleToken } from '../selection/labels.js';
+import type { HeadSel, Norm, SelectionScope } from '../selection/selection.js';
+import { useSelectionActions } from '../stores/selection.js';
+
+export function SelectionBar({
+  scope,
+  view,
+  tokens,
+  compact = false,
+}: {
+  scope: SelectionScope;
+  view: AnalysisView;
+  /** The answer tokens to offer as query positions (default: the view's own). */
+  tokens?: readonly AnswerToken[];
+  compact?: boolean;
+}) {
+  const { set } = useSelectionActions();
+  const { sel, shape } = view;
+  const ranged = sel.to > sel.from;
+  const toks = tokens ?? view.result.tokens;
+  return (
+    <div className={`selection-bar ${compact ? 'compact' : ''}`} data-testid={`selection-${scope}`} aria-label="What is shown and measured">
+      <div className="selection-row">
+        <label className="field slider layer">
+          <span className="field-label">{ranged ? 'Layers from' : 'Layer'}</span>
+          <input
+            data-testid="layer-slider"
+            type="range"
+            min={1}
+            max={shape.numLayers}
+            step={1}
+            value={sel.from}
+            onChange={(e) => {
+              const from = Number(e.target.value);
+              set(scope, ranged ? { layer: from, layerTo: Math.max(from, sel.to) } : { layer: from, layerTo: null });
+            }}
+            aria-valuetext={`Layer ${sel.from} of ${shape.numLayers}`}
+          />
+          <span className="value" data-testid="layer-value">
+            {sel.from} / {shape.numLayers}
+          </span>
+        </label>
+        {ranged ? (
+          <label className="field slider layer">
+            <span className="field-label">to</span>
+            <input
+              data-testid="layer-to-slider"
+              type="range"
+              min={sel.from}
+              max={shape.numLayers}
+              step={1}
+              value={sel.to}
+              onChange={(e) => set(scope, { layerTo: Number(e.target.value) })}
+            />
+            <span className="value">{sel.to}</span>
+          </label>
+        ) : null}
+        <label className="check" title="Average the maps of a range of layers">
+          <input
+            type="checkbox"
+            data-testid="layer-range"
+            checked={ranged}
+            onChange={(e) => set(scope, { layer: sel.from, layerTo: e.target.checked ? Math.min(shape.numLayers, sel.from + 1) : null })}
+          />
+          range
+        </label>
+        {sel.from !== shape.defaultLayer || ranged ? (
+          <button
+            className="link"
+            onClick={() => set(scope, { layer: shape.defaultLayer, layerTo: null })}
+            title="The paper's layer choice scaled to this model's depth"
+          >
+            default ({shape.defaultLayer})
+          </button>
+        ) : (
+          <span className="muted small">default layer</span>
+        )}
+      </div>
+      <div className="selection-row">
+        <label className="field inline">
+          <span className="field-label">Heads</span>
+          <select
+            data-testid="head-select"
+            value={String(sel.head)}
+            onChange={(e) => {
+              const v = e.target.value;
+              set(scope, { head: v === 'mean' || v === 'max' ? v : Number(v) });
+            }}
+          >
+            <option value="mean">mean of {shape.numHeads}</option>
+            <option value="max">max of {shape.numHeads}</option>
+            {Array.from({ length: shape.numHeads }, (_, h) => (
+              <option key={h} value={h}>
+                head h{h}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="field inline">
+          <span className="field-label">Scale</span>
+          <select
+            data-testid="norm-select"
+            value={sel.norm}
+            onChange={(e) => set(scope, { norm: e.target.value as Norm })}
+            title={NORM_LABELS[sel.norm].long}
+          >
+            {(Object.keys(NORM_LABELS) as Norm[]).map((n) => (
+              <option key={n} value={n} disabled={n === 'relative' && (!shape.hasGeneric || sel.query !== 0)} title={NORM_LABELS[n].long}>
+                {NORM_LABELS[n].short}
+              </option>
+            ))}
+          </select>
+        </label>
+      </div>
+      <TokenButtons scope={scope} query={sel.query} tokens={toks} numQueries={shape.numQueries} />
+      <div className="selection-label small" data-testid="selection-label">
+        Showing <strong>{view.label}</strong>
+      </div>
+    </div>
+  );
+}
+
+/** The query positions: the last prompt token (the paper's) and each generated token. */
+function TokenButtons({
+  scope,
+  query,
+  tokens,
+  numQueries,
+}: {
+  scope: SelectionScope;
+  query: number;
+  tokens: readonly AnswerToken[];
+  numQueries: number;
+}) {
+  const { set } = useSelectionActions();
+  return (
+    <div className="tokens" role="radiogroup" aria-label="Query position">
+      <button
+        role="radio"
+        aria-checked={query === 0}
+        className={`token ${query === 0 ? 'active' : ''}`}
+        onClick={() => set(scope, { query: 0 })}
+        title="Last prompt token: predicts the first answer token (the paper's query)"
+        data-testid="token-0"
+      >
+        ⟨prompt⟩
+      </button>
+      {tokens.map((t, i) => {
+        const qi = i + 1;
+        return (
+          <button
+            key={i}
+            role="radio"
+            aria-checked={query === qi}
+            disabled={qi >= numQueries}
+            className={`token ${query === qi ? 'active' : ''}`}
+            onClick={() => set(scope, { query: qi })}
+            title={`Answer token ${qi}: id ${t.id}, p = ${t.prob.toFixed(3)}`}
+            data-testid={`token-${qi}`}
+          >
+            <span className="token-text">{visibleToken(t.text)}</span>
+            <span className="token-prob" style={{ opacity: 0.4 + 0.6 * t.prob }}>
+              {(t.prob * 100).toFixed(0)}%
+            </span>
+          </button>
+        );
+      })}
+    </div>
+  );
+}
+
+export type { HeadSel };
