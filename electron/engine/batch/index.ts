@@ -1,8 +1,8 @@
 // Public surface of the batch module (Node only: files).
 export { executeRun, openRun, runBatch, selectItems, validateSpec, type OpenedRun, type RunBatchOptions } from './runner.js';
 export { RunLock, LOCK_FILE } from './run-lock.js';
-export { ResultStore, parseRecords, assertRunId, type ReadResult } from './store.js';
-export { listRuns, runInfo, mergeRuns, runDir, type MergeResult } from './runs.js';
+export { ResultStore, parseRecords, assertRunId, claimRunFolder, type ReadResult } from './store.js';
+export { listRuns, runInfo, mergeRuns, missingShardsOf, runDir, type MergeOptions, type MergeResult } from './runs.js';
 export { summarizeRun, accuracyOf, gapOf, coverageValues, recordedLayers, headlineLayer, type SummaryContext } from './summary.js';
 export { compareRecords, pairRecords, type CompareOptions } from './compare.js';
 export { summaryToCsv, summaryToJson, recordsToCsv, gridsToJson, toCsv, csvCell, type GridExport } from './export.js';
