@@ -60,7 +60,7 @@ def main() -> None:
         "--teacher-extend",
         type=int,
         default=5000,
-        help="steps of a third, long teacher cycle (0 measured in session 18: labels 4.2 points less often right, docs/models.md)",
+        help="steps of a third, long teacher cycle (0 measured in commit f2e9dec: labels 4.2 points less often right, docs/models.md)",
     )
     ap.add_argument(
         "--teacher-text", type=int, default=1200, help="steps of the teacher's reading stage (glyph supervision, extra text scenes)"
@@ -68,33 +68,33 @@ def main() -> None:
     ap.add_argument("--text-items", type=int, default=3000, help="extra OCR training scenes for the reading stage")
     ap.add_argument("--teacher-count", type=int, default=1200, help="steps of the teacher's counting-and-reading stage")
     ap.add_argument("--count-items", type=int, default=3000, help="extra counting training scenes for that stage")
-    ap.add_argument("--teacher-read", type=int, default=1500, help="steps of a second reading stage (0: the session-7 recipe)")
+    ap.add_argument("--teacher-read", type=int, default=1500, help="steps of a second reading stage (0: the 95721bd recipe)")
     ap.add_argument("--read-items", type=int, default=3000, help="fresh text scenes for the second reading stage")
     ap.add_argument(
         "--teacher-read-2",
         type=int,
         default=1500,
-        help="steps of a third reading stage, on --read-items more fresh text scenes (0: none, the session-8 recipe)",
+        help="steps of a third reading stage, on --read-items more fresh text scenes (0: none, the 69085a5 recipe)",
     )
     ap.add_argument(
         "--teacher-focus",
         type=int,
         default=1500,
-        help="steps of a last stage on the teacher's two weakest dimensions, counting and text (0: none, the session-8 recipe)",
+        help="steps of a last stage on the teacher's two weakest dimensions, counting and text (0: none, the 69085a5 recipe)",
     )
     ap.add_argument("--focus-items", type=int, default=3000, help="fresh counting scenes and as many text scenes for that stage")
     ap.add_argument(
         "--consensus-views",
         choices=CONSENSUS_VIEW_SETS,
         default="scale",
-        help="the teacher's four views of each crop (consensus.crop_views; 'framing': the session-7 recipe)",
+        help="the teacher's four views of each crop (consensus.crop_views; 'framing': the 95721bd recipe)",
     )
     ap.add_argument("--pool-items", type=int, default=6000, help="extra unlabelled scenes the teacher labels for the students")
     ap.add_argument(
         "--student-steps",
         type=int,
         default=2200,
-        help="steps of the students' first cycle (1,800 + 1,100 measured in session 18: R2I global view under 55%%)",
+        help="steps of the students' first cycle (1,800 + 1,100 measured in commit f2e9dec: R2I global view under 55%%)",
     )
     ap.add_argument("--student-continue", type=int, default=1500, help="steps of the students' second, lower-rate cycle")
     ap.add_argument("--crop-share", type=float, default=0.25, help="share of each student batch replaying regional crops, first cycle")
@@ -103,7 +103,7 @@ def main() -> None:
         "--continue-replay-text",
         type=float,
         default=0.33,
-        help="share of the second cycle's replayed crops drawn from the kept text scenes (0: as they come, the session-8 recipe before it)",
+        help="share of the second cycle's replayed crops drawn from the kept text scenes (0: as they come, the 97b07d4 recipe)",
     )
     ap.add_argument(
         "--sequential-students", action="store_true", help="train the two students one after the other (default: at once, in two processes)"
@@ -118,7 +118,7 @@ def main() -> None:
         "--anchor-weight",
         type=float,
         default=1.0,
-        help="keep the students' visual features on replayed crops near the teacher's, with this weight (train.anchor_terms; 0: none, the session-8 recipe)",
+        help="keep the students' visual features on replayed crops near the teacher's, with this weight (train.anchor_terms; 0: none, the 69085a5 recipe)",
     )
     ap.add_argument(
         "--continue-anchor-weight",
@@ -136,7 +136,7 @@ def main() -> None:
         "--aux-warmup",
         type=int,
         default=300,
-        help="steps that fit the students' fresh auxiliary head alone on the frozen first-cycle tower before their second cycle (train.warm_aux_head; 0: none, the session-8 recipe)",
+        help="steps that fit the students' fresh auxiliary head alone on the frozen first-cycle tower before their second cycle (train.warm_aux_head; 0: none, the 69085a5 recipe)",
     )
     ap.add_argument("--aux-weight", type=float, default=1.0, help="weight of the training-only auxiliary perception heads (train.AuxHead)")
     ap.add_argument("--eval-limit", type=int, default=None)
@@ -248,7 +248,7 @@ def main() -> None:
             lambda: teacher_samples(crop_scenes("text", "counting"), glyphs=True, shares={"ocr": 1 / 3, "counting": 1 / 3}),
             {"text_items": args.text_items, "count_items": args.count_items},
         ),
-        # a second reading stage (session 8): after the counting-and-reading stage text was still the
+        # a second reading stage (commit 97b07d4): after the counting-and-reading stage text was still the
         # teacher's weakest dimension (OCR 40% on this bench's crops) and capped what the students
         # could read. 1,500 steps of the reading stage's batches with 3,000 fresh text scenes: OCR on
         # 120 validation crops 35% to 62%, bench crops 85.0% to 90.6% (docs/models.md).
@@ -260,10 +260,10 @@ def main() -> None:
             lambda: teacher_samples(crop_scenes("text", "read"), glyphs=True, shares={"ocr": 0.5}),
             {"text_items": args.text_items, "read_items": args.read_items, "read_start": read_start},
         ),
-        # a third reading stage (session 12, on by default since session 17): the same batches with the second
-        # stage's scenes and as many fresh ones. A fresh teacher chain (session 10) read 53% of this
+        # a third reading stage (commit a197f34, on by default since commit a1b092b): the same batches with the second
+        # stage's scenes and as many fresh ones. A fresh teacher chain (commit ca47f21) read 53% of this
         # bench's text crops against the shipped teacher's 73%, and the students' regional view
-        # follows their teacher's (docs/models.md, session 11).
+        # follows their teacher's (docs/models.md, commit ba87921).
         (
             "teacher-read-2",
             args.teacher_read_2,
@@ -272,9 +272,9 @@ def main() -> None:
             lambda: teacher_samples(crop_scenes("text", "read", "read-2"), glyphs=True, shares={"ocr": 0.5}),
             {"text_items": args.text_items, "read_items": args.read_items, "read_start": read_start, "read_2_start": read_2_start},
         ),
-        # a focus stage (session 16, on by default since session 17): after the third reading stage the teacher still
+        # a focus stage (commit 27cb28b, on by default since commit a1b092b): after the third reading stage the teacher still
         # answers text (67%) and counting (80%) on this bench's crops worst, and its students lose
-        # their regional view on exactly those (docs/models.md, session 15). A third of each batch
+        # their regional view on exactly those (docs/models.md, commit 88a1ab9). A third of each batch
         # reads, a third counts, on fresh scenes of both; the rest keeps the other four dimensions.
         (
             "teacher-focus",

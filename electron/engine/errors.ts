@@ -48,10 +48,19 @@ export class InvalidBenchError extends LoupeError {
   }
 }
 
+export interface InvalidImageOptions extends LoupeErrorOptions {
+  /** What is wrong, worded without the image's name ("not a readable image (...)"), for callers that name it their own way. */
+  problem?: string;
+}
+
 export class InvalidImageError extends LoupeError {
-  constructor(message: string, options: LoupeErrorOptions = {}) {
+  /** What is wrong without the image's name; the message when none was given. */
+  readonly problem: string;
+
+  constructor(message: string, options: InvalidImageOptions = {}) {
     super('invalid-image', message, options);
     this.name = 'InvalidImageError';
+    this.problem = options.problem ?? message;
   }
 }
 

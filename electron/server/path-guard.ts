@@ -1,7 +1,9 @@
 // Wraps an EngineHandler so that every path in a request from the UI was opened by the user first
 // (see PathRegistry), and every model or bench id was handed out by the engine through this guard.
+// Which parameters are paths, images and ids is the contract's table (electron/contract/methods.ts).
 // Used by the web server and by the desktop shell's ipc-main: the renderer is never trusted with paths.
 import type { EngineHandler, MethodName, ParamsOf, ResultOf } from '../contract/api.js';
+import { issuedIds, paramRules, type ParamKind } from '../contract/methods.js';
 import type { BenchInfo, ImageSource, ModelInfo } from '../contract/types.js';
 import { BadRequestError, ForbiddenError } from '../engine/errors.js';
 import type { PathRegistry } from './path-registry.js';
@@ -32,35 +34,34 @@ export class GuardedEngine implements EngineHandler {
     return result;
   }
 
+  /** Checks each parameter the contract's table names (electron/contract/methods.ts); a name that is no method is refused. */
   private async check(method: MethodName, p: Record<string, unknown>): Promise<void> {
-    switch (method) {
-      case 'models.open':
-        return this.registry.check(p.dir as string, 'dir');
-      case 'bench.open':
-        return this.registry.check(p.path as string, 'path');
-      case 'models.load':
-      case 'models.unload':
-        return this.model(p.modelId);
-      case 'analysis.run':
-      case 'analysis.dual':
-        await this.model(p.modelId);
-        await this.image(p.image, 'image');
-        if (p.cropImage !== undefined) await this.image(p.cropImage, 'cropImage');
+    const rules = paramRules(method);
+    if (!rules) throw new BadRequestError(`Unknown method ${String(method)}.`, { field: 'method' });
+    for (const [name, rule] of rules) {
+      const value = p[name];
+      if (value === undefined && rule.optional) continue;
+      await this.checkParam(rule.kind, value, name);
+    }
+  }
+
+  private async checkParam(kind: ParamKind, value: unknown, field: string): Promise<void> {
+    switch (kind) {
+      case 'path':
+        return this.registry.check(value as string, field);
+      case 'image':
+        return this.image(value, field);
+      case 'modelId':
+        return this.model(value);
+      case 'benchId':
+        return this.bench(value);
+      case 'runId':
+        // A name inside the engine's own runs folder: the run store refuses anything that is not a plain name.
         return;
-      case 'images.get':
-        return this.image(p.source, 'source');
-      case 'bench.items':
-        return this.bench(p.benchId);
-      case 'batch.start':
-      case 'batch.matching':
-        await this.model(p.modelId);
-        return this.bench(p.benchId);
-      case 'batch.export':
-        if (p.dest !== undefined) this.registry.check(p.dest as string, 'dest');
-        return;
-      default:
-        // The remaining methods take no paths (run ids live in the engine's own runs folder).
-        return;
+      default: {
+        const unhandled: never = kind;
+        throw new BadRequestError(`No check for parameter kind ${String(unhandled)}.`, { field });
+      }
     }
   }
 
@@ -91,9 +92,9 @@ export class GuardedEngine implements EngineHandler {
   }
 
   private remember(method: MethodName, result: unknown): void {
-    if (method === 'models.list') for (const m of result as ModelInfo[]) this.modelIds.add(m.id);
-    if (method === 'models.open') this.modelIds.add((result as ModelInfo).id);
-    if (method === 'bench.list') for (const b of result as BenchInfo[]) this.benchIds.add(b.id);
-    if (method === 'bench.open') this.benchIds.add((result as BenchInfo).id);
+    const issued = issuedIds(method);
+    if (!issued) return;
+    const ids = issued === 'modelIds' ? this.modelIds : this.benchIds;
+    for (const info of (Array.isArray(result) ? result : [result]) as (ModelInfo | BenchInfo)[]) ids.add(info.id);
   }
 }

@@ -6,6 +6,7 @@
 // +33% size and a full string pass on both ends. A frame is a small JSON header in which every typed
 // array is replaced by a reference into a trailing byte section, so the bulk data is copied once.
 import type { EngineErrorPayload, EngineEvent, MethodName } from '../contract/api.js';
+import { isMethodName } from '../contract/methods.js';
 
 export type RequestId = number;
 
@@ -42,43 +43,6 @@ export const PROTOCOL_VERSION = 1;
 export type ClientMessage = RequestMessage | CancelMessage;
 export type ServerMessage = ResponseMessage | EventMessage | HelloMessage;
 export type WireMessage = ClientMessage | ServerMessage;
-
-/** Every method of the contract at runtime, so untrusted peers can be checked against it. */
-export const METHOD_NAMES = [
-  'engine.info',
-  'models.list',
-  'models.open',
-  'models.load',
-  'models.unload',
-  'analysis.run',
-  'analysis.dual',
-  'images.get',
-  'bench.list',
-  'bench.open',
-  'bench.items',
-  'batch.start',
-  'batch.resume',
-  'batch.cancel',
-  'batch.list',
-  'batch.matching',
-  'batch.annotate',
-  'batch.summary',
-  'batch.records',
-  'batch.export',
-  'compare.runs',
-] as const satisfies readonly MethodName[];
-
-// Compile-time check that the list above names every method: adding a method to the contract without
-// adding it here fails type-checking on this line.
-type MissingMethods = Exclude<MethodName, (typeof METHOD_NAMES)[number]>;
-const allMethodsListed: [MissingMethods] extends [never] ? true : MissingMethods = true;
-void allMethodsListed;
-
-const METHOD_SET: ReadonlySet<string> = new Set(METHOD_NAMES);
-
-export function isMethodName(value: unknown): value is MethodName {
-  return typeof value === 'string' && METHOD_SET.has(value);
-}
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

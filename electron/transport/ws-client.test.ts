@@ -68,16 +68,27 @@ describe('ws-client <-> server <-> engine (test double)', () => {
     expect(Array.from(got.bytes)).toEqual([9, 8, 7]);
   });
 
-  it('delivers engine events to listeners', async () => {
+  it('delivers engine events to listeners until they unsubscribe', async () => {
+    const analyze = () =>
+      client.call('analysis.run', {
+        modelId: '/models/double',
+        image: { kind: 'bytes', name: 'a', bytes: new Uint8Array(1) },
+        question: 'q',
+      });
     const events: EngineEvent[] = [];
     const off = client.onEvent((e) => events.push(e));
-    await client.call('analysis.run', {
-      modelId: '/models/double',
-      image: { kind: 'bytes', name: 'a', bytes: new Uint8Array(1) },
-      question: 'q',
-    });
-    await waitFor(() => events.find((e) => e.type === 'analysis.stage'));
+    await analyze();
+    const stage = await waitFor(() => events.find((e) => e.type === 'analysis.stage'));
+    expect(stage).toMatchObject({ type: 'analysis.stage', stage: 'vision' });
     off();
+    const delivered = events.length;
+    // A second listener proves the next event did arrive: the first must not have seen it.
+    const later: EngineEvent[] = [];
+    const offLater = client.onEvent((e) => later.push(e));
+    await analyze();
+    await waitFor(() => later.find((e) => e.type === 'analysis.stage'));
+    offLater();
+    expect(events).toHaveLength(delivered);
   });
 
   it('cancels a long call through AbortSignal and the engine sees the abort', async () => {

@@ -28,14 +28,14 @@ def crop_views(r_img: Image.Image, bbox, size, kind: str = "framing") -> list[Im
     1.5x (a different token grid). Wider context margins put clutter into the view that a
     crop-trained tiny teacher never saw, and its views then disagree on most items (measured 22%
     kept with 8-25% margins).
-    "scale" (the pipeline's default since session 8): the crop as the teacher was trained on it, at four scales: as it is,
+    "scale" (the pipeline's default since commit 97b07d4): the crop as the teacher was trained on it, at four scales: as it is,
     halved then restored (a blurred copy), enlarged 1.25x and 1.5x. The 1.5x view comes last
     because consensus_labels asks the fourth view only where the first three disagree, and which
     view is fourth does not change the labels (three agreeing views are a 75% majority whatever the
     fourth says): the largest view last made the stage 15% faster (24.2 s to 20.5 s on 192 scenes,
     the same labels). Why these views: the teacher reads a view framed exactly by
     the key card's border far better than one cut inside it or with context around it. Measured on
-    240 validation scenes with the teacher after its second reading stage (session 7), OCR: tight
+    240 validation scenes with the teacher after its second reading stage (commit 95721bd), OCR: tight
     68%, 1.25x 68%, 1.5x 62%, halved 68%, but 4% inset 10% and 3% margin 12% (objects 90% against 48%
     and 22%); the "framing" set kept 147 of the 240 items (91.8% right, 9 of 40 text items), the
     "scale" set 228 (89.5% right, 36 of 40 text items)."""

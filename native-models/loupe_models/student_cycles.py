@@ -53,7 +53,7 @@ def student_cycles(
     aux_warmup: int = 0,
 ) -> list[StudentCycle]:
     """The cycles with any steps; the second cycle's anchor follows the first's unless given, and only
-    the second warms its fresh auxiliary head first (where session 12 measured it, docs/models.md)."""
+    the second warms its fresh auxiliary head first (where commit a197f34 measured it, docs/models.md)."""
     continue_anchor = anchor_weight if continue_anchor_weight is None else continue_anchor_weight
     cycles = (
         StudentCycle("", steps, 1e-3, 100, grounding_curriculum(steps), crop_share, 0.0, 1234 + student_seed, anchor_weight, 0),

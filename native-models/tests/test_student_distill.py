@@ -39,7 +39,7 @@ def test_crop_replay_distils_every_answered_scene_and_the_full_views_keep_the_co
             else:
                 assert len(smp) == 4  # full views: never distilled
                 full_seen.add(fulls[key])
-    assert full_seen <= set(kept)  # full views: consensus labels only
+    assert full_seen and full_seen <= set(kept)  # full views: consensus labels only
     assert replayed - set(kept)  # crops: scenes the consensus dropped too
     assert mcq.index not in replayed
     # without the teacher's crop answers the replay is the consensus subset, still flagged as replayed

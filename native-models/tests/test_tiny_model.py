@@ -31,19 +31,24 @@ def test_js_round_is_half_up_not_bankers():
     assert round(2.5) == 2  # the Python behaviour the port must avoid
 
 
+# Expected sizes as transformers.js's smart_resize (image_processors_utils.js) returns them for the same
+# arguments (its [w, h] swapped to (h, w)).
 @pytest.mark.parametrize(
-    "h,w,expected",
+    "h,w,min_pixels,max_pixels,expected",
     [
-        (448, 448, (448, 448)),  # exactly the budget
-        (772, 828, (420, 448)),  # downscaled, multiples of 28
-        (100, 120, (224, 252)),  # small crops are upscaled to the minimum budget
-        (10, 500, (28, 1428)),  # below the factor: scaled up first, then capped by the area budget
+        (448, 448, 224 * 224, 448 * 448, (448, 448)),  # exactly the budget
+        (772, 828, 224 * 224, 448 * 448, (420, 448)),  # downscaled, multiples of 28
+        (100, 120, 224 * 224, 448 * 448, (224, 252)),  # small crops are upscaled to the minimum budget
+        # below the factor: scaled up to 28 x 1400 first, then over the area budget and scaled down,
+        # the height held at one factor
+        (10, 500, 28 * 28, 28 * 28 * 40, (28, 1232)),
+        # a minimum budget above the maximum: after the scale-up the image is under both, and the minimum wins
+        (10, 500, 224 * 224, 28 * 28 * 60, (56, 1596)),
     ],
 )
-def test_smart_resize_matches_transformers_js(h, w, expected):
-    rh, rw = smart_resize(h, w, max_pixels=448 * 448 if h != 10 else 28 * 28 * 60)
-    if h != 10:
-        assert (rh, rw) == expected
+def test_smart_resize_matches_transformers_js(h, w, min_pixels, max_pixels, expected):
+    rh, rw = smart_resize(h, w, min_pixels=min_pixels, max_pixels=max_pixels)
+    assert (rh, rw) == expected
     assert rh % 28 == 0 and rw % 28 == 0
 
 

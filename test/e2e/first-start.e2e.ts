@@ -75,6 +75,8 @@ describe('first start on a fresh copy', () => {
     expect(existsSync(join(dir, 'dist', 'renderer', 'index.html'))).toBe(true);
 
     const s = await openSession();
+    // The app under test has just been installed and built on a busy machine: allow it time.
+    s.page.setDefaultTimeout(120_000);
     try {
       const shell = new AppPage(s.page);
       await shell.open(url);

@@ -39,7 +39,7 @@ interface MiniItem {
   bbox: [number, number, number, number];
 }
 
-describe.skipIf(!modelDir)(`loupe CLI on ${modelDir ?? 'no model package'}`, () => {
+describe(`loupe CLI on ${modelDir}`, () => {
   let work: string;
   let env: Record<string, string>;
   const items = JSON.parse(readFileSync(join(BENCH, 'test.json'), 'utf8')) as MiniItem[];
@@ -53,7 +53,7 @@ describe.skipIf(!modelDir)(`loupe CLI on ${modelDir ?? 'no model package'}`, () 
   it('inspect --json answers a mini-bench item with coverage fields and an overlay', async () => {
     const item = items[0];
     const r = await loupe(
-      ['inspect', join(BENCH, item.images[0]), item.query, '--box', item.bbox.join(','), '--model', modelDir!, '--json'],
+      ['inspect', join(BENCH, item.images[0]), item.query, '--box', item.bbox.join(','), '--model', modelDir, '--json'],
       work,
       env,
     );
@@ -84,7 +84,7 @@ describe.skipIf(!modelDir)(`loupe CLI on ${modelDir ?? 'no model package'}`, () 
   }, 180_000);
 
   it('bench --limit 4 runs, and the same command again resumes with nothing new to do', async () => {
-    const args = ['bench', BENCH, '--model', modelDir!, '--limit', '4', '--json'];
+    const args = ['bench', BENCH, '--model', modelDir, '--limit', '4', '--json'];
     const first = await loupe(args, work, env);
     expect(first.code, first.stderr).toBe(0);
     const a = JSON.parse(first.stdout) as {
@@ -111,7 +111,7 @@ describe.skipIf(!modelDir)(`loupe CLI on ${modelDir ?? 'no model package'}`, () 
 
   it('bench starts a new run, not a stale resume, when the model files changed in place', async () => {
     const copy = join(work, 'retrained-model');
-    cpSync(modelDir!, copy, { recursive: true });
+    cpSync(modelDir, copy, { recursive: true });
     const args = ['bench', BENCH, '--model', copy, '--limit', '1', '--views', 'global', '--json'];
     const first = await loupe(args, work, env);
     expect(first.code, first.stderr).toBe(0);
@@ -129,7 +129,7 @@ describe.skipIf(!modelDir)(`loupe CLI on ${modelDir ?? 'no model package'}`, () 
   }, 300_000);
 
   it('runs two shards, merges them, exports CSV and compares the merged run with the unsharded one', async () => {
-    const base = ['bench', BENCH, '--model', modelDir!, '--limit', '2', '--json'];
+    const base = ['bench', BENCH, '--model', modelDir, '--limit', '2', '--json'];
     const s0 = await loupe([...base, '--shard', '0/2'], work, env);
     const s1 = await loupe([...base, '--shard', '1/2'], work, env);
     expect(s0.code, s0.stderr).toBe(0);
@@ -148,7 +148,7 @@ describe.skipIf(!modelDir)(`loupe CLI on ${modelDir ?? 'no model package'}`, () 
     expect(csv.stdout.trim().split('\n').length).toBeGreaterThanOrEqual(m.records + 1);
     expect(csv.stdout.split('\n')[0]).toMatch(/item/i);
 
-    const list = await loupe(['bench', BENCH, '--model', modelDir!, '--limit', '4', '--json'], work, env);
+    const list = await loupe(['bench', BENCH, '--model', modelDir, '--limit', '4', '--json'], work, env);
     const full = (JSON.parse(list.stdout) as { runId: string }).runId;
     const cmp = await loupe(['compare', full, 'merged-run', '--json'], work, env);
     expect(cmp.code, cmp.stderr).toBe(0);

@@ -19,7 +19,7 @@ function same(a: AnalysisResult, b: AnalysisResult): void {
   expect(Buffer.from(b.genericAttention!.data.buffer).equals(Buffer.from(a.genericAttention!.data.buffer))).toBe(true);
 }
 
-describe.skipIf(!modelDir)('determinism', () => {
+describe('determinism', () => {
   it('two runs, and two loads, give identical dual-view results', async () => {
     const bench = join(ROOT, 'resources/bench/loupe-mini');
     const items = JSON.parse(readFileSync(join(bench, 'test.json'), 'utf8')) as {
@@ -30,11 +30,11 @@ describe.skipIf(!modelDir)('determinism', () => {
     const it0 = items[1];
     const image = await decodeImage({ path: join(bench, it0.images[0]) });
     const req = { question: it0.query, box: it0.bbox, maxNewTokens: 6 };
-    const rt1 = await loadRuntime(modelDir!, 'cpu');
+    const rt1 = await loadRuntime(modelDir, 'cpu');
     const a = await analyzeDualImages(rt1, image, req, null);
     const b = await analyzeDualImages(rt1, image, req, null);
     await rt1.dispose();
-    const rt2 = await loadRuntime(modelDir!, 'cpu');
+    const rt2 = await loadRuntime(modelDir, 'cpu');
     const c = await analyzeDualImages(rt2, image, req, null);
     await rt2.dispose();
     for (const other of [b, c]) {

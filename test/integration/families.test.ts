@@ -1,7 +1,7 @@
 // Every model family the engine supports, on the tiny random-weight exports in test/fixtures/models
 // (Qwen2.5-VL; Qwen3-VL with deepstack features), against their PyTorch parity files: processor output,
 // rope positions, prefill logits and last-row attention, then a full analysis and paper coverage.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyzeImage, prefillPrompt } from '../../electron/engine/analysis/analyze.js';
@@ -36,11 +36,14 @@ interface FamilyParity {
 }
 
 const FIXTURES = join(ROOT, 'test/fixtures/models');
-const dirs = existsSync(FIXTURES)
-  ? readdirSync(FIXTURES)
-      .map((d) => join(FIXTURES, d))
-      .filter((d) => existsSync(join(d, 'parity.json')) && existsSync(join(d, 'onnx/decoder_model_merged.onnx')))
-  : [];
+// Part of the repository: a missing one fails here instead of leaving its family untested.
+const dirs = ['tiny-qwen2_5_vl', 'tiny-qwen3_vl'].map((name) => {
+  const dir = join(FIXTURES, name);
+  for (const file of ['parity.json', 'onnx/decoder_model_merged.onnx']) {
+    if (!existsSync(join(dir, file))) throw new Error(`${join(dir, file)} is missing (git checkout -- test/fixtures/models).`);
+  }
+  return dir;
+});
 
 function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   expect(a.length).toBe(b.length);
@@ -49,7 +52,7 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return m;
 }
 
-describe.skipIf(dirs.length === 0)('model families', () => {
+describe('model families', () => {
   for (const dir of dirs) {
     describe(dir.split('/').pop() ?? dir, () => {
       const fx = JSON.parse(readFileSync(join(dir, 'parity.json'), 'utf8')) as FamilyParity;

@@ -1,6 +1,7 @@
-// Locates a model package and its Python parity fixture for the integration tests: the bundled students
-// with test/fixtures/parity when they exist, else the random-weight development package built by
-// native-models (git-ignored). Tests skip, saying why, when neither is present.
+// Locates the model packages and Python parity fixtures the integration tests run on. The bundled students
+// (resources/models) and their fixture (test/fixtures/parity) are part of the repository, so a missing one
+// fails the tests, saying what is missing, instead of skipping them. The random-weight development package
+// built by native-models (git-ignored) adds its own fixture when it is there.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -63,18 +64,22 @@ export function findParityFixtures(): ParityFixture[] {
       }
     }
   }
+  if (out.length === 0) {
+    throw new Error(
+      `No parity fixture for a bundled student under ${parityRoot}: it is part of the repository (git checkout -- test/fixtures).`,
+    );
+  }
   const devModel = join(ROOT, 'native-models/build/random-tiny');
   const devFixture = join(ROOT, 'native-models/build/random-tiny-parity/fixture.json');
   if (existsSync(join(devModel, 'config.json')) && existsSync(devFixture)) out.push(readFixture(devFixture, devModel));
   return out;
 }
 
-/** Any usable model package (for tests that need a model but no fixture). */
-export function findModelDir(): string | null {
-  for (const name of ['loupe-tiny-r2i', 'loupe-tiny-base']) {
-    const d = join(ROOT, 'resources/models', name);
-    if (existsSync(join(d, 'onnx/decoder_model_merged.onnx'))) return d;
+/** The bundled R2I student: the model package the integration tests that need one run on. */
+export function findModelDir(): string {
+  const dir = join(ROOT, 'resources/models/loupe-tiny-r2i');
+  if (!existsSync(join(dir, 'onnx/decoder_model_merged.onnx'))) {
+    throw new Error(`${dir} is missing: the bundled students are part of the repository (git checkout -- resources/models).`);
   }
-  const dev = join(ROOT, 'native-models/build/random-tiny');
-  return existsSync(join(dev, 'onnx/decoder_model_merged.onnx')) ? dev : null;
+  return dir;
 }

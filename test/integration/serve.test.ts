@@ -14,7 +14,7 @@ import { ROOT, findModelDir } from './fixtures.js';
 
 const modelDir = findModelDir();
 
-describe.skipIf(!modelDir)('loupe serve stack over WebSocket', () => {
+describe('loupe serve stack over WebSocket', () => {
   let runs: string;
   let engine: SupervisedEngine;
   let server: LoupeServer;
@@ -43,9 +43,9 @@ describe.skipIf(!modelDir)('loupe serve stack over WebSocket', () => {
   });
 
   it('refuses a model folder that was not opened, accepts it once registered', async () => {
-    await expect(client.call('models.open', { dir: modelDir! })).rejects.toMatchObject({ code: 'forbidden', file: modelDir });
-    server.registry.allowDir(modelDir!);
-    const model = await client.call('models.open', { dir: modelDir! });
+    await expect(client.call('models.open', { dir: modelDir })).rejects.toMatchObject({ code: 'forbidden', file: modelDir });
+    server.registry.allowDir(modelDir);
+    const model = await client.call('models.open', { dir: modelDir });
     expect(model.issues).toEqual([]);
   }, 60_000);
 
@@ -56,7 +56,7 @@ describe.skipIf(!modelDir)('loupe serve stack over WebSocket', () => {
     const items = await client.call('bench.items', { benchId: mini.id });
     const item = items[0];
     const result = await client.call('analysis.run', {
-      modelId: modelDir!,
+      modelId: modelDir,
       image: { kind: 'benchItem', benchId: mini.id, itemId: item.id, view: 'global' },
       question: item.question,
       maxNewTokens: 2,

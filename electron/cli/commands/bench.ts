@@ -20,8 +20,10 @@ export const benchUsage = `loupe bench [BENCH] [options]
   --model DIR|NAME       model folder or bundled model name (default: the bundled R2I student)
   --views global,regional
   --layers 1,4,20-24     1-based layers to record coverage for (default: all)
-  --limit N              only the first N items (after sharding)
-  --shard i/n            only items whose index % n == i (spread a run over cluster jobs; see merge)
+  --limit N              only the first N items of the bench (taken before sharding, so shards
+                         i/n of one --limit together cover the same items as the unsharded run)
+  --shard i/n            only items whose index % n == i (spread a run over cluster jobs; the run
+                         id ends in -shard<i>of<n>; combine the shards with loupe merge)
   --max-new-tokens N     default 16
   --provider P           auto (default), cpu, cuda, webgpu
   --runs DIR             results folder (default: the engine's runs folder)
@@ -152,7 +154,9 @@ export async function runBench(argv: string[], ctx: CliContext): Promise<number>
       ctx.io.err(`Run ${runId} already finished (${existing.done}/${existing.total}); nothing new to do. Pass --new for a fresh run.\n`);
       outcome = { state: 'finished', newItems: 0, failedItems: 0 };
     } else {
-      if (existing) ctx.io.err(`Resuming run ${existing.runId} (${existing.done}/${existing.total} done).\n`);
+      // A run another process is writing is not resumed: the engine refuses it with the holder's PID.
+      if (existing && existing.state !== 'running')
+        ctx.io.err(`Resuming run ${existing.runId} (${existing.done}/${existing.total} done).\n`);
       else ctx.io.err(`Running ${model.name} on ${bench.name} (${views.join(' + ')}).\n`);
       runId = existing
         ? (await client.call('batch.resume', { runId: existing.runId })).runId

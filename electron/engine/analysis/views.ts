@@ -36,12 +36,8 @@ async function readColumn(input: DualInput, read: () => Promise<Uint8Array>, col
     return await decodeImage({ name: label, bytes });
   } catch (err) {
     if (!(err instanceof InvalidImageError)) throw err;
-    // decodeImage words its messages around the name ("<name> is not a readable image (...)"); say it as
-    // "<label>: <cause>" so the cause reads the same in every message.
-    const cause = err.message.startsWith(label)
-      ? err.message.slice(label.length).replace(/^[\s:]*(is\s+)?/, '')
-      : err.message.replace(`Could not decode ${label}: `, 'could not be decoded: ');
-    throw new InvalidImageError(`${label}: ${cause}`, { field: column, cause: err });
+    // Named by row, id and column instead of the decoder's name for the bytes.
+    throw new InvalidImageError(`${label}: ${err.problem}`, { field: column, cause: err, problem: err.problem });
   }
 }
 

@@ -21,7 +21,13 @@ export function settingsHash(spec: Pick<BatchSpec, 'maxNewTokens' | 'layers'>): 
   return createHash('sha256').update(canonical).digest('hex').slice(0, 12);
 }
 
-export function newRunId(now: Date = new Date()): string {
+/**
+ * A fresh run id: UTC start second, a random part, and for a shard `-shard<i>of<n>`. The shard suffix
+ * means shards i/n of one spec, started by a job array in the same second into one runs folder, can
+ * never take each other's id; it also lets a merge pick them by name (`RUNS/*-shard*of8`).
+ */
+export function newRunId(now: Date = new Date(), shard?: BatchSpec['shard']): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
-  return `${stamp}-${createHash('sha256').update(`${now.getTime()}-${Math.random()}`).digest('hex').slice(0, 6)}`;
+  const random = createHash('sha256').update(`${now.getTime()}-${Math.random()}`).digest('hex').slice(0, 6);
+  return shard ? `${stamp}-${random}-shard${shard.index}of${shard.count}` : `${stamp}-${random}`;
 }

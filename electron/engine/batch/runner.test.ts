@@ -135,12 +135,13 @@ describe('runBatch', () => {
     }
     // Merging a shard twice must not duplicate anything.
     const merged = mergeRuns([...dirs, dirs[0]], join(runsDir, 'merged'));
-    expect(merged).toEqual({ runId: 'merged', records: 14, duplicates: 6 });
+    expect(merged).toEqual({ runId: 'merged', records: 14, duplicates: 6, missingShards: [] });
     const whole = new ResultStore(runsDir, 'whole').read().records;
     expect(canonical(new ResultStore(runsDir, 'merged').read().records)).toEqual(canonical(whole));
     const meta = new ResultStore(runsDir, 'merged').readMeta();
     expect(meta.spec.shard).toBeUndefined();
     expect(meta.state).toBe('finished');
+    expect(meta.total).toBe(14);
   });
 
   it('cancels cleanly: the current item is dropped, no partial line, resume completes', async () => {

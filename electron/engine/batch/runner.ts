@@ -11,12 +11,12 @@ import { newRunId, recordKey, settingsHash } from './keys.js';
 import { buildRecord, errorRecord, type RecordContext } from './records.js';
 import { ProgressRate } from './progress-rate.js';
 import { RunLock } from './run-lock.js';
-import { ResultStore } from './store.js';
+import { claimRunFolder, ResultStore } from './store.js';
 import type { BatchDeps, DualInput, RunMeta } from './types.js';
 
 export interface RunBatchOptions {
   runsDir: string;
-  /** Resume (or name) this run; a new id is made when absent. */
+  /** Resume (or name) this run; when absent a new id is made and its folder created (never an existing one). */
   runId?: string;
   /** Re-run units whose stored record carries an error (default true): errors are often transient. */
   retryFailed?: boolean;
@@ -84,7 +84,7 @@ export function openRun(spec: BatchSpec, deps: BatchDeps, options: RunBatchOptio
   validateSpec(spec, model.numLayers);
   const now = options.now ?? (() => new Date());
   const retryFailed = options.retryFailed ?? true;
-  const store = new ResultStore(options.runsDir, options.runId ?? newRunId(now()));
+  const store = new ResultStore(options.runsDir, options.runId ?? claimRunFolder(options.runsDir, () => newRunId(now(), spec.shard)));
   const runId = store.runId;
   const sHash = settingsHash(spec);
   mkdirSync(store.dir, { recursive: true });

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { BatchRecord, BatchSpec, RunInfo } from '../../contract/types.js';
 import { BadRequestError, NotFoundError } from '../errors.js';
-import { RunLock } from './run-lock.js';
+import { liveHolder, RunLock } from './run-lock.js';
 import { ResultStore } from './store.js';
 import type { RunMeta } from './types.js';
 
@@ -11,7 +11,10 @@ export function runInfo(store: ResultStore, activeRunIds: ReadonlySet<string> = 
   const meta = store.readMeta();
   const records = store.read().records;
   // A run.json that still says "running" while no process runs it was killed: report it as interrupted.
-  const state: RunInfo['state'] = meta.state === 'running' && !activeRunIds.has(meta.runId) ? 'interrupted' : meta.state;
+  // Another process that holds the run's lock is still running it.
+  const runningElsewhere = meta.state === 'running' && !activeRunIds.has(meta.runId) && liveHolder(store.dir) !== undefined;
+  const state: RunInfo['state'] =
+    meta.state === 'running' && !activeRunIds.has(meta.runId) && !runningElsewhere ? 'interrupted' : meta.state;
   return {
     runId: meta.runId,
     spec: meta.spec,
@@ -112,14 +115,37 @@ export interface MergeResult {
   runId: string;
   records: number;
   duplicates: number;
+  /** Shard indices of n that no input covers (empty unless the inputs are shards of one count). */
+  missingShards: number[];
+}
+
+export interface MergeOptions {
+  /** Merge even when some shards i/n are missing (their items are then absent from the merged run). */
+  allowMissingShards?: boolean;
+}
+
+/** What must agree between runs for their union to be one run: everything in the spec but the shard. */
+function specWithoutShard(m: RunMeta): string {
+  return JSON.stringify([m.model.hash, m.settingsHash, m.bench.id, [...m.spec.views].sort(), m.spec.limit ?? null]);
+}
+
+/** Indices 0..n-1 that no input covers when every input is a shard of the same count n; else []. */
+export function missingShardsOf(metas: readonly RunMeta[]): number[] {
+  const shards = metas.map((m) => m.spec.shard);
+  const count = shards[0]?.count;
+  if (count === undefined || !shards.every((s) => s !== undefined && s.count === count)) return [];
+  const have = new Set(shards.map((s) => s!.index));
+  return Array.from({ length: count }, (_, i) => i).filter((i) => !have.has(i));
 }
 
 /**
  * Merges run folders (typically the shards i/n of one spec) into outDir, deduplicating by key.
  * Records are ordered by the first input's order, then the others'. The merged run.json keeps the
- * first input's spec without `shard`, and totals the inputs' totals.
+ * first input's spec without `shard`, and totals the inputs' totals. Inputs must share model, bench,
+ * views, settings and limit; a set of shards i/n with some i missing is refused unless allowed, so a
+ * merge that ran before every array task finished cannot pass for the whole run.
  */
-export function mergeRuns(dirs: readonly string[], outDir: string): MergeResult {
+export function mergeRuns(dirs: readonly string[], outDir: string, options: MergeOptions = {}): MergeResult {
   if (dirs.length === 0) throw new BadRequestError('mergeRuns needs at least one run folder.', { field: 'dirs' });
   const stores = dirs.map((d) => ResultStore.atDir(d));
   const metas = stores.map((s) => s.readMeta());
@@ -131,6 +157,23 @@ export function mergeRuns(dirs: readonly string[], outDir: string): MergeResult 
         { field: 'dirs' },
       );
     }
+    if (specWithoutShard(m) !== specWithoutShard(first)) {
+      throw new BadRequestError(
+        `Run ${m.runId} covers other items than ${first.runId} (bench ${m.bench.id}, views ${m.spec.views.join('+')}, limit ${m.spec.limit ?? 'none'}; ` +
+          `against ${first.bench.id}, ${first.spec.views.join('+')}, ${first.spec.limit ?? 'none'}): only shards of one spec can be merged.`,
+        { field: 'dirs' },
+      );
+    }
+  }
+  const missingShards = missingShardsOf(metas);
+  if (missingShards.length > 0 && !options.allowMissingShards) {
+    const count = first.spec.shard!.count;
+    throw new BadRequestError(
+      `Shard${missingShards.length > 1 ? 's' : ''} ${missingShards.map((i) => `${i}/${count}`).join(', ')} missing from the merge ` +
+        `(given: ${[...new Set(metas.map((m) => m.spec.shard!.index))].sort((a, b) => a - b).join(', ')} of ${count}). ` +
+        'Merge once every shard has run, or allow a partial merge (loupe merge --partial).',
+      { field: 'dirs' },
+    );
   }
   const byKey = new Map<string, BatchRecord>();
   let seen = 0;
@@ -146,11 +189,11 @@ export function mergeRuns(dirs: readonly string[], outDir: string): MergeResult 
   // The merged folder is a run like any other: no writer may be appending to it meanwhile.
   const lock = RunLock.acquire(out.dir, out.runId);
   try {
-    writeMerged(out, byKey, first, metas, dirs);
+    writeMerged(out, byKey, first, metas, dirs, missingShards.length > 0);
   } finally {
     lock.release();
   }
-  return { runId: out.runId, records: byKey.size, duplicates: seen - byKey.size };
+  return { runId: out.runId, records: byKey.size, duplicates: seen - byKey.size, missingShards };
 }
 
 function writeMerged(
@@ -159,6 +202,7 @@ function writeMerged(
   first: RunMeta,
   metas: readonly RunMeta[],
   dirs: readonly string[],
+  partial: boolean,
 ): void {
   out.writeAll([...byKey.values()]);
   const spec = { ...first.spec };
@@ -169,7 +213,8 @@ function writeMerged(
     runId: out.runId,
     spec,
     total: mergedTotal(metas),
-    state: states.every((s) => s === 'finished') ? 'finished' : 'interrupted',
+    // a partial merge is unfinished: resuming it runs the missing shards' items
+    state: !partial && states.every((s) => s === 'finished') ? 'finished' : 'interrupted',
     startedAt: metas.map((m) => m.startedAt).sort()[0],
     updatedAt: new Date().toISOString(),
     mergedFrom: dirs.map((d) => resolve(d)),
@@ -178,12 +223,16 @@ function writeMerged(
   out.writeMeta(merged);
 }
 
-/** Distinct shards of one spec add up; copies of the same (unsharded or same-shard) run do not. */
+/**
+ * Shards i/n of one spec add up (a shard given twice, say rerun with --new, counts once); copies of
+ * one unsharded run, or a mix of shard counts, do not, and the largest input total stands.
+ */
 function mergedTotal(metas: readonly RunMeta[]): number {
-  const shards = metas.map((m) => m.spec.shard);
-  const distinctShards =
-    shards.every((s) => s !== undefined && s.count === shards[0]!.count) && new Set(shards.map((s) => s!.index)).size === shards.length;
-  return distinctShards ? metas.reduce((a, m) => a + m.total, 0) : Math.max(...metas.map((m) => m.total));
+  const count = metas[0].spec.shard?.count;
+  if (count === undefined || !metas.every((m) => m.spec.shard?.count === count)) return Math.max(...metas.map((m) => m.total));
+  const perShard = new Map<number, number>();
+  for (const m of metas) perShard.set(m.spec.shard!.index, Math.max(perShard.get(m.spec.shard!.index) ?? 0, m.total));
+  return [...perShard.values()].reduce((a, b) => a + b, 0);
 }
 
 export function runDir(runsDir: string, runId: string): string {

@@ -19,7 +19,7 @@ import {
 } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { BatchRecord } from '../../contract/types.js';
-import { NotFoundError, BadRequestError } from '../errors.js';
+import { BadRequestError, ConflictError, NotFoundError } from '../errors.js';
 import { withCurrentJudgement } from './records.js';
 import type { RunMeta } from './types.js';
 
@@ -35,6 +35,31 @@ export function assertRunId(runId: string): void {
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(runId)) {
     throw new BadRequestError(`Invalid run id "${runId}": use letters, digits, '.', '_' and '-'.`, { field: 'runId' });
   }
+}
+
+/**
+ * Creates the folder of a new run and returns its id (from makeId). mkdir without `recursive` fails
+ * when the folder exists, so two processes that drew the same id can never both write into it (the
+ * later one would otherwise take the folder over as a resume of the other's run); a taken id is
+ * replaced by makeId's next one.
+ */
+export function claimRunFolder(runsDir: string, makeId: () => string, attempts = 5): string {
+  mkdirSync(runsDir, { recursive: true });
+  const tried: string[] = [];
+  for (let i = 0; i < attempts; i++) {
+    const runId = makeId();
+    assertRunId(runId);
+    try {
+      mkdirSync(join(runsDir, runId));
+      return runId;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      tried.push(runId);
+    }
+  }
+  throw new ConflictError(`Could not create a new run folder in ${runsDir}: the ids ${tried.join(', ')} were all taken.`, {
+    file: runsDir,
+  });
 }
 
 export function isBatchRecord(value: unknown): value is BatchRecord {

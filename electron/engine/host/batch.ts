@@ -10,7 +10,6 @@ import {
   executeRun,
   listRuns,
   matchingRuns,
-  newRunId,
   openRun,
   ResultStore,
   summarizeRun,
@@ -47,8 +46,10 @@ export class BatchController {
     return store;
   }
 
-  private async launch(spec: BatchSpec, runId: string): Promise<{ runId: string }> {
-    if (this.active.has(runId)) throw new BadRequestError(`Run ${runId} is already running.`, { field: 'runId' });
+  /** Starts a run: resumes `runId`, or without one creates a new run (its folder made by openRun). */
+  private async launch(spec: BatchSpec, resumeId?: string): Promise<{ runId: string }> {
+    if (resumeId !== undefined && this.active.has(resumeId))
+      throw new BadRequestError(`Run ${resumeId} is already running.`, { field: 'runId' });
     const model = await this.models.info(spec.modelId);
     assertUsable(model);
     validateSpec(spec, model.numLayers);
@@ -62,7 +63,8 @@ export class BatchController {
     };
     // Synchronous: a run locked by another process, or a resume with other settings, is refused here,
     // as the answer to batch.start / batch.resume.
-    const opened = openRun(spec, deps, { runsDir: this.cfg.runsDir, runId });
+    const opened = openRun(spec, deps, { runsDir: this.cfg.runsDir, ...(resumeId !== undefined ? { runId: resumeId } : {}) });
+    const runId = opened.store.runId;
     const controller = new AbortController();
     const done = executeRun(opened, controller.signal, this.emit).then(
       () => undefined,
@@ -83,7 +85,7 @@ export class BatchController {
   async start(spec: BatchSpec): Promise<{ runId: string }> {
     if (!spec || typeof spec !== 'object') throw new BadRequestError('batch.start needs a BatchSpec.', { field: 'params' });
     const views = Array.isArray(spec.views) ? spec.views.filter((v) => VIEWS.includes(v)) : [];
-    return this.launch({ ...spec, views }, newRunId());
+    return this.launch({ ...spec, views });
   }
 
   async resume(runId: string): Promise<{ runId: string }> {

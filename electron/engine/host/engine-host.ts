@@ -5,22 +5,18 @@ import type { AnalysisResult, DualAnalysisResult } from '../../contract/types.js
 import { analyzeImage } from '../analysis/analyze.js';
 import { analyzeDualImages } from '../analysis/dual.js';
 import type { AnalysisHooks } from '../analysis/stages.js';
-import { BadRequestError, NotFoundError, throwIfAborted } from '../errors.js';
+import { throwIfAborted } from '../errors.js';
 import { decodeImage } from '../image/decode.js';
 import { BatchController } from './batch.js';
 import { BenchRegistry } from './benches.js';
 import { ModelRegistry } from './models.js';
+import { checkParams } from './params.js';
 import { resolveConfig, type EngineHostConfig } from './options.js';
 import { benchItem, decodeSource, displaySource, resolveSource } from './sources.js';
 import { analyzeViews, dualFromViews, type ViewsInput } from '../analysis/views.js';
 import { DEFAULT_MAX_NEW_TOKENS } from '../analysis/analyze.js';
 
 type Handlers = { [M in MethodName]: (params: ParamsOf<M>, signal: AbortSignal) => Promise<ResultOf<M>> };
-
-function requireString(value: unknown, field: string): string {
-  if (typeof value !== 'string' || value === '') throw new BadRequestError(`${field} must be a non-empty string.`, { field });
-  return value;
-}
 
 export class EngineHost implements EngineHandler {
   readonly config: EngineHostConfig;
@@ -40,38 +36,37 @@ export class EngineHost implements EngineHandler {
     this.handlers = {
       'engine.info': async () => ({ version: this.config.version, resourcesDir: this.config.resourcesDir, runsDir: this.config.runsDir }),
       'models.list': async () => this.models.list(),
-      'models.open': async (p) => this.models.open(requireString(p.dir, 'dir')),
-      'models.load': async (p, signal) => this.models.load(requireString(p.modelId, 'modelId'), p.provider ?? 'auto', signal),
-      'models.unload': async (p) => ({ unloaded: await this.models.unload(requireString(p.modelId, 'modelId')) }),
+      'models.open': async (p) => this.models.open(p.dir),
+      'models.load': async (p, signal) => this.models.load(p.modelId, p.provider ?? 'auto', signal),
+      'models.unload': async (p) => ({ unloaded: await this.models.unload(p.modelId) }),
       'analysis.run': async (p, signal) => this.analyze(p, signal),
       'analysis.dual': async (p, signal) => this.analyzeDual(p, signal),
       'images.get': async (p) => displaySource(this.benches, p.source),
       'bench.list': async () => this.benches.list(),
-      'bench.open': async (p) => (await this.benches.open(requireString(p.path, 'path'))).info,
-      'bench.items': async (p) => (await this.benches.get(requireString(p.benchId, 'benchId'))).summaries(),
+      'bench.open': async (p) => (await this.benches.open(p.path)).info,
+      'bench.items': async (p) => (await this.benches.get(p.benchId)).summaries(),
       'batch.start': async (p) => this.batches.start(p),
-      'batch.resume': async (p) => this.batches.resume(requireString(p.runId, 'runId')),
-      'batch.cancel': async (p) => ({ cancelled: this.batches.cancel(requireString(p.runId, 'runId')) }),
+      'batch.resume': async (p) => this.batches.resume(p.runId),
+      'batch.cancel': async (p) => ({ cancelled: this.batches.cancel(p.runId) }),
       'batch.list': async () => this.batches.list(),
       'batch.matching': async (p) => this.batches.matching(p),
       'batch.annotate': async (p) =>
-        this.batches.annotate(requireString(p.runId, 'runId'), {
+        this.batches.annotate(p.runId, {
           ...(p.name !== undefined ? { name: p.name } : {}),
           ...(p.notes !== undefined ? { notes: p.notes } : {}),
         }),
-      'batch.summary': async (p) => this.batches.summary(requireString(p.runId, 'runId')),
-      'batch.records': async (p) => this.batches.records(requireString(p.runId, 'runId'), p.view),
-      'batch.export': async (p) => this.batches.export(requireString(p.runId, 'runId'), p.format, p.dest),
-      'compare.runs': async (p) => this.batches.compare(requireString(p.runA, 'runA'), requireString(p.runB, 'runB'), p.layer),
+      'batch.summary': async (p) => this.batches.summary(p.runId),
+      'batch.records': async (p) => this.batches.records(p.runId, p.view),
+      'batch.export': async (p) => this.batches.export(p.runId, p.format, p.dest),
+      'compare.runs': async (p) => this.batches.compare(p.runA, p.runB, p.layer),
     };
   }
 
   handle<M extends MethodName>(method: M, params: ParamsOf<M>, signal: AbortSignal): Promise<ResultOf<M>> {
-    const handler = this.handlers[method] as ((p: ParamsOf<M>, s: AbortSignal) => Promise<ResultOf<M>>) | undefined;
-    if (!handler) return Promise.reject(new NotFoundError(`Unknown method ${String(method)}.`, { field: 'method' }));
-    if (params === null || typeof params !== 'object')
-      return Promise.reject(new BadRequestError(`${method}: params must be an object.`, { field: 'params' }));
+    const handler = this.handlers[method] as (p: ParamsOf<M>, s: AbortSignal) => Promise<ResultOf<M>>;
     try {
+      // Paths, ids and images as the contract's table names them (electron/contract/methods.ts).
+      checkParams(method, params);
       throwIfAborted(signal);
     } catch (err) {
       return Promise.reject(err);
@@ -100,7 +95,7 @@ export class EngineHost implements EngineHandler {
   }
 
   private async analyze(p: ParamsOf<'analysis.run'>, signal: AbortSignal): Promise<AnalysisResult> {
-    const modelId = requireString(p.modelId, 'modelId');
+    const modelId = p.modelId;
     const rt = await this.models.runtime(modelId, signal);
     const { image, item } = await decodeSource(this.benches, p.image);
     const box = p.box ?? (p.image.kind === 'benchItem' && p.image.view === 'global' ? item?.bbox : undefined);
@@ -120,7 +115,7 @@ export class EngineHost implements EngineHandler {
   }
 
   private async analyzeDual(p: ParamsOf<'analysis.dual'>, signal: AbortSignal): Promise<DualAnalysisResult> {
-    const modelId = requireString(p.modelId, 'modelId');
+    const modelId = p.modelId;
     const rt = await this.models.runtime(modelId, signal);
     // A benchmark item runs exactly as a batch run does (analyzeViews): each view needs only its own
     // image, a box-less row runs both views, and a failed view says why in the run's words.

@@ -34,7 +34,12 @@ export async function readImageBytes(input: ImageInput): Promise<Buffer> {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new NotFoundError(`Image file not found: ${input.path}`, { file: input.path, cause: err });
-    throw new InvalidImageError(`Could not read image file ${input.path}: ${(err as Error).message}`, { file: input.path, cause: err });
+    const problem = `could not be read (${(err as Error).message})`;
+    throw new InvalidImageError(`Could not read image file ${input.path}: ${(err as Error).message}`, {
+      file: input.path,
+      cause: err,
+      problem,
+    });
   }
 }
 
@@ -51,18 +56,17 @@ async function probe(bytes: Buffer, name: string, maxPixels: number): Promise<Pr
   try {
     meta = await sharp(bytes, { limitInputPixels: false }).metadata();
   } catch (err) {
-    throw new InvalidImageError(
-      `${name} is not a readable image (${(err as Error).message}); Loupe reads JPEG, PNG, WebP, GIF, TIFF and AVIF.`,
-      { file: name, cause: err },
-    );
+    const problem = `not a readable image (${(err as Error).message}); Loupe reads JPEG, PNG, WebP, GIF, TIFF and AVIF`;
+    throw new InvalidImageError(`${name} is ${problem}.`, { file: name, cause: err, problem });
   }
   const { width, height } = meta;
-  if (!width || !height) throw new InvalidImageError(`${name} has no image size in its header; the file may be truncated.`, { file: name });
+  if (!width || !height) {
+    const problem = 'no image size in its header; the file may be truncated';
+    throw new InvalidImageError(`${name} has ${problem}.`, { file: name, problem });
+  }
   if (width * height > maxPixels) {
-    throw new InvalidImageError(
-      `${name} is ${width}x${height} (${((width * height) / 1e6).toFixed(1)} megapixels), over the ${maxPixels / 1e6} megapixel limit; downscale it first.`,
-      { file: name },
-    );
+    const problem = `${width}x${height} (${((width * height) / 1e6).toFixed(1)} megapixels), over the ${maxPixels / 1e6} megapixel limit; downscale it first`;
+    throw new InvalidImageError(`${name} is ${problem}.`, { file: name, problem });
   }
   const orientation = meta.orientation ?? 1;
   // Orientations 5-8 transpose the image.
@@ -94,7 +98,8 @@ export async function decodeImage(input: ImageInput, maxPixels = MAX_INPUT_PIXEL
       orientation: info.orientation,
     };
   } catch (err) {
-    throw new InvalidImageError(`Could not decode ${name}: ${(err as Error).message}`, { file: name, cause: err });
+    const problem = `could not be decoded: ${(err as Error).message}`;
+    throw new InvalidImageError(`Could not decode ${name}: ${(err as Error).message}`, { file: name, cause: err, problem });
   }
 }
 
@@ -118,6 +123,7 @@ export async function encodeForDisplay(
       height: info.height,
     };
   } catch (err) {
-    throw new InvalidImageError(`Could not decode ${name}: ${(err as Error).message}`, { file: name, cause: err });
+    const problem = `could not be decoded: ${(err as Error).message}`;
+    throw new InvalidImageError(`Could not decode ${name}: ${(err as Error).message}`, { file: name, cause: err, problem });
   }
 }

@@ -9,13 +9,8 @@ export async function bundled(loupe: Loupe): Promise<{ benchId: string; items: B
   if (!bench) throw new Error('No bundled benchmark: resources/bench/loupe-mini is missing.');
   const items = await c.call('bench.items', { benchId: bench.id });
   const models = await c.call('models.list', {});
-  let base = models.find((m) => m.name === 'loupe-tiny-base');
-  let r2i = models.find((m) => m.name === 'loupe-tiny-r2i');
-  if ((!base || !r2i) && process.env.LOUPE_E2E_MODEL_DIRS) {
-    // Development before the students ship: any two usable packages from LOUPE_E2E_MODEL_DIRS.
-    const usable = models.filter((m) => m.issues.length === 0);
-    [base, r2i] = [usable[0], usable[1] ?? usable[0]];
-  }
+  const base = models.find((m) => m.name === 'loupe-tiny-base');
+  const r2i = models.find((m) => m.name === 'loupe-tiny-r2i');
   if (!base || !r2i) throw new Error(`Bundled models missing; found: ${models.map((m) => m.name).join(', ') || 'none'}.`);
   return { benchId: bench.id, items, base, r2i };
 }
