@@ -1,6 +1,6 @@
 // The .npz exports load in NumPy (np.load, allow_pickle=False) with the layout docs/exports.md states:
 // a synthetic analysis and a small run, written by the TypeScript encoder, read back by the project's venv.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -9,6 +9,7 @@ import { analysisToNpz } from '../../electron/engine/formats/analysis-npz.js';
 import { runToNpz } from '../../electron/engine/batch/export-npz.js';
 import type { RunMeta } from '../../electron/engine/batch/types.js';
 import { runPython } from '../support/python.js';
+import { ROOT } from './fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'loupe-npz-'));
 
@@ -30,6 +31,49 @@ function analysis(): AnalysisResult {
     box: [100, 0, 300, 100],
     timings: { preprocessMs: 1, visionMs: 2, prefillMs: 3, decodeMs: 4, metricsMs: 5 },
   };
+}
+
+/** Three records of a small run: measured, regional, failed. */
+function smallRun(): { records: BatchRecord[]; meta: RunMeta } {
+  const rec = (itemId: string, view: 'global' | 'regional', extra: Partial<BatchRecord>): BatchRecord => ({
+    key: `${itemId}|${view}`,
+    itemId,
+    view,
+    modelHash: 'h',
+    settingsHash: 's',
+    question: 'q',
+    groundTruth: 'B',
+    answer: 'B',
+    extracted: 'B',
+    judgement: 'correct',
+    questionType: 'mcq',
+    layers: {},
+    finishedAt: '2026-01-01T00:00:00Z',
+    ...extra,
+  });
+  const lm = (c: number) => ({ coveragePaper: c, coverageArea: c / 2, ratio: 3, pointing: true, entropy: 1 });
+  const records = [
+    rec('a', 'global', {
+      bbox: [1, 2, 3, 4],
+      layers: { '3': lm(0.25), '4': lm(0.5) },
+      grid: { gridH: 1, gridW: 2, values: [0.1, 0.9] },
+      gridLayer: 3,
+    }),
+    rec('a', 'regional', { grid: { gridH: 2, gridW: 3, values: [1, 2, 3, 4, 5, 6] }, gridLayer: 3 }),
+    rec('b', 'global', { error: 'row 3 (id b), column image: not a readable image', judgement: 'unjudged' }),
+  ];
+  const meta: RunMeta = {
+    runId: 'r1',
+    spec: { modelId: 'm', benchId: 'b', views: ['global', 'regional'], layers: [], maxNewTokens: 16 },
+    settingsHash: 's',
+    model: { id: 'm', name: 'tiny', hash: 'h', numLayers: 4, defaultLayer: 3 },
+    bench: { id: 'b', name: 'mini', path: '/b' },
+    state: 'finished',
+    total: 4,
+    startedAt: '2026-01-01T00:00:00Z',
+    updatedAt: '2026-01-01T00:00:00Z',
+  };
+  return { records, meta };
 }
 
 describe('npz exports load in NumPy', () => {
@@ -64,44 +108,7 @@ print(json.dumps({"names": sorted(z.files), "shape": list(a.shape), "dtype": str
   });
 
   it('a run: one row per record, metrics per recorded layer, ragged grids by offset', () => {
-    const rec = (itemId: string, view: 'global' | 'regional', extra: Partial<BatchRecord>): BatchRecord => ({
-      key: `${itemId}|${view}`,
-      itemId,
-      view,
-      modelHash: 'h',
-      settingsHash: 's',
-      question: 'q',
-      groundTruth: 'B',
-      answer: 'B',
-      extracted: 'B',
-      judgement: 'correct',
-      questionType: 'mcq',
-      layers: {},
-      finishedAt: '2026-01-01T00:00:00Z',
-      ...extra,
-    });
-    const lm = (c: number) => ({ coveragePaper: c, coverageArea: c / 2, ratio: 3, pointing: true, entropy: 1 });
-    const records = [
-      rec('a', 'global', {
-        bbox: [1, 2, 3, 4],
-        layers: { '3': lm(0.25), '4': lm(0.5) },
-        grid: { gridH: 1, gridW: 2, values: [0.1, 0.9] },
-        gridLayer: 3,
-      }),
-      rec('a', 'regional', { grid: { gridH: 2, gridW: 3, values: [1, 2, 3, 4, 5, 6] }, gridLayer: 3 }),
-      rec('b', 'global', { error: 'row 3 (id b), column image: not a readable image', judgement: 'unjudged' }),
-    ];
-    const meta: RunMeta = {
-      runId: 'r1',
-      spec: { modelId: 'm', benchId: 'b', views: ['global', 'regional'], layers: [], maxNewTokens: 16 },
-      settingsHash: 's',
-      model: { id: 'm', name: 'tiny', hash: 'h', numLayers: 4, defaultLayer: 3 },
-      bench: { id: 'b', name: 'mini', path: '/b' },
-      state: 'finished',
-      total: 4,
-      startedAt: '2026-01-01T00:00:00Z',
-      updatedAt: '2026-01-01T00:00:00Z',
-    };
+    const { records, meta } = smallRun();
     const file = join(dir, 'run.npz');
     writeFileSync(file, runToNpz(records, meta));
     const out = JSON.parse(
@@ -142,5 +149,24 @@ print(json.dumps({"run": meta["runId"], "items": z["item_id"].tolist(), "judgeme
     expect((out.grids as number[][][])[2]).toEqual([]);
     expect((out.error as string[])[2]).toContain('column image');
     expect(out.bbox0).toEqual([1, 2, 3, 4]);
+  });
+
+  it('the loader shown in docs/exports.md runs on what the exporters write', () => {
+    const { records, meta } = smallRun();
+    writeFileSync(join(dir, 'docs-run.npz'), runToNpz(records, meta));
+    writeFileSync(join(dir, 'docs-analysis.npz'), analysisToNpz(analysis(), { modelName: 'tiny', imageName: 'sign.png' }));
+    const page = readFileSync(join(ROOT, 'docs/exports.md'), 'utf8');
+    const snippet = /```python\n([\s\S]*?)```/.exec(page)?.[1];
+    expect(snippet).toBeDefined();
+    const code = snippet!
+      .replace(/np\.load\("loupe-tiny-r2i_test-[^"]+"\)/, `np.load(${JSON.stringify(join(dir, 'docs-analysis.npz'))})`)
+      .replace(/np\.load\("loupe-tiny-r2i_loupe-mini_[^"]+"\)/, `np.load(${JSON.stringify(join(dir, 'docs-run.npz'))})`)
+      .replace('LAYER = 24', 'LAYER = 3');
+    expect(code).not.toContain('np.load("loupe');
+    const out = runPython(
+      `${code}\nprint(json.dumps({"map": list(paper_map.shape), "grid": list(first_grid.shape), "cov": float(cov[0])}))`,
+    );
+    const last = JSON.parse(out.trim().split('\n').pop()!) as { map: number[]; grid: number[]; cov: number };
+    expect(last).toEqual({ map: [2, 5], grid: [1, 2], cov: 0.25 });
   });
 });

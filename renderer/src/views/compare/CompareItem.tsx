@@ -153,7 +153,7 @@ export function CompareItem() {
   );
   return (
     <>
-      <div className="small">
+      <div className="small compare-subject" data-testid="compare-subject">
         <strong>{subject.label}</strong> · {subject.question}{' '}
         {subject.answer ? (
           <>
