@@ -104,7 +104,9 @@ print(json.dumps({"n": len(z["item_id"]), "judgement": z["judgement"].tolist(), 
     const svgText = readFileSync((await svg.path())!, 'utf8')
       .replace(/<[^>]+>/g, ' ')
       .replace(/\s+/g, ' ');
-    expect(svgText).toContain(`Paper coverage per item · layer ${summary.coverageCorrectVsWrong.layer} · mean of heads · prompt token · global view`);
+    expect(svgText).toContain(
+      `Paper coverage per item · layer ${summary.coverageCorrectVsWrong.layer} · mean of heads · prompt token · global view`,
+    );
     // Name and notes, saved beside the run and shown in the run list.
     await s.page.getByTestId('batch-headline').getByText('Name and notes').click();
     await s.page.getByTestId('run-name').fill('r2i, first six');
@@ -187,7 +189,10 @@ print(json.dumps({"n": len(z["item_id"]), "judgement": z["judgement"].tolist(), 
     // Opening a most-changed item shows the strip with the runs' measurement: the same numbers.
     const top = cmp.mostChanged[0];
     await s.page.getByTestId('most-changed').locator('tbody tr').first().click();
-    await s.page.getByTestId('compare-b-coverage').filter({ hasText: `layer ${cmp.layer} · mean of ${r2i.numHeads} heads · prompt token` }).waitFor({ timeout: 120_000 });
+    await s.page
+      .getByTestId('compare-b-coverage')
+      .filter({ hasText: `layer ${cmp.layer} · mean of ${r2i.numHeads} heads · prompt token` })
+      .waitFor({ timeout: 120_000 });
     await s.page.getByTestId('compare-subject').filter({ hasText: top.itemId }).waitFor();
     await s.page.getByTestId('compare-b-answer').filter({ hasText: 'Answer' }).waitFor({ timeout: 120_000 });
     expect(parsePct(await app.text('compare-a-coverage'))).toBeCloseTo(top.coverageA, 3);

@@ -23,7 +23,14 @@ beforeAll(async () => {
   // Two small finished runs, so Batch and Compare have something to show.
   const c = clientOf(loupe);
   for (const m of [base, r2i]) {
-    const { runId } = await c.call('batch.start', { modelId: m.id, benchId, views: ['global', 'regional'], layers: [], maxNewTokens: 8, limit: 6 });
+    const { runId } = await c.call('batch.start', {
+      modelId: m.id,
+      benchId,
+      views: ['global', 'regional'],
+      layers: [],
+      maxNewTokens: 8,
+      limit: 6,
+    });
     const deadline = Date.now() + 200_000;
     while ((await c.call('batch.list', {})).find((r) => r.runId === runId)?.state !== 'finished' && Date.now() < deadline)
       await new Promise((res) => setTimeout(res, 500));

@@ -76,11 +76,17 @@ describe('a bench with malformed rows', () => {
     await openBench(app);
     const issues = await s.page.getByTestId('bench-issue').allInnerTexts();
     expect(issues).toEqual([
-      expect.stringMatching(new RegExp(`^row 2 \\(id ${rows[1].id}\\), column images: the full image .* is not an image: it starts with bytes 3c 68 74 6d.*\\(kept\\)$`)),
+      expect.stringMatching(
+        new RegExp(
+          `^row 2 \\(id ${rows[1].id}\\), column images: the full image .* is not an image: it starts with bytes 3c 68 74 6d.*\\(kept\\)$`,
+        ),
+      ),
       `row 3 (id ${rows[2].id}), column bbox: no key box: both views run, coverage is "no box" (kept)`,
       expect.stringMatching(new RegExp(`^row 4 \\(id ${rows[3].id}\\), column images: .*not an image.*\\(kept\\)$`)),
       expect.stringMatching(new RegExp(`^row 4 \\(id ${rows[3].id}\\), column crop_images: .*not an image.*\\(kept\\)$`)),
-      expect.stringMatching(new RegExp(`^row 5 \\(id ${rows[4].id}\\), column query\\|prompt\\|question: missing or empty .*\\(skipped\\)$`)),
+      expect.stringMatching(
+        new RegExp(`^row 5 \\(id ${rows[4].id}\\), column query\\|prompt\\|question: missing or empty .*\\(skipped\\)$`),
+      ),
     ]);
     expect(await app.count()).toContain('4 of 4 items');
     await s.screenshot('malformed-bench-opened');
