@@ -11,7 +11,7 @@ const NAMES = ['x1', 'y1', 'x2', 'y2'] as const;
 const shownText = (b: Box | null) => (b ? b.map((v) => String(Math.round(v * 100) / 100)) : ['', '', '', '']);
 
 /** The message to show beside metrics while the typed box is not applied (null when it is). */
-export function pendingBoxNote(draft: readonly string[], box: Box | null): string | null {
+function pendingBoxNote(draft: readonly string[], box: Box | null): string | null {
   const applied = shownText(box);
   if (draft.every((d, i) => d.trim() === applied[i])) return null;
   return 'The typed box is not applied: press Enter or Apply. The numbers are for the box drawn on the image.';

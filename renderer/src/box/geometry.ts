@@ -12,7 +12,7 @@ export function normalizeBox(b: Box, w: number, h: number): Box {
   return [Math.round(x1), Math.round(y1), Math.round(x2), Math.round(y2)];
 }
 
-export function clamp(v: number, lo: number, hi: number): number {
+function clamp(v: number, lo: number, hi: number): number {
   return v < lo ? lo : v > hi ? hi : v;
 }
 
@@ -42,15 +42,12 @@ export function handlePoint(b: Box, handle: Handle): [number, number] {
   return [x, y];
 }
 
-export function boxArea(b: Box): number {
-  return Math.max(0, b[2] - b[0]) * Math.max(0, b[3] - b[1]);
-}
 
 export function isValidBox(b: Box | null | undefined): b is Box {
   return !!b && b[2] - b[0] >= 1 && b[3] - b[1] >= 1;
 }
 
-export type BoxDraftResult = { box: Box } | { error: string; field: 'x1' | 'y1' | 'x2' | 'y2' };
+type BoxDraftResult = { box: Box } | { error: string; field: 'x1' | 'y1' | 'x2' | 'y2' };
 
 const DRAFT_NAMES = ['x1', 'y1', 'x2', 'y2'] as const;
 

@@ -2,7 +2,7 @@
 import { area, line, scaleLinear } from 'd3';
 import { Axis, MARGIN } from './Axis.js';
 
-export interface BandPoint {
+interface BandPoint {
   x: number;
   mean: number;
   lo: number;

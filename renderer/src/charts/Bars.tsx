@@ -3,7 +3,7 @@ import { scaleBand, scaleLinear } from 'd3';
 import { Axis, MARGIN } from './Axis.js';
 import { LEGEND_ROW, legendLayout } from './legend.js';
 
-export interface BarGroup {
+interface BarGroup {
   label: string;
   bars: { key: string; value: number; cls?: string; title?: string }[];
 }

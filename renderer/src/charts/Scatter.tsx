@@ -2,7 +2,7 @@
 import { scaleLinear } from 'd3';
 import { Axis, MARGIN } from './Axis.js';
 
-export interface ScatterPoint {
+interface ScatterPoint {
   id: string;
   x: number;
   y: number;

@@ -7,9 +7,9 @@ export const LEGEND_ROW = 14;
 const GAP = 12;
 
 /** Estimated width of a label at the charts' 10 px font. */
-export const textWidth = (s: string): number => s.length * 6.2;
+const textWidth = (s: string): number => s.length * 6.2;
 
-export interface LegendLayout {
+interface LegendLayout {
   items: { label: string; x: number; row: number }[];
   rows: number;
 }

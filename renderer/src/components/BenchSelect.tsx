@@ -42,7 +42,7 @@ export function BenchSelect({ value, onChange, testId }: { value: string | null;
 }
 
 /** "row 10 (id 9), column image: …" */
-export function issueText(i: BenchInfo['issues'][number]): string {
+function issueText(i: BenchInfo['issues'][number]): string {
   return `row ${i.row + 1}${i.id !== undefined ? ` (id ${i.id})` : ''}, column ${i.field}: ${i.message}`;
 }
 

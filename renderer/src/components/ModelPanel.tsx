@@ -13,7 +13,7 @@ function extra(x: object | undefined, key: string): string | undefined {
 }
 
 /** What the model's manifest says about parity with its reference (a `parity` entry of loupe.json). */
-export function parityText(model: ModelInfo): string {
+function parityText(model: ModelInfo): string {
   const p = model.manifest?.parity;
   if (p === undefined || p === null) return 'not recorded in the model package';
   if (typeof p === 'string') return p;

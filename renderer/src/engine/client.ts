@@ -9,10 +9,6 @@ import { createWebClient } from './web-client.js';
 
 let client: EngineClient | null = null;
 
-/** The page's access token (web mode); null in Electron. */
-export function pageToken(): string | null {
-  return new URLSearchParams(window.location.search).get('token');
-}
 
 export function getClient(): EngineClient {
   if (client) return client;

@@ -38,7 +38,7 @@ function isPayload(e: unknown): e is EngineErrorPayload {
   return typeof e === 'object' && e !== null && 'code' in e && 'message' in e && typeof (e as { code: unknown }).code === 'string';
 }
 
-export function hintFor(code: Code, field?: string): string {
+function hintFor(code: Code, field?: string): string {
   if (code === 'bad-request') return (field && FIELD_HINTS[field.split('.')[0]]) || '';
   return HINTS[code] ?? '';
 }

@@ -6,7 +6,7 @@ import { lut, type ColormapName } from '../heatmap/colormaps.js';
 import { formatValue } from '../heatmap/scale.js';
 import { canvasToBlob } from './download.js';
 
-export interface OverlayColorBar {
+interface OverlayColorBar {
   colormap: ColormapName;
   /** Values at the two ends of the colours. */
   lo: number;

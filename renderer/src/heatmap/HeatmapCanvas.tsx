@@ -14,14 +14,14 @@ import { cellAt, cellRect, rankOf, shareOf, type Cell } from './cells.js';
 import { formatValue } from './scale.js';
 
 /** The numbers behind the painted map, for the hover readout. */
-export interface Readout {
+interface Readout {
   values: ArrayLike<number>;
   units: string;
   /** What the map is ("layer 3 · mean of 4 heads · prompt token"). */
   label: string;
 }
 
-export interface HeatmapCanvasProps {
+interface HeatmapCanvasProps {
   label: string;
   imageUrl: string | null;
   imageWidth: number;

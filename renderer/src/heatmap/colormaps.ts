@@ -13,7 +13,7 @@ import {
   rgb,
 } from 'd3';
 
-export const COLORMAPS = {
+const COLORMAPS = {
   viridis: interpolateViridis,
   inferno: interpolateInferno,
   magma: interpolateMagma,

@@ -8,7 +8,7 @@ import type { HeadSel, Norm, ResolvedSelection } from '../selection/selection.js
 import { maxOf, robustHi, toDisplay } from './scale.js';
 
 /** The metrics module's head mode for a selection. */
-export function headMode(head: HeadSel): HeadMode {
+function headMode(head: HeadSel): HeadMode {
   return typeof head === 'number' ? { head } : head;
 }
 

@@ -13,7 +13,7 @@ export interface PaintOptions {
   hi: number;
 }
 
-export function paintInto(values: Float32Array, opts: PaintOptions, out: Uint8ClampedArray): void {
+function paintInto(values: Float32Array, opts: PaintOptions, out: Uint8ClampedArray): void {
   const table = lut(opts.colormap);
   const alpha = Math.round(opts.opacity * 255);
   const span = Math.max(1e-9, opts.hi - opts.lo);

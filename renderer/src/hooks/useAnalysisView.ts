@@ -29,7 +29,7 @@ export interface BoxMetrics {
   areaShare: number;
 }
 
-export function shapeOf(result: AnalysisResult): SelectionShape {
+function shapeOf(result: AnalysisResult): SelectionShape {
   const a = result.attention;
   return {
     numLayers: a.numLayers,

@@ -42,7 +42,7 @@ export const NORM_LABELS: Record<Norm, { short: string; long: string }> = {
 };
 
 /** "paper protocol" / "hf protocol"; empty when the analysis does not say. */
-export function protocolLabel(protocol: string | undefined): string {
+function protocolLabel(protocol: string | undefined): string {
   return protocol ? `${protocol} protocol` : '';
 }
 
@@ -52,7 +52,7 @@ export function protocolOf(x: object | null | undefined): string | undefined {
   return typeof p === 'string' && p !== '' ? p : undefined;
 }
 
-export interface MeasureContext {
+interface MeasureContext {
   sel: ResolvedSelection;
   tokens?: readonly AnswerToken[];
   protocol?: string;

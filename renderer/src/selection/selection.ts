@@ -63,6 +63,3 @@ export function resolveSelection(sel: AnalysisSelection, shape: SelectionShape):
   return { from, to, head, query, norm, numHeads: shape.numHeads, numLayers: shape.numLayers };
 }
 
-export function isRange(r: Pick<ResolvedSelection, 'from' | 'to'>): boolean {
-  return r.to > r.from;
-}

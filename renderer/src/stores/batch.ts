@@ -9,7 +9,7 @@ import { getClient } from '../engine/client.js';
 import { toUiError, type UiError } from '../engine/errors.js';
 import { subscribeEngineEvents } from './engine.js';
 
-export interface Progress {
+interface Progress {
   done: number;
   total: number;
   failed: number;
@@ -18,7 +18,7 @@ export interface Progress {
 }
 
 /** A start that matched runs of the identical spec: the researcher picks one or starts anyway. */
-export interface StartOffer {
+interface StartOffer {
   spec: BatchSpec;
   name: string;
   runs: RunInfo[];

@@ -6,7 +6,7 @@ import { isCancelled, toUiError, type UiError } from '../engine/errors.js';
 import { useEngineStore } from './engine.js';
 import { loadImage, type LoadedImage } from './inspect.js';
 
-export interface CompareSubject {
+interface CompareSubject {
   image: LoadedImage;
   question: string;
   box: BenchItemSummary['bbox'];

@@ -5,7 +5,7 @@ import type { BenchInfo, LoadedModel, ModelInfo, ProviderChoice } from '../../..
 import { getClient } from '../engine/client.js';
 import { toUiError, type UiError } from '../engine/errors.js';
 
-export interface LogLine {
+interface LogLine {
   at: number;
   level: 'info' | 'warn' | 'error';
   message: string;

@@ -4,7 +4,7 @@
 import { create } from 'zustand';
 import type { ColormapName } from '../heatmap/colormaps.js';
 
-export interface HeatmapSettings {
+interface HeatmapSettings {
   colormap: ColormapName;
   opacity: number;
   /** Cells whose display value is below this fraction of the scale are transparent. */
@@ -24,7 +24,7 @@ interface HeatmapState extends HeatmapSettings {
   };
 }
 
-export const DEFAULT_HEATMAP: HeatmapSettings = {
+const DEFAULT_HEATMAP: HeatmapSettings = {
   colormap: 'inferno',
   opacity: 0.65,
   threshold: 0,

@@ -9,9 +9,9 @@ import { useEngineStore } from './engine.js';
 import { loadImage, type LoadedImage } from './inspect.js';
 
 export type JudgeFilter = 'any' | 'correct' | 'wrong' | 'unjudged' | 'failed';
-export type SortKey = 'row' | 'coverage-desc' | 'coverage-asc';
+type SortKey = 'row' | 'coverage-desc' | 'coverage-asc';
 
-export interface ReplayFilters {
+interface ReplayFilters {
   dimension: string;
   questionType: 'all' | 'mcq' | 'blank';
   global: JudgeFilter;
@@ -37,7 +37,7 @@ export interface ReplayItemView {
 }
 
 /** An item none of whose views could be shown: the message says why (row, id, column). */
-export interface ReplayFailure {
+interface ReplayFailure {
   itemId: string;
   error: UiError;
 }

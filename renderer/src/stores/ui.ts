@@ -2,7 +2,7 @@
 import { create } from 'zustand';
 
 export type Tab = 'inspect' | 'replay' | 'batch' | 'compare';
-export type Theme = 'dark' | 'light';
+type Theme = 'dark' | 'light';
 
 function initialTheme(): Theme {
   const saved = localStorage.getItem('loupe.theme');
