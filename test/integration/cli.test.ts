@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, findModelDir } from './fixtures.js';
+import { runPython } from '../support/python.js';
 
 const BIN = join(ROOT, 'bin/loupe.js');
 const BENCH = join(ROOT, 'resources/bench/loupe-mini');
@@ -147,6 +148,16 @@ describe(`loupe CLI on ${modelDir}`, () => {
     // header + one row per record (quoted cells may hold newlines: questions list their options)
     expect(csv.stdout.trim().split('\n').length).toBeGreaterThanOrEqual(m.records + 1);
     expect(csv.stdout.split('\n')[0]).toMatch(/item/i);
+    // The run as NumPy arrays: into a folder, named after model, bench and date; numpy reads it.
+    const npz = await loupe(['export', 'merged-run', '--format', 'npz', '--out', '.', '--json'], work, env);
+    expect(npz.code, npz.stderr).toBe(0);
+    const path = (JSON.parse(npz.stdout) as { path: string }).path;
+    expect(path).toMatch(/_loupe-mini_\d{4}-\d{2}-\d{2}_merged-run\.npz$/);
+    const read = runPython('import json, sys, numpy as np\nz = np.load(sys.argv[1])\nprint(len(z["item_id"]))', [path]);
+    expect(Number(read.trim())).toBe(m.records);
+    const noOut = await loupe(['export', 'merged-run', '--format', 'npz'], work, env);
+    expect(noOut.code).toBe(2);
+    expect(noOut.stderr).toMatch(/--format npz writes a binary file: give --out/);
 
     const list = await loupe(['bench', BENCH, '--model', modelDir, '--limit', '4', '--json'], work, env);
     const full = (JSON.parse(list.stdout) as { runId: string }).runId;
