@@ -220,7 +220,7 @@ export default async function uiBench(ctx: BenchContext): Promise<BenchReport> {
       `${fmtMs(quantile(big.toPaint, 0.95))} ms`,
     ]);
     rows.push([
-      'Run → heatmap at that size (synthetic engine: click to painted frame, incl. transfer of 2 queries x 36 x 32 maps + generic prompt, maps, metrics, paint)',
+      'Run → heatmap at that size (synthetic engine; click to the first frame with the heatmap: engine call, transfer of 2 queries x 36 layers x 32 heads + the generic prompt, the layer’s map, paint; the side panel’s metrics and head thumbnails follow in a deferred render)',
       `${fmtMs(prep)} ms`,
       `${runs.map((x) => fmtMs(x)).join(', ')} ms (4 runs)`,
     ]);

@@ -149,4 +149,46 @@ describe('a bench with malformed rows', () => {
     expect(await app.text('record-errors')).toMatch(/In the run, the global view failed: row 2/);
     expect(s.errors).toEqual([]);
   });
+
+  it('says so when no answer could be judged, instead of showing 0% and empty charts', async () => {
+    // Ground truths without words: the rules can judge no answer.
+    const dir = mkdtempSync(join(tmpdir(), 'loupe-unjudged-e2e-'));
+    mkdirSync(join(dir, 'images'));
+    mkdirSync(join(dir, 'crops'));
+    const mini = join(ROOT, 'resources/bench/loupe-mini');
+    const good = (JSON.parse(readFileSync(join(mini, 'test.json'), 'utf8')) as Row[])
+      .slice(0, 2)
+      .map((r) => ({ ...r, response: '?', question_type: 'blank' }));
+    for (const r of good) {
+      copyFileSync(join(mini, r.images[0]), join(dir, r.images[0]));
+      copyFileSync(join(mini, r.crop_images[0]), join(dir, r.crop_images[0]));
+    }
+    const file = join(dir, 'test.json');
+    writeFileSync(file, JSON.stringify(good));
+    const c = clientOf(loupe);
+    const bench = await c.call('bench.open', { path: file });
+    const { runId } = await c.call('batch.start', {
+      modelId: r2i.id,
+      benchId: bench.id,
+      views: ['global', 'regional'],
+      layers: [],
+      maxNewTokens: 4,
+    });
+    const deadline = Date.now() + 120_000;
+    while ((await c.call('batch.list', {})).find((r) => r.runId === runId)?.state !== 'finished' && Date.now() < deadline)
+      await new Promise((res) => setTimeout(res, 500));
+    const app = new BatchPage(s.page);
+    await app.open(loupe.url);
+    await app.tab('batch');
+    await s.page.locator(`[data-testid="run-row"][data-run-id="${runId}"]`).click();
+    await s.page.getByTestId('dashboard').waitFor();
+    expect(await app.text('chart-accuracy')).toMatch(/No answer could be judged/);
+    expect(await app.counts('global')).toEqual({ correct: 0, wrong: 0, unjudged: 2, failed: 0 });
+    expect(await app.accuracy('global')).toEqual({ all: '– of all 2 items', judged: '– of 0 judged' });
+    expect(await app.text('zooming-gap')).toBe('–');
+    expect(await s.page.getByTestId('chart-gap').count()).toBe(0);
+    // Why each answer is unjudged, on its badge.
+    expect(await s.page.getByTestId('verdict').first().getAttribute('title')).toMatch(/unjudged: the ground truth has no words/);
+    await s.screenshot('batch-all-unjudged');
+  });
 });

@@ -221,6 +221,13 @@ export function BatchDashboard() {
   );
 }
 
+/** A gap means something only when both views have items and some answer in them could be judged. */
+function gapMeaningful(s: RunSummary): boolean {
+  const g = s.accuracy.global;
+  const r = s.accuracy.regional;
+  return g.items > 0 && r.items > 0 && g.judged + r.judged > 0;
+}
+
 function countsText(a: AccuracyStat): string {
   return `${a.correct} correct, ${a.wrong} wrong, ${a.unjudged} unjudged, ${a.failed} failed of ${a.items}`;
 }
@@ -232,7 +239,8 @@ function AccuracyCard({ view, a }: { view: 'global' | 'regional'; a: AccuracySta
         {view === 'global' ? 'Global view (full image)' : 'Regional view (crop)'} <JudgeRules />
       </div>
       <div className="stat" data-testid={`acc-${view}-all`}>
-        {a.items > 0 ? pct(a.accuracy) : '–'} <span className="stat-unit">of all {a.items} items</span>
+        {/* With no judged answer, 0% would read as "all wrong": say nothing instead. */}
+        {a.judged > 0 ? pct(a.accuracy) : '–'} <span className="stat-unit">of all {a.items} items</span>
       </div>
       <div data-testid={`acc-${view}-judged`}>
         {a.judged > 0 ? pct(a.accuracyJudged) : '–'} <span className="muted">of {a.judged} judged</span>
@@ -282,9 +290,11 @@ function Headline({ summary, run, onExport }: { summary: RunSummary; run: RunInf
       <div className="card">
         <div className="muted">Zooming gap</div>
         <div className="stat" data-testid="zooming-gap">
-          {summary.accuracy.global.items && summary.accuracy.regional.items ? `${summary.zoomingGap.toFixed(1)} pp` : '–'}
+          {gapMeaningful(summary) ? `${summary.zoomingGap.toFixed(1)} pp` : '–'}
         </div>
-        <div className="muted small">regional minus global, accuracy over all items</div>
+        <div className="muted small">
+          {gapMeaningful(summary) ? 'regional minus global, accuracy over all items' : 'needs judged answers in both views'}
+        </div>
       </div>
       <div className="card">
         <div className="muted">Coverage · {recordLabel(summary.coverageCorrectVsWrong.layer)}</div>
