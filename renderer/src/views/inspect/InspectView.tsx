@@ -1,5 +1,6 @@
 // Inspect: one image, where the model looks, and how much of that falls in the key box.
-import { useDeferredValue, useRef, useState } from 'react';
+import { useRef, useState } from 'react';
+import { useAfterFrame } from '../../hooks/useAfterFrame.js';
 import type { Box } from '../../../../electron/contract/types.js';
 import { HeatmapCanvas } from '../../heatmap/HeatmapCanvas.js';
 import { SelectionBar } from '../../components/SelectionBar.js';
@@ -32,9 +33,9 @@ export function InspectView() {
   const shown =
     result && image && result.geometry.imageWidth === image.width && result.geometry.imageHeight === image.height ? result : null;
   const view = useAnalysisView(shown, 'inspect');
-  // The heatmap paints first; the side panel (metrics of every layer, every head's thumbnail) follows in a
-  // deferred render, so neither a new result nor a slider step waits for them.
-  const sideView = useDeferredValue(view);
+  // The heatmap paints first; the side panel (metrics of every layer, every head's thumbnail) follows one
+  // frame later, so neither a new result nor a slider step waits for them.
+  const sideView = useAfterFrame(view);
   const metrics = useBoxMetrics(sideView, box);
   const canvasEl = useRef<HTMLCanvasElement | null>(null);
   const imageEl = useRef<HTMLImageElement | null>(null);
