@@ -152,7 +152,9 @@ export async function runBench(argv: string[], ctx: CliContext): Promise<number>
       ctx.io.err(`Run ${runId} already finished (${existing.done}/${existing.total}); nothing new to do. Pass --new for a fresh run.\n`);
       outcome = { state: 'finished', newItems: 0, failedItems: 0 };
     } else {
-      if (existing) ctx.io.err(`Resuming run ${existing.runId} (${existing.done}/${existing.total} done).\n`);
+      // A run another process is writing is not resumed: the engine refuses it with the holder's PID.
+      if (existing && existing.state !== 'running')
+        ctx.io.err(`Resuming run ${existing.runId} (${existing.done}/${existing.total} done).\n`);
       else ctx.io.err(`Running ${model.name} on ${bench.name} (${views.join(' + ')}).\n`);
       runId = existing
         ? (await client.call('batch.resume', { runId: existing.runId })).runId

@@ -59,6 +59,14 @@ function readHolder(path: string): LockHolder | undefined {
   return undefined;
 }
 
+/** The live process writing this run folder, if any (another host's lock counts as live: it cannot be checked). */
+export function liveHolder(runDir: string): LockHolder | undefined {
+  const holder = readHolder(join(runDir, LOCK_FILE));
+  if (!holder) return undefined;
+  if (holder.host !== hostname()) return holder;
+  return holderAlive(holder) ? holder : undefined;
+}
+
 export class RunLock {
   private released = false;
 

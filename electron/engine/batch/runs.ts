@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { BatchRecord, RunInfo } from '../../contract/types.js';
 import { BadRequestError } from '../errors.js';
-import { RunLock } from './run-lock.js';
+import { liveHolder, RunLock } from './run-lock.js';
 import { ResultStore } from './store.js';
 import type { RunMeta } from './types.js';
 
@@ -11,7 +11,10 @@ export function runInfo(store: ResultStore, activeRunIds: ReadonlySet<string> = 
   const meta = store.readMeta();
   const records = store.read().records;
   // A run.json that still says "running" while no process runs it was killed: report it as interrupted.
-  const state: RunInfo['state'] = meta.state === 'running' && !activeRunIds.has(meta.runId) ? 'interrupted' : meta.state;
+  // Another process that holds the run's lock is still running it.
+  const runningElsewhere = meta.state === 'running' && !activeRunIds.has(meta.runId) && liveHolder(store.dir) !== undefined;
+  const state: RunInfo['state'] =
+    meta.state === 'running' && !activeRunIds.has(meta.runId) && !runningElsewhere ? 'interrupted' : meta.state;
   return {
     runId: meta.runId,
     spec: meta.spec,

@@ -17,3 +17,20 @@ export { attentionRatio, pointingGame, entropy, normalize, type EntropyResult } 
 export { relativeAttention, relativeCoveragePaper, RELATIVE_EPSILON } from './relative.js';
 export { layerMetrics, metricsByLayer, defaultLayer, PAPER_LAYER, type LayerMetricsInput } from './layer.js';
 export { sum, argMax } from './grid.js';
+export {
+  selfZoomCrop,
+  windowBox,
+  boxIoU,
+  centreInside,
+  gapRecovered,
+  VICROP_RATIOS,
+  TIE_TOLERANCE,
+  type CropRule,
+  type SelfZoomCrop,
+  type CellWindow,
+  type GridShape,
+  type ImageExtent,
+} from './self-zoom.js';
+export { cellCount, topCells, randomCells, boxCells, cellRects, deletionArea, type CurvePoint } from './deletion.js';
+export { spearman, averageRanks } from './rank-correlation.js';
+export { activationMap, contextCorrected, rankGaussianFilter, type ContextMap } from './activation.js';
