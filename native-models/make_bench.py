@@ -17,14 +17,11 @@ import argparse
 import io
 import json
 import os
-import sys
 from collections import Counter
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from PIL import Image
 
-from PIL import Image  # noqa: E402
-
-from loupe_models.world import DIMENSIONS, make_item  # noqa: E402
+from loupe_models.world import DIMENSIONS, make_item
 
 JPEG_QUALITY = 80
 BLANK_SLOTS = (1, 3)  # within every 5 items of counting / ocr: 40% blank

@@ -1,16 +1,19 @@
 // How far transformers.js's resize (sharp affine bicubic, no antialiasing on downscale) is from PIL's
 // bicubic (antialiased), which the Python side trains and evaluates with. Same oriented RGB pixels go
 // into both; the difference is measured on the normalised pixel_values and in 8-bit levels. Needs the
-// project's Python venv (/opt/loupe-venv, native-models/setup-venv.sh); skipped without it.
+// project's Python environment (native-models/setup-venv.sh: <repo>/.venv, or LOUPE_VENV; LOUPE_PYTHON names
+// an interpreter directly); skipped without it.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { DecodedImage } from '../engine/image/decode.js';
 import type { ModelRuntime } from '../engine/model/runtime.js';
 import { RawImage } from '../engine/model/transformers.js';
 
-export const PYTHON = process.env['LOUPE_PYTHON'] ?? '/opt/loupe-venv/bin/python';
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const PYTHON = process.env['LOUPE_PYTHON'] ?? join(process.env['LOUPE_VENV'] ?? join(REPO, '.venv'), 'bin', 'python');
 
 export interface ResizeFilterDiff {
   image: string;

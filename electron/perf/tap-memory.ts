@@ -1,4 +1,4 @@
-// Why researchers' tools run out of memory (reference.md §8): `output_attentions=True` materialises every
+// Why researchers' tools run out of memory (docs/reference.md §8): `output_attentions=True` materialises every
 // layer's full seq x seq attention for the prompt; Loupe's taps keep only the last query row per layer.
 // Computed for Qwen3-VL-8B's decoder (36 layers, 32 heads; 16 px patches merged 2x2 -> 32 px tokens) on
 // square images, float32 weights (bf16 halves both columns; the ratio, = seq, is unchanged).

@@ -1,6 +1,6 @@
-"""Consensus labelling (reference.md §5): the crop teacher answers every training question from
+"""Consensus labelling (docs/reference.md §5): the crop teacher answers every training question from
 several views of the key region, and an item keeps the majority answer when enough views agree.
-Which views, and why, is in crop_views."""
+Which views, and why, is in scale_views."""
 
 from __future__ import annotations
 
@@ -18,44 +18,26 @@ from .model import TinyQwen2VL
 from .processes import run_forked
 from .tokenizer import PromptEncoder
 
-CONSENSUS_VIEW_SETS = ("framing", "scale")
-
-
-def crop_views(r_img: Image.Image, bbox, size, kind: str = "framing") -> list[Image.Image]:
-    """K = 4 teacher views of the key region, the tight crop first.
-
-    "framing" (the shipped build): the crop, a 4% inset, a 3% context margin, and the crop enlarged
-    1.5x (a different token grid). Wider context margins put clutter into the view that a
-    crop-trained tiny teacher never saw, and its views then disagree on most items (measured 22%
-    kept with 8-25% margins).
-    "scale" (the pipeline's default since commit 97b07d4): the crop as the teacher was trained on it, at four scales: as it is,
-    halved then restored (a blurred copy), enlarged 1.25x and 1.5x. The 1.5x view comes last
-    because consensus_labels asks the fourth view only where the first three disagree, and which
-    view is fourth does not change the labels (three agreeing views are a 75% majority whatever the
-    fourth says): the largest view last made the stage 15% faster (24.2 s to 20.5 s on 192 scenes,
-    the same labels). Why these views: the teacher reads a view framed exactly by
-    the key card's border far better than one cut inside it or with context around it. Measured on
-    240 validation scenes with the teacher after its second reading stage (commit 95721bd), OCR: tight
-    68%, 1.25x 68%, 1.5x 62%, halved 68%, but 4% inset 10% and 3% margin 12% (objects 90% against 48%
-    and 22%); the "framing" set kept 147 of the 240 items (91.8% right, 9 of 40 text items), the
-    "scale" set 228 (89.5% right, 36 of 40 text items)."""
-    if kind not in CONSENSUS_VIEW_SETS:
-        raise ValueError(f"unknown consensus view set {kind!r}: one of {', '.join(CONSENSUS_VIEW_SETS)}")
-    x1, y1, x2, y2 = bbox
-    w, h = x2 - x1, y2 - y1
-    W, H = size
-    tight = r_img.crop(bbox)
-    if kind == "scale":
-        return scale_views(tight)
-    big = tight.resize((int(w * 1.5), int(h * 1.5)), Image.BICUBIC)
-    inset = r_img.crop((int(x1 + 0.04 * w), int(y1 + 0.04 * h), int(x2 - 0.04 * w), int(y2 - 0.04 * h)))
-    margin = r_img.crop((max(0, int(x1 - 0.03 * w)), max(0, int(y1 - 0.03 * h)), min(W, int(x2 + 0.03 * w)), min(H, int(y2 + 0.03 * h))))
-    return [tight, inset, margin, big]
+# recorded in the consensus stats and the stage cache: the view set the shipped labels were made with
+VIEW_SET = "scale"
 
 
 def scale_views(tight: Image.Image) -> list[Image.Image]:
-    """The "scale" view set (crop_views) from the tight crop alone: as it is, blurred (halved, then
-    restored), enlarged 1.25x and 1.5x."""
+    """K = 4 teacher views of the key region: the crop as the teacher was trained on it, at four scales:
+    as it is, halved then restored (a blurred copy), enlarged 1.25x and 1.5x.
+
+    Why these: the crop-trained teacher reads a view framed exactly by the key card's border far
+    better than one cut inside it or with context around it. Measured on 240 validation scenes with
+    the teacher after its second reading stage (commit 95721bd), OCR: tight 68%, 1.25x 68%, 1.5x 62%,
+    halved 68%, but a 4% inset 10% and a 3% context margin 12% (objects 90% against 48% and 22%); the
+    earlier set with the inset and the margin kept 147 of the 240 items (91.8% right, 9 of 40 text
+    items), this one 228 (89.5% right, 36 of 40 text items). Wider context margins made the teacher
+    disagree with itself on most items (22% kept with 8-25% margins).
+
+    The tight crop comes first (its answer is `crop_answers`), the 1.5x view last: consensus_labels
+    asks the fourth view only where the first three disagree, and which view is fourth does not
+    change the labels (three agreeing views are a 75% majority whatever the fourth says); the largest
+    view last made the stage 15% faster (24.2 s to 20.5 s on 192 scenes, the same labels)."""
     w, h = tight.size
     blurred = tight.resize((max(1, w // 2), max(1, h // 2)), Image.BICUBIC).resize((w, h), Image.BICUBIC)
     return [
@@ -66,13 +48,17 @@ def scale_views(tight: Image.Image) -> list[Image.Image]:
     ]
 
 
-def _views(r: Record, split: str, view_set: str) -> list[Image.Image]:
-    """A record's consensus views: from its stored key region where the view set needs nothing else
-    (a scene takes 26 ms to regenerate, 16% of the stage), else from the regenerated ORIGINAL full
-    image, so that views with context margins can be cut."""
-    if view_set == "scale" and r.region is not None:
+def crop_views(image: Image.Image, bbox) -> list[Image.Image]:
+    """The views of the key region `bbox` of an ORIGINAL full image (scale_views of its tight crop)."""
+    return scale_views(image.crop(bbox))
+
+
+def _views(r: Record, split: str) -> list[Image.Image]:
+    """A record's consensus views: from its stored key region (build_records(keep_region=True)), else
+    from the regenerated scene (a scene takes 26 ms to regenerate, 16% of the stage)."""
+    if r.region is not None:
         return scale_views(Image.fromarray(r.region))
-    return crop_views(world.make_item(r.index, split).image, r.bbox, r.size, view_set)
+    return crop_views(world.make_item(r.index, split).image, r.bbox)
 
 
 def consensus_labels(
@@ -83,14 +69,12 @@ def consensus_labels(
     log,
     agree: float = 0.75,
     chunk: int = 48,
-    view_set: str = "scale",
     processes: int = 1,
 ) -> dict:
-    """Teacher answers each item on K views (crop_views' `view_set`); keep items with >= agree majority share.
+    """Teacher answers each item on K views (scale_views); keep items with >= agree majority share.
 
     Returns {index: label}, stats, and `crop_answers`: the teacher's answer on the tight crop
-    (view 0) of EVERY item, kept or not, which the students' crop replay can distil
-    (student_samples). The teacher answers a chunk's views in padded batches (infer.batch_answers).
+    (view 0) of EVERY item, kept or not (what the teacher reads on the crop alone). The teacher answers a chunk's views in padded batches (infer.batch_answers).
     processes > 1 splits the records at chunk boundaries between that many forked processes, which
     share the threads: on two cores, two one-thread processes labelled 192 scenes in 18.5 s against
     20.5 s for one two-thread process, with the same labels (each process then regenerated its own
@@ -101,13 +85,11 @@ def consensus_labels(
     per_part = -(-len(records) // max(1, processes) // chunk) * chunk if records else chunk
     parts = [records[a : a + per_part] for a in range(0, len(records), per_part)] or [records]
     if len(parts) == 1:
-        results = [_consensus_part(teacher, enc, records, split, log, agree, chunk, view_set, "consensus")]
+        results = [_consensus_part(teacher, enc, records, split, log, agree, chunk, "consensus")]
     else:
         threads = max(1, torch.get_num_threads() // len(parts))
         jobs = [
-            lambda part=part, k=k: [
-                _consensus_part(teacher, enc, part, split, log, agree, chunk, view_set, f"consensus {k + 1}/{len(parts)}")
-            ]
+            lambda part=part, k=k: [_consensus_part(teacher, enc, part, split, log, agree, chunk, f"consensus {k + 1}/{len(parts)}")]
             for k, part in enumerate(parts)
         ]
         results = run_forked(jobs, threads, log)
@@ -124,7 +106,7 @@ def consensus_labels(
         "kept_share": len(labels) / max(1, len(records)),
         "kept_label_accuracy_vs_ground_truth": n_agree_gt / max(1, len(labels)),
         "views": 4,
-        "view_set": view_set,
+        "view_set": VIEW_SET,
         "agreement_threshold": agree,
     }
     return {"labels": labels, "stats": stats, "crop_answers": crop_answers}
@@ -138,7 +120,6 @@ def _consensus_part(
     log,
     agree: float,
     chunk: int,
-    view_set: str,
     label: str,
 ) -> tuple[dict[int, str], dict[int, str], int]:
     """consensus_labels over one share of the records: (labels, crop answers, labels right)."""
@@ -148,7 +129,7 @@ def _consensus_part(
     t0 = time.time()
     for start in range(0, len(records), chunk):
         part = records[start : start + chunk]
-        views = [_views(r, split, view_set) for r in part]
+        views = [_views(r, split) for r in part]
         queries = [r.query(False) for r in part]
         first = batch_answers(teacher, enc, [v[j] for v in views for j in range(3)], [q for q in queries for _ in range(3)], 6)
         answers = [[a.strip() for a in first[3 * k : 3 * k + 3]] for k in range(len(part))]

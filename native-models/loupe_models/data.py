@@ -1,7 +1,7 @@
 """Training data: scenes from the synthetic world, preprocessed once into the model's input size.
 
 Each record keeps three uint8 images at the processor's resized size: the full view, the
-R2I grounded view (red box drawn at ORIGINAL resolution, then resized, as reference.md §5
+R2I grounded view (red box drawn at ORIGINAL resolution, then resized, as docs/reference.md §5
 says) and the regional crop. Patchifying happens per batch, so memory stays at uint8.
 """
 

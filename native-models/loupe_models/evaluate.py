@@ -1,7 +1,7 @@
 """Evaluate a student on the mini bench exactly as the app sees it (the shipped JPEG files).
 
 Reports regional- and global-view accuracy, the zooming gap, and attention coverage in the
-paper's definition (reference.md §2: last prompt token, head mean, one layer, truncating
+paper's definition (docs/reference.md §2: last prompt token, head mean, one layer, truncating
 cell mapping with an inclusive end cell) for every layer, and picks the best layer.
 """
 
@@ -21,7 +21,7 @@ from .tokenizer import PromptEncoder
 
 
 def paper_coverage(att: np.ndarray, bbox, img_w: int, img_h: int) -> float:
-    """reference.md §2, written as the paper's code does it (numpy slicing, int() truncation)."""
+    """docs/reference.md §2, written as the paper's code does it (numpy slicing, int() truncation)."""
     gh, gw = att.shape
     x1, y1, x2, y2 = bbox
     cx1 = min(max(int(x1 / img_w * gw), 0), gw - 1)

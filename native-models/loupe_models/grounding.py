@@ -1,4 +1,4 @@
-"""The R2I grounding transform (reference.md section 5): enlarge the key box by 5% of its
+"""The R2I grounding transform (docs/reference.md §5): enlarge the key box by 5% of its
 width/height on each side, clip it to the image and draw it as a red rectangle, 5 px wide,
 on the original-resolution image."""
 

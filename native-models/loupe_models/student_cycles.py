@@ -2,13 +2,15 @@
 
 The first cycle starts from the crop teacher at the higher rate; the second, lower-rate cycle
 continues it (at the end of the first the students' loss was still falling, docs/models.md). Kept
-apart from pipeline.py so the schedule a command line asks for can be checked without training.
+apart from the training so the schedule can be checked against the shipped loupe.json without training.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import NamedTuple
+
+from .recipe import Recipe
 
 # the R2I student's boxed share at the end of its grounding curriculum, and through the second cycle
 FINAL_BOXED = 0.25
@@ -40,43 +42,40 @@ def grounding_curriculum(steps: int) -> Callable[[int], float]:
     return boxed_share
 
 
-def student_cycles(
-    *,
-    steps: int,
-    continue_steps: int,
-    crop_share: float,
-    continue_crop_share: float,
-    continue_replay_text: float,
-    student_seed: int,
-    anchor_weight: float,
-    continue_anchor_weight: float | None,
-    aux_warmup: int = 0,
-) -> list[StudentCycle]:
-    """The cycles with any steps; the second cycle's anchor follows the first's unless given, and only
-    the second warms its fresh auxiliary head first (where commit a197f34 measured it, docs/models.md)."""
-    continue_anchor = anchor_weight if continue_anchor_weight is None else continue_anchor_weight
-    cycles = (
-        StudentCycle("", steps, 1e-3, 100, grounding_curriculum(steps), crop_share, 0.0, 1234 + student_seed, anchor_weight, 0),
+def student_cycles(recipe: Recipe, student_seed: int = 0) -> list[StudentCycle]:
+    """The recipe's two cycles. The feature anchor holds the first cycle only, and only the second warms
+    its fresh auxiliary head first (where commit a197f34 measured it, docs/models.md). `student_seed`
+    offsets the samplers' seeds (0: the shipped streams), to measure the students' run-to-run spread."""
+    return [
+        StudentCycle(
+            "",
+            recipe.student_steps,
+            1e-3,
+            100,
+            grounding_curriculum(recipe.student_steps),
+            recipe.crop_share,
+            0.0,
+            1234 + student_seed,
+            recipe.anchor_weight,
+            0,
+        ),
         StudentCycle(
             "-continued",
-            continue_steps,
+            recipe.student_continue,
             5e-4,
             50,
             lambda _step: FINAL_BOXED,
-            continue_crop_share,
-            continue_replay_text,
+            recipe.continue_crop_share,
+            recipe.continue_replay_text,
             4321 + student_seed,
-            continue_anchor,
-            aux_warmup,
+            0.0,
+            recipe.aux_warmup,
         ),
-    )
-    return [c for c in cycles if c.steps > 0]
+    ]
 
 
 def describe_schedule(cycles: list[StudentCycle]) -> str:
     """The schedule in words, for the model cards and loupe.json."""
-    if not cycles:
-        return "no steps"
     head, *rest = cycles
     return f"{head.steps} steps with {head.crop_share:.0%} regional-crop replay{_extras(head)}" + "".join(
         f", then a second, lower-rate cycle of {c.steps} with {c.crop_share:.0%}{_extras(c)}" for c in rest

@@ -1,7 +1,7 @@
 """Training loops and batch samplers: the crop teacher and the two students (consensus labelling,
 between them, is in consensus.py).
 
-Region-to-Image Distillation in miniature (reference.md §5):
+Region-to-Image Distillation in miniature (docs/reference.md §5):
 - the TEACHER learns the regional view (key-region crops) from the world's ground truth;
 - it then answers every training question from K views of the crop; an item is kept when
   at least 75% of the views agree, and the majority answer becomes the label;
@@ -88,31 +88,8 @@ class AuxHead(nn.Module):
 
 def replayed_crop(sample: tuple) -> bool:
     """Whether a sample is a replayed crop: its optional fifth element, set by student_samples, which
-    the teacher's terms read (distill_terms, anchor_terms)."""
+    the feature anchor reads (anchor_terms)."""
     return len(sample) > 4 and bool(sample[4])
-
-
-def distill_terms(
-    model_logits: torch.Tensor, teacher: TinyQwen2VL, samples: list[tuple], rows: torch.Tensor, enc: PromptEncoder
-) -> tuple[torch.Tensor, int]:
-    """KL(teacher || model) summed over the answer tokens of the samples flagged for distillation,
-    and their number (step_loss divides the one by the other over the whole step).
-
-    model_logits: the model's logits at every labelled position of the batch, row-major, and
-    rows: the batch row of each. The flagged samples are collated again, alone, for the teacher: a
-    row's labelled positions hold the same answer tokens in the same order in both batches, so the
-    two logit lists line up."""
-    flagged = [i for i, smp in enumerate(samples) if replayed_crop(smp)]
-    if not flagged:
-        return model_logits.sum() * 0, 0
-    with torch.no_grad():
-        tb = collate([samples[i] for i in flagged], enc)
-        th, _ = teacher.forward_train(tb)
-        t_logp = F.log_softmax(teacher.lm_head(th[tb["labels"] != -100]), -1)
-    keep = torch.zeros(len(samples), dtype=torch.bool)
-    keep[flagged] = True
-    m_logp = F.log_softmax(model_logits[keep[rows]], -1)
-    return F.kl_div(m_logp, t_logp, log_target=True, reduction="sum"), m_logp.shape[0]
 
 
 def anchor_terms(feats: torch.Tensor, teacher: TinyQwen2VL, samples: list[tuple], batch: dict) -> tuple[torch.Tensor, int]:
@@ -151,7 +128,7 @@ def size_groups(samples: list[tuple], min_saving: float = 0.1) -> list[list[int]
     return [sorted(order[:k]), sorted(order[k:])]
 
 
-LOSS_TERMS = ("answer", "distill", "anchor", "cls", "chars", "glyphs")
+LOSS_TERMS = ("answer", "anchor", "cls", "chars", "glyphs")
 
 
 def step_loss(
@@ -161,16 +138,15 @@ def step_loss(
     aux: AuxHead | None = None,
     aux_weight: float = 0.0,
     teacher: TinyQwen2VL | None = None,
-    distill_weight: float = 1.0,
     groups: list[list[int]] | None = None,
     anchor_weight: float = 0.0,
 ) -> torch.Tensor:
     """One training step's loss over `samples`, run as the padded sub-batches `groups` (default
-    size_groups). Each term (answer tokens, distillation, each auxiliary head) is summed over the
+    size_groups). Each term (answer tokens, the feature anchor, each auxiliary head) is summed over the
     sub-batches and divided by its count over the whole step, so the loss and its gradient are those
     of one padded batch up to rounding (test_split_step_equals_one_padded_batch)."""
-    sums, counts = step_sums(model, enc, samples, aux, teacher, groups, distill=distill_weight > 0, anchor=anchor_weight > 0)
-    return combine_terms(sums, counts, aux_weight, distill_weight, anchor_weight)
+    sums, counts = step_sums(model, enc, samples, aux, teacher, groups, anchor=anchor_weight > 0)
+    return combine_terms(sums, counts, aux_weight, anchor_weight)
 
 
 def step_sums(
@@ -180,12 +156,11 @@ def step_sums(
     aux: AuxHead | None = None,
     teacher: TinyQwen2VL | None = None,
     groups: list[list[int]] | None = None,
-    distill: bool = True,
     anchor: bool = False,
 ) -> tuple[dict[str, torch.Tensor], dict[str, int]]:
     """Each LOSS_TERMS term summed over `samples`, and its count: a step's share, which step_loss
-    (one process) or data_parallel (several) divides by the whole step's counts. With a teacher,
-    `distill` and `anchor` choose its terms for the flagged samples (distill_terms, anchor_terms)."""
+    (one process) or data_parallel (several) divides by the whole step's counts. With a teacher and
+    `anchor`, the flagged samples (the replayed crops) add the feature anchor (anchor_terms)."""
     sums: dict[str, torch.Tensor] = {}
     counts: dict[str, int] = {}
 
@@ -200,8 +175,6 @@ def step_sums(
         sel = batch["labels"] != -100
         logits = model.lm_head(hidden[sel])
         add("answer", F.cross_entropy(logits, batch["labels"][sel], reduction="sum"), int(sel.sum()))
-        if teacher is not None and distill:
-            add("distill", *distill_terms(logits, teacher, part, sel.nonzero()[:, 0], enc))
         if teacher is not None and anchor:
             add("anchor", *anchor_terms(feats, teacher, part, batch))
         if aux is not None:
@@ -210,13 +183,10 @@ def step_sums(
     return sums, counts
 
 
-def combine_terms(
-    sums: dict[str, torch.Tensor], counts: dict[str, int], aux_weight: float, distill_weight: float, anchor_weight: float = 0.0
-) -> torch.Tensor:
+def combine_terms(sums: dict[str, torch.Tensor], counts: dict[str, int], aux_weight: float, anchor_weight: float = 0.0) -> torch.Tensor:
     """The step's loss: each term's sum over its count (the whole step's), weighted."""
     weights = {
         "answer": 1.0,
-        "distill": distill_weight,
         "anchor": anchor_weight,
         "cls": aux_weight,
         "chars": aux_weight,
@@ -262,7 +232,7 @@ def warm_aux_head(
             for name, total, n in aux.terms(feats, batch):
                 sums[name] = sums[name] + total if name in sums else total
                 counts[name] = counts.get(name, 0) + n
-        loss = combine_terms(sums, counts, 1.0, 0.0)
+        loss = combine_terms(sums, counts, 1.0)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
@@ -284,17 +254,15 @@ def train_loop(
     label: str,
     aux_weight: float = 0.0,
     teacher: TinyQwen2VL | None = None,
-    distill_weight: float = 1.0,
     seed: int = 1234,
     exchange: GradientExchange | None = None,
     rank: int = 0,
     aux_warmup: int = 0,
     anchor_weight: float = 0.0,
 ) -> list[dict]:
-    """sample_fn(step, rng) -> list of (uint8 image, query, answer[, aux[, distill]]). With a teacher,
-    samples whose `distill` flag is set also learn the teacher's whole answer distribution
-    (distill_terms), not only its answer, and with `anchor_weight` their visual features stay near
-    the teacher's (anchor_terms). `seed` seeds the sampler's rng: a second cycle on the same
+    """sample_fn(step, rng) -> list of (uint8 image, query, answer[, aux[, replayed crop]]). With a
+    teacher and `anchor_weight`, the replayed crops' visual features stay near the teacher's
+    (anchor_terms). `seed` seeds the sampler's rng: a second cycle on the same
     scenes gives it another seed so that it does not replay the first cycle's draws. With an
     `exchange` (data_parallel), this process is rank `rank` of several that share each step.
     `aux_warmup` steps fit the fresh auxiliary head alone first (warm_aux_head; one process only).
@@ -313,7 +281,7 @@ def train_loop(
     t0 = time.time()
     run_loss, run_n = 0.0, 0
     if teacher is not None:
-        # the training-mode fast paths (exact, see model.py); distill_terms runs it without gradients
+        # the training-mode fast paths (exact, see model.py); anchor_terms runs it without gradients
         teacher.train()
     for step in range(sched.steps):
         for g in opt.param_groups:
@@ -321,10 +289,10 @@ def train_loop(
         samples = sample_fn(step, rng)
         if exchange is not None:
             samples = exchange.share(samples, rank)
-        sums, counts = step_sums(model, enc, samples, aux, teacher, distill=distill_weight > 0, anchor=anchor_weight > 0)
+        sums, counts = step_sums(model, enc, samples, aux, teacher, anchor=anchor_weight > 0)
         if exchange is not None:
             counts = exchange.total_counts(counts, rank, step)
-        loss = combine_terms(sums, counts, aux_weight, distill_weight, anchor_weight)
+        loss = combine_terms(sums, counts, aux_weight, anchor_weight)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         step_value = exchange.sum_gradients(params, loss, rank, step) if exchange is not None else float(loss.detach())
@@ -381,7 +349,7 @@ def teacher_samples(records: list[Record], glyphs: bool = False, shares: dict[st
             # the share variate only where there are shares: without them the sampler draws what it
             # drew before shares existed, the stream the shipped teacher's three cycles trained on.
             # An unconditional draw shifted every later draw, and the first cycle then learnt far
-            # less (docs/models.md, "Seed sensitivity of the teacher")
+            # less (docs/models.md, commit ca47f21 in "What was tried")
             u = rng.random() if shares else 1.0
             for d, s in shares.items():
                 if u < s:
@@ -403,35 +371,22 @@ def student_samples(
     grounded: bool,
     crop_share: float,
     ground_prob_fn=None,
-    crop_answers: dict[int, str] | None = None,
     replay_text_share: float = 0.0,
 ):
-    """Student batches: full-image items (grounded or not) plus a fixed share of crop replay.
+    """Student batches: full-image items (grounded or not) plus a fixed share of crop replay, both with
+    the consensus labels of the kept scenes.
 
     replay_text_share: that share of the replayed crops is drawn from the kept text scenes (the rest
     as they come), for students that read worse than their teacher. 0 draws exactly as before the
-    option existed. With crop_answers the replay draws from every scene instead, and this share
-    does not apply.
+    share existed.
 
     ground_prob_fn(step) -> probability of the grounded view for the R2I student.
-    crop_answers: the teacher's answer on each scene's tight crop (consensus_labels). When given,
-    the crop replay draws from every scene in it, with that answer, and flags the sample for
-    distillation (train_loop's teacher): a replay meant to keep the teacher's regional skill copies
-    the teacher's crop behaviour, not only the consensus subset, which keeps 355 of 1,500 text
-    scenes. Measured (docs/models.md): it holds more of the regional view and costs the global view
-    6-9 pp, so the shipped students do not use it. Without it, the replay uses the kept scenes and
-    consensus labels, drawing the random numbers exactly as before the option existed.
 
-    Every replayed crop carries the flag (the fifth element) that train_loop's teacher terms read:
-    distillation with a distill weight, the feature anchor with an anchor weight (anchor_terms)."""
+    Every replayed crop carries the flag (the fifth element) that the feature anchor reads (anchor_terms)."""
     kept = [r for r in records if r.index in labels]
     kept_text = [r for r in kept if r.dimension == "ocr"]
     if replay_text_share > 0 and not kept_text:
         raise ValueError("student_samples: replay_text_share is set but the consensus kept no text scene")
-    # an answer that names no option would teach an empty target: such scenes are not replayed
-    replay = [r for r in records if _names_content(r, crop_answers.get(r.index, ""))] if crop_answers else []
-    if crop_answers is not None and not replay:
-        raise ValueError("student_samples: none of the teacher's crop answers names a content to replay")
 
     def targets(r: Record, ans: str):
         # the auxiliary heads follow the teacher's answer, like the answer token does
@@ -448,12 +403,7 @@ def student_samples(
                 if replay_text_share > 0 and rng.random() < replay_text_share:
                     r = rng.choice(kept_text)
                     ans = labels[r.index]
-                if crop_answers:
-                    r = rng.choice(replay)
-                    ans = crop_answers[r.index]
-                    batch.append((r.crop, *_question(r, ans, False, rng), (*targets(r, ans), None), True))
-                else:
-                    batch.append((r.crop, *_question(r, ans, False, rng), (*targets(r, ans), None), True))
+                batch.append((r.crop, *_question(r, ans, False, rng), (*targets(r, ans), None), True))
                 continue
             cls_chars = targets(r, ans)
             if rng.random() < p_ground:
@@ -465,10 +415,6 @@ def student_samples(
         return batch
 
     return fn
-
-
-def _names_content(r: Record, answer: str) -> bool:
-    return bool(answer) and (r.question_type != "mcq" or bool(r.content_for(answer)))
 
 
 def _valid(dimension: str, content: str) -> bool:

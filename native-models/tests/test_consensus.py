@@ -36,7 +36,7 @@ def scripted(monkeypatch, recs, order=(0, 1, 2, 3)):
     place = {r.index: k for k, r in enumerate(recs)}
     asked: list[tuple[int, int]] = []
 
-    def views(_img, bbox, _size, _kind):
+    def views(_img, bbox):
         k = next(place[r.index] for r in recs if r.bbox == bbox)
         return [Image.new("L", (order[j] + 1, 1), k) for j in range(4)]
 

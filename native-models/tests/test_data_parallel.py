@@ -47,7 +47,7 @@ def test_two_ranks_sum_to_the_whole_steps_gradient(enc, recs):
         def run() -> list:
             share = exchange.share(samples, r)
             sums, counts = step_sums(model, enc, share, aux)
-            part = combine_terms(sums, counts=exchange.total_counts(counts, r, 0), aux_weight=1.0, distill_weight=1.0)
+            part = combine_terms(sums, counts=exchange.total_counts(counts, r, 0), aux_weight=1.0)
             part.backward()
             total = exchange.sum_gradients(params, part, r, 0)
             return [(len(share), total, flat_grads(params))]

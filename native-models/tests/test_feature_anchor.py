@@ -73,7 +73,6 @@ def test_training_with_the_anchor_keeps_the_tower_nearer_the_teacher(enc, record
             teacher=teacher,
             seed=5,
             anchor_weight=anchor_weight,
-            distill_weight=0.0,
         )
         return float(anchor_terms(_features(student, batch), teacher, samples, batch)[0])
 

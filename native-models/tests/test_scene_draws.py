@@ -6,10 +6,18 @@ from itertools import combinations
 from pathlib import Path
 
 from loupe_models import world
+from loupe_models.recipe import SHIPPED as RECIPE
 from loupe_models.scene_draws import scene_draws
 
 REPO = Path(__file__).resolve().parents[2]
-SHIPPED = dict(train_items=3000, text_items=3000, count_items=3000, pool_items=6000, read_items=3000, focus_items=3000)
+SHIPPED = dict(
+    train_items=RECIPE.train_items,
+    text_items=RECIPE.text_items,
+    count_items=RECIPE.count_items,
+    pool_items=RECIPE.pool_items,
+    read_items=RECIPE.read_items,
+    focus_items=RECIPE.focus_items,
+)
 
 
 def test_no_two_draws_share_a_scene():

@@ -3,7 +3,7 @@
 Why this matters: the teacher's first cycle is sensitive to which samples it draws. One extra
 random draw per sample (the share variate, drawn even with no shares) shifted the whole stream,
 and the first cycle then reached 43.8% instead of 55.4% on 240 validation crops (docs/models.md,
-"Seed sensitivity of the teacher"). These tests pin the stream down by reimplementing the two
+commit ca47f21 in "What was tried"). These tests pin the stream down by reimplementing the two
 samplers the shipped teacher's stages used."""
 
 from __future__ import annotations

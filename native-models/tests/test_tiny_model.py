@@ -163,7 +163,7 @@ def test_training_fast_path_equals_exported_math(enc):
 
 def test_split_step_equals_one_padded_batch(enc):
     """step_loss runs a step's small crops and large full views as two padded sub-batches; the
-    loss (answer tokens, distillation, every auxiliary head) and its gradient must be those of the
+    loss (answer tokens, the feature anchor, every auxiliary head) and its gradient must be those of the
     one padded batch the step used to be."""
     import random
 
@@ -172,7 +172,7 @@ def test_split_step_equals_one_padded_batch(enc):
 
     recs = build_records("train", 12, workers=1)
     rng = random.Random(0)
-    # about half of them text crops (glyph targets), all flagged for distillation
+    # about half of them text crops (glyph targets), all flagged as replayed crops (the feature anchor)
     crops = [(*smp, True) for smp in teacher_samples(recs, glyphs=True, shares={"ocr": 0.5})(0, rng)[:5]]
     fulls = student_samples(recs, {r.index: r.answer for r in recs}, False, 0.0)(0, rng)[:6]
     samples = [x for pair in zip(fulls, crops) for x in pair] + fulls[5:]
@@ -191,7 +191,7 @@ def test_split_step_equals_one_padded_batch(enc):
     def run(gr):
         for q in params:
             q.grad = None
-        loss = step_loss(model, enc, samples, aux, 0.7, teacher, 0.5, gr)
+        loss = step_loss(model, enc, samples, aux, 0.7, teacher, gr, anchor_weight=0.5)
         loss.backward()
         return loss.detach(), [q.grad.clone() for q in params]
 

@@ -11,7 +11,7 @@ import { BatchPage } from './pages/BatchPage.js';
 import { ComparePage } from './pages/ComparePage.js';
 import { ReplayPage } from './pages/ReplayPage.js';
 import { parsePct } from './pages/AppPage.js';
-import { runPython } from '../support/python.js';
+import { runPython } from '../support/python-venv.js';
 
 const LIMIT = Number(process.env.LOUPE_E2E_BATCH_LIMIT ?? 6);
 let loupe: Loupe;

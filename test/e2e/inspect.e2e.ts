@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { layerMetrics } from '../../electron/engine/metrics/index.js';
 import type { AnalysisResult, Box, BenchItemSummary, ModelInfo } from '../../electron/contract/types.js';
 import { startLoupe, clientOf, ROOT, type Loupe } from './support/loupe.js';
-import { runPython } from '../support/python.js';
+import { runPython } from '../support/python-venv.js';
 import { openSession, type Session } from './support/browser.js';
 import { bundled } from './support/fixtures.js';
 import { InspectPage } from './pages/InspectPage.js';

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, findModelDir } from './fixtures.js';
-import { runPython } from '../support/python.js';
+import { runPython } from '../support/python-venv.js';
 
 const BIN = join(ROOT, 'bin/loupe.js');
 const BENCH = join(ROOT, 'resources/bench/loupe-mini');

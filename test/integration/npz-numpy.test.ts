@@ -8,7 +8,7 @@ import type { AnalysisResult, BatchRecord } from '../../electron/contract/types.
 import { analysisToNpz } from '../../electron/engine/formats/analysis-npz.js';
 import { runToNpz } from '../../electron/engine/batch/export-npz.js';
 import type { RunMeta } from '../../electron/engine/batch/types.js';
-import { runPython } from '../support/python.js';
+import { runPython } from '../support/python-venv.js';
 import { ROOT } from './fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'loupe-npz-'));

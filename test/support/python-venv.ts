@@ -31,3 +31,10 @@ export function runPythonModule<T>(module: string, input: unknown, timeoutMs = 1
   if (out.status !== 0) throw new Error(`python -m ${module} failed (${out.status ?? out.signal}):\n${out.stderr}`);
   return JSON.parse(out.stdout) as T;
 }
+
+/** Runs a Python snippet (`python -c code args...`) with the venv; returns its stdout. */
+export function runPython(code: string, args: readonly string[] = [], timeoutMs = 120_000): string {
+  const out = spawnSync(venvPython(), ['-c', code, ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: timeoutMs });
+  if (out.status !== 0) throw new Error(`python -c failed (${out.status ?? out.signal}):\n${out.stderr}`);
+  return out.stdout;
+}

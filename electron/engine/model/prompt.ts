@@ -7,7 +7,7 @@ import { geometryFromProcessor } from './geometry.js';
 import type { ModelRuntime } from './runtime.js';
 import { RawImage, type ChatMessage, type Tensor } from './transformers.js';
 
-/** Zhang et al.'s generic prompt for relative attention (reference.md §3). */
+/** Zhang et al.'s generic prompt for relative attention (docs/reference.md §3). */
 export const GENERIC_PROMPT = 'Write a general description of the image.';
 const IMAGE_PAD = '<|image_pad|>';
 
@@ -40,7 +40,7 @@ function idsOf(t: Tensor): number[] {
   return Array.from(t.data as BigInt64Array, (x) => Number(x));
 }
 
-/** Positions strictly between <|vision_start|> and <|vision_end|> (reference.md §2). */
+/** Positions strictly between <|vision_start|> and <|vision_end|> (docs/reference.md §2). */
 export function visualSpan(rt: ModelRuntime, inputIds: Tensor): { visualStart: number; visualCount: number } {
   const ids = idsOf(inputIds);
   const start = ids.indexOf(rt.spec.visionStartTokenId);

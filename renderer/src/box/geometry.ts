@@ -42,7 +42,6 @@ export function handlePoint(b: Box, handle: Handle): [number, number] {
   return [x, y];
 }
 
-
 export function isValidBox(b: Box | null | undefined): b is Box {
   return !!b && b[2] - b[0] >= 1 && b[3] - b[1] >= 1;
 }

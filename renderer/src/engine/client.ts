@@ -9,7 +9,6 @@ import { createWebClient } from './web-client.js';
 
 let client: EngineClient | null = null;
 
-
 export function getClient(): EngineClient {
   if (client) return client;
   const bridge = desktopBridge();

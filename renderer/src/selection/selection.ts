@@ -62,4 +62,3 @@ export function resolveSelection(sel: AnalysisSelection, shape: SelectionShape):
   const norm = sel.norm === 'relative' && (!shape.hasGeneric || query !== 0) ? 'layerP99' : sel.norm;
   return { from, to, head, query, norm, numHeads: shape.numHeads, numLayers: shape.numLayers };
 }
-

@@ -42,7 +42,11 @@ export class InspectPage extends AppPage {
       .filter({ hasText: `${n} /` })
       .waitFor();
     // The side panel follows a frame after the heatmap: wait for its numbers to be the new layer's.
-    if (await this.page.getByTestId('metrics').count()) await this.page.getByTestId('metrics-label').filter({ hasText: `layer ${n} ·` }).waitFor();
+    if (await this.page.getByTestId('metrics').count())
+      await this.page
+        .getByTestId('metrics-label')
+        .filter({ hasText: `layer ${n} ·` })
+        .waitFor();
   }
 
   /** The overlay canvas's RGBA pixels (one pixel per token cell), as a plain array. */
