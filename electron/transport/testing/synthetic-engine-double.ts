@@ -105,6 +105,7 @@ export function createSyntheticEngineDouble(
       for (let r = 0; r < g.gridH; r++) for (let c = 0; c < g.gridW; c++) t[r * g.gridW + c] = 0.5 * Math.sin(r * 3.1 + c * 1.3 + seed + l);
       return t;
     });
+    const textureSum = texture.map((t) => t.reduce((x, y) => x + y, 0));
     const ex = new Float32Array(g.gridW);
     const ey = new Float32Array(g.gridH);
     for (let q = 0; q < queries; q++)
@@ -117,19 +118,19 @@ export function createSyntheticEngineDouble(
           for (let c = 0; c < g.gridW; c++) ex[c] = Math.exp(-((c + 0.5 - cx) ** 2) / (2 * sigma * sigma));
           for (let r = 0; r < g.gridH; r++) ey[r] = focus * 12 * Math.exp(-((r + 0.5 - cy) ** 2) / (2 * sigma * sigma));
           const tex = texture[l];
-          let sum = 0;
+          // The total is known before the values (cells + Σey·Σex + Σtexture + sink): one pass writes them normalised.
+          let sumX = 0;
+          let sumY = 0;
+          for (let c = 0; c < g.gridW; c++) sumX += ex[c];
+          for (let r = 0; r < g.gridH; r++) sumY += ey[r];
+          const sink = 20 * (1 - depth);
+          const scale = (0.3 + 0.4 * depth) / (cells + sumX * sumY + textureSum[l] + sink);
           for (let r = 0; r < g.gridH; r++) {
             const row = r * g.gridW;
-            for (let c = 0; c < g.gridW; c++) {
-              const v = 1 + ey[r] * ex[c] + tex[row + c];
-              data[off + row + c] = v;
-              sum += v;
-            }
+            const yr = ey[r];
+            for (let c = 0; c < g.gridW; c++) data[off + row + c] = (1 + yr * ex[c] + tex[row + c]) * scale;
           }
-          data[off] += 20 * (1 - depth); // the sink in the first cell
-          sum += 20 * (1 - depth);
-          const scale = (0.3 + 0.4 * depth) / sum;
-          for (let i = 0; i < cells; i++) data[off + i] *= scale;
+          data[off] += sink * scale; // the sink in the first cell
         }
     return { numQueries: queries, numLayers: L, numHeads: H, gridH: g.gridH, gridW: g.gridW, data };
   };
