@@ -134,6 +134,15 @@ export function createSyntheticEngineDouble(
         }
     return { numQueries: queries, numLayers: L, numHeads: H, gridH: g.gridH, gridW: g.gridW, data };
   };
+  // The generic prompt's attention depends on the image and the model only, not on the question: kept per
+  // model and grid, as an engine could keep it per image.
+  const genericCache = new Map<string, AttentionMaps>();
+  const generic = (modelName: string, g: GridGeometry): AttentionMaps => {
+    const key = `${modelName}|${g.gridH}x${g.gridW}`;
+    let hit = genericCache.get(key);
+    if (!hit) genericCache.set(key, (hit = maps(g, undefined, 0.2, 1, 3)));
+    return hit;
+  };
   const analyze = (p: ParamsOf<'analysis.run'>): AnalysisResult => {
     const m = models.find((x) => x.id === p.modelId);
     if (!m) throw Object.assign(new Error(`Unknown model ${p.modelId}`), { code: 'not-found' });
@@ -156,7 +165,7 @@ export function createSyntheticEngineDouble(
       tokens,
       geometry: g,
       attention: maps(g, p.image.kind === 'benchItem' && p.image.view === 'regional' ? undefined : box, m.sharp, 2, seed),
-      genericAttention: maps(g, undefined, 0.2, 1, 3),
+      genericAttention: generic(m.name, g),
       box: p.box,
       timings: { preprocessMs: 5, visionMs: 20, prefillMs: 30, decodeMs: 15, metricsMs: 1 },
     };
