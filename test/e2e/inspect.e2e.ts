@@ -184,7 +184,7 @@ describe('Inspect', () => {
     await s.page.mouse.click(c.x + 34 + tileW * 2.5, c.y + 16 + tileH * (r2i.numLayers - 0.5));
     await s.page.getByTestId('inspect-canvas').waitFor();
     expect(await app.layer()).toBe(r2i.numLayers);
-    expect(await app.metricsLabel()).toContain(`layer ${r2i.numLayers} · head h1 of ${r2i.numHeads}`);
+    expect(await app.metricsLabelWith(`head h1 of ${r2i.numHeads}`)).toContain(`layer ${r2i.numLayers} · head h1 of ${r2i.numHeads}`);
     expect(s.errors).toEqual([]);
   });
 
@@ -248,7 +248,7 @@ print(json.dumps({"shape": list(a.shape), "sum": float(a.astype(np.float64).sum(
     await app.toggleTheme();
     expect(await app.theme()).toBe('light');
     await s.page.getByTestId('head-0').click();
-    expect(await app.metricsLabel()).toContain(`head h0 of ${r2i.numHeads}`);
+    expect(await app.metricsLabelWith(`head h0 of ${r2i.numHeads}`)).toContain(`head h0 of ${r2i.numHeads}`);
     await s.screenshot('inspect-light-head0');
     expect(s.errors).toEqual([]);
   });

@@ -86,6 +86,12 @@ export class InspectPage extends AppPage {
     return this.text('metrics-label');
   }
 
+  /** Waits until the metrics label says `expected` (the side panel follows the heatmap by one frame), then returns it. */
+  async metricsLabelWith(expected: string): Promise<string> {
+    await this.page.getByTestId('metrics-label').filter({ hasText: expected }).waitFor({ timeout: 10_000 });
+    return this.metricsLabel();
+  }
+
   async chooseHead(head: 'mean' | 'max' | number): Promise<void> {
     await this.page.getByTestId('selection-inspect').getByTestId('head-select').selectOption(String(head));
   }
