@@ -9,7 +9,7 @@ import { CliError, EXIT, usageError } from '../exit-codes.js';
 import type { CliContext } from '../io.js';
 import { ProgressBar } from '../progress.js';
 import { fmt, pct, pickBench, pickModel, printJson } from './common.js';
-import { parseProvider } from './inspect.js';
+import { parseDtype, parseProvider } from './inspect.js';
 
 export const benchUsage = `loupe bench [BENCH] [options]
 
@@ -26,6 +26,7 @@ export const benchUsage = `loupe bench [BENCH] [options]
                          id ends in -shard<i>of<n>; combine the shards with loupe merge)
   --max-new-tokens N     default 16
   --provider P           auto (default), cpu, cuda, webgpu
+  --dtype D              Hugging Face checkpoints (PyTorch engine): fp32 (default), bf16, fp16
   --runs DIR             results folder (default: the engine's runs folder)
   --new                  start a fresh run even if a matching one exists
   --json                 print the run summary as JSON on stdout (progress stays on stderr)
@@ -106,6 +107,7 @@ export async function runBench(argv: string[], ctx: CliContext): Promise<number>
     shard: { type: 'string' },
     'max-new-tokens': { type: 'string' },
     provider: { type: 'string' },
+    dtype: { type: 'string' },
     runs: { type: 'string' },
     new: { type: 'boolean' },
   });
@@ -116,6 +118,7 @@ export async function runBench(argv: string[], ctx: CliContext): Promise<number>
   const shard = parseShard(str(p, 'shard'));
   const maxNewTokens = parseIntOption(str(p, 'max-new-tokens'), 'max-new-tokens', 1) ?? 16;
   const provider = parseProvider(str(p, 'provider'));
+  const dtype = parseDtype(str(p, 'dtype'));
   const runsDir = str(p, 'runs');
   const json = flag(p, 'json');
 
@@ -136,7 +139,7 @@ export async function runBench(argv: string[], ctx: CliContext): Promise<number>
       ...(shard ? { shard } : {}),
       ...(limit ? { limit } : {}),
     };
-    await client.call('models.load', { modelId: model.id, provider }, { signal: ctx.signal });
+    await client.call('models.load', { modelId: model.id, provider, ...(dtype ? { dtype } : {}) }, { signal: ctx.signal });
 
     // a matching run is one of the same spec made with the same model files: a checkpoint retrained
     // in place keeps its folder (the spec's modelId) but not its hash, and must not be answered with

@@ -2,7 +2,7 @@
 // layer (computed by the shared metrics module, like the renderer) and a PNG heatmap overlay.
 import { basename, extname, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
-import type { AnalysisResult, Box, LayerMetrics, ProviderChoice } from '../../contract/types.js';
+import type { AnalysisResult, Box, LayerMetrics, LoadedModel, ProviderChoice, TorchDtype } from '../../contract/types.js';
 import { headAggregate, metricsByLayer } from '../../engine/metrics/index.js';
 import { flag, parseBox, parseCommand, parseIntOption, str } from '../args.js';
 import { CliError, EXIT, usageError } from '../exit-codes.js';
@@ -22,7 +22,8 @@ export const inspectUsage = `loupe inspect IMAGE QUESTION [options]
   --no-overlay          skip the PNG
   --colormap NAME       inferno (default), magma, viridis, turbo
   --max-new-tokens N    greedy decoding budget (default 16)
-  --provider P          auto (default), cpu, cuda, webgpu
+  --provider P          auto (default), cpu, cuda, webgpu (a Hugging Face checkpoint: auto, cpu, cuda)
+  --dtype D             Hugging Face checkpoints (PyTorch engine): fp32 (default), bf16, fp16
   --json                machine-readable output on stdout
 `;
 
@@ -32,6 +33,14 @@ export function parseProvider(value: string | undefined): ProviderChoice {
   if (value === undefined) return 'auto';
   if ((PROVIDERS as readonly string[]).includes(value)) return value as ProviderChoice;
   throw usageError(`--provider must be one of ${PROVIDERS.join(', ')}; got "${value}".`);
+}
+
+const DTYPES: readonly TorchDtype[] = ['fp32', 'bf16', 'fp16'];
+
+export function parseDtype(value: string | undefined): TorchDtype | undefined {
+  if (value === undefined) return undefined;
+  if ((DTYPES as readonly string[]).includes(value)) return value as TorchDtype;
+  throw usageError(`--dtype must be one of ${DTYPES.join(', ')}; got "${value}".`);
 }
 
 export interface InspectArgs {
@@ -45,6 +54,7 @@ export interface InspectArgs {
   colormap: ReturnType<typeof parseColormap>;
   maxNewTokens: number;
   provider: ProviderChoice;
+  dtype?: TorchDtype;
   json: boolean;
 }
 
@@ -58,6 +68,7 @@ export function parseInspectArgs(argv: string[], cwd: string): InspectArgs {
     colormap: { type: 'string' },
     'max-new-tokens': { type: 'string' },
     provider: { type: 'string' },
+    dtype: { type: 'string' },
   });
   if (p.positionals.length !== 2)
     throw usageError(`loupe inspect needs IMAGE and QUESTION (quote the question); got ${p.positionals.length} arguments.`);
@@ -73,6 +84,8 @@ export function parseInspectArgs(argv: string[], cwd: string): InspectArgs {
   };
   const box = parseBox(str(p, 'box'));
   if (box) args.box = box;
+  const dtype = parseDtype(str(p, 'dtype'));
+  if (dtype) args.dtype = dtype;
   const model = str(p, 'model');
   if (model !== undefined) args.model = model;
   const layer = parseIntOption(str(p, 'layer'), 'layer', 1);
@@ -89,7 +102,11 @@ export async function runInspect(argv: string[], ctx: CliContext): Promise<numbe
   try {
     const { client } = session;
     const model = await pickModel(client, ctx.io, args.model);
-    const loaded = await client.call('models.load', { modelId: model.id, provider: args.provider }, { signal: ctx.signal });
+    const loaded = await client.call(
+      'models.load',
+      { modelId: model.id, provider: args.provider, ...(args.dtype ? { dtype: args.dtype } : {}) },
+      { signal: ctx.signal },
+    );
     const result = await client.call(
       'analysis.run',
       {
@@ -126,7 +143,7 @@ export async function runInspect(argv: string[], ctx: CliContext): Promise<numbe
       });
     }
     const report: InspectReport = {
-      ...buildReport(result, model.name, model.id, loaded.provider, layer, byLayer, overlayPath),
+      ...buildReport(result, model.name, model.id, providerLabel(loaded), layer, byLayer, overlayPath),
       image: args.image,
     };
     if (args.json) printJson(ctx.io, report);
@@ -161,6 +178,11 @@ export interface InspectReport {
   };
   overlay: string | null;
   timings: AnalysisResult['timings'];
+}
+
+/** "cpu", or for the PyTorch engine "cpu (PyTorch bf16; torch 2.13.0, transformers 5.18.0)". */
+export function providerLabel(loaded: LoadedModel): string {
+  return loaded.dtype ? `${loaded.provider} (PyTorch ${loaded.dtype}; ${loaded.runtime ?? ''})` : loaded.provider;
 }
 
 function buildReport(
