@@ -67,6 +67,19 @@ export async function analyzeImage(
   req: AnalyzeImageRequest,
   hooks: AnalysisHooks = {},
 ): Promise<AnalysisResult> {
+  return (await analyzeImageWithLogits(rt, image, req, hooks)).result;
+}
+
+/**
+ * analyzeImage plus the logits of the first generated position (the prompt's last token), which the
+ * faithfulness analysis needs for the probability of a given token, not only of the greedy one.
+ */
+export async function analyzeImageWithLogits(
+  rt: ModelRuntime,
+  image: DecodedImage,
+  req: AnalyzeImageRequest,
+  hooks: AnalysisHooks = {},
+): Promise<{ result: AnalysisResult; firstLogits: Float32Array }> {
   const maxNewTokens = checkRequest(req);
   if (rt.kind === 'torch') return analyzeImageTorch(rt, image, req, maxNewTokens, hooks);
   if (req.hiddenStates)
@@ -147,5 +160,5 @@ export async function analyzeImage(
   };
   if (genericAttention) result.genericAttention = genericAttention;
   if (req.box) result.box = req.box;
-  return result;
+  return { result, firstLogits: steps[0].logits };
 }
