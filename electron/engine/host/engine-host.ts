@@ -1,8 +1,9 @@
 // EngineHost: the EngineHandler behind both transports. Routes every contract method, owns the loaded
 // models, opened benchmarks and batch runs, and turns engine progress into EngineEvents.
 import type { EngineEvent, EngineHandler, MethodName, ParamsOf, ResultOf } from '../../contract/api.js';
-import type { AnalysisResult, DualAnalysisResult } from '../../contract/types.js';
-import { analyzeImage } from '../analysis/analyze.js';
+import type { AnalysisResult, AnalyzeRequest, DualAnalysisResult } from '../../contract/types.js';
+import type { AnalysesRequest } from '../analysis/with-analyses.js';
+import { analyzeWithAnalyses } from '../analysis/with-analyses.js';
 import { analyzeDualImages } from '../analysis/dual.js';
 import type { AnalysisHooks } from '../analysis/stages.js';
 import { throwIfAborted } from '../errors.js';
@@ -15,6 +16,11 @@ import { resolveConfig, type EngineHostConfig } from './options.js';
 import { benchItem, decodeSource, displaySource, resolveSource } from './sources.js';
 import { analyzeViews, dualFromViews, type ViewsInput } from '../analysis/views.js';
 import { DEFAULT_MAX_NEW_TOKENS } from '../analysis/analyze.js';
+
+/** The opt-in analyses of a request, only those asked for (an absent field stays absent). */
+function analysesOf(p: AnalyzeRequest): AnalysesRequest {
+  return { ...(p.selfZoom ? { selfZoom: p.selfZoom } : {}), ...(p.faithfulness ? { faithfulness: p.faithfulness } : {}) };
+}
 
 type Handlers = { [M in MethodName]: (params: ParamsOf<M>, signal: AbortSignal) => Promise<ResultOf<M>> };
 
@@ -37,7 +43,7 @@ export class EngineHost implements EngineHandler {
       'engine.info': async () => ({ version: this.config.version, resourcesDir: this.config.resourcesDir, runsDir: this.config.runsDir }),
       'models.list': async () => this.models.list(),
       'models.open': async (p) => this.models.open(p.dir),
-      'models.load': async (p, signal) => this.models.load(p.modelId, p.provider ?? 'auto', signal),
+      'models.load': async (p, signal) => this.models.load(p.modelId, p.provider ?? 'auto', signal, p.dtype),
       'models.unload': async (p) => ({ unloaded: await this.models.unload(p.modelId) }),
       'analysis.run': async (p, signal) => this.analyze(p, signal),
       'analysis.dual': async (p, signal) => this.analyzeDual(p, signal),
@@ -100,14 +106,16 @@ export class EngineHost implements EngineHandler {
     const { image, item } = await decodeSource(this.benches, p.image);
     const box = p.box ?? (p.image.kind === 'benchItem' && p.image.view === 'global' ? item?.bbox : undefined);
     return this.models.exclusive(modelId, () =>
-      analyzeImage(
+      analyzeWithAnalyses(
         rt,
         image,
         {
           question: p.question,
           ...(p.maxNewTokens !== undefined ? { maxNewTokens: p.maxNewTokens } : {}),
           ...(p.withGeneric !== undefined ? { withGeneric: p.withGeneric } : {}),
+          ...(p.hiddenStates ? { hiddenStates: true } : {}),
           ...(box ? { box } : {}),
+          ...analysesOf(p),
         },
         this.hooks(signal),
       ),
@@ -131,6 +139,7 @@ export class EngineHost implements EngineHandler {
         maxNewTokens: p.maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS,
         ...(p.withGeneric !== undefined ? { withGeneric: p.withGeneric } : {}),
         ...(box ? { bbox: box } : {}),
+        ...analysesOf(p),
       };
       const out = await this.models.exclusive(modelId, () => analyzeViews(rt, input, ['global', 'regional'], this.hooks(signal)));
       return dualFromViews(out);
@@ -153,6 +162,7 @@ export class EngineHost implements EngineHandler {
           ...(p.maxNewTokens !== undefined ? { maxNewTokens: p.maxNewTokens } : {}),
           ...(p.withGeneric !== undefined ? { withGeneric: p.withGeneric } : {}),
           ...(box ? { box } : {}),
+          ...analysesOf(p),
         },
         crop,
         this.hooks(signal),
