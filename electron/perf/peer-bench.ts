@@ -6,9 +6,10 @@
 // of 28 * sqrt(N) px give N visual tokens, 256 to 16,384. One process per run; the peer gets an
 // address-space limit (PEER_LIMIT_GIB) so that running out of memory is a clean failure, not a
 // machine-wide one, and after its first failure it is not run at larger sizes.
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { estimateMemory, type ModelDims } from '../engine/model/memory-estimate.js';
 import { PYTHON } from './resize-filter.js';
 import { runSampled } from './process-tree.js';
 import { fmtBytes, mdTable, type BenchContext, type BenchReport } from './types.js';
@@ -34,6 +35,8 @@ interface LoupeJson {
 export interface PeerRow {
   visualTokens: number;
   imagePx: number;
+  /** The memory guard's estimate for this analysis (electron/engine/model/memory-estimate.ts), bytes. */
+  guardEstimateBytes: number;
   peer: { seconds: number; peakRssBytes: number; attentionBytes: number } | { failed: string };
   loupe: { seconds: number; peakRssBytes: number; attentionBytes: number } | { failed: string };
 }
@@ -64,6 +67,7 @@ export default async function peerBench(ctx: BenchContext): Promise<BenchReport>
     if (b.code !== 0) throw new Error(`peer_bench.py build failed: ${tail(b.stderr)}`);
   }
   const manifest = JSON.parse(readFileSync(join(pkg, 'loupe.json'), 'utf8')) as { layers: number; heads: number };
+  const dims = packageDims(pkg);
   const rows: PeerRow[] = [];
   let peerStopped: string | null = null;
   let textTokens: number | null = null;
@@ -115,7 +119,7 @@ export default async function peerBench(ctx: BenchContext): Promise<BenchReport>
     );
     let loupe: PeerRow['loupe'];
     if (l.code === 0) {
-      const t = lastJson<LoupeJson>(l.stdout).timings;
+      const t = (JSON.parse(l.stdout) as LoupeJson).timings;
       // taps: one float32 row per layer and head over the prompt (the visual tokens + the peer's text tokens)
       const seq = n + (textTokens ?? 0);
       loupe = {
@@ -126,9 +130,40 @@ export default async function peerBench(ctx: BenchContext): Promise<BenchReport>
     } else {
       loupe = { failed: tail(l.stderr) };
     }
-    rows.push({ visualTokens: n, imagePx: side, peer, loupe });
+    const guard = estimateMemory(dims, {
+      dtype: 'fp32',
+      device: 'cpu',
+      protocol: 'hf',
+      maxPixels: side * side,
+      checkpointMaxPixels: 16 * 1024 * 1024,
+      maxNewTokens: 1,
+    });
+    rows.push({ visualTokens: n, imagePx: side, guardEstimateBytes: guard.total, peer, loupe });
   }
   return report(rows, manifest);
+}
+
+/** The guard's model dimensions for the ONNX package (weights: the ONNX files as stored, fp32). */
+function packageDims(pkg: string): ModelDims {
+  const cfg = JSON.parse(readFileSync(join(pkg, 'config.json'), 'utf8')) as Record<string, unknown>;
+  const m = JSON.parse(readFileSync(join(pkg, 'loupe.json'), 'utf8')) as Record<string, number>;
+  const vision = cfg['vision_config'] as Record<string, number>;
+  const onnxDir = join(pkg, 'onnx');
+  const weightBytes = readdirSync(onnxDir)
+    .filter((f) => !f.includes('.notap.'))
+    .reduce((sum, f) => sum + statSync(join(onnxDir, f)).size, 0);
+  return {
+    numLayers: m['layers'] as number,
+    numHeads: m['heads'] as number,
+    numKvHeads: m['kv_heads'] as number,
+    headDim: m['head_dim'] as number,
+    hiddenSize: m['hidden_size'] as number,
+    weightBytes,
+    storedBytesPerParam: 4,
+    patchSize: vision['patch_size'] as number,
+    mergeSize: vision['spatial_merge_size'] as number,
+    visionHidden: vision['hidden_size'] as number,
+  };
 }
 
 function report(rows: PeerRow[], manifest: { layers: number; heads: number }): BenchReport {
@@ -138,6 +173,10 @@ function report(rows: PeerRow[], manifest: { layers: number; heads: number }): B
     if ('failed' in r.peer || 'failed' in r.loupe) return '-';
     return `${(r.peer.seconds / r.loupe.seconds).toFixed(2)}x faster, ${(r.peer.peakRssBytes / r.loupe.peakRssBytes).toFixed(2)}x less memory`;
   };
+  const guard = (r: PeerRow) =>
+    'failed' in r.loupe
+      ? fmtBytes(r.guardEstimateBytes)
+      : `${fmtBytes(r.guardEstimateBytes)} (${((r.guardEstimateBytes / r.loupe.peakRssBytes - 1) * 100).toFixed(0)}% vs measured)`;
   const table = mdTable(
     [
       'visual tokens',
@@ -145,15 +184,17 @@ function report(rows: PeerRow[], manifest: { layers: number; heads: number }): B
       'HF eager output_attentions: time / peak RSS / attention kept',
       'Loupe: time / peak RSS / attention kept',
       'Loupe vs peer',
+      'memory guard estimate (vs Loupe peak RSS)',
     ],
-    rows.map((r) => [r.visualTokens.toLocaleString('en-US'), `${r.imagePx} px`, cell(r.peer), cell(r.loupe), ratio(r)]),
+    rows.map((r) => [r.visualTokens.toLocaleString('en-US'), `${r.imagePx} px`, cell(r.peer), cell(r.loupe), ratio(r), guard(r)]),
   );
   const markdown = [
     `Same checkpoint, same image, same question, one process per run (${manifest.layers} decoder layers x ${manifest.heads} heads; tiny random Qwen2.5-VL, max_pixels 16 MP). ` +
       'Peer: transformers eager, fp32, one forward with `output_attentions=True` (native-models/peer_bench.py; time = preprocessing + forward, model already loaded). ' +
       'Loupe: `loupe inspect --max-new-tokens 1` (time = preprocess + vision + prefill + one decode step from its timings; the process also loads the model). ' +
       'Peak RSS: largest sum of VmRSS over the process tree, sampled every 100 ms (the peer: also its own getrusage peak, whichever is larger). ' +
-      `Attention kept: the peer's returned attentions (every layer's [heads, S, S]); Loupe's taps (one float32 row per layer and head). The peer runs under an address-space limit of ${PEER_LIMIT_GIB} GiB.`,
+      `Attention kept: the peer's returned attentions (every layer's [heads, S, S]); Loupe's taps (one float32 row per layer and head). The peer runs under an address-space limit of ${PEER_LIMIT_GIB} GiB. ` +
+      'Memory guard estimate: estimateMemory() of electron/engine/model/memory-estimate.ts for this package (weights = its ONNX files, fp32, cpu, the image as the pixel budget, one new token); the issue asks for it within 25% of the measured peak.',
     '',
     table,
   ].join('\n');
