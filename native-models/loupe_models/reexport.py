@@ -37,8 +37,25 @@ def _initializers(path: Path) -> dict[str, np.ndarray]:
     return {t.name: numpy_helper.to_array(t) for t in m.graph.initializer}
 
 
-def _param_map(cfg: TinyConfig) -> dict[tuple[str, str], tuple[str, bool]]:
-    """(session file, initializer name) -> (parameter name, transposed) for the original export path."""
+def is_fused(pkg: Path) -> bool:
+    """Whether the package's decoder already uses onnxruntime's fused attention (com.microsoft ops)."""
+    import onnx
+
+    m = onnx.load(str(Path(pkg) / "onnx" / "decoder_model_merged.onnx"), load_external_data=False)
+    return any(n.domain == "com.microsoft" for n in m.graph.node)
+
+
+def _exporter(fused: bool):
+    if fused:
+        from .export_fused import export_onnx_fused
+
+        return export_onnx_fused
+    return export_onnx
+
+
+def _param_map(cfg: TinyConfig, fused: bool = False) -> dict[tuple[str, str], tuple[str, bool]]:
+    """(session file, initializer name) -> (parameter name, transposed) for the export path that wrote the
+    package (the original decomposed one, or the fused one)."""
     model = TinyQwen2VL(cfg).eval()
     names = [n for n, _ in model.named_parameters()]
     with torch.no_grad():
@@ -46,7 +63,7 @@ def _param_map(cfg: TinyConfig) -> dict[tuple[str, str], tuple[str, bool]]:
             p.fill_(float(k + 1))
     out: dict[tuple[str, str], tuple[str, bool]] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        export_onnx(model, Path(tmp))
+        _exporter(fused)(model, Path(tmp))
         for f in SESSIONS:
             for name, arr in _initializers(Path(tmp) / f).items():
                 if arr.dtype != np.float32 or arr.size == 0:
@@ -64,10 +81,11 @@ def _param_map(cfg: TinyConfig) -> dict[tuple[str, str], tuple[str, bool]]:
 
 
 def recover_student(pkg: Path) -> TinyQwen2VL:
-    """The TinyQwen2VL whose export is the package's ONNX files (weights copied from them exactly)."""
+    """The TinyQwen2VL whose export is the package's ONNX files (weights copied from them exactly).
+    Works on decomposed (original) and fused (re-exported) packages alike."""
     pkg = Path(pkg)
     cfg = TinyConfig(**json.loads((pkg / "loupe.json").read_text())["tiny_config"])
-    mapping = _param_map(cfg)
+    mapping = _param_map(cfg, fused=is_fused(pkg))
     model = TinyQwen2VL(cfg).eval()
     params = dict(model.named_parameters())
     seen: set[str] = set()
@@ -170,7 +188,7 @@ def main(argv=None) -> int:
     model = recover_student(pkg)
     with tempfile.TemporaryDirectory() as tmp:
         original = Path(tmp) / "original"
-        export_onnx(model, original, write_notap=False)
+        _exporter(is_fused(pkg))(model, original, write_notap=False)
         for f in SESSIONS:  # check 1: the recovery is exact
             a, b = _initializers(pkg / "onnx" / f), _initializers(original / f)
             bad = [k for k in a if k not in b or a[k].tobytes() != b[k].tobytes()]
