@@ -44,6 +44,20 @@ export interface ValidationIssue {
   message: string;
 }
 
+/** The exporter's parity check of a package against PyTorch (loupe.json `parity`). */
+export interface ParityStatus {
+  /** passed: the record says so; failed: a record that did not pass; missing: no record. */
+  state: 'passed' | 'failed' | 'missing';
+  /** What the package was compared with, e.g. "PyTorch float64 (transformers eager attention)". */
+  reference?: string;
+  /** ISO time of the check. */
+  checkedAt?: string;
+  /** Largest error per quantity (logits_rel: relative to the largest logit; attention_abs: probability units; vision_rel). */
+  maxError?: Record<string, number>;
+  /** Set unless state is passed: shown in the app banner, on the CLI's stderr, and in a run's run.json. */
+  warning?: string;
+}
+
 export interface ModelInfo {
   /** Stable id: the folder's absolute path. */
   id: string;
@@ -64,6 +78,8 @@ export interface ModelInfo {
   engine?: ModelEngine;
   /** Empty when the folder is usable. */
   issues: ValidationIssue[];
+  /** Exporter parity (set by the engine's validation; absent only in test doubles). */
+  parity?: ParityStatus;
 }
 
 export interface LoadedModel {

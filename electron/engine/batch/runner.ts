@@ -115,7 +115,16 @@ export function openRun(spec: BatchSpec, deps: BatchDeps, options: RunBatchOptio
         runId,
         spec,
         settingsHash: sHash,
-        model: { id: model.id, name: model.name, hash: model.hash, numLayers: model.numLayers, defaultLayer: model.defaultLayer },
+        model: {
+          id: model.id,
+          name: model.name,
+          hash: model.hash,
+          numLayers: model.numLayers,
+          defaultLayer: model.defaultLayer,
+          ...(model.parity
+            ? { parity: { state: model.parity.state, ...(model.parity.warning ? { warning: model.parity.warning } : {}) } }
+            : {}),
+        },
         bench: { id: bench.info.id, name: bench.info.name, path: bench.info.path },
         state: 'running',
         total: 0,
