@@ -23,7 +23,14 @@ def main() -> int:
 
     missing = missing_packages()
     if missing:
-        write_frame(proto_out, {"type": "fatal", "code": "unavailable", "message": f"{sys.executable} lacks {', '.join(missing)}: run native-models/setup-venv.sh (or point LOUPE_VENV at a venv that has them)."})
+        write_frame(
+            proto_out,
+            {
+                "type": "fatal",
+                "code": "unavailable",
+                "message": f"{sys.executable} lacks {', '.join(missing)}: run native-models/setup-venv.sh (or point LOUPE_VENV at a venv that has them).",
+            },
+        )
         return 3
     from .server import Server
 

@@ -35,7 +35,10 @@ def choose_device(requested: str) -> str:
         if torch.cuda.is_available():
             return "cuda"
         if requested == "cuda":
-            raise WorkerError("unavailable", f"device cuda requested but torch.cuda.is_available() is False (torch {torch.__version__}, built for CUDA {torch.version.cuda}); run `loupe doctor`.")
+            raise WorkerError(
+                "unavailable",
+                f"device cuda requested but torch.cuda.is_available() is False (torch {torch.__version__}, built for CUDA {torch.version.cuda}); run `loupe doctor`.",
+            )
     if requested not in ("auto", "cpu", "cuda"):
         raise WorkerError("bad-request", f"device must be auto, cpu or cuda; got {requested!r}.", field="device")
     return "cpu"
@@ -55,7 +58,12 @@ class Engine:
         self.config = AutoConfig.from_pretrained(folder)
         self.family = self.config.model_type
         if self.family not in families.FAMILIES:
-            raise WorkerError("invalid-model", f"model_type {self.family!r} is not one of {', '.join(families.FAMILIES)}.", file="config.json", field="model_type")
+            raise WorkerError(
+                "invalid-model",
+                f"model_type {self.family!r} is not one of {', '.join(families.FAMILIES)}.",
+                file="config.json",
+                field="model_type",
+            )
         if model is None:
             model = AutoModelForImageTextToText.from_pretrained(folder, dtype=DTYPES[dtype], attn_implementation=impl)
         else:  # an in-memory model (full-size random weights, tests)
@@ -137,7 +145,9 @@ class Engine:
         try:
             out = self.processor(text=[text], images=[image], return_tensors="pt", **kwargs)
         except ValueError as err:
-            raise WorkerError("invalid-image", f"the image ({image.width}x{image.height}) cannot be prepared for this model: {err}") from err
+            raise WorkerError(
+                "invalid-image", f"the image ({image.width}x{image.height}) cannot be prepared for this model: {err}"
+            ) from err
         return text, out
 
     # -- the decoder
@@ -158,7 +168,16 @@ class Engine:
     def _visual_rows(self, rows: list[torch.Tensor], start: int, cells: int) -> np.ndarray:
         return torch.stack([r[:, start : start + cells] for r in rows]).cpu().numpy().astype(np.float32)
 
-    def analyze(self, rgb: np.ndarray, question: str, max_new_tokens: int, with_generic: bool, protocol: str, max_pixels: int | None, hidden_states: bool) -> tuple[dict, dict]:
+    def analyze(
+        self,
+        rgb: np.ndarray,
+        question: str,
+        max_new_tokens: int,
+        with_generic: bool,
+        protocol: str,
+        max_pixels: int | None,
+        hidden_states: bool,
+    ) -> tuple[dict, dict]:
         from transformers import DynamicCache
 
         timings = {"preprocessMs": 0.0, "visionMs": 0.0, "prefillMs": 0.0, "decodeMs": 0.0, "metricsMs": 0.0}
@@ -174,7 +193,12 @@ class Engine:
         grid = families.grid_of(self.family, self.config, enc)
         cells = grid.grid_h * grid.grid_w
         if count != cells:
-            raise WorkerError("invalid-model", f"the prompt holds {count} visual tokens but the image's grid gives {cells}: image_token_id or merge_size disagree with the tokenizer.", file="config.json", field="image_token_id")
+            raise WorkerError(
+                "invalid-model",
+                f"the prompt holds {count} visual tokens but the image's grid gives {cells}: image_token_id or merge_size disagree with the tokenizer.",
+                file="config.json",
+                field="image_token_id",
+            )
         generic = None
         if with_generic:
             generic = self.encode(image, GENERIC_PROMPT, kwargs)[1]
