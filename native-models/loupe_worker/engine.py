@@ -166,7 +166,15 @@ class Engine:
         return torch.tensor([[length]], dtype=torch.long)
 
     def _visual_rows(self, rows: list[torch.Tensor], start: int, cells: int) -> np.ndarray:
-        return torch.stack([r[:, start : start + cells] for r in rows]).cpu().numpy().astype(np.float32)
+        total = max(r.shape[-1] for r in rows)
+        out = []
+        for r in rows:
+            # A sliding-window layer (Gemma 3) holds only the last keys: its row ends at the same position as
+            # the full layers' rows, and the evicted positions get no attention.
+            if r.shape[-1] < total:
+                r = torch.nn.functional.pad(r, (total - r.shape[-1], 0))
+            out.append(r[:, start : start + cells])
+        return torch.stack(out).cpu().numpy().astype(np.float32)
 
     def analyze(
         self,
@@ -178,8 +186,6 @@ class Engine:
         max_pixels: int | None,
         hidden_states: bool,
     ) -> tuple[dict, dict]:
-        from transformers import DynamicCache
-
         timings = {"preprocessMs": 0.0, "visionMs": 0.0, "prefillMs": 0.0, "decodeMs": 0.0, "metricsMs": 0.0}
         t = time.perf_counter()
         image = self.prepare_image(rgb, protocol, max_pixels)
@@ -217,12 +223,12 @@ class Engine:
         t = time.perf_counter()
         tap_bytes = 0
         try:
-            logits, rows, cache = self._forward(dict(enc), DynamicCache(config=self.config))
+            logits, rows, cache = self._forward(dict(enc), None)
         finally:
             if hidden_states:
                 handle.remove()
         tap_bytes += sum(r.numel() * 4 for r in rows)
-        kv_len = rows[0].shape[-1]
+        kv_len = max(r.shape[-1] for r in rows)
         # Qwen's multimodal rope: a generated token sits at (cache length + delta) on all three axes. Kept
         # now, before the generic prompt's prefill replaces the model's stored delta.
         base = getattr(self.model, "model", self.model)
@@ -233,7 +239,7 @@ class Engine:
         if generic is not None:
             g_ids = generic["input_ids"][0].tolist()
             g_start, _ = families.visual_span(self.family, self.config, g_ids)
-            _, g_rows, _ = self._forward(dict(generic), DynamicCache(config=self.config))
+            _, g_rows, _ = self._forward(dict(generic), None)
             tap_bytes += sum(r.numel() * 4 for r in g_rows)
             generic_map = self._visual_rows(g_rows, g_start, cells)
         self._sync()

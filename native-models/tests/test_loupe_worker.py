@@ -119,3 +119,29 @@ def test_worker_process_check_and_bad_method():
     finally:
         proc.stdin.close()
         proc.wait(timeout=60)
+
+
+@pytest.mark.parametrize("family", ["qwen2_vl", "qwen3_vl_moe", "gemma3"])
+def test_other_families_taps_equal_eager(family, tmp_path):
+    """Qwen2-VL, the Qwen3-VL mixture-of-experts variant and Gemma 3 (a non-Qwen family): the decoder's
+    attention goes through the interface, the visual span and grid are found, decoding runs."""
+    from transformers import AutoModelForImageTextToText
+
+    from loupe_worker.tiny_families import build_tiny
+
+    folder = build_tiny(family, tmp_path / family)
+    engine = Engine(str(folder), "fp32", "cpu")
+    rgb = (np.random.default_rng(0).random((90, 120, 3)) * 255).astype(np.uint8)
+    result, blobs = engine.analyze(rgb, "What colour is the sign?", 3, True, "hf", None, False)
+    g = result["geometry"]
+    assert blobs["attention"].shape[1:] == (engine.num_layers, engine.num_heads, g["gridH"] * g["gridW"])
+    assert blobs["attention"].shape[0] == 1 + len(result["tokens"])
+    _, enc = engine.encode(engine.prepare_image(rgb, "hf", None), "What colour is the sign?", engine.processor_kwargs("hf", None))
+    _, rows, _ = engine._forward(dict(enc), None)
+    eager = AutoModelForImageTextToText.from_pretrained(folder, attn_implementation="eager").eval()
+    with torch.no_grad():
+        out = eager(**enc, output_attentions=True)
+    reference = torch.stack([a[0, :, -1, :] for a in out.attentions]).numpy()
+    assert np.abs(torch.stack(rows).numpy() - reference).max() < 1e-6
+    start = result["visualStart"]
+    assert np.abs(blobs["attention"][0] - reference[:, :, start : start + g["gridH"] * g["gridW"]]).max() < 1e-6

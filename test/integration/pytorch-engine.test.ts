@@ -100,3 +100,32 @@ describe.each(FAMILIES)('PyTorch engine vs ONNX engine, tiny %s', (family) => {
     expect(torch.worker.deaths.length).toBe(1);
   }, 180_000);
 });
+
+describe('a non-Qwen family through the same contract: tiny Gemma 3', () => {
+  let torch: TorchRuntime;
+  beforeAll(async () => {
+    const out = join(tmp, 'hf-tiny-gemma3');
+    const r = spawnSync(venvPython(), ['-m', 'loupe_worker.tiny_families', 'gemma3', out], {
+      cwd: NATIVE_MODELS,
+      encoding: 'utf8',
+      timeout: 300_000,
+    });
+    if (r.status !== 0) throw new Error(`building the tiny gemma3 checkpoint failed:\n${r.stderr}`);
+    torch = await loadTorchRuntime(out, 'auto', { dtype: 'fp32', budget });
+  }, 600_000);
+  afterAll(async () => torch?.dispose());
+
+  it('finds its fixed 4x4 token grid and returns every layer and head', async () => {
+    const image = await decodeImage({
+      name: 'parity-image.png',
+      bytes: readFileSync(join(ROOT, 'test/fixtures/models/tiny-qwen3_vl/parity-image.png')),
+    });
+    const r = await analyzeImage(torch, image, { question: QUESTION, maxNewTokens: 2, box: [0, 0, 40, 30] });
+    expect(torch.info).toMatchObject({ engine: 'pytorch', family: 'gemma3', numLayers: 4, numHeads: 4 });
+    expect(r.geometry).toMatchObject({ gridH: 4, gridW: 4, resizedWidth: 64, resizedHeight: 64, tokenPx: 16 });
+    expect(r.attention).toMatchObject({ numLayers: 4, numHeads: 4, gridH: 4, gridW: 4 });
+    const cov = coveragePaper(headAggregate(r.attention, 4, 'mean', 0), r.geometry, [0, 0, 40, 30]);
+    expect(cov).toBeGreaterThan(0);
+    expect(cov).toBeLessThan(1);
+  }, 120_000);
+});
