@@ -80,7 +80,7 @@ export function visualTokensFor(dims: ModelDims, pixels: number): number {
 
 /** Bytes at the peak of one analysis (prefill of the question prompt while the generic prompt's is held). */
 export function estimateMemory(dims: ModelDims, shape: RunShape): MemoryEstimate {
-  const bytes = shape.device === 'cpu' && shape.dtype === 'fp16' ? 4 : DTYPE_BYTES[shape.dtype];
+  const bytes = DTYPE_BYTES[shape.dtype];
   const visualTokens = visualTokensFor(dims, pixelBudget(shape));
   const newTokens = shape.maxNewTokens ?? 16;
   const sequence = visualTokens + TEXT_TOKENS + newTokens;
