@@ -1,5 +1,16 @@
 // Data types shared by the engine, both transports and the renderer.
 // Pure types and constants only: the renderer imports this file, so it must never import Node.
+import type {
+  FaithfulnessOptions,
+  FaithfulnessRecord,
+  FaithfulnessResult,
+  FaithfulnessSummary,
+  SelfZoomOptions,
+  SelfZoomRecord,
+  SelfZoomResult,
+  SelfZoomSummary,
+  ZoomNeedTransitions,
+} from './analyses.js';
 
 /** `[x1, y1, x2, y2]` in ORIGINAL image pixels (after EXIF orientation), as in ZoomBench's `bbox`. */
 export type Box = [number, number, number, number];
@@ -132,6 +143,10 @@ export interface AnalyzeRequest {
   withGeneric?: boolean;
   /** PyTorch engine: also return the final normalised hidden states of the visual positions (`hiddenStates`). */
   hiddenStates?: boolean;
+  /** Crop around the attention peak and ask again (docs/metrics.md "Self-zoom diagnosis"). */
+  selfZoom?: SelfZoomOptions;
+  /** Delete the most attended cells, random cells and the key box, and ask again (docs/metrics.md "Faithfulness"). */
+  faithfulness?: FaithfulnessOptions;
 }
 
 export interface AnalysisResult {
@@ -152,6 +167,8 @@ export interface AnalysisResult {
    * the question's prompt, data[cell * dim + d], cells in the attention maps' row-major grid order.
    */
   hiddenStates?: { cells: number; dim: number; data: Float32Array };
+  selfZoom?: SelfZoomResult;
+  faithfulness?: FaithfulnessResult;
 }
 
 export interface DualAnalyzeRequest extends AnalyzeRequest {
@@ -234,6 +251,9 @@ export interface BatchSpec {
   shard?: { index: number; count: number };
   /** Optional limit for quick runs. */
   limit?: number;
+  /** Opt-in analyses of the global view (they change the settings hash, so resume keeps them apart). */
+  selfZoom?: SelfZoomOptions;
+  faithfulness?: FaithfulnessOptions;
 }
 
 export type Judgement = 'correct' | 'wrong' | 'unjudged';
@@ -263,6 +283,9 @@ export interface BatchRecord {
   boxAreaShare?: number;
   /** 1-based layer of `grid`. */
   gridLayer?: number;
+  /** Global view of a run with the opt-in analyses. */
+  selfZoom?: SelfZoomRecord;
+  faithfulness?: FaithfulnessRecord;
   error?: string;
   finishedAt: string;
 }
@@ -326,6 +349,9 @@ export interface RunSummary {
   noBoxItems: number;
   /** The first failed records' errors (item, view, message), for a summary that says what went wrong. */
   failures: { itemId: string; view: View; error: string }[];
+  /** Runs with the opt-in analyses. */
+  selfZoom?: SelfZoomSummary;
+  faithfulness?: FaithfulnessSummary;
 }
 
 export interface CompareSummary {
@@ -338,6 +364,14 @@ export interface CompareSummary {
   wilcoxon: { statistic: number; z: number; pValue: number; n: number };
   flipped: { itemId: string; view: View; from: Judgement; to: Judgement; answerA: string; answerB: string }[];
   mostChanged: { itemId: string; coverageA: number; coverageB: number; delta: number }[];
+  /** Items moved between "solved in one pass", "needs a zoom" and "unsolved" (runs with both views). */
+  zoomNeed?: ZoomNeedTransitions;
+  /** Self-zoom and faithfulness headline figures of both runs, when both have them: B minus A. */
+  analyses?: {
+    selfZoomAccuracy?: { a: number; b: number; delta: number };
+    gapRecovered?: { a: number | null; b: number | null };
+    deletionArea?: { layer: number; a: number; b: number; delta: number; randomA: number; randomB: number };
+  };
 }
 
 export interface RunInfo {

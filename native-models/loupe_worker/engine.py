@@ -185,6 +185,7 @@ class Engine:
         protocol: str,
         max_pixels: int | None,
         hidden_states: bool,
+        first_logits: bool = False,
     ) -> tuple[dict, dict]:
         timings = {"preprocessMs": 0.0, "visionMs": 0.0, "prefillMs": 0.0, "decodeMs": 0.0, "metricsMs": 0.0}
         t = time.perf_counter()
@@ -228,6 +229,8 @@ class Engine:
             if hidden_states:
                 handle.remove()
         tap_bytes += sum(r.numel() * 4 for r in rows)
+        # The faithfulness analysis scores a given token (the original answer's first) at this position.
+        prompt_logits = logits.cpu().numpy().astype("<f4") if first_logits else None
         kv_len = max(r.shape[-1] for r in rows)
         # Qwen's multimodal rope: a generated token sits at (cache length + delta) on all three axes. Kept
         # now, before the generic prompt's prefill replaces the model's stored delta.
@@ -294,6 +297,8 @@ class Engine:
         blobs = {"attention": attention}
         if generic_map is not None:
             blobs["genericAttention"] = np.ascontiguousarray(generic_map[None], dtype="<f4")
+        if prompt_logits is not None:
+            blobs["firstLogits"] = np.ascontiguousarray(prompt_logits)
         if "h" in hidden:
             blobs["hiddenStates"] = np.ascontiguousarray(hidden["h"], dtype="<f4")
         return result, blobs

@@ -10,6 +10,9 @@ import type { CliContext } from '../io.js';
 import { ProgressBar } from '../progress.js';
 import { fmt, pct, pickBench, pickModel, printJson } from './common.js';
 import { parseDtype, parseProvider } from './inspect.js';
+import { ANALYSES_OPTIONS, ANALYSES_USAGE, forModel, parseAnalyses } from '../analyses-args.js';
+import { canonicalFaithfulness, canonicalSelfZoom } from '../../engine/batch/analyses-spec.js';
+import { summaryAnalysesLines } from './summary-analyses.js';
 
 export const benchUsage = `loupe bench [BENCH] [options]
 
@@ -29,6 +32,9 @@ export const benchUsage = `loupe bench [BENCH] [options]
   --dtype D              Hugging Face checkpoints (PyTorch engine): fp32 (default), bf16, fp16
   --runs DIR             results folder (default: the engine's runs folder)
   --new                  start a fresh run even if a matching one exists
+  Opt-in analyses of the global view (recorded in the run's spec and settings hash; several
+  re-runs per item, so a run takes several times longer, docs/metrics.md):
+${ANALYSES_USAGE}
   --json                 print the run summary as JSON on stdout (progress stays on stderr)
 `;
 
@@ -42,6 +48,8 @@ function sameSpec(a: BatchSpec, b: BatchSpec): boolean {
       s.maxNewTokens,
       s.shard ?? null,
       s.limit ?? null,
+      s.selfZoom ? canonicalSelfZoom(s.selfZoom) : null,
+      s.faithfulness ? canonicalFaithfulness(s.faithfulness) : null,
     ]);
   return norm(a) === norm(b);
 }
@@ -110,6 +118,7 @@ export async function runBench(argv: string[], ctx: CliContext): Promise<number>
     dtype: { type: 'string' },
     runs: { type: 'string' },
     new: { type: 'boolean' },
+    ...ANALYSES_OPTIONS,
   });
   if (p.positionals.length > 1) throw usageError(`loupe bench takes at most one BENCH argument; got ${p.positionals.length}.`);
   const views = parseViews(str(p, 'views'));
@@ -121,6 +130,7 @@ export async function runBench(argv: string[], ctx: CliContext): Promise<number>
   const dtype = parseDtype(str(p, 'dtype'));
   const runsDir = str(p, 'runs');
   const json = flag(p, 'json');
+  const analyses = parseAnalyses(p);
 
   const session = await ctx.openEngine(runsDir ? { runsDir: resolve(ctx.io.cwd, runsDir) } : {});
   const bar = new ProgressBar(ctx.io);
@@ -138,6 +148,7 @@ export async function runBench(argv: string[], ctx: CliContext): Promise<number>
       maxNewTokens,
       ...(shard ? { shard } : {}),
       ...(limit ? { limit } : {}),
+      ...forModel(analyses, model.numLayers),
     };
     await client.call('models.load', { modelId: model.id, provider, ...(dtype ? { dtype } : {}) }, { signal: ctx.signal });
 
@@ -225,6 +236,7 @@ function printSummary(ctx: CliContext, runId: string, s: RunSummary, o: Outcome)
       `coverage  layer ${c.layer}: correct ${fmt(c.correct.mean)} (n=${c.correct.n}) vs wrong ${fmt(c.wrong.mean)} (n=${c.wrong.n})`,
     );
   } else if (c) lines.push(`coverage  layer ${c.layer}: no judged items to split by correctness`);
+  lines.push(...summaryAnalysesLines(s));
   if (s.noBoxItems > 0) {
     lines.push(`no box    ${s.noBoxItems} item(s) have no key box: answered and judged, coverage "no box" (not measured)`);
   }

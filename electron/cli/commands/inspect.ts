@@ -2,12 +2,16 @@
 // layer (computed by the shared metrics module, like the renderer) and a PNG heatmap overlay.
 import { basename, extname, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
-import type { AnalysisResult, Box, LayerMetrics, LoadedModel, ProviderChoice, TorchDtype } from '../../contract/types.js';
+import type { AnalysisResult, Box, LayerMetrics, LoadedModel, ProviderChoice, QuestionType, TorchDtype } from '../../contract/types.js';
 import { headAggregate, metricsByLayer } from '../../engine/metrics/index.js';
 import { flag, parseBox, parseCommand, parseIntOption, str } from '../args.js';
 import { CliError, EXIT, usageError } from '../exit-codes.js';
 import type { CliContext } from '../io.js';
 import { parseColormap, writeOverlay } from '../overlay.js';
+import { ANALYSES_OPTIONS, ANALYSES_USAGE, forModel, parseAnalyses, type AnalysesArgs } from '../analyses-args.js';
+import type { FaithfulnessResult } from '../../contract/analyses.js';
+import { inferQuestionType } from '../../engine/bench/rows.js';
+import { analysesLines, analysesReport, type InspectSelfZoom, type JudgedAnswer } from './inspect-analyses.js';
 import { fmt, pct, pickModel, printJson } from './common.js';
 
 export const inspectUsage = `loupe inspect IMAGE QUESTION [options]
@@ -24,7 +28,9 @@ export const inspectUsage = `loupe inspect IMAGE QUESTION [options]
   --max-new-tokens N    greedy decoding budget (default 16)
   --provider P          auto (default), cpu, cuda, webgpu (a Hugging Face checkpoint: auto, cpu, cuda)
   --dtype D             Hugging Face checkpoints (PyTorch engine): fp32 (default), bf16, fp16
-  --json                machine-readable output on stdout
+  --truth ANSWER        the expected answer: judges the answer (and the self-zoom answer)
+  --question-type T     mcq or blank, for --truth (default: mcq when the question lists A. B. ...)
+${ANALYSES_USAGE}  --json                machine-readable output on stdout
 `;
 
 const PROVIDERS: readonly ProviderChoice[] = ['auto', 'cpu', 'cuda', 'webgpu'];
@@ -56,6 +62,8 @@ export interface InspectArgs {
   provider: ProviderChoice;
   dtype?: TorchDtype;
   json: boolean;
+  analyses: AnalysesArgs;
+  truth?: { answer: string; questionType: QuestionType };
 }
 
 export function parseInspectArgs(argv: string[], cwd: string): InspectArgs {
@@ -69,6 +77,9 @@ export function parseInspectArgs(argv: string[], cwd: string): InspectArgs {
     'max-new-tokens': { type: 'string' },
     provider: { type: 'string' },
     dtype: { type: 'string' },
+    truth: { type: 'string' },
+    'question-type': { type: 'string' },
+    ...ANALYSES_OPTIONS,
   });
   if (p.positionals.length !== 2)
     throw usageError(`loupe inspect needs IMAGE and QUESTION (quote the question); got ${p.positionals.length} arguments.`);
@@ -81,7 +92,14 @@ export function parseInspectArgs(argv: string[], cwd: string): InspectArgs {
     maxNewTokens: parseIntOption(str(p, 'max-new-tokens'), 'max-new-tokens', 1) ?? 16,
     provider: parseProvider(str(p, 'provider')),
     json: flag(p, 'json'),
+    analyses: parseAnalyses(p),
   };
+  const truth = str(p, 'truth');
+  const qt = str(p, 'question-type');
+  if (qt !== undefined && qt !== 'mcq' && qt !== 'blank') throw usageError(`--question-type must be mcq or blank; got "${qt}".`);
+  if (qt !== undefined && truth === undefined) throw usageError('--question-type needs --truth.');
+  if (truth !== undefined)
+    args.truth = { answer: truth, questionType: (qt as QuestionType | undefined) ?? inferQuestionType(question, truth) };
   const box = parseBox(str(p, 'box'));
   if (box) args.box = box;
   const dtype = parseDtype(str(p, 'dtype'));
@@ -116,6 +134,7 @@ export async function runInspect(argv: string[], ctx: CliContext): Promise<numbe
         maxNewTokens: args.maxNewTokens,
         withGeneric: true,
         ...(args.box ? { box: args.box } : {}),
+        ...forModel(args.analyses, model.numLayers),
       },
       { signal: ctx.signal },
     );
@@ -140,11 +159,13 @@ export async function runInspect(argv: string[], ctx: CliContext): Promise<numbe
         out: overlayPath,
         colormap: args.colormap,
         ...(args.box ? { box: args.box } : {}),
+        ...(result.selfZoom ? { cropBox: result.selfZoom.box } : {}),
       });
     }
     const report: InspectReport = {
       ...buildReport(result, model.name, model.id, providerLabel(loaded), layer, byLayer, overlayPath),
       image: args.image,
+      ...analysesReport(result, args.truth),
     };
     if (args.json) printJson(ctx.io, report);
     else printHuman(ctx, report);
@@ -178,6 +199,11 @@ export interface InspectReport {
   };
   overlay: string | null;
   timings: AnalysisResult['timings'];
+  /** With --truth: the judge's verdict on the answer. */
+  judgement?: JudgedAnswer;
+  /** With --self-zoom / --faithfulness (docs/metrics.md). */
+  selfZoom?: InspectSelfZoom;
+  faithfulness?: FaithfulnessResult;
 }
 
 /** "cpu", or for the PyTorch engine "cpu (PyTorch bf16; torch 2.13.0, transformers 5.18.0)". */
@@ -239,7 +265,9 @@ function printHuman(ctx: CliContext, r: InspectReport): void {
     const curve = Object.entries(r.coverageByLayer ?? {}).map(([l, v]) => `${l}:${fmt(v.coveragePaper, 3)}`);
     lines.push(`per layer ${curve.join(' ')}`);
   } else lines.push('metrics   pass --box x1,y1,x2,y2 for coverage, ratio and pointing game');
-  if (r.overlay) lines.push(`overlay   ${r.overlay}`);
+  if (r.judgement) lines.push(`judged    ${r.judgement.judgement} (${r.judgement.reason})`);
+  lines.push(...analysesLines(r));
+  if (r.overlay) lines.push(`overlay   ${r.overlay}${r.selfZoom ? ' (key box cyan, self-zoom crop dashed yellow)' : ''}`);
   const t = r.timings;
   lines.push(
     `timings   preprocess ${fmt(t.preprocessMs, 0)} ms, vision ${fmt(t.visionMs, 0)} ms, prefill ${fmt(t.prefillMs, 0)} ms, decode ${fmt(t.decodeMs, 0)} ms`,

@@ -11,6 +11,7 @@ import { cropImage, pixelRect } from '../image/crop.js';
 import { decodeImage, type DecodedImage } from '../image/decode.js';
 import type { AnyRuntime } from '../model/runtime.js';
 import { analyzeImage } from './analyze.js';
+import { analyzeWithAnalyses } from './with-analyses.js';
 import type { AnalysisHooks } from './stages.js';
 
 export interface ViewsInput extends DualInput {
@@ -78,7 +79,18 @@ export async function analyzeViews(
   if (views.includes('global')) {
     await run('global', async () => {
       if (!full) throw fullError;
-      return analyzeImage(rt, full, { ...base, ...(input.bbox ? { box: input.bbox } : {}) }, hooks);
+      // The opt-in analyses (self-zoom, faithfulness) belong to the global view: the key box is in its pixels.
+      return analyzeWithAnalyses(
+        rt,
+        full,
+        {
+          ...base,
+          ...(input.bbox ? { box: input.bbox } : {}),
+          ...(input.selfZoom ? { selfZoom: input.selfZoom } : {}),
+          ...(input.faithfulness ? { faithfulness: input.faithfulness } : {}),
+        },
+        hooks,
+      );
     });
   }
   if (views.includes('regional')) {

@@ -3,6 +3,7 @@
 // makes a new key, so resume never reuses a result computed differently.
 import { createHash } from 'node:crypto';
 import type { BatchSpec, View } from '../../contract/types.js';
+import { canonicalFaithfulness, canonicalSelfZoom } from './analyses-spec.js';
 
 /** Bump when the metrics stored per record change meaning. */
 export const METRICS_VERSION = 1;
@@ -12,11 +13,14 @@ export function recordKey(itemId: string, view: View, modelHash: string, setting
 }
 
 /** Hash of the settings that affect a record (not of sharding/limit, which only choose items). */
-export function settingsHash(spec: Pick<BatchSpec, 'maxNewTokens' | 'layers'>): string {
+export function settingsHash(spec: Pick<BatchSpec, 'maxNewTokens' | 'layers' | 'selfZoom' | 'faithfulness'>): string {
+  // The opt-in analyses join the hash only when asked for, so runs without them keep their old keys.
   const canonical = JSON.stringify({
     maxNewTokens: spec.maxNewTokens,
     layers: [...spec.layers].sort((a, b) => a - b),
     metrics: METRICS_VERSION,
+    ...(spec.selfZoom ? { selfZoom: canonicalSelfZoom(spec.selfZoom) } : {}),
+    ...(spec.faithfulness ? { faithfulness: canonicalFaithfulness(spec.faithfulness) } : {}),
   });
   return createHash('sha256').update(canonical).digest('hex').slice(0, 12);
 }

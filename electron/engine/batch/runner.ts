@@ -8,6 +8,7 @@ import type { BatchRecord, BatchSpec, RunInfo, View } from '../../contract/types
 import type { BenchItem } from '../bench/types.js';
 import { BadRequestError, CancelledError } from '../errors.js';
 import { newRunId, recordKey, settingsHash } from './keys.js';
+import { validateAnalyses } from './analyses-spec.js';
 import { buildRecord, errorRecord, type RecordContext } from './records.js';
 import { ProgressRate } from './progress-rate.js';
 import { RunLock } from './run-lock.js';
@@ -45,6 +46,7 @@ export function validateSpec(spec: BatchSpec, numLayers: number): void {
   }
   if (spec.limit !== undefined && (!Number.isInteger(spec.limit) || spec.limit < 1))
     throw new BadRequestError(`limit must be a positive integer; got ${spec.limit}.`, { field: 'limit' });
+  validateAnalyses(spec, numLayers);
 }
 
 /** Items of this run: the first `limit` bench items, then those whose index % n == i. */
@@ -100,9 +102,12 @@ export function openRun(spec: BatchSpec, deps: BatchDeps, options: RunBatchOptio
         );
       }
       if (meta.settingsHash !== sHash) {
-        throw new BadRequestError(`Run ${runId} was made with different settings (maxNewTokens/layers); resume it with its own spec.`, {
-          field: 'spec',
-        });
+        throw new BadRequestError(
+          `Run ${runId} was made with different settings (maxNewTokens, layers, self-zoom, faithfulness); resume it with its own spec.`,
+          {
+            field: 'spec',
+          },
+        );
       }
     } else {
       const startedAt = now().toISOString();
@@ -157,6 +162,8 @@ function itemInput(item: BenchItem, spec: BatchSpec, views: readonly View[]): Du
     question: item.question,
     maxNewTokens: spec.maxNewTokens,
     ...(item.bbox ? { bbox: item.bbox } : {}),
+    ...(spec.selfZoom ? { selfZoom: spec.selfZoom } : {}),
+    ...(spec.faithfulness ? { faithfulness: spec.faithfulness } : {}),
   };
 }
 

@@ -1,5 +1,6 @@
 // The batch runner's view of the model: one call that analyses an item in one or both views. The real
 // implementation lives in electron/engine/analysis; tests use a deterministic fake.
+import type { FaithfulnessOptions, SelfZoomOptions } from '../../contract/analyses.js';
 import type { AnalysisResult, BatchSpec, Box, ModelInfo, RunInfo, View } from '../../contract/types.js';
 import type { LoadedBench } from '../bench/types.js';
 
@@ -24,6 +25,9 @@ export interface DualInput {
   /** Key box in original-image pixels. */
   bbox?: Box;
   maxNewTokens: number;
+  /** Opt-in analyses of the global view (BatchSpec.selfZoom / faithfulness). */
+  selfZoom?: SelfZoomOptions;
+  faithfulness?: FaithfulnessOptions;
 }
 
 /** Per view: its analysis, or why that view failed (the other view still runs). */

@@ -1,8 +1,9 @@
 // EngineHost: the EngineHandler behind both transports. Routes every contract method, owns the loaded
 // models, opened benchmarks and batch runs, and turns engine progress into EngineEvents.
 import type { EngineEvent, EngineHandler, MethodName, ParamsOf, ResultOf } from '../../contract/api.js';
-import type { AnalysisResult, DualAnalysisResult } from '../../contract/types.js';
-import { analyzeImage } from '../analysis/analyze.js';
+import type { AnalysisResult, AnalyzeRequest, DualAnalysisResult } from '../../contract/types.js';
+import type { AnalysesRequest } from '../analysis/with-analyses.js';
+import { analyzeWithAnalyses } from '../analysis/with-analyses.js';
 import { analyzeDualImages } from '../analysis/dual.js';
 import type { AnalysisHooks } from '../analysis/stages.js';
 import { throwIfAborted } from '../errors.js';
@@ -15,6 +16,11 @@ import { resolveConfig, type EngineHostConfig } from './options.js';
 import { benchItem, decodeSource, displaySource, resolveSource } from './sources.js';
 import { analyzeViews, dualFromViews, type ViewsInput } from '../analysis/views.js';
 import { DEFAULT_MAX_NEW_TOKENS } from '../analysis/analyze.js';
+
+/** The opt-in analyses of a request, only those asked for (an absent field stays absent). */
+function analysesOf(p: AnalyzeRequest): AnalysesRequest {
+  return { ...(p.selfZoom ? { selfZoom: p.selfZoom } : {}), ...(p.faithfulness ? { faithfulness: p.faithfulness } : {}) };
+}
 
 type Handlers = { [M in MethodName]: (params: ParamsOf<M>, signal: AbortSignal) => Promise<ResultOf<M>> };
 
@@ -100,7 +106,7 @@ export class EngineHost implements EngineHandler {
     const { image, item } = await decodeSource(this.benches, p.image);
     const box = p.box ?? (p.image.kind === 'benchItem' && p.image.view === 'global' ? item?.bbox : undefined);
     return this.models.exclusive(modelId, () =>
-      analyzeImage(
+      analyzeWithAnalyses(
         rt,
         image,
         {
@@ -109,6 +115,7 @@ export class EngineHost implements EngineHandler {
           ...(p.withGeneric !== undefined ? { withGeneric: p.withGeneric } : {}),
           ...(p.hiddenStates ? { hiddenStates: true } : {}),
           ...(box ? { box } : {}),
+          ...analysesOf(p),
         },
         this.hooks(signal),
       ),
@@ -132,6 +139,7 @@ export class EngineHost implements EngineHandler {
         maxNewTokens: p.maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS,
         ...(p.withGeneric !== undefined ? { withGeneric: p.withGeneric } : {}),
         ...(box ? { bbox: box } : {}),
+        ...analysesOf(p),
       };
       const out = await this.models.exclusive(modelId, () => analyzeViews(rt, input, ['global', 'regional'], this.hooks(signal)));
       return dualFromViews(out);
@@ -154,6 +162,7 @@ export class EngineHost implements EngineHandler {
           ...(p.maxNewTokens !== undefined ? { maxNewTokens: p.maxNewTokens } : {}),
           ...(p.withGeneric !== undefined ? { withGeneric: p.withGeneric } : {}),
           ...(box ? { box } : {}),
+          ...analysesOf(p),
         },
         crop,
         this.hooks(signal),
