@@ -20,7 +20,14 @@ export type View = 'global' | 'regional';
 export type ProviderChoice = 'auto' | 'cpu' | 'cuda' | 'webgpu';
 export type ProviderName = 'cpu' | 'cuda' | 'webgpu';
 
-export type ModelFamily = 'qwen2_vl' | 'qwen2_5_vl' | 'qwen3_vl';
+/** ONNX packages hold the first three; the PyTorch engine also runs Qwen3-VL-MoE and Gemma 3 checkpoints. */
+export type ModelFamily = 'qwen2_vl' | 'qwen2_5_vl' | 'qwen3_vl' | 'qwen3_vl_moe' | 'gemma3';
+
+/** Which engine runs a model folder: an ONNX package (onnxruntime-node) or a Hugging Face checkpoint (PyTorch worker). */
+export type ModelEngine = 'onnx' | 'pytorch';
+
+/** Precision the PyTorch engine computes in (ONNX packages carry their own). */
+export type TorchDtype = 'fp32' | 'bf16' | 'fp16';
 
 /**
  * How an image is prepared for the model (stated once in native-models/loupe_preprocess):
@@ -53,6 +60,8 @@ export interface ModelInfo {
   bundled: boolean;
   /** `loupe.json` when present (bundled students, exporter output). */
   manifest?: Record<string, unknown>;
+  /** Absent means `onnx` (every folder before Hugging Face checkpoints were accepted). */
+  engine?: ModelEngine;
   /** Empty when the folder is usable. */
   issues: ValidationIssue[];
 }
@@ -63,6 +72,9 @@ export interface LoadedModel {
   provider: ProviderName;
   /** What was tried on `auto`, in order, with the error of each failed try. */
   providerAttempts: { provider: ProviderName; ok: boolean; error?: string }[];
+  /** PyTorch engine only: the precision it computes in and the torch/transformers versions it loaded with. */
+  dtype?: TorchDtype;
+  runtime?: string;
 }
 
 /** Where an image comes from. Paths are only honoured for files the user opened (web mode checks). */
@@ -129,6 +141,8 @@ export interface AnalyzeRequest {
   maxNewTokens?: number;
   /** Also run the generic prompt and return relative attention inputs. Default true. */
   withGeneric?: boolean;
+  /** PyTorch engine: also return the final normalised hidden states of the visual positions (`hiddenStates`). */
+  hiddenStates?: boolean;
   /** Crop around the attention peak and ask again (docs/metrics.md "Self-zoom diagnosis"). */
   selfZoom?: SelfZoomOptions;
   /** Delete the most attended cells, random cells and the key box, and ask again (docs/metrics.md "Faithfulness"). */
@@ -148,6 +162,11 @@ export interface AnalysisResult {
   genericAttention?: AttentionMaps;
   box?: Box;
   timings: StageTimings;
+  /**
+   * When requested (PyTorch engine): the decoder's final normalised hidden state at each visual position of
+   * the question's prompt, data[cell * dim + d], cells in the attention maps' row-major grid order.
+   */
+  hiddenStates?: { cells: number; dim: number; data: Float32Array };
   selfZoom?: SelfZoomResult;
   faithfulness?: FaithfulnessResult;
 }

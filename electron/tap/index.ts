@@ -12,7 +12,9 @@ export const TAP_USAGE = `Usage: loupe tap MODEL_DIR [--out NEW_DIR] [--decoder 
        loupe tap DECODER.onnx [--out NEW_FILE.onnx] [--layers N]
 
 Adds decoder_attentions.N outputs (the last query row of each layer's softmax, [batch, heads, 1, length])
-to an ONNX decoder whose attention is decomposed (MatMul -> Softmax -> MatMul). The original is not modified.
+to an ONNX decoder. Decomposed attention (MatMul -> Softmax -> MatMul): a slice of that softmax. Fused
+GroupQueryAttention / MultiHeadAttention with a KV cache: a separate softmax(q_last K^T / sqrt(d)) beside
+each node, O(length) per head. The original is not modified.
 
   MODEL_DIR          a model package (transformers.js Qwen-VL layout); its decoder is onnx/decoder_model_merged.onnx
   --out NEW_DIR      write a complete new package there (configs copied, large weights hard-linked when possible)
@@ -23,8 +25,9 @@ to an ONNX decoder whose attention is decomposed (MatMul -> Softmax -> MatMul). 
   --force            replace an existing output
   --json             print the result as JSON
 
-Decoders with fused attention (GroupQueryAttention, MultiHeadAttention, Attention) cannot be tapped: re-export
-the checkpoint with python native-models/export_checkpoint.py CHECKPOINT_DIR OUT_DIR (docs/bring-your-own-model.md).
+Other fused attention operators (Attention, PackedAttention, GQA with do_rotary = 1, ...) cannot be tapped:
+re-export the checkpoint with python native-models/export_checkpoint.py CHECKPOINT_DIR OUT_DIR
+(docs/bring-your-own-model.md).
 
 Exit status: 0 written (or already tapped), 2 bad arguments, 3 not found, 4 the decoder cannot be tapped, 1 other errors.`;
 
@@ -44,7 +47,7 @@ function describe(result: TapResult): string {
     return `${rel(result.source)} already has ${result.taps.length} attention taps (${result.taps[0]} ...); nothing written.\n`;
   }
   const lines = [
-    `Tapped ${result.taps.length} layers of ${rel(result.source)} (softmax nodes ${result.softmaxNodes[0]} ... ${result.softmaxNodes.at(-1)}).`,
+    `Tapped ${result.taps.length} layers of ${rel(result.source)} (attention nodes ${result.softmaxNodes[0]} ... ${result.softmaxNodes.at(-1)}).`,
     `Wrote ${rel(result.output)} (${(result.bytes / 1e6).toFixed(1)} MB); the original is unchanged.`,
   ];
   if (result.packageDir) lines.push(`Open the new package with Loupe: ${rel(result.packageDir)}`);

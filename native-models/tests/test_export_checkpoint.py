@@ -78,7 +78,10 @@ def test_export_layout_and_parity(tiny, family):
     pre = json.loads((pkg / "preprocessor_config.json").read_text())
     assert pre["do_resize"] is True and pre["do_rescale"] is True and pre["do_normalize"] is True
 
-    ins, outs, _ = _onnx_io(pkg / "onnx" / "decoder_model_merged.onnx")
+    ins, outs, dec = _onnx_io(pkg / "onnx" / "decoder_model_merged.onnx")
+    # each layer's output from the fused kernel (no [heads, S, S] scores); the taps' softmax is one row
+    ops = [n.op_type for n in dec.graph.node]
+    assert ops.count("GroupQueryAttention") == layers and ops.count("Softmax") == layers
     assert ins[:3] == ["inputs_embeds", "attention_mask", "position_ids"]
     assert "past_key_values.0.key" in ins and f"past_key_values.{layers - 1}.value" in ins
     assert outs[0] == "logits" and f"present.{layers - 1}.value" in outs

@@ -9,7 +9,7 @@ import { CliError, EXIT, usageError } from '../exit-codes.js';
 import type { CliContext } from '../io.js';
 import { ProgressBar } from '../progress.js';
 import { fmt, pct, pickBench, pickModel, printJson } from './common.js';
-import { parseProvider } from './inspect.js';
+import { parseDtype, parseProvider } from './inspect.js';
 import { ANALYSES_OPTIONS, ANALYSES_USAGE, forModel, parseAnalyses } from '../analyses-args.js';
 import { canonicalFaithfulness, canonicalSelfZoom } from '../../engine/batch/analyses-spec.js';
 import { summaryAnalysesLines } from './summary-analyses.js';
@@ -29,6 +29,7 @@ export const benchUsage = `loupe bench [BENCH] [options]
                          id ends in -shard<i>of<n>; combine the shards with loupe merge)
   --max-new-tokens N     default 16
   --provider P           auto (default), cpu, cuda, webgpu
+  --dtype D              Hugging Face checkpoints (PyTorch engine): fp32 (default), bf16, fp16
   --runs DIR             results folder (default: the engine's runs folder)
   --new                  start a fresh run even if a matching one exists
   Opt-in analyses of the global view (recorded in the run's spec and settings hash; several
@@ -114,6 +115,7 @@ export async function runBench(argv: string[], ctx: CliContext): Promise<number>
     shard: { type: 'string' },
     'max-new-tokens': { type: 'string' },
     provider: { type: 'string' },
+    dtype: { type: 'string' },
     runs: { type: 'string' },
     new: { type: 'boolean' },
     ...ANALYSES_OPTIONS,
@@ -125,6 +127,7 @@ export async function runBench(argv: string[], ctx: CliContext): Promise<number>
   const shard = parseShard(str(p, 'shard'));
   const maxNewTokens = parseIntOption(str(p, 'max-new-tokens'), 'max-new-tokens', 1) ?? 16;
   const provider = parseProvider(str(p, 'provider'));
+  const dtype = parseDtype(str(p, 'dtype'));
   const runsDir = str(p, 'runs');
   const json = flag(p, 'json');
   const analyses = parseAnalyses(p);
@@ -147,7 +150,7 @@ export async function runBench(argv: string[], ctx: CliContext): Promise<number>
       ...(limit ? { limit } : {}),
       ...forModel(analyses, model.numLayers),
     };
-    await client.call('models.load', { modelId: model.id, provider }, { signal: ctx.signal });
+    await client.call('models.load', { modelId: model.id, provider, ...(dtype ? { dtype } : {}) }, { signal: ctx.signal });
 
     // a matching run is one of the same spec made with the same model files: a checkpoint retrained
     // in place keeps its folder (the spec's modelId) but not its hash, and must not be answered with

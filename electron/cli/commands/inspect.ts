@@ -2,7 +2,7 @@
 // layer (computed by the shared metrics module, like the renderer) and a PNG heatmap overlay.
 import { basename, extname, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
-import type { AnalysisResult, Box, LayerMetrics, ProviderChoice, QuestionType } from '../../contract/types.js';
+import type { AnalysisResult, Box, LayerMetrics, LoadedModel, ProviderChoice, QuestionType, TorchDtype } from '../../contract/types.js';
 import { headAggregate, metricsByLayer } from '../../engine/metrics/index.js';
 import { flag, parseBox, parseCommand, parseIntOption, str } from '../args.js';
 import { CliError, EXIT, usageError } from '../exit-codes.js';
@@ -26,7 +26,8 @@ export const inspectUsage = `loupe inspect IMAGE QUESTION [options]
   --no-overlay          skip the PNG
   --colormap NAME       inferno (default), magma, viridis, turbo
   --max-new-tokens N    greedy decoding budget (default 16)
-  --provider P          auto (default), cpu, cuda, webgpu
+  --provider P          auto (default), cpu, cuda, webgpu (a Hugging Face checkpoint: auto, cpu, cuda)
+  --dtype D             Hugging Face checkpoints (PyTorch engine): fp32 (default), bf16, fp16
   --truth ANSWER        the expected answer: judges the answer (and the self-zoom answer)
   --question-type T     mcq or blank, for --truth (default: mcq when the question lists A. B. ...)
 ${ANALYSES_USAGE}  --json                machine-readable output on stdout
@@ -40,6 +41,14 @@ export function parseProvider(value: string | undefined): ProviderChoice {
   throw usageError(`--provider must be one of ${PROVIDERS.join(', ')}; got "${value}".`);
 }
 
+const DTYPES: readonly TorchDtype[] = ['fp32', 'bf16', 'fp16'];
+
+export function parseDtype(value: string | undefined): TorchDtype | undefined {
+  if (value === undefined) return undefined;
+  if ((DTYPES as readonly string[]).includes(value)) return value as TorchDtype;
+  throw usageError(`--dtype must be one of ${DTYPES.join(', ')}; got "${value}".`);
+}
+
 export interface InspectArgs {
   image: string;
   question: string;
@@ -51,6 +60,7 @@ export interface InspectArgs {
   colormap: ReturnType<typeof parseColormap>;
   maxNewTokens: number;
   provider: ProviderChoice;
+  dtype?: TorchDtype;
   json: boolean;
   analyses: AnalysesArgs;
   truth?: { answer: string; questionType: QuestionType };
@@ -66,6 +76,7 @@ export function parseInspectArgs(argv: string[], cwd: string): InspectArgs {
     colormap: { type: 'string' },
     'max-new-tokens': { type: 'string' },
     provider: { type: 'string' },
+    dtype: { type: 'string' },
     truth: { type: 'string' },
     'question-type': { type: 'string' },
     ...ANALYSES_OPTIONS,
@@ -91,6 +102,8 @@ export function parseInspectArgs(argv: string[], cwd: string): InspectArgs {
     args.truth = { answer: truth, questionType: (qt as QuestionType | undefined) ?? inferQuestionType(question, truth) };
   const box = parseBox(str(p, 'box'));
   if (box) args.box = box;
+  const dtype = parseDtype(str(p, 'dtype'));
+  if (dtype) args.dtype = dtype;
   const model = str(p, 'model');
   if (model !== undefined) args.model = model;
   const layer = parseIntOption(str(p, 'layer'), 'layer', 1);
@@ -107,7 +120,11 @@ export async function runInspect(argv: string[], ctx: CliContext): Promise<numbe
   try {
     const { client } = session;
     const model = await pickModel(client, ctx.io, args.model);
-    const loaded = await client.call('models.load', { modelId: model.id, provider: args.provider }, { signal: ctx.signal });
+    const loaded = await client.call(
+      'models.load',
+      { modelId: model.id, provider: args.provider, ...(args.dtype ? { dtype: args.dtype } : {}) },
+      { signal: ctx.signal },
+    );
     const result = await client.call(
       'analysis.run',
       {
@@ -146,7 +163,7 @@ export async function runInspect(argv: string[], ctx: CliContext): Promise<numbe
       });
     }
     const report: InspectReport = {
-      ...buildReport(result, model.name, model.id, loaded.provider, layer, byLayer, overlayPath),
+      ...buildReport(result, model.name, model.id, providerLabel(loaded), layer, byLayer, overlayPath),
       image: args.image,
       ...analysesReport(result, args.truth),
     };
@@ -187,6 +204,11 @@ export interface InspectReport {
   /** With --self-zoom / --faithfulness (docs/metrics.md). */
   selfZoom?: InspectSelfZoom;
   faithfulness?: FaithfulnessResult;
+}
+
+/** "cpu", or for the PyTorch engine "cpu (PyTorch bf16; torch 2.13.0, transformers 5.18.0)". */
+export function providerLabel(loaded: LoadedModel): string {
+  return loaded.dtype ? `${loaded.provider} (PyTorch ${loaded.dtype}; ${loaded.runtime ?? ''})` : loaded.provider;
 }
 
 function buildReport(

@@ -7,7 +7,8 @@ import { BadRequestError, throwIfAborted } from '../errors.js';
 import type { DecodedImage } from '../image/decode.js';
 import { DecoderStepper, type StepResult } from '../model/decoder.js';
 import { GENERIC_PROMPT, prepareQuestion, prepareTextFor, type PreparedImage, type PreparedPrompt } from '../model/prompt.js';
-import type { ModelRuntime } from '../model/runtime.js';
+import type { AnyRuntime, ModelRuntime } from '../model/runtime.js';
+import { analyzeImageTorch } from '../torch/analyze.js';
 import { assembleMaps, type TapLayout } from '../model/taps.js';
 import { argmax, softmaxAt } from '../model/tensors.js';
 import { Tensor } from '../model/transformers.js';
@@ -25,6 +26,8 @@ export interface AnalyzeImageRequest {
   box?: Box;
   /** Set for a regional crop cut from the full image (goes into GridGeometry.cropInFull). */
   cropInFull?: Box;
+  /** PyTorch engine: also return the final hidden states of the visual positions. */
+  hiddenStates?: boolean;
 }
 
 /** Prompt embeddings (image features merged in), rope positions, and the decoder's prefill call. */
@@ -59,7 +62,7 @@ function checkRequest(req: AnalyzeImageRequest): number {
 }
 
 export async function analyzeImage(
-  rt: ModelRuntime,
+  rt: AnyRuntime,
   image: DecodedImage,
   req: AnalyzeImageRequest,
   hooks: AnalysisHooks = {},
@@ -78,6 +81,11 @@ export async function analyzeImageWithLogits(
   hooks: AnalysisHooks = {},
 ): Promise<{ result: AnalysisResult; firstLogits: Float32Array }> {
   const maxNewTokens = checkRequest(req);
+  if (rt.kind === 'torch') return analyzeImageTorch(rt, image, req, maxNewTokens, hooks);
+  if (req.hiddenStates)
+    throw new BadRequestError('Hidden states come from the PyTorch engine only: open the Hugging Face checkpoint instead of its ONNX export.', {
+      field: 'hiddenStates',
+    });
   const { signal, onStage } = hooks;
   const timings: StageTimings = { preprocessMs: 0, visionMs: 0, prefillMs: 0, decodeMs: 0, metricsMs: 0 };
 

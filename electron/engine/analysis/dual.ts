@@ -5,7 +5,7 @@ import type { Box, DualAnalysisResult } from '../../contract/types.js';
 import { BadRequestError, throwIfAborted } from '../errors.js';
 import { cropImage, pixelRect } from '../image/crop.js';
 import type { DecodedImage } from '../image/decode.js';
-import type { ModelRuntime } from '../model/runtime.js';
+import type { AnyRuntime } from '../model/runtime.js';
 import { analyzeImage, type AnalyzeImageRequest } from './analyze.js';
 import { analyzeWithAnalyses, type AnalysesRequest } from './with-analyses.js';
 import { regionalInFull } from './regional-map.js';
@@ -20,7 +20,7 @@ export interface DualImageRequest extends Omit<AnalyzeImageRequest, 'cropInFull'
  * exactly at the box); otherwise the crop is cut here, at the box rounded outwards to whole pixels.
  */
 export async function analyzeDualImages(
-  rt: ModelRuntime,
+  rt: AnyRuntime,
   full: DecodedImage,
   req: DualImageRequest,
   crop: DecodedImage | null,

@@ -9,7 +9,7 @@ import { BadRequestError, CancelledError, InvalidImageError, throwIfAborted, toE
 import { regionalInFull } from './regional-map.js';
 import { cropImage, pixelRect } from '../image/crop.js';
 import { decodeImage, type DecodedImage } from '../image/decode.js';
-import type { ModelRuntime } from '../model/runtime.js';
+import type { AnyRuntime } from '../model/runtime.js';
 import { analyzeImage } from './analyze.js';
 import { analyzeWithAnalyses } from './with-analyses.js';
 import type { AnalysisHooks } from './stages.js';
@@ -47,7 +47,7 @@ function isCancel(err: unknown): boolean {
 }
 
 export async function analyzeViews(
-  rt: ModelRuntime,
+  rt: AnyRuntime,
   input: ViewsInput,
   views: readonly View[],
   hooks: AnalysisHooks = {},

@@ -9,8 +9,10 @@ import { SESSION_NAMES, sessionFile, type ModelSpec, type SessionName } from './
 import { createSessions, type Attempt } from './providers.js';
 import { buildQwenModel, loadProcessor, type QwenModel, type QwenProcessor } from './transformers.js';
 import { validateModelDir } from './validate.js';
+import { torchLoadedModel, type TorchRuntime } from '../torch/runtime.js';
 
 export interface ModelRuntime {
+  kind: 'onnx';
   info: ModelInfo;
   spec: ModelSpec;
   provider: ProviderName;
@@ -27,7 +29,11 @@ export interface ModelRuntime {
   dispose(): Promise<void>;
 }
 
-export function loadedModelOf(rt: ModelRuntime): LoadedModel {
+/** A loaded model on either engine: an ONNX package or a Hugging Face checkpoint in the PyTorch worker. */
+export type AnyRuntime = ModelRuntime | TorchRuntime;
+
+export function loadedModelOf(rt: AnyRuntime): LoadedModel {
+  if (rt.kind === 'torch') return torchLoadedModel(rt);
   return { modelId: rt.info.id, provider: rt.provider, providerAttempts: rt.attempts };
 }
 
@@ -93,6 +99,7 @@ export async function loadRuntime(
     const embedsType = decoderInputs.find((i) => i.name === 'inputs_embeds')?.elemType;
     let disposed = false;
     const rt: ModelRuntime = {
+      kind: 'onnx',
       info,
       spec,
       provider,
