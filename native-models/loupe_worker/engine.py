@@ -158,7 +158,7 @@ class Engine:
     def _visual_rows(self, rows: list[torch.Tensor], start: int, cells: int) -> np.ndarray:
         return torch.stack([r[:, start : start + cells] for r in rows]).cpu().numpy().astype(np.float32)
 
-    def analyze(self, rgb: np.ndarray, question: str, max_new_tokens: int, with_generic: bool, protocol: str, max_pixels: int | None, hidden_states: bool) -> tuple[dict, dict]:
+    def analyze(self, rgb: np.ndarray, question: str, max_new_tokens: int, with_generic: bool, protocol: str, max_pixels: int | None, hidden_states: bool, first_logits: bool = False) -> tuple[dict, dict]:
         from transformers import DynamicCache
 
         timings = {"preprocessMs": 0.0, "visionMs": 0.0, "prefillMs": 0.0, "decodeMs": 0.0, "metricsMs": 0.0}
@@ -198,6 +198,8 @@ class Engine:
             if hidden_states:
                 handle.remove()
         tap_bytes += sum(r.numel() * 4 for r in rows)
+        # The faithfulness analysis scores a given token (the original answer's first) at this position.
+        prompt_logits = logits.cpu().numpy().astype("<f4") if first_logits else None
         kv_len = rows[0].shape[-1]
         # Qwen's multimodal rope: a generated token sits at (cache length + delta) on all three axes. Kept
         # now, before the generic prompt's prefill replaces the model's stored delta.
@@ -264,6 +266,8 @@ class Engine:
         blobs = {"attention": attention}
         if generic_map is not None:
             blobs["genericAttention"] = np.ascontiguousarray(generic_map[None], dtype="<f4")
+        if prompt_logits is not None:
+            blobs["firstLogits"] = np.ascontiguousarray(prompt_logits)
         if "h" in hidden:
             blobs["hiddenStates"] = np.ascontiguousarray(hidden["h"], dtype="<f4")
         return result, blobs

@@ -32,6 +32,7 @@ class Server:
                 str(params.get("protocol", "paper")),
                 params.get("maxPixels"),
                 bool(params.get("hiddenStates", False)),
+                bool(params.get("firstLogits", False)),
             )
         if method == "env":
             return environment(), {}

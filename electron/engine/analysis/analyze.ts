@@ -67,6 +67,8 @@ export async function analyzeImage(
   req: AnalyzeImageRequest,
   hooks: AnalysisHooks = {},
 ): Promise<AnalysisResult> {
+  // The PyTorch worker sends the prompt's logits (a vocabulary of floats) only when they are asked for.
+  if (rt.kind === 'torch') return (await analyzeImageTorch(rt, image, req, checkRequest(req), hooks)).result;
   return (await analyzeImageWithLogits(rt, image, req, hooks)).result;
 }
 
@@ -75,17 +77,24 @@ export async function analyzeImage(
  * faithfulness analysis needs for the probability of a given token, not only of the greedy one.
  */
 export async function analyzeImageWithLogits(
-  rt: ModelRuntime,
+  rt: AnyRuntime,
   image: DecodedImage,
   req: AnalyzeImageRequest,
   hooks: AnalysisHooks = {},
 ): Promise<{ result: AnalysisResult; firstLogits: Float32Array }> {
   const maxNewTokens = checkRequest(req);
-  if (rt.kind === 'torch') return analyzeImageTorch(rt, image, req, maxNewTokens, hooks);
+  if (rt.kind === 'torch') {
+    const out = await analyzeImageTorch(rt, image, { ...req, firstLogits: true }, maxNewTokens, hooks);
+    if (!out.firstLogits) throw new Error('unreachable: analyzeImageTorch checks that the logits it was asked for came back');
+    return { result: out.result, firstLogits: out.firstLogits };
+  }
   if (req.hiddenStates)
-    throw new BadRequestError('Hidden states come from the PyTorch engine only: open the Hugging Face checkpoint instead of its ONNX export.', {
-      field: 'hiddenStates',
-    });
+    throw new BadRequestError(
+      'Hidden states come from the PyTorch engine only: open the Hugging Face checkpoint instead of its ONNX export.',
+      {
+        field: 'hiddenStates',
+      },
+    );
   const { signal, onStage } = hooks;
   const timings: StageTimings = { preprocessMs: 0, visionMs: 0, prefillMs: 0, decodeMs: 0, metricsMs: 0 };
 

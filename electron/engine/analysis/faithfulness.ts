@@ -8,7 +8,7 @@ import { throwIfAborted } from '../errors.js';
 import type { DecodedImage } from '../image/decode.js';
 import { fillRects, meanColour } from '../image/fill.js';
 import { boxCells, cellCount, cellRects, deletionArea, randomCells, topCells } from '../metrics/index.js';
-import type { ModelRuntime } from '../model/runtime.js';
+import type { AnyRuntime } from '../model/runtime.js';
 import { argmax, softmaxAt } from '../model/tensors.js';
 import { analyzeImageWithLogits } from './analyze.js';
 import { checkFaithfulness } from './faithfulness-options.js';
@@ -27,7 +27,7 @@ export interface FaithfulnessRequest {
 }
 
 export async function runFaithfulness(
-  rt: ModelRuntime,
+  rt: AnyRuntime,
   image: DecodedImage,
   base: AnalysisResult,
   firstLogits: Float32Array,
@@ -89,7 +89,7 @@ export async function runFaithfulness(
     removal: 'mean-fill',
     fill,
     relative: checked.relative,
-    token: { id: tokenId, text: rt.processor.tokenizer.decode([tokenId], { skip_special_tokens: false }), prob: original.prob },
+    token: { id: tokenId, text: tokenText(rt, base, tokenId), prob: original.prob },
     answer: original.answer,
     attention,
     random: { seeds: checked.seeds, curves, meanArea: curves.reduce((a, c) => a + c.area, 0) / curves.length },
@@ -101,4 +101,11 @@ export async function runFaithfulness(
   }
   result.ms = now() - t;
   return result;
+}
+
+/** The scored token's text: the answer's first token, or (an empty answer: end of sequence) the tokenizer's. */
+function tokenText(rt: AnyRuntime, base: AnalysisResult, tokenId: number): string {
+  const first = base.tokens[0];
+  if (first && first.id === tokenId) return first.text;
+  return rt.kind === 'onnx' ? rt.processor.tokenizer.decode([tokenId], { skip_special_tokens: false }) : `token id ${tokenId}`;
 }

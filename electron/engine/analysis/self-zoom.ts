@@ -8,7 +8,7 @@ import { BadRequestError } from '../errors.js';
 import { cropImage } from '../image/crop.js';
 import type { DecodedImage } from '../image/decode.js';
 import { boxIoU, centreInside, selfZoomCrop } from '../metrics/index.js';
-import type { ModelRuntime } from '../model/runtime.js';
+import type { AnyRuntime } from '../model/runtime.js';
 import { analyzeImage } from './analyze.js';
 import { chooseMap } from './map-choice.js';
 import { now, type AnalysisHooks } from './stages.js';
@@ -45,7 +45,7 @@ export interface SelfZoomRequest {
 }
 
 export async function runSelfZoom(
-  rt: ModelRuntime,
+  rt: AnyRuntime,
   image: DecodedImage,
   base: AnalysisResult,
   options: SelfZoomOptions,

@@ -3,7 +3,7 @@
 import type { FaithfulnessOptions, SelfZoomOptions } from '../../contract/analyses.js';
 import type { AnalysisResult } from '../../contract/types.js';
 import type { DecodedImage } from '../image/decode.js';
-import type { ModelRuntime } from '../model/runtime.js';
+import type { AnyRuntime } from '../model/runtime.js';
 import { analyzeImageWithLogits, type AnalyzeImageRequest } from './analyze.js';
 import { runFaithfulness } from './faithfulness.js';
 import { runSelfZoom } from './self-zoom.js';
@@ -15,7 +15,7 @@ export interface AnalysesRequest {
 }
 
 export async function analyzeWithAnalyses(
-  rt: ModelRuntime,
+  rt: AnyRuntime,
   image: DecodedImage,
   req: AnalyzeImageRequest & AnalysesRequest,
   hooks: AnalysisHooks = {},

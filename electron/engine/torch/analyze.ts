@@ -11,6 +11,14 @@ import type { Blob } from './wire.js';
 
 export interface TorchAnalyzeRequest extends AnalyzeImageRequest {
   hiddenStates?: boolean;
+  /** Also return the logits at the prompt's last position (the faithfulness analysis scores a given token). */
+  firstLogits?: boolean;
+}
+
+export interface TorchAnalysis {
+  result: AnalysisResult;
+  /** Present when the request asked for it. */
+  firstLogits?: Float32Array;
 }
 
 interface WorkerResult {
@@ -41,7 +49,7 @@ export async function analyzeImageTorch(
   req: TorchAnalyzeRequest,
   maxNewTokens: number,
   hooks: AnalysisHooks = {},
-): Promise<AnalysisResult> {
+): Promise<TorchAnalysis> {
   const { signal, onStage } = hooks;
   await rt.ensureWorker(signal);
   onStage?.('preprocess', 'PyTorch worker: preprocess, vision, prefill and decode');
@@ -55,6 +63,7 @@ export async function analyzeImageTorch(
       protocol: rt.protocol,
       maxPixels: rt.maxPixels ?? null,
       hiddenStates: req.hiddenStates === true,
+      firstLogits: req.firstLogits === true,
     },
     { rgb },
     signal,
@@ -84,5 +93,8 @@ export async function analyzeImageTorch(
   if (hidden) result.hiddenStates = { cells: hidden.shape[0] ?? 0, dim: hidden.shape[1] ?? 0, data: hidden.data as Float32Array };
   if (req.box) result.box = req.box;
   timings.metricsMs += now() - t;
-  return result;
+  const logits = frame.blobs['firstLogits'];
+  if (req.firstLogits && (!logits || logits.dtype !== 'float32'))
+    throw new InvalidModelError('The PyTorch worker returned no firstLogits float32 although they were asked for.');
+  return logits && req.firstLogits ? { result, firstLogits: logits.data as Float32Array } : { result };
 }
