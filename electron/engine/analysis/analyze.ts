@@ -2,7 +2,7 @@
 // attention over visual tokens of every layer and head, at the last prompt token (query 0, the paper's
 // query position) and at each generated token (query i = generated token i-1 fed back). Optionally the
 // generic prompt's query-0 attention for relative attention, reusing the same vision features.
-import type { AnalysisResult, AnswerToken, Box, StageTimings } from '../../contract/types.js';
+import type { AnalysisResult, AnswerToken, Box, PreprocessChoice, StageTimings } from '../../contract/types.js';
 import { BadRequestError, throwIfAborted } from '../errors.js';
 import type { DecodedImage } from '../image/decode.js';
 import { DecoderStepper, type StepResult } from '../model/decoder.js';
@@ -25,6 +25,8 @@ export interface AnalyzeImageRequest {
   box?: Box;
   /** Set for a regional crop cut from the full image (goes into GridGeometry.cropInFull). */
   cropInFull?: Box;
+  /** The protocol is the image's own (it was decoded for it); this carries the user's pixel budget. */
+  preprocess?: PreprocessChoice;
 }
 
 /** Prompt embeddings (image features merged in), rope positions, and the decoder's prefill call. */
@@ -70,7 +72,7 @@ export async function analyzeImage(
 
   onStage?.('preprocess');
   let t = now();
-  const { image: prepared, prompt } = await prepareQuestion(rt, image, req.question, req.cropInFull);
+  const { image: prepared, prompt } = prepareQuestion(rt, image, req.question, req.cropInFull, req.preprocess);
   const generic = req.withGeneric === false ? null : prepareTextFor(rt, prepared, GENERIC_PROMPT);
   timings.preprocessMs = now() - t;
   throwIfAborted(signal);
@@ -135,6 +137,7 @@ export async function analyzeImage(
     tokens,
     geometry: prepared.geometry,
     attention,
+    preprocess: prepared.preprocess,
     timings,
   };
   if (genericAttention) result.genericAttention = genericAttention;

@@ -100,9 +100,12 @@ export function openRun(spec: BatchSpec, deps: BatchDeps, options: RunBatchOptio
         );
       }
       if (meta.settingsHash !== sHash) {
-        throw new BadRequestError(`Run ${runId} was made with different settings (maxNewTokens/layers); resume it with its own spec.`, {
-          field: 'spec',
-        });
+        throw new BadRequestError(
+          `Run ${runId} was made with different settings (maxNewTokens, layers or preprocessing protocol/max pixels); start a new run for these settings.`,
+          {
+            field: 'spec',
+          },
+        );
       }
     } else {
       const startedAt = now().toISOString();
@@ -156,6 +159,7 @@ function itemInput(item: BenchItem, spec: BatchSpec, views: readonly View[]): Du
     ...(views.includes('regional') && item.hasCrop ? { readCrop: async () => (await item.readCrop()) ?? Buffer.alloc(0) } : {}),
     question: item.question,
     maxNewTokens: spec.maxNewTokens,
+    ...(spec.preprocess ? { preprocess: spec.preprocess } : {}),
     ...(item.bbox ? { bbox: item.bbox } : {}),
   };
 }

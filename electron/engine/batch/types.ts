@@ -1,6 +1,6 @@
 // The batch runner's view of the model: one call that analyses an item in one or both views. The real
 // implementation lives in electron/engine/analysis; tests use a deterministic fake.
-import type { AnalysisResult, BatchSpec, Box, ModelInfo, RunInfo, View } from '../../contract/types.js';
+import type { AnalysisResult, BatchSpec, Box, ModelInfo, PreprocessChoice, RunInfo, View } from '../../contract/types.js';
 import type { LoadedBench } from '../bench/types.js';
 
 /** Where an item's images come from, for error messages that name row and column. */
@@ -24,6 +24,8 @@ export interface DualInput {
   /** Key box in original-image pixels. */
   bbox?: Box;
   maxNewTokens: number;
+  /** The run's preprocessing (settled at start: the protocol is always named in a run's spec). */
+  preprocess?: PreprocessChoice;
 }
 
 /** Per view: its analysis, or why that view failed (the other view still runs). */
