@@ -20,9 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from loupe_export import FAMILIES  # noqa: E402
+from loupe_export import FAMILIES  # a script run from any folder has its own folder first on sys.path
 
 
 def parse_args(argv=None):

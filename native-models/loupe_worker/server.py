@@ -50,7 +50,10 @@ class Server:
                 out["field"] = err.field
             return out
         if isinstance(err, MemoryError) or "out of memory" in str(err).lower():
-            return {"code": "unavailable", "message": f"the worker ran out of memory: {err}. Lower the pixel budget (--max-pixels), use --dtype bf16, or another device."}
+            return {
+                "code": "unavailable",
+                "message": f"the worker ran out of memory: {err}. Lower the pixel budget (--max-pixels), use --dtype bf16, or another device.",
+            }
         if isinstance(err, (OSError, ValueError, KeyError)):
             return {"code": "invalid-model", "message": f"{type(err).__name__}: {err}"}
         return {"code": "internal", "message": f"{type(err).__name__}: {err}"}

@@ -4,24 +4,21 @@ from __future__ import annotations
 
 import base64
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
+import onnx
 import pytest
+import torch
+
+from loupe_export import export as export_mod
+from loupe_export.export import export_package, load_checkpoint
+from loupe_export.parity import ParityError, check_parity, default_cases
+from loupe_export.runtime import PackageRunner, prepare, rope_index
+from loupe_export.tiny import build_tiny_checkpoint
 
 NATIVE = Path(__file__).resolve().parents[1]
 REPO = NATIVE.parent
-sys.path.insert(0, str(NATIVE))
-
-import onnx  # noqa: E402
-import torch  # noqa: E402
-
-from loupe_export import export as export_mod  # noqa: E402
-from loupe_export.export import export_package, load_checkpoint  # noqa: E402
-from loupe_export.parity import ParityError, check_parity, default_cases  # noqa: E402
-from loupe_export.runtime import PackageRunner, prepare, rope_index  # noqa: E402
-from loupe_export.tiny import build_tiny_checkpoint  # noqa: E402
 
 torch.set_num_threads(1)
 FIXTURES = REPO / "test" / "fixtures" / "models"
