@@ -42,6 +42,7 @@ interface PeerResult {
 
 interface LoupeJson {
   timings: { preprocessMs: number; visionMs: number; prefillMs: number; decodeMs: number };
+  grid: { gridH: number; gridW: number };
 }
 
 export interface PeerRow {
@@ -102,6 +103,7 @@ export default async function peerBench(ctx: BenchContext): Promise<BenchReport>
       );
       if (r.code === 0) {
         const j = lastJson<PeerResult>(r.stdout);
+        if (j.visual_tokens !== n) throw new Error(`the peer ran ${j.visual_tokens} visual tokens for a ${side}-px image, not ${n}`);
         textTokens = j.tokens - j.visual_tokens;
         peer = { seconds: j.seconds, peakRssBytes: Math.max(j.peak_rss_bytes, r.peakTreeRssBytes), attentionBytes: j.attention_bytes };
       } else {
@@ -124,6 +126,9 @@ export default async function peerBench(ctx: BenchContext): Promise<BenchReport>
         '1',
         '--no-overlay',
         '--json',
+        // the checkpoint's own max_pixels (16 MP here), as the peer's processor uses it; `paper` would cap at 2 MP
+        '--protocol',
+        'hf',
         '--provider',
         'cpu',
       ],
@@ -131,7 +136,11 @@ export default async function peerBench(ctx: BenchContext): Promise<BenchReport>
     );
     let loupe: PeerRow['loupe'];
     if (l.code === 0) {
-      const t = (JSON.parse(l.stdout) as LoupeJson).timings;
+      const parsed = JSON.parse(l.stdout) as LoupeJson;
+      const t = parsed.timings;
+      const ran = parsed.grid.gridH * parsed.grid.gridW;
+      if (ran !== n)
+        throw new Error(`loupe inspect ran ${ran} visual tokens for a ${side}-px image, not ${n}: the comparison would be unfair`);
       // taps: one float32 row per layer and head over the prompt (the visual tokens + the peer's text tokens)
       const seq = n + (textTokens ?? 0);
       loupe = {
