@@ -8,8 +8,8 @@ import { flag, parseBox, parseCommand, parseIntOption, str } from '../args.js';
 import { CliError, EXIT, usageError } from '../exit-codes.js';
 import type { CliContext } from '../io.js';
 import { parseColormap, writeOverlay } from '../overlay.js';
-import { ANALYSES_OPTIONS, ANALYSES_USAGE, forModel, parseAnalyses, type AnalysesArgs } from '../analyses-args.js';
-import type { FaithfulnessResult } from '../../contract/analyses.js';
+import { ACTIVATION_USAGE, ANALYSES_OPTIONS, ANALYSES_USAGE, forModel, parseAnalyses, type AnalysesArgs } from '../analyses-args.js';
+import type { ActivationOptions, ActivationResult, FaithfulnessResult } from '../../contract/analyses.js';
 import { inferQuestionType } from '../../engine/bench/rows.js';
 import { analysesLines, analysesReport, type InspectSelfZoom, type JudgedAnswer } from './inspect-analyses.js';
 import { fmt, pct, pickModel, printJson } from './common.js';
@@ -30,7 +30,7 @@ export const inspectUsage = `loupe inspect IMAGE QUESTION [options]
   --dtype D             Hugging Face checkpoints (PyTorch engine): fp32 (default), bf16, fp16
   --truth ANSWER        the expected answer: judges the answer (and the self-zoom answer)
   --question-type T     mcq or blank, for --truth (default: mcq when the question lists A. B. ...)
-${ANALYSES_USAGE}  --json                machine-readable output on stdout
+${ANALYSES_USAGE}${ACTIVATION_USAGE}  --json                machine-readable output on stdout
 `;
 
 const PROVIDERS: readonly ProviderChoice[] = ['auto', 'cpu', 'cuda', 'webgpu'];
@@ -63,6 +63,7 @@ export interface InspectArgs {
   dtype?: TorchDtype;
   json: boolean;
   analyses: AnalysesArgs;
+  activation?: ActivationOptions;
   truth?: { answer: string; questionType: QuestionType };
 }
 
@@ -94,6 +95,8 @@ export function parseInspectArgs(argv: string[], cwd: string): InspectArgs {
     json: flag(p, 'json'),
     analyses: parseAnalyses(p),
   };
+  if (flag(p, 'no-context-correction') && !flag(p, 'activation')) throw usageError('--no-context-correction needs --activation.');
+  if (flag(p, 'activation')) args.activation = flag(p, 'no-context-correction') ? { contextCorrection: false } : {};
   const truth = str(p, 'truth');
   const qt = str(p, 'question-type');
   if (qt !== undefined && qt !== 'mcq' && qt !== 'blank') throw usageError(`--question-type must be mcq or blank; got "${qt}".`);
@@ -135,6 +138,7 @@ export async function runInspect(argv: string[], ctx: CliContext): Promise<numbe
         withGeneric: true,
         ...(args.box ? { box: args.box } : {}),
         ...forModel(args.analyses, model.numLayers),
+        ...(args.activation ? { activation: args.activation } : {}),
       },
       { signal: ctx.signal },
     );
@@ -204,6 +208,7 @@ export interface InspectReport {
   /** With --self-zoom / --faithfulness (docs/metrics.md). */
   selfZoom?: InspectSelfZoom;
   faithfulness?: FaithfulnessResult;
+  activation?: ActivationResult;
 }
 
 /** "cpu", or for the PyTorch engine "cpu (PyTorch bf16; torch 2.13.0, transformers 5.18.0)". */

@@ -71,7 +71,9 @@ async function weightFiles(dir: string, issues: ValidationIssue[]): Promise<{ fi
   for (const f of files) {
     const size = await fileSize(join(dir, f));
     if (size === null) {
-      const which = index ? `a shard listed in ${SAFETENSORS_INDEX} weight_map` : 'the weights (or a model.safetensors.index.json naming the shards)';
+      const which = index
+        ? `a shard listed in ${SAFETENSORS_INDEX} weight_map`
+        : 'the weights (or a model.safetensors.index.json naming the shards)';
       issues.push({ file: f, message: `${f} is missing: it is ${which}. Copy or download it again.` });
     } else bytes += size;
   }
@@ -81,7 +83,11 @@ async function weightFiles(dir: string, issues: ValidationIssue[]): Promise<{ fi
 function num(obj: Json, key: string, prefix: string, issues: ValidationIssue[], fallback?: number): number {
   const v = obj[key] ?? fallback;
   if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) {
-    issues.push({ file: 'config.json', field: prefix + key, message: `${prefix + key} must be a positive integer; found ${JSON.stringify(obj[key])}.` });
+    issues.push({
+      file: 'config.json',
+      field: prefix + key,
+      message: `${prefix + key} must be a positive integer; found ${JSON.stringify(obj[key])}.`,
+    });
     return -1;
   }
   return v;
@@ -94,7 +100,10 @@ async function addedTokenIds(dir: string, issues: ValidationIssue[]): Promise<Se
     parsed = JSON.parse(await readFile(join(dir, 'tokenizer.json'), 'utf8'));
   } catch (err) {
     const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
-    issues.push({ file: 'tokenizer.json', message: missing ? 'tokenizer.json is missing.' : `tokenizer.json could not be read: ${(err as Error).message}` });
+    issues.push({
+      file: 'tokenizer.json',
+      message: missing ? 'tokenizer.json is missing.' : `tokenizer.json could not be read: ${(err as Error).message}`,
+    });
     return null;
   }
   const ids = new Set<number>();
@@ -106,7 +115,9 @@ async function addedTokenIds(dir: string, issues: ValidationIssue[]): Promise<Se
 }
 
 function visionTokenFields(family: ModelFamily): string[] {
-  return family === 'gemma3' ? ['boi_token_index', 'eoi_token_index', 'image_token_index'] : ['vision_start_token_id', 'vision_end_token_id', 'image_token_id'];
+  return family === 'gemma3'
+    ? ['boi_token_index', 'eoi_token_index', 'image_token_index']
+    : ['vision_start_token_id', 'vision_end_token_id', 'image_token_id'];
 }
 
 async function hasChatTemplate(dir: string, tok: Json | null): Promise<boolean> {
@@ -121,18 +132,29 @@ export function parseHfSpec(config: Json, issues: ValidationIssue[]): Omit<HfSpe
   const modelType = config['model_type'];
   if (typeof modelType !== 'string' || !TORCH_FAMILIES.includes(modelType as ModelFamily)) {
     const arch = Array.isArray(config['architectures']) ? ` (architectures ${JSON.stringify(config['architectures'])})` : '';
-    issues.push({ file, field: 'model_type', message: `model_type ${JSON.stringify(modelType)}${arch} is not an architecture the PyTorch engine knows; it runs ${TORCH_FAMILIES.join(', ')}.` });
+    issues.push({
+      file,
+      field: 'model_type',
+      message: `model_type ${JSON.stringify(modelType)}${arch} is not an architecture the PyTorch engine knows; it runs ${TORCH_FAMILIES.join(', ')}.`,
+    });
     return null;
   }
   const family = modelType as ModelFamily;
   const text = isObject(config['text_config']) ? config['text_config'] : config;
   const tp = text === config ? '' : 'text_config.';
   const vision = isObject(config['vision_config']) ? config['vision_config'] : null;
-  if (!vision) issues.push({ file, field: 'vision_config', message: 'vision_config is missing: this is not a vision-language checkpoint.' });
+  if (!vision)
+    issues.push({ file, field: 'vision_config', message: 'vision_config is missing: this is not a vision-language checkpoint.' });
   const v = vision ?? {};
   const numLayers = num(text, 'num_hidden_layers', tp, issues);
   const numHeads = num(text, 'num_attention_heads', tp, issues);
-  const numKvHeads = num(text, 'num_key_value_heads', tp, issues, typeof text['num_attention_heads'] === 'number' ? text['num_attention_heads'] : undefined);
+  const numKvHeads = num(
+    text,
+    'num_key_value_heads',
+    tp,
+    issues,
+    typeof text['num_attention_heads'] === 'number' ? text['num_attention_heads'] : undefined,
+  );
   const hiddenSize = num(text, 'hidden_size', tp, issues);
   const vocabSize = num(text, 'vocab_size', tp, issues, family === 'gemma3' ? 262208 : undefined);
   const headDim = typeof text['head_dim'] === 'number' ? text['head_dim'] : numHeads > 0 ? Math.floor(hiddenSize / numHeads) : -1;
@@ -145,7 +167,8 @@ export function parseHfSpec(config: Json, issues: ValidationIssue[]): Omit<HfSpe
     });
   for (const key of visionTokenFields(family)) {
     const value = config[key] ?? (key === 'image_token_index' ? config['image_token_id'] : undefined);
-    if (typeof value !== 'number') issues.push({ file, field: key, message: `${key} is missing: the engine finds the visual tokens through it.` });
+    if (typeof value !== 'number')
+      issues.push({ file, field: key, message: `${key} is missing: the engine finds the visual tokens through it.` });
   }
   const visionHidden = typeof v['hidden_size'] === 'number' ? v['hidden_size'] : typeof v['embed_dim'] === 'number' ? v['embed_dim'] : 0;
   const visionDepth = typeof v['depth'] === 'number' ? v['depth'] : typeof v['num_hidden_layers'] === 'number' ? v['num_hidden_layers'] : 0;
@@ -180,18 +203,29 @@ export async function validateHfCheckpoint(dirIn: string, options: { bundled?: b
   const parsed = config ? parseHfSpec(config, issues) : null;
   const weights = await weightFiles(dir, issues);
   if ((await fileSize(join(dir, 'preprocessor_config.json'))) === null && (await fileSize(join(dir, 'processor_config.json'))) === null)
-    issues.push({ file: 'preprocessor_config.json', message: 'preprocessor_config.json is missing: the image processor (resize, normalisation, patches) is defined there.' });
+    issues.push({
+      file: 'preprocessor_config.json',
+      message: 'preprocessor_config.json is missing: the image processor (resize, normalisation, patches) is defined there.',
+    });
   const tok = await readJsonFile(dir, 'tokenizer_config.json', issues);
   const ids = await addedTokenIds(dir, issues);
   if (config && parsed && ids) {
     for (const key of visionTokenFields(parsed.family)) {
       const id = config[key] ?? (key === 'image_token_index' ? config['image_token_id'] : undefined);
       if (typeof id === 'number' && !ids.has(id))
-        issues.push({ file: 'tokenizer.json', field: key, message: `the tokenizer has no token with id ${id} (config.json ${key}): it lacks the vision tokens; use the checkpoint's own tokenizer.json.` });
+        issues.push({
+          file: 'tokenizer.json',
+          field: key,
+          message: `the tokenizer has no token with id ${id} (config.json ${key}): it lacks the vision tokens; use the checkpoint's own tokenizer.json.`,
+        });
     }
   }
   if (!(await hasChatTemplate(dir, tok)))
-    issues.push({ file: 'tokenizer_config.json', field: 'chat_template', message: 'No chat template: add chat_template to tokenizer_config.json, or chat_template.jinja / chat_template.json.' });
+    issues.push({
+      file: 'tokenizer_config.json',
+      field: 'chat_template',
+      message: 'No chat template: add chat_template to tokenizer_config.json, or chat_template.jinja / chat_template.json.',
+    });
   const spec: HfSpec | null = parsed ? { ...parsed, weightFiles: weights.files, weightBytes: weights.bytes } : null;
   const hashed = ['config.json', 'preprocessor_config.json', 'tokenizer.json', SAFETENSORS_INDEX, ...weights.files];
   const info: ModelInfo = {

@@ -130,7 +130,8 @@ export function checkFits(spec: HfDimsSource, shape: RunShape, budget: MemoryBud
   if (est.total <= available) return est;
   const fixes: string[] = [];
   const px = largestFittingPixels(dims, shape, available);
-  if (px > 0 && dims.tokensPerImage === undefined) fixes.push(`lower the pixel budget to --max-pixels ${px} or less (${est.visualTokens} visual tokens now)`);
+  if (px > 0 && dims.tokensPerImage === undefined)
+    fixes.push(`lower the pixel budget to --max-pixels ${px} or less (${est.visualTokens} visual tokens now)`);
   if (shape.dtype === 'fp32') {
     const half = estimateMemory(dims, { ...shape, dtype: 'bf16' });
     fixes.push(`use --dtype bf16 (estimate ${gib(half.total)}${half.total <= available ? ', fits' : ''})`);

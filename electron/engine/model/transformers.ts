@@ -111,10 +111,13 @@ export async function buildQwenModel(
   configureTransformers();
   const config = await AutoConfig.from_pretrained(dir, { local_files_only: true });
   if (!(family in MODEL_CLASSES))
-    throw new InvalidModelError(`ONNX packages of ${family} are not supported; open its Hugging Face checkpoint (PyTorch engine) instead.`, {
-      file: 'config.json',
-      field: 'model_type',
-    });
+    throw new InvalidModelError(
+      `ONNX packages of ${family} are not supported; open its Hugging Face checkpoint (PyTorch engine) instead.`,
+      {
+        file: 'config.json',
+        field: 'model_type',
+      },
+    );
   const Cls = MODEL_CLASSES[family as keyof typeof MODEL_CLASSES];
   const model: unknown = new Cls(config, sessions, {});
   return model as QwenModel;

@@ -56,13 +56,16 @@ export function torchLoadedModel(rt: TorchRuntime): LoadedModel {
 
 function deviceFor(choice: ProviderChoice): 'auto' | 'cpu' | 'cuda' {
   if (choice === 'webgpu')
-    throw new BadRequestError('The PyTorch engine runs on cpu or cuda; webgpu is an onnxruntime provider. Choose auto, cpu or cuda.', { field: 'provider' });
+    throw new BadRequestError('The PyTorch engine runs on cpu or cuda; webgpu is an onnxruntime provider. Choose auto, cpu or cuda.', {
+      field: 'provider',
+    });
   return choice;
 }
 
 export async function loadTorchRuntime(dir: string, choice: ProviderChoice, options: TorchLoadOptions = {}): Promise<TorchRuntime> {
   const dtype = options.dtype ?? 'fp32';
-  if (!TORCH_DTYPES.includes(dtype)) throw new BadRequestError(`dtype must be one of ${TORCH_DTYPES.join(', ')}; got ${JSON.stringify(dtype)}.`, { field: 'dtype' });
+  if (!TORCH_DTYPES.includes(dtype))
+    throw new BadRequestError(`dtype must be one of ${TORCH_DTYPES.join(', ')}; got ${JSON.stringify(dtype)}.`, { field: 'dtype' });
   const device = deviceFor(choice);
   const { info, spec } = await validateHfCheckpoint(dir, { bundled: options.bundled ?? false });
   assertUsable(info);
@@ -73,15 +76,26 @@ export async function loadTorchRuntime(dir: string, choice: ProviderChoice, opti
   const cudaOk = env.cuda?.available === true;
   const attempts: LoadedModel['providerAttempts'] = [];
   if (device !== 'cpu') {
-    attempts.push(cudaOk ? { provider: 'cuda', ok: true } : { provider: 'cuda', ok: false, error: env.cuda?.why ?? 'torch.cuda.is_available() is False' });
+    attempts.push(
+      cudaOk
+        ? { provider: 'cuda', ok: true }
+        : { provider: 'cuda', ok: false, error: env.cuda?.why ?? 'torch.cuda.is_available() is False' },
+    );
   }
   const provider: ProviderName = device === 'cpu' || !cudaOk ? 'cpu' : 'cuda';
   if (device === 'cuda' && !cudaOk) {
     await worker.stop();
-    throw new BadRequestError(`cuda was asked for, but ${env.cuda?.why ?? 'torch finds no GPU'}. Run \`loupe doctor\` for how to fix it, or choose cpu.`, { field: 'provider' });
+    throw new BadRequestError(
+      `cuda was asked for, but ${env.cuda?.why ?? 'torch finds no GPU'}. Run \`loupe doctor\` for how to fix it, or choose cpu.`,
+      { field: 'provider' },
+    );
   }
   if (provider === 'cpu') attempts.push({ provider: 'cpu', ok: true });
-  checkFits(spec, { dtype, device: provider, protocol: options.protocol ?? 'hf', ...(options.maxPixels ? { maxPixels: options.maxPixels } : {}) }, options.budget ?? (await budgetFrom(env, provider)));
+  checkFits(
+    spec,
+    { dtype, device: provider, protocol: options.protocol ?? 'hf', ...(options.maxPixels ? { maxPixels: options.maxPixels } : {}) },
+    options.budget ?? (await budgetFrom(env, provider)),
+  );
 
   const load = async (signal?: AbortSignal): Promise<number> => {
     const frame = await worker.call('load', { folder: info.dir, dtype, device: provider }, {}, signal);

@@ -44,7 +44,13 @@ export interface WorkerEnv {
   python: string;
   torch?: string;
   transformers?: string;
-  cuda?: { available: boolean; builtFor: string | null; cudnn: number | null; devices: { name: string; totalBytes: number; freeBytes: number }[]; why?: string };
+  cuda?: {
+    available: boolean;
+    builtFor: string | null;
+    cudnn: number | null;
+    devices: { name: string; totalBytes: number; freeBytes: number }[];
+    why?: string;
+  };
   missing: string[];
 }
 
@@ -140,7 +146,10 @@ export class TorchWorker {
       child.on('error', (err) => reject(new UnavailableError(`The PyTorch worker could not be started with ${python}: ${err.message}`)));
       child.on('exit', (code, signal) => {
         const cause = deathCause(code, signal, this.stderrTail.join('\n'));
-        if (!ready) reject(new UnavailableError(`The PyTorch worker (${python} -m loupe_worker in ${nativeModels}) stopped before it was ready: ${cause}`));
+        if (!ready)
+          reject(
+            new UnavailableError(`The PyTorch worker (${python} -m loupe_worker in ${nativeModels}) stopped before it was ready: ${cause}`),
+          );
         if (this.child === child) this.child = null;
         if (this.pending.size > 0) this.deaths.push(cause);
         for (const [, p] of this.pending) p.reject(new UnavailableError(`The PyTorch worker died while running ${p.method}: ${cause}`));
