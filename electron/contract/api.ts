@@ -14,6 +14,7 @@ import type {
   ImageSource,
   LoadedModel,
   ModelInfo,
+  PreprocessProtocol,
   ProviderChoice,
   RunInfo,
   RunSummary,
@@ -31,7 +32,11 @@ export interface EngineMethods {
   'analysis.run': { params: AnalyzeRequest; result: AnalysisResult };
   'analysis.dual': { params: DualAnalyzeRequest; result: DualAnalysisResult };
   /** Encoded image bytes (EXIF-oriented) for display. */
-  'images.get': { params: { source: ImageSource }; result: { mime: string; bytes: Uint8Array; width: number; height: number } };
+  /** Display bytes in the protocol's frame (EXIF applied under hf, the stored frame under paper; default hf). */
+  'images.get': {
+    params: { source: ImageSource; protocol?: PreprocessProtocol };
+    result: { mime: string; bytes: Uint8Array; width: number; height: number };
+  };
   'bench.list': { params: Record<string, never>; result: BenchInfo[] };
   'bench.open': { params: { path: string }; result: BenchInfo };
   'bench.items': { params: { benchId: string }; result: BenchItemSummary[] };

@@ -136,6 +136,29 @@ class Engine:
         hi = int(size.get("longest_edge", getattr(ip, "max_pixels", 12845056)))
         return {"size": processor_size_for(protocol, lo, hi, max_pixels)}
 
+    def preprocess_record(
+        self, rgb: np.ndarray, fetch_size: tuple[int, int], grid, enc, protocol: str, max_pixels: int | None, kwargs: dict
+    ) -> dict:
+        """What the engine reports beside every number (the contract's PreprocessInfo, less the decode's warnings)."""
+        if "image_grid_thw" in enc:
+            grid_thw = [int(x) for x in enc["image_grid_thw"][0]]
+        else:  # a fixed-size tower (Gemma 3): one frame of the merged grid
+            grid_thw = [1, grid.grid_h, grid.grid_w]
+        record = {
+            "protocol": protocol,
+            "maxPixels": int(kwargs["size"]["longest_edge"]) if "size" in kwargs else grid.resized_h * grid.resized_w,
+            "sourceWidth": int(rgb.shape[1]),
+            "sourceHeight": int(rgb.shape[0]),
+            "resizedWidth": grid.resized_w,
+            "resizedHeight": grid.resized_h,
+            "gridThw": grid_thw,
+        }
+        if max_pixels is not None:
+            record["userMaxPixels"] = int(max_pixels)
+        if protocol == "paper" and self.family in families.QWEN_FAMILIES:
+            record["fetchWidth"], record["fetchHeight"] = int(fetch_size[0]), int(fetch_size[1])
+        return record
+
     def prompt_text(self, question: str) -> str:
         messages = [{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": question}]}]
         return self.processor.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
@@ -190,6 +213,7 @@ class Engine:
         timings = {"preprocessMs": 0.0, "visionMs": 0.0, "prefillMs": 0.0, "decodeMs": 0.0, "metricsMs": 0.0}
         t = time.perf_counter()
         image = self.prepare_image(rgb, protocol, max_pixels)
+        fetch_size = image.size  # after the paper's fetch_image resize (the source size when there is none)
         kwargs = self.processor_kwargs(protocol, max_pixels)
         text, enc = self.encode(image, question, kwargs)
         ids = enc["input_ids"][0].tolist()
@@ -289,6 +313,7 @@ class Engine:
                 "gridW": grid.grid_w,
                 "tokenPx": grid.token_px,
             },
+            "preprocess": self.preprocess_record(rgb, fetch_size, grid, enc, protocol, max_pixels, kwargs),
             "visualStart": start,
             "inputIds": ids,
             "timings": timings,
