@@ -63,3 +63,16 @@ describe('memory estimate', () => {
     expect(largestFittingPixels(QWEN25_3B, shape, 1e9)).toBe(0); // the weights alone exceed 1 GB
   });
 });
+
+describe('per-request guard', () => {
+  it('a request over what is free after the weights is refused with a budget that fits', async () => {
+    const { checkRunFits } = await import('./memory-estimate.js');
+    const shape = { dtype: 'bf16' as const, device: 'cpu' as const, protocol: 'hf' as const };
+    expect(() =>
+      checkRunFits(QWEN25_3B, { ...shape, protocol: 'paper' }, { device: 'cpu', availableBytes: 8 * GIB, what: 'RAM' }),
+    ).not.toThrow();
+    expect(() => checkRunFits(QWEN25_3B, shape, { device: 'cpu', availableBytes: 2 * GIB, what: 'available RAM' })).toThrow(
+      /beyond the loaded weights.*16384 visual tokens.*available RAM is 2\.00 GiB\. Lower the pixel budget to --max-pixels \d+/,
+    );
+  });
+});

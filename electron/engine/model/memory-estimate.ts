@@ -256,3 +256,20 @@ export async function preprocessorMaxPixels(dir: string): Promise<number | undef
     return undefined;
   }
 }
+
+/**
+ * The per-request guard once the weights are in memory: the caches, taps and activations of this
+ * request's pixel budget against what is free now (the loaded weights are already out of `available`).
+ */
+export function checkRunFits(spec: HfDimsSource | ModelDims, shape: RunShape, budget: MemoryBudget): void {
+  const dims = 'storedBytesPerParam' in spec ? spec : dimsOf(spec);
+  const est = estimateMemory(dims, shape);
+  const need = est.total - est.weights;
+  const available = budget.availableBytes * HEADROOM;
+  if (need <= available) return;
+  const px = largestFittingPixels({ ...dims, weightBytes: 0 }, shape, available);
+  throw new BadRequestError(
+    `This image would need about ${gib(need)} beyond the loaded weights (KV cache ${gib(est.kvCache)}, taps ${gib(est.taps)}, activations ${gib(est.activations + est.vision)}; ${est.visualTokens} visual tokens at ${pixelBudget(shape, dims)} px) but ${budget.what} is ${gib(budget.availableBytes)}. ${px > 0 ? `Lower the pixel budget to --max-pixels ${px} or less.` : 'Free memory or use a larger device.'}`,
+    { field: 'maxPixels' },
+  );
+}

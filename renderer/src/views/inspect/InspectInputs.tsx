@@ -93,7 +93,7 @@ export function InspectInputs({ onBoxDraft }: { onBoxDraft: (note: string | null
         <ModelSelect value={modelId} onChange={a.setModel} testId="inspect-model" />
         <PathOpener
           label="Open a model folder…"
-          placeholder="/path/to/model (config.json, onnx/)"
+          placeholder="/path/to/model (ONNX package, or Hugging Face checkpoint with safetensors)"
           testId="open-model-path"
           onOpen={async (dir) => {
             const m = await engine.openModel(dir);
