@@ -20,6 +20,8 @@ interface InspectState {
   box: Box | null;
   modelId: string | null;
   maxNewTokens: number;
+  /** Opt-in analyses run with the next analysis (docs/metrics.md): each costs extra passes. */
+  analyses: { selfZoom: boolean; faithfulness: boolean };
   /** The bench the item picker offers (null: the first one listed). */
   benchId: string | null;
   /** Set when the image and question came from a benchmark item. */
@@ -37,6 +39,7 @@ interface InspectState {
     setBox: (b: Box | null) => void;
     setModel: (id: string) => void;
     setMaxNewTokens: (n: number) => void;
+    setAnalysis: (name: 'selfZoom' | 'faithfulness', on: boolean) => void;
     run: () => Promise<void>;
     cancel: () => void;
     clearError: () => void;
@@ -63,6 +66,7 @@ export const useInspectStore = create<InspectState>()((set, get) => {
     box: null,
     modelId: null,
     maxNewTokens: 16,
+    analyses: { selfZoom: false, faithfulness: false },
     benchId: null,
     benchItem: null,
     result: null,
@@ -108,8 +112,9 @@ export const useInspectStore = create<InspectState>()((set, get) => {
       setBox: (box) => set({ box }),
       setModel: (modelId) => set({ modelId, result: null }),
       setMaxNewTokens: (maxNewTokens) => set({ maxNewTokens: Math.max(1, Math.min(256, Math.round(maxNewTokens))) }),
+      setAnalysis: (name, on) => set({ analyses: { ...get().analyses, [name]: on } }),
       async run() {
-        const { image, question, modelId, box, maxNewTokens } = get();
+        const { image, question, modelId, box, maxNewTokens, analyses } = get();
         if (!image || !modelId || !question.trim()) return;
         controller?.abort();
         controller = new AbortController();
@@ -120,7 +125,16 @@ export const useInspectStore = create<InspectState>()((set, get) => {
           set({ stage: 'preprocess' });
           const result = await getClient().call(
             'analysis.run',
-            { modelId, image: image.source, question, box: box ?? undefined, maxNewTokens, withGeneric: true },
+            {
+              modelId,
+              image: image.source,
+              question,
+              box: box ?? undefined,
+              maxNewTokens,
+              withGeneric: true,
+              ...(analyses.selfZoom ? { selfZoom: {} } : {}),
+              ...(analyses.faithfulness ? { faithfulness: {} } : {}),
+            },
             { signal },
           );
           if (!signal.aborted) set({ result });

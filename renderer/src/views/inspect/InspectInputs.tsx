@@ -1,5 +1,6 @@
 // Left column of Inspect: image, benchmark item, question, model, run.
 import { useEffect, useRef } from 'react';
+import { AnalysisToggles } from '../../components/AnalysisToggles.js';
 import type { Box } from '../../../../electron/contract/types.js';
 import { useBenches, useEngineActions, useEngineStatus, useModels, useProvider } from '../../stores/engine.js';
 import type { ProviderChoice } from '../../../../electron/contract/types.js';
@@ -20,6 +21,7 @@ export function InspectInputs({ onBoxDraft }: { onBoxDraft: (note: string | null
   const running = useInspectStore((s) => s.running);
   const stage = useInspectStore((s) => s.stage);
   const maxNew = useInspectStore((s) => s.maxNewTokens);
+  const analyses = useInspectStore((s) => s.analyses);
   const benchItem = useInspectStore((s) => s.benchItem);
   const models = useModels();
   const status = useEngineStatus();
@@ -111,6 +113,7 @@ export function InspectInputs({ onBoxDraft }: { onBoxDraft: (note: string | null
         <Field label="Max new tokens">
           <input type="number" min={1} max={256} value={maxNew} onChange={(e) => a.setMaxNewTokens(Number(e.target.value))} />
         </Field>
+        <AnalysisToggles value={analyses} onChange={a.setAnalysis} />
         <div className="row">
           <button
             className="primary"
