@@ -8,6 +8,7 @@ import { flag, parseBox, parseCommand, parseIntOption, parsePreprocess, PREPROCE
 import { CliError, EXIT, usageError } from '../exit-codes.js';
 import type { CliContext } from '../io.js';
 import { parseColormap, writeOverlay } from '../overlay.js';
+import { settleChoice } from '../../engine/preprocess/protocol.js';
 import { fmt, pct, pickModel, printJson } from './common.js';
 
 export const inspectUsage = `loupe inspect IMAGE QUESTION [options]
@@ -93,6 +94,9 @@ export async function runInspect(argv: string[], ctx: CliContext): Promise<numbe
   try {
     const { client } = session;
     const model = await pickModel(client, ctx.io, args.model);
+    // Refused now, naming the file and the cause, before the model is loaded.
+    const protocol = settleChoice(args.preprocess, model.manifest).protocol;
+    await client.call('images.check', { source: { kind: 'path', path: args.image }, protocol }, { signal: ctx.signal });
     const loaded = await client.call('models.load', { modelId: model.id, provider: args.provider }, { signal: ctx.signal });
     const result = await client.call(
       'analysis.run',
@@ -128,6 +132,7 @@ export async function runInspect(argv: string[], ctx: CliContext): Promise<numbe
         gridW: result.geometry.gridW,
         out: overlayPath,
         colormap: args.colormap,
+        protocol: result.preprocess.protocol,
         ...(args.box ? { box: args.box } : {}),
       });
     }
