@@ -1,7 +1,7 @@
 // Command-line parsing on node:util's parseArgs, plus the value formats Loupe's commands share
 // (boxes, shards, layer lists, views). Every failure is a usage error that names the option.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import type { Box, View } from '../contract/types.js';
+import type { Box, PreprocessChoice, View } from '../contract/types.js';
 import { usageError } from './exit-codes.js';
 
 export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
@@ -97,4 +97,30 @@ export function parseViews(value: string | undefined): View[] {
   const views = value.split(',').map((v) => v.trim());
   for (const v of views) if (v !== 'global' && v !== 'regional') throw usageError(`--views takes global and/or regional; got "${v}".`);
   return [...new Set(views)] as View[];
+}
+
+/** Options of the commands that prepare images: the preprocessing protocol and the pixel budget. */
+export const PREPROCESS_OPTIONS = {
+  protocol: { type: 'string' },
+  'max-pixels': { type: 'string' },
+} as const satisfies OptionSpec;
+
+export const PREPROCESS_USAGE = `  --protocol P          image preparation: paper (the paper's scripts' chain: no EXIF rotation,
+                        alpha onto white, 2048*1024 then 2048*2048 pixel budgets) or hf (transformers'
+                        own path with the checkpoint's processor config); default: what the model
+                        package names in loupe.json, else paper (docs/preprocessing.md)
+  --max-pixels N        lower pixel budget for the processor's resize (e.g. 1003520 = 1280 tokens
+                        of 28 px); recorded with the results`;
+
+/** \`--protocol paper|hf\` and \`--max-pixels N\`; an empty choice when neither is given. */
+export function parsePreprocess(parsed: Parsed): PreprocessChoice {
+  const out: PreprocessChoice = {};
+  const protocol = str(parsed, 'protocol');
+  if (protocol !== undefined) {
+    if (protocol !== 'paper' && protocol !== 'hf') throw usageError(`--protocol must be paper or hf; got "${protocol}".`);
+    out.protocol = protocol;
+  }
+  const maxPixels = parseIntOption(str(parsed, 'max-pixels'), 'max-pixels', 1);
+  if (maxPixels !== undefined) out.maxPixels = maxPixels;
+  return out;
 }

@@ -11,9 +11,11 @@ import type {
   CompareSummary,
   DualAnalysisResult,
   DualAnalyzeRequest,
+  ImageCheck,
   ImageSource,
   LoadedModel,
   ModelInfo,
+  PreprocessProtocol,
   ProviderChoice,
   RunInfo,
   RunSummary,
@@ -31,7 +33,17 @@ export interface EngineMethods {
   'analysis.run': { params: AnalyzeRequest; result: AnalysisResult };
   'analysis.dual': { params: DualAnalyzeRequest; result: DualAnalysisResult };
   /** Encoded image bytes (EXIF-oriented) for display. */
-  'images.get': { params: { source: ImageSource }; result: { mime: string; bytes: Uint8Array; width: number; height: number } };
+  /** Display bytes in the protocol's frame (EXIF applied under hf, the stored frame under paper; default hf). */
+  'images.get': {
+    params: { source: ImageSource; protocol?: PreprocessProtocol };
+    result: { mime: string; bytes: Uint8Array; width: number; height: number };
+  };
+  /**
+   * Decodes the image as the protocol will (default hf) and checks what the processors refuse: the
+   * answer when the image is opened, so a bad file is refused then, naming the file and the cause (an
+   * invalid-image error), not at Run.
+   */
+  'images.check': { params: { source: ImageSource; protocol?: PreprocessProtocol }; result: ImageCheck };
   'bench.list': { params: Record<string, never>; result: BenchInfo[] };
   'bench.open': { params: { path: string }; result: BenchInfo };
   'bench.items': { params: { benchId: string }; result: BenchItemSummary[] };

@@ -39,11 +39,66 @@ export type TorchDtype = 'fp32' | 'bf16' | 'fp16';
  */
 export type PreprocessProtocol = 'paper' | 'hf';
 
+export const PREPROCESS_PROTOCOLS: readonly PreprocessProtocol[] = ['paper', 'hf'];
+
+/** The preprocessing a request asks for. Absent fields: the model package's choice, else `paper`. */
+export interface PreprocessChoice {
+  protocol?: PreprocessProtocol;
+  /** A lower pixel budget for the processor's resize (applies on top of the protocol's). */
+  maxPixels?: number;
+}
+
+/** An image that decodes and that the processors accept (`images.check`). */
+export interface ImageCheck {
+  name: string;
+  /** Size in the protocol's frame (EXIF applied under hf, the stored frame under paper). */
+  width: number;
+  height: number;
+  /** What the protocol's pipeline will change (16-bit saturation, an EXIF rotation ignored). */
+  warnings: string[];
+}
+
+/** How one image was prepared: carried on every analysis result and shown beside its numbers. */
+export interface PreprocessInfo {
+  protocol: PreprocessProtocol;
+  /** The processor resize's pixel budget that applied (longest_edge), after any user cap. */
+  maxPixels: number;
+  /** The user's cap, when one was set. */
+  userMaxPixels?: number;
+  /** The decoded image given to the chain (stored frame under paper, oriented under hf). */
+  sourceWidth: number;
+  sourceHeight: number;
+  /** Size after qwen_vl_utils' fetch_image resize (paper only). */
+  fetchWidth?: number;
+  fetchHeight?: number;
+  /** Size the vision encoder sees. */
+  resizedWidth: number;
+  resizedHeight: number;
+  /** image_grid_thw: [t, h, w] in patches. */
+  gridThw: [number, number, number];
+  /** Where the pipeline changes the picture (16-bit saturation, an EXIF rotation ignored); empty when none. */
+  warnings: string[];
+}
+
 /** One problem found while validating a model folder: always names the file, and the field when there is one. */
 export interface ValidationIssue {
   file: string;
   field?: string;
   message: string;
+}
+
+/** The exporter's parity check of a package against PyTorch (loupe.json `parity`). */
+export interface ParityStatus {
+  /** passed: the record says so; failed: a record that did not pass; missing: no record. */
+  state: 'passed' | 'failed' | 'missing';
+  /** What the package was compared with, e.g. "PyTorch float64 (transformers eager attention)". */
+  reference?: string;
+  /** ISO time of the check. */
+  checkedAt?: string;
+  /** Largest error per quantity (logits_rel: relative to the largest logit; attention_abs: probability units; vision_rel). */
+  maxError?: Record<string, number>;
+  /** Set unless state is passed: shown in the app banner, on the CLI's stderr, and in a run's run.json. */
+  warning?: string;
 }
 
 export interface ModelInfo {
@@ -66,6 +121,8 @@ export interface ModelInfo {
   engine?: ModelEngine;
   /** Empty when the folder is usable. */
   issues: ValidationIssue[];
+  /** Exporter parity (set by the engine's validation; absent only in test doubles). */
+  parity?: ParityStatus;
 }
 
 export interface LoadedModel {
@@ -151,6 +208,8 @@ export interface AnalyzeRequest {
   faithfulness?: FaithfulnessOptions;
   /** Activation maps of the answer tokens (docs/metrics.md "Activation maps"); needs the decoder's hidden states. */
   activation?: ActivationOptions;
+  /** Preprocessing protocol and pixel budget (docs/preprocessing.md). */
+  preprocess?: PreprocessChoice;
 }
 
 export interface AnalysisResult {
@@ -165,6 +224,8 @@ export interface AnalysisResult {
   /** Attention of the generic prompt's last token ("Write a general description of the image."), one query. */
   genericAttention?: AttentionMaps;
   box?: Box;
+  /** How the image was prepared (protocol, pixel budget, sizes, warnings). */
+  preprocess: PreprocessInfo;
   timings: StageTimings;
   /**
    * When requested (PyTorch engine): the decoder's final normalised hidden state at each visual position of
@@ -259,6 +320,8 @@ export interface BatchSpec {
   /** Opt-in analyses of the global view (they change the settings hash, so resume keeps them apart). */
   selfZoom?: SelfZoomOptions;
   faithfulness?: FaithfulnessOptions;
+  /** Preprocessing protocol (default `paper`, the paper's chain) and pixel budget; both go into the settings hash. */
+  preprocess?: PreprocessChoice;
 }
 
 export type Judgement = 'correct' | 'wrong' | 'unjudged';
@@ -291,6 +354,8 @@ export interface BatchRecord {
   /** Global view of a run with the opt-in analyses. */
   selfZoom?: SelfZoomRecord;
   faithfulness?: FaithfulnessRecord;
+  /** How the view's image was prepared (absent on failed records and on records from before protocols). */
+  preprocess?: PreprocessInfo;
   error?: string;
   finishedAt: string;
 }

@@ -71,7 +71,6 @@ export function addFusedTaps(graph: GraphProto, fused: FusedAttention[], fresh: 
   const axis1 = init(int64Tensor(fresh('loupe_tap/axis1'), [1n]));
   const axes12 = init(int64Tensor(fresh('loupe_tap/axes12'), [1n, 2n]));
   const idx2 = init(int64Tensor(fresh('loupe_tap/idx2'), [2n]));
-  const idx3 = init(int64Tensor(fresh('loupe_tap/idx3'), [3n]));
   const zero64 = init(
     onnx.TensorProto.create({ name: fresh('loupe_tap/zero'), dims: [], dataType: DataType.INT64, rawData: new Uint8Array(8) }),
   );
@@ -87,7 +86,10 @@ export function addFusedTaps(graph: GraphProto, fused: FusedAttention[], fresh: 
   );
   const zerof = init(floatTensor(fresh('loupe_tap/zero_f'), [0], []));
   const negf = init(floatTensor(fresh('loupe_tap/neg_f'), [-3.4028234663852886e38], []));
-  const onef = init(floatTensor(fresh('loupe_tap/one_f'), [1], []));
+  // only needed where a node keeps the kernels' default scale (1 / sqrt(head_dim)): made on first use
+  let defaults: { idx3: string; onef: string } | null = null;
+  const scaleDefaults = () =>
+    (defaults ??= { idx3: init(int64Tensor(fresh('loupe_tap/idx3'), [3n])), onef: init(floatTensor(fresh('loupe_tap/one_f'), [1], [])) });
 
   const after = new Map<number, NodeProto[]>();
   const names: string[] = [];
@@ -129,6 +131,7 @@ export function addFusedTaps(graph: GraphProto, fused: FusedAttention[], fresh: 
       scale = init(floatTensor(fresh(`${p}/scale`), [scaleAttr], []));
     } else {
       // the kernels' default: 1 / sqrt(head_dim)
+      const { idx3, onef } = scaleDefaults();
       const d = add('Cast', [add('Gather', [kShape, idx3])], { attribute: [intAttr('to', DataType.FLOAT)] });
       scale = add('Div', [onef, add('Sqrt', [d])]);
     }

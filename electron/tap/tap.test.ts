@@ -330,3 +330,73 @@ describe('loupe tap on decomposed attention', () => {
     }
   });
 });
+
+/** One GroupQueryAttention node as an onnxruntime-genai export writes it (no scale attribute: 1/sqrt(d)). */
+async function writeGqaToy(path: string, heads: number, kvHeads: number): Promise<void> {
+  const vi = (name: string, elemType = 1) =>
+    onnx.ValueInfoProto.create({ name, type: onnx.TypeProto.create({ tensorType: onnx.TypeProto.Tensor.create({ elemType }) }) });
+  const int = (name: string, i: number) => onnx.AttributeProto.create({ name, i, type: onnx.AttributeProto.AttributeType.INT });
+  const node = onnx.NodeProto.create({
+    name: '/model/layers.0/attn/GroupQueryAttention',
+    opType: 'GroupQueryAttention',
+    domain: 'com.microsoft',
+    input: ['q', 'k', 'v', 'past_key', 'past_value', 'seqlens_k', 'total_len'],
+    output: ['y', 'present_key', 'present_value'],
+    attribute: [int('num_heads', heads), int('kv_num_heads', kvHeads)],
+  });
+  const model: ModelProto = onnx.ModelProto.create({
+    irVersion: 8,
+    opsetImport: [
+      onnx.OperatorSetIdProto.create({ domain: '', version: 17 }),
+      onnx.OperatorSetIdProto.create({ domain: 'com.microsoft', version: 1 }),
+    ],
+    graph: onnx.GraphProto.create({
+      name: 'gqa',
+      node: [node],
+      input: [vi('q'), vi('k'), vi('v'), vi('past_key'), vi('past_value'), vi('seqlens_k', 6), vi('total_len', 6)],
+      output: [vi('y'), vi('present_key'), vi('present_value')],
+    }),
+  });
+  await writeModel(path, model);
+}
+
+describe('loupe tap on a fused GroupQueryAttention decoder', () => {
+  it('adds softmax(q_last K^T / sqrt(d)) over past + new keys, grouped heads, hiding keys beyond seqlens_k', async () => {
+    const [heads, kvHeads, d, past, s] = [4, 2, 8, 3, 4];
+    const file = join(tmp, 'gqa.onnx');
+    await writeGqaToy(file, heads, kvHeads);
+    const out = join(tmp, 'gqa.tapped.onnx');
+    expect(await runTap([file, '--layers', '1', '--out', out], capture())).toBe(0);
+    const total = past + s;
+    const valid = total - 1; // the last key is padding (seqlens_k = valid - 1)
+    const q = randomFloats(s * heads * d, 2);
+    const k = randomFloats(s * kvHeads * d, 4);
+    const v = randomFloats(s * kvHeads * d, 6);
+    const pk = randomFloats(kvHeads * past * d, 8);
+    const pv = randomFloats(kvHeads * past * d, 10);
+    const session = await ort.InferenceSession.create(out);
+    const res = await session.run({
+      q: new ort.Tensor('float32', q, [1, s, heads * d]),
+      k: new ort.Tensor('float32', k, [1, s, kvHeads * d]),
+      v: new ort.Tensor('float32', v, [1, s, kvHeads * d]),
+      past_key: new ort.Tensor('float32', pk, [1, kvHeads, past, d]),
+      past_value: new ort.Tensor('float32', pv, [1, kvHeads, past, d]),
+      seqlens_k: new ort.Tensor('int32', Int32Array.from([valid - 1]), [1]),
+      total_len: new ort.Tensor('int32', Int32Array.from([total]), []),
+    });
+    const tap = res['decoder_attentions.0'] as ort.Tensor;
+    expect(tap.dims).toEqual([1, heads, 1, total]);
+    const present = (res['present_key'] as ort.Tensor).data as Float32Array; // [1, kv, total, d]
+    for (let h = 0; h < heads; h++) {
+      const g = Math.floor(h / (heads / kvHeads));
+      const scores = Array.from({ length: total }, (_, j) => {
+        let dot = 0;
+        for (let c = 0; c < d; c++) dot += (q[((s - 1) * heads + h) * d + c] as number) * (present[(g * total + j) * d + c] as number);
+        return dot / Math.sqrt(d);
+      });
+      const e = scores.map((x, j) => (j < valid ? Math.exp(x - Math.max(...scores.slice(0, valid))) : 0));
+      const z = e.reduce((a, b) => a + b, 0);
+      for (let j = 0; j < total; j++) expect((tap.data as Float32Array)[h * total + j]).toBeCloseTo((e[j] as number) / z, 6);
+    }
+  });
+});

@@ -95,3 +95,51 @@ class _MultiHeadAttention(torch.autograd.Function):
 def multi_head_attention(query, key, value, num_heads: int, scale: float):
     """Unmasked attention per batch row (one window or one image per row): [B, S, N*D] -> [B, S, N*D]."""
     return _MultiHeadAttention.apply(query, key, value, num_heads, scale)
+
+
+class _ScatterRows(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, total, index, updates):
+        out = updates.new_zeros((int(total), updates.shape[1]))
+        return out.index_copy(0, index, updates)
+
+    @staticmethod
+    def symbolic(g, total, index, updates):
+        shape = g.op(
+            "Concat",
+            g.op("Unsqueeze", total, g.op("Constant", value_t=torch.tensor([0], dtype=torch.int64))),
+            g.op(
+                "Slice",
+                g.op("Shape", updates),
+                g.op("Constant", value_t=torch.tensor([1], dtype=torch.int64)),
+                g.op("Constant", value_t=torch.tensor([2], dtype=torch.int64)),
+            ),
+            axis_i=0,
+        )
+        dtype = updates.type().dtype() if updates.type().dtype() is not None else torch.float32
+        zeros = g.op("ConstantOfShape", shape, value_t=torch.zeros(1, dtype=dtype))
+        rows = g.op("Unsqueeze", index, g.op("Constant", value_t=torch.tensor([1], dtype=torch.int64)))
+        return g.op("ScatterND", zeros, rows, updates)
+
+
+def scatter_rows(total: torch.Tensor, index: torch.Tensor, updates: torch.Tensor) -> torch.Tensor:
+    """A [total, C] tensor of zeros with row index[i] = updates[i] (ONNX: ConstantOfShape + ScatterND).
+
+    `total` is a 0-d int64 tensor computed in the graph, so the buffer follows the image size.
+    """
+    return _ScatterRows.apply(total, index, updates)
+
+
+class _Reshape(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x, shape):
+        return x.reshape([int(s) for s in shape.tolist()])
+
+    @staticmethod
+    def symbolic(g, x, shape):
+        return g.op("Reshape", x, shape)
+
+
+def dynamic_reshape(x: torch.Tensor, shape: torch.Tensor) -> torch.Tensor:
+    """x.reshape(shape) where `shape` is an int64 tensor computed in the graph (not frozen by the tracer)."""
+    return _Reshape.apply(x, shape)

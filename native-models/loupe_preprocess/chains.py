@@ -84,7 +84,13 @@ def paper_fetch_image(
     """qwen_vl_utils.fetch_image as the paper's scripts call it: decode, to_rgb, smart_resize at factor
     patch*2 (28: the scripts keep the 14-px default even for Qwen3-VL), PIL resize with its default
     filter (bicubic)."""
-    image = open_paper(path)
+    return fetch_resize(open_paper(path), max_pixels=max_pixels, min_pixels=min_pixels, patch=patch)
+
+
+def fetch_resize(
+    image: Image.Image, max_pixels: int = PAPER_FETCH_MAX_PIXELS, min_pixels: int | None = None, patch: int = QWEN_VL_UTILS_PATCH
+) -> Image.Image:
+    """fetch_image's resize step on an image already decoded and converted (e.g. a crop cut from one)."""
     factor = patch * SPATIAL_MERGE_SIZE
     width, height = image.size
     min_px = min_pixels if min_pixels is not None else IMAGE_MIN_TOKEN_NUM * factor**2

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import struct
 import sys
 import traceback
 
@@ -19,13 +20,17 @@ def main() -> int:
     proto_out = os.fdopen(os.dup(1), "wb", buffering=0)
     os.dup2(2, 1)
     proto_in = sys.stdin.buffer
-    from .wire import read_frame, write_frame
-
     missing = missing_packages()
     if missing:
-        write_frame(proto_out, {"type": "fatal", "code": "unavailable", "message": f"{sys.executable} lacks {', '.join(missing)}: run native-models/setup-venv.sh (or point LOUPE_VENV at a venv that has them)."})
+        # wire.py needs numpy, which may be what is missing: this one frame is written by hand.
+        message = (
+            f"{sys.executable} lacks {', '.join(missing)}: run native-models/setup-venv.sh (or point LOUPE_VENV at a venv that has them)."
+        )
+        head = json.dumps({"type": "fatal", "code": "unavailable", "message": message, "blobs": []}).encode()
+        proto_out.write(struct.pack("<I", len(head)) + head)
         return 3
     from .server import Server
+    from .wire import read_frame, write_frame
 
     server = Server()
     write_frame(proto_out, {"type": "ready", "env": environment()})

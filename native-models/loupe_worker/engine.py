@@ -35,7 +35,10 @@ def choose_device(requested: str) -> str:
         if torch.cuda.is_available():
             return "cuda"
         if requested == "cuda":
-            raise WorkerError("unavailable", f"device cuda requested but torch.cuda.is_available() is False (torch {torch.__version__}, built for CUDA {torch.version.cuda}); run `loupe doctor`.")
+            raise WorkerError(
+                "unavailable",
+                f"device cuda requested but torch.cuda.is_available() is False (torch {torch.__version__}, built for CUDA {torch.version.cuda}); run `loupe doctor`.",
+            )
     if requested not in ("auto", "cpu", "cuda"):
         raise WorkerError("bad-request", f"device must be auto, cpu or cuda; got {requested!r}.", field="device")
     return "cpu"
@@ -55,7 +58,12 @@ class Engine:
         self.config = AutoConfig.from_pretrained(folder)
         self.family = self.config.model_type
         if self.family not in families.FAMILIES:
-            raise WorkerError("invalid-model", f"model_type {self.family!r} is not one of {', '.join(families.FAMILIES)}.", file="config.json", field="model_type")
+            raise WorkerError(
+                "invalid-model",
+                f"model_type {self.family!r} is not one of {', '.join(families.FAMILIES)}.",
+                file="config.json",
+                field="model_type",
+            )
         if model is None:
             model = AutoModelForImageTextToText.from_pretrained(folder, dtype=DTYPES[dtype], attn_implementation=impl)
         else:  # an in-memory model (full-size random weights, tests)
@@ -128,6 +136,29 @@ class Engine:
         hi = int(size.get("longest_edge", getattr(ip, "max_pixels", 12845056)))
         return {"size": processor_size_for(protocol, lo, hi, max_pixels)}
 
+    def preprocess_record(
+        self, rgb: np.ndarray, fetch_size: tuple[int, int], grid, enc, protocol: str, max_pixels: int | None, kwargs: dict
+    ) -> dict:
+        """What the engine reports beside every number (the contract's PreprocessInfo, less the decode's warnings)."""
+        if "image_grid_thw" in enc:
+            grid_thw = [int(x) for x in enc["image_grid_thw"][0]]
+        else:  # a fixed-size tower (Gemma 3): one frame of the merged grid
+            grid_thw = [1, grid.grid_h, grid.grid_w]
+        record = {
+            "protocol": protocol,
+            "maxPixels": int(kwargs["size"]["longest_edge"]) if "size" in kwargs else grid.resized_h * grid.resized_w,
+            "sourceWidth": int(rgb.shape[1]),
+            "sourceHeight": int(rgb.shape[0]),
+            "resizedWidth": grid.resized_w,
+            "resizedHeight": grid.resized_h,
+            "gridThw": grid_thw,
+        }
+        if max_pixels is not None:
+            record["userMaxPixels"] = int(max_pixels)
+        if protocol == "paper" and self.family in families.QWEN_FAMILIES:
+            record["fetchWidth"], record["fetchHeight"] = int(fetch_size[0]), int(fetch_size[1])
+        return record
+
     def prompt_text(self, question: str) -> str:
         messages = [{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": question}]}]
         return self.processor.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
@@ -137,7 +168,9 @@ class Engine:
         try:
             out = self.processor(text=[text], images=[image], return_tensors="pt", **kwargs)
         except ValueError as err:
-            raise WorkerError("invalid-image", f"the image ({image.width}x{image.height}) cannot be prepared for this model: {err}") from err
+            raise WorkerError(
+                "invalid-image", f"the image ({image.width}x{image.height}) cannot be prepared for this model: {err}"
+            ) from err
         return text, out
 
     # -- the decoder
@@ -156,14 +189,31 @@ class Engine:
         return torch.tensor([[length]], dtype=torch.long)
 
     def _visual_rows(self, rows: list[torch.Tensor], start: int, cells: int) -> np.ndarray:
-        return torch.stack([r[:, start : start + cells] for r in rows]).cpu().numpy().astype(np.float32)
+        total = max(r.shape[-1] for r in rows)
+        out = []
+        for r in rows:
+            # A sliding-window layer (Gemma 3) holds only the last keys: its row ends at the same position as
+            # the full layers' rows, and the evicted positions get no attention.
+            if r.shape[-1] < total:
+                r = torch.nn.functional.pad(r, (total - r.shape[-1], 0))
+            out.append(r[:, start : start + cells])
+        return torch.stack(out).cpu().numpy().astype(np.float32)
 
-    def analyze(self, rgb: np.ndarray, question: str, max_new_tokens: int, with_generic: bool, protocol: str, max_pixels: int | None, hidden_states: bool, first_logits: bool = False) -> tuple[dict, dict]:
-        from transformers import DynamicCache
-
+    def analyze(
+        self,
+        rgb: np.ndarray,
+        question: str,
+        max_new_tokens: int,
+        with_generic: bool,
+        protocol: str,
+        max_pixels: int | None,
+        hidden_states: bool,
+        first_logits: bool = False,
+    ) -> tuple[dict, dict]:
         timings = {"preprocessMs": 0.0, "visionMs": 0.0, "prefillMs": 0.0, "decodeMs": 0.0, "metricsMs": 0.0}
         t = time.perf_counter()
         image = self.prepare_image(rgb, protocol, max_pixels)
+        fetch_size = image.size  # after the paper's fetch_image resize (the source size when there is none)
         kwargs = self.processor_kwargs(protocol, max_pixels)
         text, enc = self.encode(image, question, kwargs)
         ids = enc["input_ids"][0].tolist()
@@ -174,7 +224,12 @@ class Engine:
         grid = families.grid_of(self.family, self.config, enc)
         cells = grid.grid_h * grid.grid_w
         if count != cells:
-            raise WorkerError("invalid-model", f"the prompt holds {count} visual tokens but the image's grid gives {cells}: image_token_id or merge_size disagree with the tokenizer.", file="config.json", field="image_token_id")
+            raise WorkerError(
+                "invalid-model",
+                f"the prompt holds {count} visual tokens but the image's grid gives {cells}: image_token_id or merge_size disagree with the tokenizer.",
+                file="config.json",
+                field="image_token_id",
+            )
         generic = None
         if with_generic:
             generic = self.encode(image, GENERIC_PROMPT, kwargs)[1]
@@ -193,14 +248,14 @@ class Engine:
         t = time.perf_counter()
         tap_bytes = 0
         try:
-            logits, rows, cache = self._forward(dict(enc), DynamicCache(config=self.config))
+            logits, rows, cache = self._forward(dict(enc), None)
         finally:
             if hidden_states:
                 handle.remove()
         tap_bytes += sum(r.numel() * 4 for r in rows)
         # The faithfulness analysis scores a given token (the original answer's first) at this position.
         prompt_logits = logits.cpu().numpy().astype("<f4") if first_logits else None
-        kv_len = rows[0].shape[-1]
+        kv_len = max(r.shape[-1] for r in rows)
         # Qwen's multimodal rope: a generated token sits at (cache length + delta) on all three axes. Kept
         # now, before the generic prompt's prefill replaces the model's stored delta.
         base = getattr(self.model, "model", self.model)
@@ -211,7 +266,7 @@ class Engine:
         if generic is not None:
             g_ids = generic["input_ids"][0].tolist()
             g_start, _ = families.visual_span(self.family, self.config, g_ids)
-            _, g_rows, _ = self._forward(dict(generic), DynamicCache(config=self.config))
+            _, g_rows, _ = self._forward(dict(generic), None)
             tap_bytes += sum(r.numel() * 4 for r in g_rows)
             generic_map = self._visual_rows(g_rows, g_start, cells)
         self._sync()
@@ -258,6 +313,7 @@ class Engine:
                 "gridW": grid.grid_w,
                 "tokenPx": grid.token_px,
             },
+            "preprocess": self.preprocess_record(rgb, fetch_size, grid, enc, protocol, max_pixels, kwargs),
             "visualStart": start,
             "inputIds": ids,
             "timings": timings,

@@ -8,7 +8,14 @@ import platform
 import sys
 
 # import name -> pip name
-REQUIRED = {"torch": "torch", "transformers": "transformers", "safetensors": "safetensors", "PIL": "pillow", "numpy": "numpy", "jinja2": "jinja2"}
+REQUIRED = {
+    "torch": "torch",
+    "transformers": "transformers",
+    "safetensors": "safetensors",
+    "PIL": "pillow",
+    "numpy": "numpy",
+    "jinja2": "jinja2",
+}
 
 
 def missing_packages() -> list[str]:
@@ -23,7 +30,12 @@ def missing_packages() -> list[str]:
 
 def environment() -> dict:
     """Versions and PyTorch devices, for `loupe doctor` and the worker's hello."""
-    info: dict = {"python": sys.version.split()[0], "executable": sys.executable, "platform": platform.platform(), "missing": missing_packages()}
+    info: dict = {
+        "python": sys.version.split()[0],
+        "executable": sys.executable,
+        "platform": platform.platform(),
+        "missing": missing_packages(),
+    }
     try:
         import torch
         import transformers
@@ -36,11 +48,15 @@ def environment() -> dict:
             for i in range(torch.cuda.device_count()):
                 p = torch.cuda.get_device_properties(i)
                 free, total = torch.cuda.mem_get_info(i)
-                cuda["devices"].append({"name": p.name, "totalBytes": int(total), "freeBytes": int(free), "capability": f"{p.major}.{p.minor}"})
+                cuda["devices"].append(
+                    {"name": p.name, "totalBytes": int(total), "freeBytes": int(free), "capability": f"{p.major}.{p.minor}"}
+                )
         elif torch.version.cuda is None:
             cuda["why"] = f"this torch build ({torch.__version__}) has no CUDA support (a CPU wheel)"
         else:
-            cuda["why"] = f"torch is built for CUDA {torch.version.cuda} but finds no usable GPU or driver (torch.cuda.is_available() is False)"
+            cuda["why"] = (
+                f"torch is built for CUDA {torch.version.cuda} but finds no usable GPU or driver (torch.cuda.is_available() is False)"
+            )
         info["cuda"] = cuda
         info["bf16OnCpu"] = True
     except Exception as err:  # reported, not raised: doctor shows it

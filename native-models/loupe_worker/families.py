@@ -35,7 +35,9 @@ def visual_span(family: str, config, ids: list[int]) -> tuple[int, int]:
     else:
         raise ValueError(f"unknown family {family!r}")
     if start_id not in ids:
-        raise LookupError(f"config.json: {names[0]} ({start_id}) does not occur in the prompt's tokens; the tokenizer lacks the vision tokens")
+        raise LookupError(
+            f"config.json: {names[0]} ({start_id}) does not occur in the prompt's tokens; the tokenizer lacks the vision tokens"
+        )
     start = ids.index(start_id)
     try:
         end = ids.index(end_id, start + 1)

@@ -41,10 +41,14 @@ class CheckpointProcessor:
             self.full = None
             self.image_processor = AutoImageProcessor.from_pretrained(folder)
         if self.chat_template is None:
-            raise FileNotFoundError("no chat template: add chat_template.jinja or chat_template.json, or chat_template in tokenizer_config.json")
+            raise FileNotFoundError(
+                "no chat template: add chat_template.jinja or chat_template.json, or chat_template in tokenizer_config.json"
+            )
 
     def apply_chat_template(self, messages, add_generation_prompt: bool = True, tokenize: bool = False) -> str:
-        return self.tokenizer.apply_chat_template(messages, chat_template=self.chat_template, add_generation_prompt=add_generation_prompt, tokenize=tokenize)
+        return self.tokenizer.apply_chat_template(
+            messages, chat_template=self.chat_template, add_generation_prompt=add_generation_prompt, tokenize=tokenize
+        )
 
     def __call__(self, text: list[str], images: list, return_tensors: str = "pt", **kwargs):
         if self.full is not None:

@@ -10,6 +10,10 @@ from .envcheck import environment
 
 class Server:
     def __init__(self) -> None:
+        from transformers.utils import logging
+
+        # Progress bars would fill the engine log and the stderr tail a death report quotes.
+        logging.disable_progress_bar()
         self.engine: Engine | None = None
 
     def handle(self, header: dict, blobs: dict[str, np.ndarray]) -> tuple[dict, dict]:
@@ -50,7 +54,10 @@ class Server:
                 out["field"] = err.field
             return out
         if isinstance(err, MemoryError) or "out of memory" in str(err).lower():
-            return {"code": "unavailable", "message": f"the worker ran out of memory: {err}. Lower the pixel budget (--max-pixels), use --dtype bf16, or another device."}
+            return {
+                "code": "unavailable",
+                "message": f"the worker ran out of memory: {err}. Lower the pixel budget (--max-pixels), use --dtype bf16, or another device.",
+            }
         if isinstance(err, (OSError, ValueError, KeyError)):
             return {"code": "invalid-model", "message": f"{type(err).__name__}: {err}"}
         return {"code": "internal", "message": f"{type(err).__name__}: {err}"}

@@ -32,7 +32,9 @@ class TapCollector:
         """The rows of the call that just ran, layer by layer; cleared for the next call."""
         missing = [i for i in range(num_layers) if i not in self.rows]
         if missing:
-            raise RuntimeError(f"attention taps missing for decoder layers {missing}: the model did not route them through {IMPLEMENTATION}")
+            raise RuntimeError(
+                f"attention taps missing for decoder layers {missing}: the model did not route them through {IMPLEMENTATION}"
+            )
         rows = [self.rows[i] for i in range(num_layers)]
         self.rows = {}
         return rows

@@ -28,6 +28,16 @@ function analysis(): AnalysisResult {
     ],
     geometry: { imageWidth: 500, imageHeight: 200, resizedWidth: 140, resizedHeight: 56, gridH: gh, gridW: gw, tokenPx: 28 },
     attention: { numQueries: Q, numLayers: L, numHeads: H, gridH: gh, gridW: gw, data },
+    preprocess: {
+      protocol: 'hf',
+      maxPixels: 7840,
+      sourceWidth: 500,
+      sourceHeight: 200,
+      resizedWidth: 140,
+      resizedHeight: 56,
+      gridThw: [1, 4, 10],
+      warnings: [],
+    },
     box: [100, 0, 300, 100],
     timings: { preprocessMs: 1, visionMs: 2, prefillMs: 3, decodeMs: 4, metricsMs: 5 },
   };

@@ -4,7 +4,19 @@
 import { resolve } from 'node:path';
 import type { EngineClient, EngineEvent } from '../../contract/api.js';
 import type { BatchSpec, RunInfo, RunSummary } from '../../contract/types.js';
-import { flag, parseCommand, parseIntOption, parseLayers, parseShard, parseViews, str } from '../args.js';
+import {
+  flag,
+  parseCommand,
+  parseIntOption,
+  parseLayers,
+  parsePreprocess,
+  parseShard,
+  parseViews,
+  PREPROCESS_OPTIONS,
+  PREPROCESS_USAGE,
+  str,
+} from '../args.js';
+import { settleChoice } from '../../engine/preprocess/protocol.js';
 import { CliError, EXIT, usageError } from '../exit-codes.js';
 import type { CliContext } from '../io.js';
 import { ProgressBar } from '../progress.js';
@@ -30,6 +42,7 @@ export const benchUsage = `loupe bench [BENCH] [options]
   --max-new-tokens N     default 16
   --provider P           auto (default), cpu, cuda, webgpu
   --dtype D              Hugging Face checkpoints (PyTorch engine): fp32 (default), bf16, fp16
+${PREPROCESS_USAGE}
   --runs DIR             results folder (default: the engine's runs folder)
   --new                  start a fresh run even if a matching one exists
   Opt-in analyses of the global view (recorded in the run's spec and settings hash; several
@@ -50,6 +63,8 @@ function sameSpec(a: BatchSpec, b: BatchSpec): boolean {
       s.limit ?? null,
       s.selfZoom ? canonicalSelfZoom(s.selfZoom) : null,
       s.faithfulness ? canonicalFaithfulness(s.faithfulness) : null,
+      s.preprocess?.protocol ?? null,
+      s.preprocess?.maxPixels ?? null,
     ]);
   return norm(a) === norm(b);
 }
@@ -116,6 +131,7 @@ export async function runBench(argv: string[], ctx: CliContext): Promise<number>
     'max-new-tokens': { type: 'string' },
     provider: { type: 'string' },
     dtype: { type: 'string' },
+    ...PREPROCESS_OPTIONS,
     runs: { type: 'string' },
     new: { type: 'boolean' },
     ...ANALYSES_OPTIONS,
@@ -128,6 +144,7 @@ export async function runBench(argv: string[], ctx: CliContext): Promise<number>
   const maxNewTokens = parseIntOption(str(p, 'max-new-tokens'), 'max-new-tokens', 1) ?? 16;
   const provider = parseProvider(str(p, 'provider'));
   const dtype = parseDtype(str(p, 'dtype'));
+  const preprocess = parsePreprocess(p);
   const runsDir = str(p, 'runs');
   const json = flag(p, 'json');
   const analyses = parseAnalyses(p);
@@ -148,6 +165,8 @@ export async function runBench(argv: string[], ctx: CliContext): Promise<number>
       views,
       layers,
       maxNewTokens,
+      // Named here as the engine would settle it, so a matching run is found by the same spec.
+      preprocess: settleChoice(preprocess, model.manifest),
       ...(shard ? { shard } : {}),
       ...(limit ? { limit } : {}),
       ...forModel(analyses, model.numLayers),
@@ -173,7 +192,10 @@ export async function runBench(argv: string[], ctx: CliContext): Promise<number>
       // A run another process is writing is not resumed: the engine refuses it with the holder's PID.
       if (existing && existing.state !== 'running')
         ctx.io.err(`Resuming run ${existing.runId} (${existing.done}/${existing.total} done).\n`);
-      else ctx.io.err(`Running ${model.name} on ${bench.name} (${views.join(' + ')}).\n`);
+      else
+        ctx.io.err(
+          `Running ${model.name} on ${bench.name} (${views.join(' + ')}; ${spec.preprocess?.protocol ?? 'paper'} protocol${spec.preprocess?.maxPixels ? `, max ${spec.preprocess.maxPixels} px` : ''}).\n`,
+        );
       runId = existing
         ? (await client.call('batch.resume', { runId: existing.runId })).runId
         : (await client.call('batch.start', spec)).runId;

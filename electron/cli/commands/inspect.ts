@@ -2,9 +2,19 @@
 // layer (computed by the shared metrics module, like the renderer) and a PNG heatmap overlay.
 import { basename, extname, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
-import type { AnalysisResult, Box, LayerMetrics, LoadedModel, ProviderChoice, QuestionType, TorchDtype } from '../../contract/types.js';
+import type {
+  AnalysisResult,
+  Box,
+  LayerMetrics,
+  LoadedModel,
+  PreprocessChoice,
+  PreprocessInfo,
+  ProviderChoice,
+  QuestionType,
+  TorchDtype,
+} from '../../contract/types.js';
 import { headAggregate, metricsByLayer } from '../../engine/metrics/index.js';
-import { flag, parseBox, parseCommand, parseIntOption, str } from '../args.js';
+import { flag, parseBox, parseCommand, parseIntOption, parsePreprocess, PREPROCESS_OPTIONS, PREPROCESS_USAGE, str } from '../args.js';
 import { CliError, EXIT, usageError } from '../exit-codes.js';
 import type { CliContext } from '../io.js';
 import { parseColormap, writeOverlay } from '../overlay.js';
@@ -12,6 +22,7 @@ import { ACTIVATION_USAGE, ANALYSES_OPTIONS, ANALYSES_USAGE, forModel, parseAnal
 import type { ActivationOptions, ActivationResult, FaithfulnessResult } from '../../contract/analyses.js';
 import { inferQuestionType } from '../../engine/bench/rows.js';
 import { analysesLines, analysesReport, type InspectSelfZoom, type JudgedAnswer } from './inspect-analyses.js';
+import { settleChoice } from '../../engine/preprocess/protocol.js';
 import { fmt, pct, pickModel, printJson } from './common.js';
 
 export const inspectUsage = `loupe inspect IMAGE QUESTION [options]
@@ -30,6 +41,7 @@ export const inspectUsage = `loupe inspect IMAGE QUESTION [options]
   --dtype D             Hugging Face checkpoints (PyTorch engine): fp32 (default), bf16, fp16
   --truth ANSWER        the expected answer: judges the answer (and the self-zoom answer)
   --question-type T     mcq or blank, for --truth (default: mcq when the question lists A. B. ...)
+${PREPROCESS_USAGE}
 ${ANALYSES_USAGE}${ACTIVATION_USAGE}  --json                machine-readable output on stdout
 `;
 
@@ -61,6 +73,7 @@ export interface InspectArgs {
   maxNewTokens: number;
   provider: ProviderChoice;
   dtype?: TorchDtype;
+  preprocess: PreprocessChoice;
   json: boolean;
   analyses: AnalysesArgs;
   activation?: ActivationOptions;
@@ -81,6 +94,7 @@ export function parseInspectArgs(argv: string[], cwd: string): InspectArgs {
     truth: { type: 'string' },
     'question-type': { type: 'string' },
     ...ANALYSES_OPTIONS,
+    ...PREPROCESS_OPTIONS,
   });
   if (p.positionals.length !== 2)
     throw usageError(`loupe inspect needs IMAGE and QUESTION (quote the question); got ${p.positionals.length} arguments.`);
@@ -92,6 +106,7 @@ export function parseInspectArgs(argv: string[], cwd: string): InspectArgs {
     colormap: parseColormap(str(p, 'colormap')),
     maxNewTokens: parseIntOption(str(p, 'max-new-tokens'), 'max-new-tokens', 1) ?? 16,
     provider: parseProvider(str(p, 'provider')),
+    preprocess: parsePreprocess(p),
     json: flag(p, 'json'),
     analyses: parseAnalyses(p),
   };
@@ -123,6 +138,9 @@ export async function runInspect(argv: string[], ctx: CliContext): Promise<numbe
   try {
     const { client } = session;
     const model = await pickModel(client, ctx.io, args.model);
+    // Refused now, naming the file and the cause, before the model is loaded.
+    const protocol = settleChoice(args.preprocess, model.manifest).protocol;
+    await client.call('images.check', { source: { kind: 'path', path: args.image }, protocol }, { signal: ctx.signal });
     const loaded = await client.call(
       'models.load',
       { modelId: model.id, provider: args.provider, ...(args.dtype ? { dtype: args.dtype } : {}) },
@@ -136,12 +154,14 @@ export async function runInspect(argv: string[], ctx: CliContext): Promise<numbe
         question: args.question,
         maxNewTokens: args.maxNewTokens,
         withGeneric: true,
+        preprocess: args.preprocess,
         ...(args.box ? { box: args.box } : {}),
         ...forModel(args.analyses, model.numLayers),
         ...(args.activation ? { activation: args.activation } : {}),
       },
       { signal: ctx.signal },
     );
+    for (const w of result.preprocess.warnings) ctx.io.err(`warning: ${w}\n`);
     const layer = args.layer ?? model.defaultLayer;
     if (layer > result.attention.numLayers)
       throw usageError(`--layer ${layer} is out of range: ${model.name} has layers 1..${result.attention.numLayers}.`);
@@ -162,6 +182,7 @@ export async function runInspect(argv: string[], ctx: CliContext): Promise<numbe
         gridW: result.geometry.gridW,
         out: overlayPath,
         colormap: args.colormap,
+        protocol: result.preprocess.protocol,
         ...(args.box ? { box: args.box } : {}),
         ...(result.selfZoom ? { cropBox: result.selfZoom.box } : {}),
       });
@@ -201,6 +222,8 @@ export interface InspectReport {
     imageWidth: number;
     imageHeight: number;
   };
+  /** How the image was prepared: protocol, pixel budget, sizes, warnings. */
+  preprocess: PreprocessInfo;
   overlay: string | null;
   timings: AnalysisResult['timings'];
   /** With --truth: the judge's verdict on the answer. */
@@ -248,6 +271,7 @@ function buildReport(
       imageWidth: g.imageWidth,
       imageHeight: g.imageHeight,
     },
+    preprocess: result.preprocess,
     overlay,
     timings: result.timings,
   };
@@ -260,6 +284,7 @@ function printHuman(ctx: CliContext, r: InspectReport): void {
     `answer    ${r.answer}`,
     `tokens    ${r.tokens.map((t) => `${JSON.stringify(t.text)} ${pct(t.prob)}`).join('  ')}`,
     `grid      ${r.grid.gridH}x${r.grid.gridW} tokens over ${r.grid.imageWidth}x${r.grid.imageHeight} px`,
+    `preprocess ${describePreprocess(r.preprocess)}`,
   ];
   if (r.metrics) {
     const m = r.metrics;
@@ -278,4 +303,11 @@ function printHuman(ctx: CliContext, r: InspectReport): void {
     `timings   preprocess ${fmt(t.preprocessMs, 0)} ms, vision ${fmt(t.visionMs, 0)} ms, prefill ${fmt(t.prefillMs, 0)} ms, decode ${fmt(t.decodeMs, 0)} ms`,
   );
   ctx.io.out(`${lines.join('\n')}\n`);
+}
+
+/** "paper protocol, resized to 672x448 (fetch 672x448), processor budget 4194304 px": the line beside the numbers. */
+export function describePreprocess(p: PreprocessInfo): string {
+  const fetch = p.fetchWidth !== undefined ? ` (fetch_image ${p.fetchWidth}x${p.fetchHeight})` : '';
+  const cap = p.userMaxPixels !== undefined ? `, capped by --max-pixels ${p.userMaxPixels}` : '';
+  return `${p.protocol} protocol: ${p.sourceWidth}x${p.sourceHeight} px resized to ${p.resizedWidth}x${p.resizedHeight}${fetch}, processor budget ${p.maxPixels} px${cap}`;
 }

@@ -2,7 +2,7 @@
 // attention over visual tokens of every layer and head, at the last prompt token (query 0, the paper's
 // query position) and at each generated token (query i = generated token i-1 fed back). Optionally the
 // generic prompt's query-0 attention for relative attention, reusing the same vision features.
-import type { AnalysisResult, AnswerToken, Box, StageTimings } from '../../contract/types.js';
+import type { AnalysisResult, AnswerToken, Box, PreprocessChoice, StageTimings } from '../../contract/types.js';
 import { BadRequestError, throwIfAborted } from '../errors.js';
 import type { DecodedImage } from '../image/decode.js';
 import { DecoderStepper, type StepResult } from '../model/decoder.js';
@@ -29,6 +29,8 @@ export interface AnalyzeImageRequest {
   cropInFull?: Box;
   /** PyTorch engine: also return the final hidden states of the visual positions. */
   hiddenStates?: boolean;
+  /** The protocol is the image's own (it was decoded for it); this carries the user's pixel budget. */
+  preprocess?: PreprocessChoice;
 }
 
 /** Prompt embeddings (image features merged in), rope positions, and the decoder's prefill call. */
@@ -99,7 +101,7 @@ export async function analyzeImageWithLogits(
 
   onStage?.('preprocess');
   let t = now();
-  const { image: prepared, prompt } = await prepareQuestion(rt, image, req.question, req.cropInFull);
+  const { image: prepared, prompt } = prepareQuestion(rt, image, req.question, req.cropInFull, req.preprocess);
   const generic = req.withGeneric === false ? null : prepareTextFor(rt, prepared, GENERIC_PROMPT);
   timings.preprocessMs = now() - t;
   throwIfAborted(signal);
@@ -164,6 +166,7 @@ export async function analyzeImageWithLogits(
     tokens,
     geometry: prepared.geometry,
     attention,
+    preprocess: prepared.preprocess,
     timings,
   };
   if (genericAttention) result.genericAttention = genericAttention;

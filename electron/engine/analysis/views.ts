@@ -3,13 +3,14 @@
 // from the full image), with cropInFull set so its attention can be placed back. Each view needs only its
 // own image: a broken `image` cell fails the global view and leaves a good `crop_image` to the regional
 // one. Image errors name the row, the item id and the column.
-import type { AnalysisResult, Box, DualAnalysisResult, View, ViewError } from '../../contract/types.js';
+import type { AnalysisResult, Box, DualAnalysisResult, PreprocessProtocol, View, ViewError } from '../../contract/types.js';
 import type { DualInput, DualOutcome } from '../batch/types.js';
 import { BadRequestError, CancelledError, InvalidImageError, throwIfAborted, toErrorPayload } from '../errors.js';
 import { regionalInFull } from './regional-map.js';
 import { cropImage, pixelRect } from '../image/crop.js';
 import { decodeImage, type DecodedImage } from '../image/decode.js';
 import type { AnyRuntime } from '../model/runtime.js';
+import { settleChoice } from '../preprocess/protocol.js';
 import { analyzeImage } from './analyze.js';
 import { analyzeWithAnalyses } from './with-analyses.js';
 import type { AnalysisHooks } from './stages.js';
@@ -25,7 +26,12 @@ export function cellLabel(input: Pick<DualInput, 'itemId' | 'source'>, column: s
 }
 
 /** Reads and decodes one image column; failures become an InvalidImageError that names row, id and column. */
-async function readColumn(input: DualInput, read: () => Promise<Uint8Array>, column: string): Promise<DecodedImage> {
+async function readColumn(
+  input: DualInput,
+  read: () => Promise<Uint8Array>,
+  column: string,
+  protocol: PreprocessProtocol,
+): Promise<DecodedImage> {
   const label = cellLabel(input, column);
   let bytes: Uint8Array;
   try {
@@ -34,7 +40,7 @@ async function readColumn(input: DualInput, read: () => Promise<Uint8Array>, col
     throw new InvalidImageError(`${label}: could not be read (${(err as Error).message})`, { field: column, cause: err });
   }
   try {
-    return await decodeImage({ name: label, bytes });
+    return await decodeImage({ name: label, bytes }, { protocol });
   } catch (err) {
     if (!(err instanceof InvalidImageError)) throw err;
     // Named by row, id and column instead of the decoder's name for the bytes.
@@ -54,13 +60,14 @@ export async function analyzeViews(
 ): Promise<DualOutcome> {
   const out: DualOutcome = {};
   const errors: Partial<Record<View, unknown>> = {};
-  const base = { question: input.question, maxNewTokens: input.maxNewTokens, withGeneric: input.withGeneric ?? true };
+  const preprocess = settleChoice(input.preprocess, rt.info.manifest);
+  const base = { question: input.question, maxNewTokens: input.maxNewTokens, withGeneric: input.withGeneric ?? true, preprocess };
   const needFull = views.includes('global') || (views.includes('regional') && !input.readCrop);
   let full: DecodedImage | null = null;
   let fullError: unknown;
   if (needFull) {
     try {
-      full = await readColumn(input, input.readImage, input.source.imageColumn);
+      full = await readColumn(input, input.readImage, input.source.imageColumn, preprocess.protocol);
     } catch (err) {
       fullError = err;
     }
@@ -98,7 +105,7 @@ export async function analyzeViews(
       let crop: DecodedImage;
       let rect: Box | undefined;
       if (input.readCrop) {
-        crop = await readColumn(input, input.readCrop, input.source.cropColumn ?? 'crop_image');
+        crop = await readColumn(input, input.readCrop, input.source.cropColumn ?? 'crop_image', preprocess.protocol);
         // The bench's crop is cut at the box (ZoomBench crop_image, our mini bench): place it there. Sizes
         // come from the full image when it was decoded; otherwise the box is trusted as given.
         if (input.bbox) rect = full ? pixelRect(input.bbox, full.width, full.height, full.name) : input.bbox;

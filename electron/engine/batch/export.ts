@@ -95,6 +95,10 @@ export function recordsToCsv(records: readonly BatchRecord[]): string {
     'error',
     'model_hash',
     'settings_hash',
+    'protocol',
+    'max_pixels',
+    'resized_wxh',
+    'preprocess_warnings',
     'finished_at',
   ];
   for (const l of layers) for (const m of metricCols) header.push(`L${l}_${m}`);
@@ -123,6 +127,10 @@ export function recordsToCsv(records: readonly BatchRecord[]): string {
       r.error,
       r.modelHash,
       r.settingsHash,
+      r.preprocess?.protocol,
+      r.preprocess?.maxPixels,
+      r.preprocess ? `${r.preprocess.resizedWidth}x${r.preprocess.resizedHeight}` : '',
+      r.preprocess?.warnings.join(' | '),
       r.finishedAt,
     ];
     for (const l of layers) for (const m of metricCols) row.push(r.layers[l]?.[m]);

@@ -12,13 +12,19 @@ export function recordKey(itemId: string, view: View, modelHash: string, setting
   return `${itemId}|${view}|${modelHash}|${settingsHash}`;
 }
 
-/** Hash of the settings that affect a record (not of sharding/limit, which only choose items). */
-export function settingsHash(spec: Pick<BatchSpec, 'maxNewTokens' | 'layers' | 'selfZoom' | 'faithfulness'>): string {
-  // The opt-in analyses join the hash only when asked for, so runs without them keep their old keys.
+/**
+ * Hash of the settings that affect a record (not of sharding/limit, which only choose items). The
+ * preprocessing (protocol and pixel budget) changes pixels, grids and so every number: it is part of it,
+ * and a spec from before protocols existed (no `preprocess`, images through transformers.js's processor)
+ * hashes differently from every spec that has one. The opt-in analyses join the hash only when asked for.
+ */
+export function settingsHash(spec: Pick<BatchSpec, 'maxNewTokens' | 'layers' | 'preprocess' | 'selfZoom' | 'faithfulness'>): string {
+  const pre = spec.preprocess;
   const canonical = JSON.stringify({
     maxNewTokens: spec.maxNewTokens,
     layers: [...spec.layers].sort((a, b) => a - b),
     metrics: METRICS_VERSION,
+    ...(pre ? { preprocess: { protocol: pre.protocol ?? null, maxPixels: pre.maxPixels ?? null } } : {}),
     ...(spec.selfZoom ? { selfZoom: canonicalSelfZoom(spec.selfZoom) } : {}),
     ...(spec.faithfulness ? { faithfulness: canonicalFaithfulness(spec.faithfulness) } : {}),
   });

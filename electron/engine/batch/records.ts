@@ -85,6 +85,7 @@ export function buildRecord(ctx: RecordContext, result: AnalysisResult): BatchRe
   const grid = headAggregate(result.attention, layer, 'mean', 0);
   record.grid = { gridH: result.attention.gridH, gridW: result.attention.gridW, values: Array.from(grid, compact) };
   record.gridLayer = layer;
+  record.preprocess = result.preprocess;
   return record;
 }
 

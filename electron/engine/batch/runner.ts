@@ -103,7 +103,7 @@ export function openRun(spec: BatchSpec, deps: BatchDeps, options: RunBatchOptio
       }
       if (meta.settingsHash !== sHash) {
         throw new BadRequestError(
-          `Run ${runId} was made with different settings (maxNewTokens, layers, self-zoom, faithfulness); resume it with its own spec.`,
+          `Run ${runId} was made with different settings (maxNewTokens, layers, preprocessing protocol/max pixels, self-zoom or faithfulness); start a new run for these settings.`,
           {
             field: 'spec',
           },
@@ -115,7 +115,16 @@ export function openRun(spec: BatchSpec, deps: BatchDeps, options: RunBatchOptio
         runId,
         spec,
         settingsHash: sHash,
-        model: { id: model.id, name: model.name, hash: model.hash, numLayers: model.numLayers, defaultLayer: model.defaultLayer },
+        model: {
+          id: model.id,
+          name: model.name,
+          hash: model.hash,
+          numLayers: model.numLayers,
+          defaultLayer: model.defaultLayer,
+          ...(model.parity
+            ? { parity: { state: model.parity.state, ...(model.parity.warning ? { warning: model.parity.warning } : {}) } }
+            : {}),
+        },
         bench: { id: bench.info.id, name: bench.info.name, path: bench.info.path },
         state: 'running',
         total: 0,
@@ -161,6 +170,7 @@ function itemInput(item: BenchItem, spec: BatchSpec, views: readonly View[]): Du
     ...(views.includes('regional') && item.hasCrop ? { readCrop: async () => (await item.readCrop()) ?? Buffer.alloc(0) } : {}),
     question: item.question,
     maxNewTokens: spec.maxNewTokens,
+    ...(spec.preprocess ? { preprocess: spec.preprocess } : {}),
     ...(item.bbox ? { bbox: item.bbox } : {}),
     ...(spec.selfZoom ? { selfZoom: spec.selfZoom } : {}),
     ...(spec.faithfulness ? { faithfulness: spec.faithfulness } : {}),

@@ -19,7 +19,6 @@ export interface AnalysisNpzContext {
 export function analysisToNpz(result: AnalysisResult, ctx: AnalysisNpzContext): Uint8Array {
   const a = result.attention;
   const box = ctx.box === undefined ? result.box : (ctx.box ?? undefined);
-  const extra = result as AnalysisResult & { protocol?: string; maxPixels?: number };
   const arrays: Record<string, NpyArray> = {
     meta: jsonScalar({
       format: ANALYSIS_NPZ_FORMAT,
@@ -32,8 +31,10 @@ export function analysisToNpz(result: AnalysisResult, ctx: AnalysisNpzContext): 
       answer: result.answer,
       geometry: result.geometry,
       box: box ?? null,
-      protocol: extra.protocol ?? null,
-      maxPixels: extra.maxPixels ?? null,
+      // Results saved before protocols existed (replays of old sessions) have no record: null.
+      protocol: result.preprocess?.protocol ?? null,
+      maxPixels: result.preprocess?.maxPixels ?? null,
+      preprocess: result.preprocess ?? null,
       timings: result.timings,
       attention:
         '[query, layer, head, row, col]: query 0 = last prompt token, query i = generated token i-1; layers and heads 0-based here (layer index 0 = layer 1)',

@@ -22,6 +22,8 @@ import type { BenchRegistry } from './benches.js';
 import type { ModelRegistry } from './models.js';
 import type { EngineHostConfig } from './options.js';
 import { compareRunsInDir, exportRunInDir } from './batch-io.js';
+import { checkChoice } from '../preprocess/pipeline.js';
+import { settleChoice } from '../preprocess/protocol.js';
 
 interface Active {
   controller: AbortController;
@@ -85,7 +87,14 @@ export class BatchController {
   async start(spec: BatchSpec): Promise<{ runId: string }> {
     if (!spec || typeof spec !== 'object') throw new BadRequestError('batch.start needs a BatchSpec.', { field: 'params' });
     const views = Array.isArray(spec.views) ? spec.views.filter((v) => VIEWS.includes(v)) : [];
-    return this.launch({ ...spec, views });
+    return this.launch(await this.settled({ ...spec, views }));
+  }
+
+  /** The spec with its preprocessing named (the request's, else the package's, else paper), as run.json keeps it. */
+  private async settled(spec: BatchSpec): Promise<BatchSpec> {
+    checkChoice(spec.preprocess);
+    const model = await this.models.info(spec.modelId);
+    return { ...spec, preprocess: settleChoice(spec.preprocess, model.manifest) };
   }
 
   async resume(runId: string): Promise<{ runId: string }> {
@@ -120,7 +129,7 @@ export class BatchController {
     if (!spec || typeof spec !== 'object') throw new BadRequestError('batch.matching needs a BatchSpec.', { field: 'params' });
     const model = await this.models.info(spec.modelId);
     const bench = await this.benches.get(spec.benchId);
-    return matchingRuns(this.cfg.runsDir, spec, model.hash, bench.info.id, new Set(this.active.keys()));
+    return matchingRuns(this.cfg.runsDir, await this.settled(spec), model.hash, bench.info.id, new Set(this.active.keys()));
   }
 
   annotate(runId: string, patch: { name?: string; notes?: string }): RunInfo {

@@ -13,9 +13,11 @@ import { BenchRegistry } from './benches.js';
 import { ModelRegistry } from './models.js';
 import { checkParams } from './params.js';
 import { resolveConfig, type EngineHostConfig } from './options.js';
-import { benchItem, decodeSource, displaySource, resolveSource } from './sources.js';
+import { benchItem, checkSource, decodeSource, displaySource, resolveSource } from './sources.js';
 import { analyzeViews, dualFromViews, type ViewsInput } from '../analysis/views.js';
 import { DEFAULT_MAX_NEW_TOKENS } from '../analysis/analyze.js';
+import { checkChoice } from '../preprocess/pipeline.js';
+import { settleChoice } from '../preprocess/protocol.js';
 
 /** The opt-in analyses of a request, only those asked for (an absent field stays absent). */
 function analysesOf(p: AnalyzeRequest): AnalysesRequest {
@@ -51,7 +53,8 @@ export class EngineHost implements EngineHandler {
       'models.unload': async (p) => ({ unloaded: await this.models.unload(p.modelId) }),
       'analysis.run': async (p, signal) => this.analyze(p, signal),
       'analysis.dual': async (p, signal) => this.analyzeDual(p, signal),
-      'images.get': async (p) => displaySource(this.benches, p.source),
+      'images.check': async (p) => checkSource(this.benches, p.source, p.protocol === 'paper' ? 'paper' : 'hf'),
+      'images.get': async (p) => displaySource(this.benches, p.source, p.protocol === 'paper' ? 'paper' : 'hf'),
       'bench.list': async () => this.benches.list(),
       'bench.open': async (p) => (await this.benches.open(p.path)).info,
       'bench.items': async (p) => (await this.benches.get(p.benchId)).summaries(),
@@ -107,7 +110,9 @@ export class EngineHost implements EngineHandler {
   private async analyze(p: ParamsOf<'analysis.run'>, signal: AbortSignal): Promise<AnalysisResult> {
     const modelId = p.modelId;
     const rt = await this.models.runtime(modelId, signal);
-    const { image, item } = await decodeSource(this.benches, p.image);
+    checkChoice(p.preprocess);
+    const preprocess = settleChoice(p.preprocess, rt.info.manifest);
+    const { image, item } = await decodeSource(this.benches, p.image, preprocess.protocol);
     const box = p.box ?? (p.image.kind === 'benchItem' && p.image.view === 'global' ? item?.bbox : undefined);
     return this.models.exclusive(modelId, () =>
       analyzeWithAnalyses(
@@ -120,6 +125,7 @@ export class EngineHost implements EngineHandler {
           ...(p.hiddenStates ? { hiddenStates: true } : {}),
           ...(box ? { box } : {}),
           ...analysesOf(p),
+          preprocess,
         },
         this.hooks(signal),
       ),
@@ -129,6 +135,8 @@ export class EngineHost implements EngineHandler {
   private async analyzeDual(p: ParamsOf<'analysis.dual'>, signal: AbortSignal): Promise<DualAnalysisResult> {
     const modelId = p.modelId;
     const rt = await this.models.runtime(modelId, signal);
+    checkChoice(p.preprocess);
+    const preprocess = settleChoice(p.preprocess, rt.info.manifest);
     // A benchmark item runs exactly as a batch run does (analyzeViews): each view needs only its own
     // image, a box-less row runs both views, and a failed view says why in the run's words.
     if (p.image.kind === 'benchItem' && p.image.view === 'global' && !p.cropImage) {
@@ -141,6 +149,7 @@ export class EngineHost implements EngineHandler {
         ...(item.hasCrop ? { readCrop: async () => (await item.readCrop()) ?? Buffer.alloc(0) } : {}),
         question: p.question,
         maxNewTokens: p.maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS,
+        preprocess,
         ...(p.withGeneric !== undefined ? { withGeneric: p.withGeneric } : {}),
         ...(box ? { bbox: box } : {}),
         ...analysesOf(p),
@@ -148,14 +157,14 @@ export class EngineHost implements EngineHandler {
       const out = await this.models.exclusive(modelId, () => analyzeViews(rt, input, ['global', 'regional'], this.hooks(signal)));
       return dualFromViews(out);
     }
-    const full = await decodeSource(this.benches, p.image);
+    const full = await decodeSource(this.benches, p.image, preprocess.protocol);
     const box = p.box ?? full.item?.bbox;
     let crop = null;
-    if (p.cropImage) crop = (await decodeSource(this.benches, p.cropImage)).image;
+    if (p.cropImage) crop = (await decodeSource(this.benches, p.cropImage, preprocess.protocol)).image;
     else if (p.image.kind === 'benchItem') {
       // The bench's own crop_image when it has one (the paper's regional view).
       const r = await resolveSource(this.benches, { ...p.image, view: 'regional' });
-      if (!r.cutBox) crop = await decodeImage(r.input);
+      if (!r.cutBox) crop = await decodeImage(r.input, { protocol: preprocess.protocol });
     }
     return this.models.exclusive(modelId, () =>
       analyzeDualImages(
@@ -167,6 +176,7 @@ export class EngineHost implements EngineHandler {
           ...(p.withGeneric !== undefined ? { withGeneric: p.withGeneric } : {}),
           ...(box ? { box } : {}),
           ...analysesOf(p),
+          preprocess,
         },
         crop,
         this.hooks(signal),

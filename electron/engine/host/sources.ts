@@ -2,12 +2,13 @@
 // source reads the bench's own bytes; its regional view is the bench's crop_image, or the box cut out of
 // the full image when the bench has no crop.
 import sharp from 'sharp';
-import type { Box, ImageSource } from '../../contract/types.js';
+import type { Box, ImageCheck, ImageSource, PreprocessProtocol } from '../../contract/types.js';
 import { BadRequestError, NotFoundError } from '../errors.js';
 import { cropImage } from '../image/crop.js';
 import { decodeImage, encodeForDisplay, type DecodedImage, type ImageInput } from '../image/decode.js';
 import type { BenchItem } from '../bench/index.js';
 import type { BenchRegistry } from './benches.js';
+import { checkAspect } from '../preprocess/smart-resize.js';
 
 export interface ResolvedSource {
   input: ImageInput;
@@ -44,25 +45,40 @@ export async function resolveSource(benches: BenchRegistry, source: ImageSource)
   return { input: { name, bytes: await item.readImage() }, item };
 }
 
-export async function decodeSource(benches: BenchRegistry, source: ImageSource): Promise<{ image: DecodedImage; item?: BenchItem }> {
+export async function decodeSource(
+  benches: BenchRegistry,
+  source: ImageSource,
+  protocol: PreprocessProtocol = 'hf',
+): Promise<{ image: DecodedImage; item?: BenchItem }> {
   const r = await resolveSource(benches, source);
-  const image = await decodeImage(r.input);
+  const image = await decodeImage(r.input, { protocol });
   if (!r.cutBox) return r.item ? { image, item: r.item } : { image };
   const cut = (await cropImage(image, r.cutBox)).image;
   return r.item ? { image: cut, item: r.item } : { image: cut };
 }
 
-/** `images.get`: oriented display bytes. */
+/** `images.get`: display bytes in the protocol's frame (oriented under hf, as stored under paper). */
 export async function displaySource(
   benches: BenchRegistry,
   source: ImageSource,
+  protocol: PreprocessProtocol = 'hf',
 ): Promise<{ mime: string; bytes: Uint8Array; width: number; height: number }> {
   const r = await resolveSource(benches, source);
-  if (!r.cutBox) return encodeForDisplay(r.input);
+  if (!r.cutBox) return encodeForDisplay(r.input, { protocol });
   // A crop-less item's regional view: cut the box, send it as PNG (lossless, the pixels the model saw).
-  const { image } = await decodeSource(benches, source);
+  const { image } = await decodeSource(benches, source, protocol);
   const buf = await sharp(image.rgb, { raw: { width: image.width, height: image.height, channels: 3 } })
     .png()
     .toBuffer();
   return { mime: 'image/png', bytes: new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), width: image.width, height: image.height };
+}
+
+/**
+ * `images.check`: a full decode under the protocol (truncated data fails here, not only a bad header),
+ * then the aspect-ratio limit both processors enforce. Throws an InvalidImageError naming the file.
+ */
+export async function checkSource(benches: BenchRegistry, source: ImageSource, protocol: PreprocessProtocol): Promise<ImageCheck> {
+  const { image } = await decodeSource(benches, source, protocol);
+  checkAspect(image.height, image.width, image.name);
+  return { name: image.name, width: image.width, height: image.height, warnings: image.warnings };
 }

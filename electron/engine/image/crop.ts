@@ -37,6 +37,8 @@ export async function cropImage(image: DecodedImage, box: Box): Promise<{ image:
       height: info.height,
       rgb: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
       orientation: 1,
+      protocol: image.protocol,
+      warnings: image.warnings,
     },
     rect,
   };

@@ -5,7 +5,7 @@ import { fillRects, meanColour } from './fill.js';
 function image(width: number, height: number, at: (x: number, y: number) => [number, number, number]): DecodedImage {
   const rgb = new Uint8Array(width * height * 3);
   for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) rgb.set(at(x, y), (y * width + x) * 3);
-  return { name: 'synthetic', width, height, rgb, orientation: 1 };
+  return { name: 'synthetic', width, height, rgb, orientation: 1, protocol: 'paper', warnings: [] };
 }
 
 describe('mean fill', () => {

@@ -38,5 +38,5 @@ export function fillRects(
       }
     }
   }
-  return { name: `${image.name} [${label}]`, width: image.width, height: image.height, rgb, orientation: image.orientation };
+  return { ...image, name: `${image.name} [${label}]`, rgb };
 }

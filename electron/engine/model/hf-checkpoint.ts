@@ -7,6 +7,7 @@ import { basename, join, resolve } from 'node:path';
 import type { ModelFamily, ModelInfo, ValidationIssue } from '../../contract/types.js';
 import { defaultLayerFor } from './default-layer.js';
 import { hashPackage } from './hash.js';
+import { preprocessorMaxPixels } from './memory-estimate.js';
 import { isObject, readJsonFile, type Json } from './package.js';
 
 /** transformers model_type values the worker knows (native-models/loupe_worker/families.py). */
@@ -31,6 +32,8 @@ export interface HfSpec {
   patchSize: number;
   mergeSize: number;
   tokensPerImage?: number;
+  /** preprocessor_config.json max_pixels (the `hf` protocol's budget), when stated. */
+  maxPixels?: number;
   visionHidden: number;
   visionDepth: number;
 }
@@ -226,7 +229,10 @@ export async function validateHfCheckpoint(dirIn: string, options: { bundled?: b
       field: 'chat_template',
       message: 'No chat template: add chat_template to tokenizer_config.json, or chat_template.jinja / chat_template.json.',
     });
-  const spec: HfSpec | null = parsed ? { ...parsed, weightFiles: weights.files, weightBytes: weights.bytes } : null;
+  const maxPixels = await preprocessorMaxPixels(dir);
+  const spec: HfSpec | null = parsed
+    ? { ...parsed, weightFiles: weights.files, weightBytes: weights.bytes, ...(maxPixels ? { maxPixels } : {}) }
+    : null;
   const hashed = ['config.json', 'preprocessor_config.json', 'tokenizer.json', SAFETENSORS_INDEX, ...weights.files];
   const info: ModelInfo = {
     id: dir,

@@ -27,6 +27,8 @@ export interface ModelDims {
   visionHidden: number;
   /** Fixed visual tokens per image (Gemma 3); absent when the grid follows the pixel budget (Qwen). */
   tokensPerImage?: number;
+  /** The checkpoint's preprocessor max_pixels (what the `hf` protocol allows). */
+  maxPixels?: number;
 }
 
 export interface RunShape {
@@ -67,8 +69,9 @@ const TEXT_TOKENS = 96;
 /** Working set of one vision block per patch, in hidden-size units (attention q/k/v/out + a 4x MLP, fp32 softmax). */
 const VISION_WORKSET = 12;
 
-export function pixelBudget(shape: RunShape): number {
-  const protocolMax = shape.protocol === 'paper' ? PAPER_MAX_PIXELS : (shape.checkpointMaxPixels ?? HF_DEFAULT_MAX_PIXELS);
+export function pixelBudget(shape: RunShape, dims?: ModelDims): number {
+  const protocolMax =
+    shape.protocol === 'paper' ? PAPER_MAX_PIXELS : (shape.checkpointMaxPixels ?? dims?.maxPixels ?? HF_DEFAULT_MAX_PIXELS);
   return shape.maxPixels !== undefined ? Math.min(shape.maxPixels, protocolMax) : protocolMax;
 }
 
@@ -80,8 +83,8 @@ export function visualTokensFor(dims: ModelDims, pixels: number): number {
 
 /** Bytes at the peak of one analysis (prefill of the question prompt while the generic prompt's is held). */
 export function estimateMemory(dims: ModelDims, shape: RunShape): MemoryEstimate {
-  const bytes = shape.device === 'cpu' && shape.dtype === 'fp16' ? 4 : DTYPE_BYTES[shape.dtype];
-  const visualTokens = visualTokensFor(dims, pixelBudget(shape));
+  const bytes = DTYPE_BYTES[shape.dtype];
+  const visualTokens = visualTokensFor(dims, pixelBudget(shape, dims));
   const newTokens = shape.maxNewTokens ?? 16;
   const sequence = visualTokens + TEXT_TOKENS + newTokens;
   const params = dims.weightBytes / dims.storedBytesPerParam;
@@ -108,7 +111,7 @@ export function gib(n: number): string {
 export function largestFittingPixels(dims: ModelDims, shape: RunShape, available: number): number {
   const tokenArea = (dims.patchSize * dims.mergeSize) ** 2;
   let lo = 4;
-  let hi = Math.max(4, Math.floor(pixelBudget(shape) / tokenArea));
+  let hi = Math.max(4, Math.floor(pixelBudget(shape, dims) / tokenArea));
   const fits = (tokens: number): boolean => estimateMemory(dims, { ...shape, maxPixels: tokens * tokenArea }).total <= available;
   if (!fits(lo)) return 0;
   while (lo < hi) {
@@ -123,15 +126,17 @@ export function largestFittingPixels(dims: ModelDims, shape: RunShape, available
 export const HEADROOM = 0.9;
 
 /** Throws a BadRequestError naming the limit and what to lower when the estimate exceeds the budget. */
-export function checkFits(spec: HfDimsSource, shape: RunShape, budget: MemoryBudget): MemoryEstimate {
-  const dims = dimsOf(spec);
+export function checkFits(spec: HfDimsSource | ModelDims, shape: RunShape, budget: MemoryBudget): MemoryEstimate {
+  const dims = 'storedBytesPerParam' in spec ? spec : dimsOf(spec);
   const est = estimateMemory(dims, shape);
   const available = budget.availableBytes * HEADROOM;
   if (est.total <= available) return est;
   const fixes: string[] = [];
   const px = largestFittingPixels(dims, shape, available);
   if (px > 0 && dims.tokensPerImage === undefined)
-    fixes.push(`lower the pixel budget to --max-pixels ${px} or less (${est.visualTokens} visual tokens now)`);
+    fixes.push(
+      `lower the pixel budget to --max-pixels ${px} or less (LOUPE_MAX_PIXELS for the engine; ${est.visualTokens} visual tokens now)`,
+    );
   if (shape.dtype === 'fp32') {
     const half = estimateMemory(dims, { ...shape, dtype: 'bf16' });
     fixes.push(`use --dtype bf16 (estimate ${gib(half.total)}${half.total <= available ? ', fits' : ''})`);
@@ -139,7 +144,7 @@ export function checkFits(spec: HfDimsSource, shape: RunShape, budget: MemoryBud
   if (budget.device === 'cpu') fixes.push('run on a GPU with more memory (--provider cuda; `loupe doctor` says whether one is usable)');
   else fixes.push('run on a larger GPU, or on cpu with enough RAM');
   throw new BadRequestError(
-    `This model would need about ${gib(est.total)} on ${budget.device} (weights ${gib(est.weights)}, KV cache ${gib(est.kvCache)}, attention taps ${gib(est.taps)}, decoder activations ${gib(est.activations)}, vision tower ${gib(est.vision)}; ${est.visualTokens} visual tokens at ${pixelBudget(shape)} px, ${shape.dtype}) but ${budget.what} is ${gib(budget.availableBytes)} (${Math.round(HEADROOM * 100)}% of it usable). To fit: ${fixes.join('; or ')}.`,
+    `This model would need about ${gib(est.total)} on ${budget.device} (weights ${gib(est.weights)}, KV cache ${gib(est.kvCache)}, attention taps ${gib(est.taps)}, decoder activations ${gib(est.activations)}, vision tower ${gib(est.vision)}; ${est.visualTokens} visual tokens at ${pixelBudget(shape, dims)} px, ${shape.dtype}) but ${budget.what} is ${gib(budget.availableBytes)} (${Math.round(HEADROOM * 100)}% of it usable). To fit: ${fixes.join('; or ')}.`,
     { field: px > 0 ? 'maxPixels' : 'dtype' },
   );
 }
@@ -157,6 +162,7 @@ export interface HfDimsSource {
   mergeSize: number;
   visionHidden: number;
   tokensPerImage?: number;
+  maxPixels?: number;
 }
 
 export function dimsOf(spec: HfDimsSource): ModelDims {
@@ -173,6 +179,7 @@ export function dimsOf(spec: HfDimsSource): ModelDims {
     visionHidden: spec.visionHidden,
   };
   if (spec.tokensPerImage !== undefined) dims.tokensPerImage = spec.tokensPerImage;
+  if (spec.maxPixels !== undefined) dims.maxPixels = spec.maxPixels;
   return dims;
 }
 
@@ -186,4 +193,83 @@ export async function availableRamBytes(): Promise<number> {
     // not Linux
   }
   return freemem();
+}
+
+/**
+ * The same accounting for an ONNX package: its onnx/ files (graphs and external data, fp32 unless the
+ * package says otherwise) are the weights; the shape comes from config.json.
+ */
+export async function onnxPackageDims(
+  dir: string,
+  spec: {
+    numLayers: number;
+    numHeads: number;
+    numKvHeads: number;
+    headDim: number;
+    hiddenSize: number;
+    patchSize: number;
+    spatialMergeSize: number;
+  },
+): Promise<ModelDims> {
+  const { readdir, stat } = await import('node:fs/promises');
+  const { join } = await import('node:path');
+  let weightBytes = 0;
+  for (const f of await readdir(join(dir, 'onnx')).catch(() => [] as string[])) {
+    if (f.includes('.notap.')) continue; // the tap-less copy kept for the overhead bench is never loaded with the other
+    const st = await stat(join(dir, 'onnx', f)).catch(() => null);
+    if (st?.isFile()) weightBytes += st.size;
+  }
+  let visionHidden = 0;
+  try {
+    const config = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8')) as {
+      vision_config?: { hidden_size?: number; embed_dim?: number };
+    };
+    visionHidden = config.vision_config?.hidden_size ?? config.vision_config?.embed_dim ?? 0;
+  } catch {
+    // validation reports config.json problems; the estimate then leaves the vision tower out
+  }
+  return {
+    numLayers: spec.numLayers,
+    numHeads: spec.numHeads,
+    numKvHeads: spec.numKvHeads,
+    headDim: spec.headDim,
+    hiddenSize: spec.hiddenSize,
+    weightBytes,
+    storedBytesPerParam: 4,
+    patchSize: spec.patchSize,
+    mergeSize: spec.spatialMergeSize,
+    visionHidden,
+  };
+}
+
+/** max_pixels (or size.longest_edge) of preprocessor_config.json, when it states one. */
+export async function preprocessorMaxPixels(dir: string): Promise<number | undefined> {
+  try {
+    const { join } = await import('node:path');
+    const pre = JSON.parse(await readFile(join(dir, 'preprocessor_config.json'), 'utf8')) as {
+      max_pixels?: unknown;
+      size?: { longest_edge?: unknown };
+    };
+    const v = pre.max_pixels ?? pre.size?.longest_edge;
+    return typeof v === 'number' && v > 0 ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The per-request guard once the weights are in memory: the caches, taps and activations of this
+ * request's pixel budget against what is free now (the loaded weights are already out of `available`).
+ */
+export function checkRunFits(spec: HfDimsSource | ModelDims, shape: RunShape, budget: MemoryBudget): void {
+  const dims = 'storedBytesPerParam' in spec ? spec : dimsOf(spec);
+  const est = estimateMemory(dims, shape);
+  const need = est.total - est.weights;
+  const available = budget.availableBytes * HEADROOM;
+  if (need <= available) return;
+  const px = largestFittingPixels({ ...dims, weightBytes: 0 }, shape, available);
+  throw new BadRequestError(
+    `This image would need about ${gib(need)} beyond the loaded weights (KV cache ${gib(est.kvCache)}, taps ${gib(est.taps)}, activations ${gib(est.activations + est.vision)}; ${est.visualTokens} visual tokens at ${pixelBudget(shape, dims)} px) but ${budget.what} is ${gib(budget.availableBytes)}. ${px > 0 ? `Lower the pixel budget to --max-pixels ${px} or less.` : 'Free memory or use a larger device.'}`,
+    { field: 'maxPixels' },
+  );
 }

@@ -1,11 +1,14 @@
-// Prompt and image preparation with transformers.js: chat template (user turn = one image, then the
-// question; generation prompt appended), Qwen2VLProcessor for pixels, image_grid_thw and input ids.
-import type { GridGeometry } from '../../contract/types.js';
-import { InvalidImageError, InvalidModelError } from '../errors.js';
+// Prompt and image preparation: the chat template and tokenizer are transformers.js's (user turn = one
+// image, then the question; generation prompt appended); the image path is Loupe's own (preprocess/), the
+// chosen protocol's exact chain, and <|image_pad|> is expanded to the visual-token count as
+// Qwen2VLProcessor._call does.
+import type { GridGeometry, PreprocessChoice, PreprocessInfo } from '../../contract/types.js';
+import { InvalidModelError } from '../errors.js';
 import type { DecodedImage } from '../image/decode.js';
+import { preprocessImage } from '../preprocess/pipeline.js';
 import { geometryFromProcessor } from './geometry.js';
 import type { ModelRuntime } from './runtime.js';
-import { RawImage, type ChatMessage, type Tensor } from './transformers.js';
+import { Tensor, type ChatMessage } from './transformers.js';
 
 /** Zhang et al.'s generic prompt for relative attention (docs/reference.md §3). */
 export const GENERIC_PROMPT = 'Write a general description of the image.';
@@ -17,6 +20,7 @@ export interface PreparedImage {
   geometry: GridGeometry;
   /** Visual tokens the decoder sees: grid_t * grid_h * grid_w / merge^2. */
   numVisualTokens: number;
+  preprocess: PreprocessInfo;
 }
 
 export interface PreparedPrompt {
@@ -69,44 +73,38 @@ function checkSpan(span: { visualCount: number }, expected: number): void {
   }
 }
 
-/** Runs the processor on the image and the question prompt together (the canonical transformers.js path). */
-export async function prepareQuestion(
+/** The image through its protocol's chain, then the question's prompt with the image tokens expanded. */
+export function prepareQuestion(
   rt: ModelRuntime,
   image: DecodedImage,
   question: string,
   cropInFull?: GridGeometry['cropInFull'],
-): Promise<{ image: PreparedImage; prompt: PreparedPrompt }> {
-  const raw = new RawImage(image.rgb, image.width, image.height, 3);
-  const text = renderPrompt(rt, question);
-  let out;
-  try {
-    out = await rt.processor(text, raw);
-  } catch (err) {
-    // e.g. smart_resize refuses aspect ratios over 200:1.
-    throw new InvalidImageError(
-      `${image.name} (${image.width}x${image.height}) cannot be prepared for this model: ${(err as Error).message}`,
-      { file: image.name, cause: err },
-    );
-  }
-  const thw = Array.from(out.image_grid_thw.data as BigInt64Array, (x) => Number(x)) as [number, number, number];
-  const merge = Number(rt.processor.image_processor.config['merge_size'] ?? rt.spec.spatialMergeSize);
-  const patch = Number(rt.processor.image_processor.config['patch_size'] ?? rt.spec.patchSize);
+  choice: PreprocessChoice = {},
+): { image: PreparedImage; prompt: PreparedPrompt } {
+  const cfg = rt.imageConfig;
+  const { pixels, info } = preprocessImage(image, cfg, choice);
+  const thw = pixels.gridThw;
   const geometry = geometryFromProcessor({
     imageWidth: image.width,
     imageHeight: image.height,
-    resized: out.reshaped_input_sizes[0],
+    resized: [info.resizedHeight, info.resizedWidth],
     gridThw: thw,
-    patchSize: patch,
-    mergeSize: merge,
+    patchSize: cfg.patchSize,
+    mergeSize: cfg.mergeSize,
     ...(cropInFull ? { cropInFull } : {}),
   });
-  const numVisualTokens = (thw[0] * thw[1] * thw[2]) / (merge * merge);
-  const span = visualSpan(rt, out.input_ids);
-  checkSpan(span, numVisualTokens);
-  return {
-    image: { pixelValues: out.pixel_values, imageGridThw: out.image_grid_thw, geometry, numVisualTokens },
-    prompt: { prompt: text, inputIds: out.input_ids, attentionMask: out.attention_mask, ...span },
+  const prepared: PreparedImage = {
+    pixelValues: new Tensor('float32', pixels.data, pixels.dims),
+    imageGridThw: new Tensor(
+      'int64',
+      BigInt64Array.from(thw, (x) => BigInt(x)),
+      [1, 3],
+    ),
+    geometry,
+    numVisualTokens: (thw[0] * thw[1] * thw[2]) / (cfg.mergeSize * cfg.mergeSize),
+    preprocess: info,
   };
+  return { image: prepared, prompt: prepareTextFor(rt, prepared, question) };
 }
 
 /**
@@ -114,7 +112,7 @@ export async function prepareQuestion(
  * reused, so only the text is tokenised, with <|image_pad|> expanded to the visual-token count exactly as
  * Qwen2VLProcessor._call does it.
  */
-export function prepareTextFor(rt: ModelRuntime, image: PreparedImage, question: string): PreparedPrompt {
+export function prepareTextFor(rt: ModelRuntime, image: Pick<PreparedImage, 'numVisualTokens'>, question: string): PreparedPrompt {
   const text = renderPrompt(rt, question);
   const expanded = text.split(IMAGE_PAD).join(IMAGE_PAD.repeat(image.numVisualTokens));
   const { input_ids, attention_mask } = rt.processor.tokenizer(expanded);

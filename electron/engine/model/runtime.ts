@@ -3,12 +3,15 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type ort from 'onnxruntime-node';
-import type { LoadedModel, ModelInfo, ProviderChoice, ProviderName } from '../../contract/types.js';
+import type { LoadedModel, ModelInfo, PreprocessProtocol, ProviderChoice, ProviderName } from '../../contract/types.js';
 import { InvalidModelError, throwIfAborted } from '../errors.js';
+import { readProcessorConfig, type ImageProcessorConfig } from '../preprocess/processor-config.js';
+import { packageProtocol } from '../preprocess/protocol.js';
 import { SESSION_NAMES, sessionFile, type ModelSpec, type SessionName } from './package.js';
 import { createSessions, type Attempt } from './providers.js';
 import { buildQwenModel, loadProcessor, type QwenModel, type QwenProcessor } from './transformers.js';
 import { validateModelDir } from './validate.js';
+import { availableRamBytes, checkFits, onnxPackageDims, type MemoryBudget } from './memory-estimate.js';
 import { torchLoadedModel, type TorchRuntime } from '../torch/runtime.js';
 
 export interface ModelRuntime {
@@ -18,7 +21,12 @@ export interface ModelRuntime {
   provider: ProviderName;
   attempts: Attempt[];
   sessions: Record<SessionName, ort.InferenceSession>;
+  /** Tokenizer and chat template (transformers.js); its image processor is not used. */
   processor: QwenProcessor;
+  /** preprocessor_config.json as the Python processor reads it: Loupe's own image path uses it. */
+  imageConfig: ImageProcessorConfig;
+  /** The protocol the package names in loupe.json `preprocessing.protocol`, when it names one. */
+  packageProtocol?: PreprocessProtocol;
   model: QwenModel;
   /** Set when the template lives in chat_template.json/.jinja rather than tokenizer_config.json. */
   chatTemplate?: string;
@@ -75,7 +83,7 @@ async function readChatTemplate(dir: string): Promise<string | undefined> {
 export async function loadRuntime(
   dir: string,
   choice: ProviderChoice,
-  options: { bundled?: boolean; signal?: AbortSignal } = {},
+  options: { bundled?: boolean; signal?: AbortSignal; budget?: MemoryBudget } = {},
 ): Promise<ModelRuntime> {
   const validated = await validateModelDir(dir, { bundled: options.bundled ?? false });
   assertUsable(validated.info);
@@ -83,6 +91,13 @@ export async function loadRuntime(
   if (!spec) throw new InvalidModelError(`${dir}: config.json could not be understood.`, { file: 'config.json' });
   const info = validated.info;
   throwIfAborted(options.signal);
+  // The memory guard, with the same accounting as the PyTorch engine (onnxruntime computes in fp32 here).
+  const budget = options.budget ?? {
+    device: 'cpu' as const,
+    availableBytes: await availableRamBytes(),
+    what: 'available RAM (MemAvailable)',
+  };
+  checkFits(await onnxPackageDims(info.dir, spec), { dtype: 'fp32', device: budget.device, protocol: 'hf' }, budget);
 
   const files = Object.fromEntries(SESSION_NAMES.map((n) => [n, join(info.dir, sessionFile(n))])) as Record<SessionName, string>;
   const { sessions, provider, attempts } = await createSessions(files, choice, options.signal);
@@ -92,6 +107,7 @@ export async function loadRuntime(
   try {
     throwIfAborted(options.signal);
     const processor = await loadProcessor(info.dir);
+    const imageConfig = await readProcessorConfig(info.dir);
     const model = await buildQwenModel(info.dir, spec.family, sessions);
     const chatTemplate = await readChatTemplate(info.dir);
     const decoderInputs = validated.io.decoder_model_merged?.inputs ?? [];
@@ -106,6 +122,7 @@ export async function loadRuntime(
       attempts,
       sessions,
       processor,
+      imageConfig,
       model,
       kvType: pastType === 10 ? 'float16' : 'float32',
       floatType: embedsType === 10 ? 'float16' : 'float32',
@@ -116,6 +133,8 @@ export async function loadRuntime(
       },
     };
     if (chatTemplate !== undefined) rt.chatTemplate = chatTemplate;
+    const own = packageProtocol(info.manifest);
+    if (own) rt.packageProtocol = own;
     return rt;
   } catch (err) {
     await release();

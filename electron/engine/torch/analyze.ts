@@ -1,11 +1,12 @@
 // One analysis on the PyTorch engine: the worker runs preprocessing (the checkpoint's HF processor under
 // the chosen protocol), the vision tower, the prefills and greedy decoding with the taps, and returns the
 // attention over the visual tokens already in the contract's layout ([queries, layers, heads, cells]).
-import type { AnalysisResult, AnswerToken, AttentionMaps, GridGeometry, StageTimings } from '../../contract/types.js';
+import type { AnalysisResult, AnswerToken, AttentionMaps, GridGeometry, PreprocessInfo, StageTimings } from '../../contract/types.js';
 import type { AnalyzeImageRequest } from '../analysis/analyze.js';
 import { now, type AnalysisHooks } from '../analysis/stages.js';
 import { InvalidModelError, throwIfAborted } from '../errors.js';
 import type { DecodedImage } from '../image/decode.js';
+import { availableRamBytes, checkRunFits } from '../model/memory-estimate.js';
 import type { TorchRuntime, TorchStats } from './runtime.js';
 import type { Blob } from './wire.js';
 
@@ -26,6 +27,8 @@ interface WorkerResult {
   answer: string;
   tokens: AnswerToken[];
   geometry: Omit<GridGeometry, 'cropInFull'>;
+  /** The contract's PreprocessInfo less the decode's warnings, which the TS side adds. */
+  preprocess: Omit<PreprocessInfo, 'warnings'>;
   visualStart: number;
   timings: StageTimings;
   stats: TorchStats;
@@ -52,6 +55,15 @@ export async function analyzeImageTorch(
 ): Promise<TorchAnalysis> {
   const { signal, onStage } = hooks;
   await rt.ensureWorker(signal);
+  // The load-time guard planned for the default budget; a request may ask for more pixels (hf protocol).
+  if (rt.provider === 'cpu') {
+    const maxPixels = req.preprocess?.maxPixels ?? rt.maxPixels;
+    checkRunFits(
+      rt.spec,
+      { dtype: rt.dtype, device: 'cpu', protocol: image.protocol, maxNewTokens, ...(maxPixels !== undefined ? { maxPixels } : {}) },
+      { device: 'cpu', availableBytes: await availableRamBytes(), what: 'available RAM (MemAvailable)' },
+    );
+  }
   onStage?.('preprocess', 'PyTorch worker: preprocess, vision, prefill and decode');
   const rgb: Blob = { dtype: 'uint8', shape: [image.height, image.width, 3], data: image.rgb };
   const frame = await rt.worker.call(
@@ -60,8 +72,10 @@ export async function analyzeImageTorch(
       question: req.question,
       maxNewTokens,
       withGeneric: req.withGeneric !== false,
-      protocol: rt.protocol,
-      maxPixels: rt.maxPixels ?? null,
+      // The image was decoded for its protocol (stored frame and white-composited alpha under paper); the
+      // worker runs the rest of that chain. A request's pixel budget overrides the one given at load.
+      protocol: image.protocol,
+      maxPixels: req.preprocess?.maxPixels ?? rt.maxPixels ?? null,
       hiddenStates: req.hiddenStates === true,
       firstLogits: req.firstLogits === true,
     },
@@ -86,6 +100,7 @@ export async function analyzeImageTorch(
     tokens: out.tokens,
     geometry,
     attention,
+    preprocess: { ...out.preprocess, warnings: [...image.warnings] },
     timings,
   };
   if (frame.blobs['genericAttention']) result.genericAttention = maps(frame.blobs['genericAttention'], rt, geometry, 'genericAttention');

@@ -93,7 +93,7 @@ export async function loadTorchRuntime(dir: string, choice: ProviderChoice, opti
   if (provider === 'cpu') attempts.push({ provider: 'cpu', ok: true });
   checkFits(
     spec,
-    { dtype, device: provider, protocol: options.protocol ?? 'hf', ...(options.maxPixels ? { maxPixels: options.maxPixels } : {}) },
+    { dtype, device: provider, protocol: options.protocol ?? 'paper', ...(options.maxPixels ? { maxPixels: options.maxPixels } : {}) },
     options.budget ?? (await budgetFrom(env, provider)),
   );
 
@@ -117,7 +117,7 @@ export async function loadTorchRuntime(dir: string, choice: ProviderChoice, opti
     attempts,
     dtype,
     runtimeVersions: `torch ${env.torch ?? '?'}, transformers ${env.transformers ?? '?'}`,
-    protocol: options.protocol ?? 'hf',
+    protocol: options.protocol ?? 'paper',
     worker,
     env,
     loadSeconds,

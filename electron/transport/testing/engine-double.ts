@@ -3,6 +3,7 @@
 import type { EngineEvent, EngineHandler, MethodName, ParamsOf, ResultOf } from '../../contract/api.js';
 import type { AnalysisResult, BenchInfo, ModelInfo } from '../../contract/types.js';
 import { CancelledError, InvalidModelError, NotFoundError } from '../../engine/errors.js';
+import { preprocessInfoDouble } from '../../engine/preprocess/testing.js';
 
 export function modelInfoDouble(dir: string): ModelInfo {
   return {
@@ -27,6 +28,7 @@ export function benchInfoDouble(path: string): BenchInfo {
 export function analysisDouble(question: string): AnalysisResult {
   const cells = 4;
   const data = new Float32Array(1 * 2 * 2 * cells).map((_, i) => i / 16);
+  const geometry = { imageWidth: 64, imageHeight: 64, resizedWidth: 56, resizedHeight: 56, gridH: 2, gridW: 2, tokenPx: 28 };
   return {
     modelId: '/models/double',
     provider: 'cpu',
@@ -34,8 +36,9 @@ export function analysisDouble(question: string): AnalysisResult {
     prompt: `<prompt>${question}`,
     answer: 'A',
     tokens: [{ id: 7, text: 'A', prob: 0.75 }],
-    geometry: { imageWidth: 64, imageHeight: 64, resizedWidth: 56, resizedHeight: 56, gridH: 2, gridW: 2, tokenPx: 28 },
+    geometry,
     attention: { numQueries: 1, numLayers: 2, numHeads: 2, gridH: 2, gridW: 2, data },
+    preprocess: preprocessInfoDouble(geometry),
     timings: { preprocessMs: 1, visionMs: 1, prefillMs: 1, decodeMs: 1, metricsMs: Number.NaN },
   };
 }
@@ -84,6 +87,8 @@ export class EngineHandlerDouble implements EngineHandler {
         return [];
       case 'bench.open':
         return benchInfoDouble(String(p.path));
+      case 'images.check':
+        return { name: 'image', width: 1, height: 1, warnings: [] };
       case 'images.get': {
         const source = p.source as { kind: string; bytes?: Uint8Array };
         const bytes = source.kind === 'bytes' && source.bytes ? source.bytes : new Uint8Array([1, 2, 3]);

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { EngineEvent, EngineHandler, MethodName, ParamsOf, ResultOf } from '../../contract/api.js';
+import { preprocessInfoDouble } from '../../engine/preprocess/testing.js';
 import type {
   AnalysisResult,
   AttentionMaps,
@@ -166,6 +167,7 @@ export function createSyntheticEngineDouble(
       geometry: g,
       attention: maps(g, p.image.kind === 'benchItem' && p.image.view === 'regional' ? undefined : box, m.sharp, 2, seed),
       genericAttention: generic(m.name, g),
+      preprocess: preprocessInfoDouble(g, p.preprocess?.protocol ?? 'paper'),
       box: p.box,
       timings: { preprocessMs: 5, visionMs: 20, prefillMs: 30, decodeMs: 15, metricsMs: 1 },
     };
@@ -188,6 +190,10 @@ export function createSyntheticEngineDouble(
       },
     ],
     'bench.items': () => items,
+    'images.check': (p) => {
+      const s = sizeOf(p.source);
+      return { name: p.source.kind === 'path' ? p.source.path : 'image', width: s.w, height: s.h, warnings: [] };
+    },
     'images.get': (p) => {
       const s = sizeOf(p.source);
       return { mime: 'image/jpeg', bytes: s.bytes, width: s.w, height: s.h };

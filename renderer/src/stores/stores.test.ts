@@ -119,6 +119,18 @@ describe('replay store', () => {
     tokens: [],
     geometry: { imageWidth: 8, imageHeight: 8, resizedWidth: 56, resizedHeight: 56, gridH: 2, gridW: 2, tokenPx: 28 },
     attention: { numQueries: 1, numLayers: 1, numHeads: 1, gridH: 2, gridW: 2, data: new Float32Array(4).fill(0.25) },
+    preprocess: {
+      protocol: 'paper',
+      maxPixels: 2048 * 2048,
+      sourceWidth: 8,
+      sourceHeight: 8,
+      fetchWidth: 56,
+      fetchHeight: 56,
+      resizedWidth: 56,
+      resizedHeight: 56,
+      gridThw: [1, 4, 4],
+      warnings: [],
+    },
     timings: { preprocessMs: 0, visionMs: 0, prefillMs: 0, decodeMs: 0, metricsMs: 0 },
   });
   const png = new Uint8Array([137, 80, 78, 71]);

@@ -5,6 +5,9 @@ import type { AnalysisResult, AttentionMaps, BenchInfo, ModelInfo, View } from '
 import { CancelledError } from '../../errors.js';
 import type { BenchItem, LoadedBench } from '../../bench/types.js';
 import type { DualAnalyzer } from '../types.js';
+import { preprocessInfoDouble } from '../../preprocess/testing.js';
+
+const GEOMETRY = { imageWidth: 100, imageHeight: 100, resizedWidth: 112, resizedHeight: 112, gridH: 4, gridW: 4, tokenPx: 28 };
 
 export const MODEL_DOUBLE: ModelInfo = {
   id: '/models/fake',
@@ -119,8 +122,9 @@ export function analyzerDouble(options: AnalyzerDoubleOptions = {}): DualAnalyze
         prompt: input.question,
         answer,
         tokens: [],
-        geometry: { imageWidth: 100, imageHeight: 100, resizedWidth: 112, resizedHeight: 112, gridH: 4, gridW: 4, tokenPx: 28 },
+        geometry: GEOMETRY,
         attention: fakeMaps(hash(`${input.itemId}|${view}`)),
+        preprocess: preprocessInfoDouble(GEOMETRY),
         timings: { preprocessMs: 0, visionMs: 0, prefillMs: 0, decodeMs: 0, metricsMs: 0 },
       };
     }

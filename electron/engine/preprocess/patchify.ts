@@ -1,0 +1,66 @@
+// Rescale, normalise and patch order, as transformers' Qwen2-VL processor does them: u8 * rescale_factor in
+// double rounded to float32, then (x - mean) / std in float32 (one lookup table per channel, 256 entries,
+// since the result depends only on the byte), then the flat patch layout the vision encoder takes:
+// row = ((block_h * blocks_w + block_w) * merge + mh) * merge + mw, column = ((c * T + t) * P + py) * P + px,
+// each image repeated over the T temporal slots.
+import type { ImageProcessorConfig } from './processor-config.js';
+
+export interface PatchedPixels {
+  /** [gridH * gridW, 3 * T * P * P] float32, row-major. */
+  data: Float32Array;
+  dims: [number, number];
+  /** image_grid_thw: [1, gridH, gridW] in patches. */
+  gridThw: [number, number, number];
+}
+
+/** What rescale + normalise make of each byte value in channel c. */
+export function channelTable(cfg: ImageProcessorConfig, c: number): Float32Array {
+  const lut = new Float32Array(256);
+  const mean = Math.fround(cfg.imageMean[c]);
+  const std = Math.fround(cfg.imageStd[c]);
+  for (let u = 0; u < 256; u++) {
+    let x = cfg.doRescale ? Math.fround(u * cfg.rescaleFactor) : u;
+    if (cfg.doNormalize) x = Math.fround(Math.fround(x - mean) / std);
+    lut[u] = x;
+  }
+  return lut;
+}
+
+export function patchify(rgb: Uint8Array, width: number, height: number, cfg: ImageProcessorConfig): PatchedPixels {
+  const P = cfg.patchSize;
+  const M = cfg.mergeSize;
+  const T = cfg.temporalPatchSize;
+  const gh = height / P;
+  const gw = width / P;
+  if (!Number.isInteger(gh / M) || !Number.isInteger(gw / M)) {
+    throw new Error(`patchify: ${width}x${height} is not a multiple of patch ${P} x merge ${M}`);
+  }
+  const luts = [channelTable(cfg, 0), channelTable(cfg, 1), channelTable(cfg, 2)];
+  const cols = 3 * T * P * P;
+  const data = new Float32Array(gh * gw * cols);
+  const bw = gw / M;
+  let row = 0;
+  for (let by = 0; by < gh / M; by++) {
+    for (let bx = 0; bx < bw; bx++) {
+      for (let mh = 0; mh < M; mh++) {
+        for (let mw = 0; mw < M; mw++, row++) {
+          const y0 = (by * M + mh) * P;
+          const x0 = (bx * M + mw) * P;
+          const base = row * cols;
+          for (let c = 0; c < 3; c++) {
+            const lut = luts[c];
+            const cBase = base + c * T * P * P;
+            for (let py = 0; py < P; py++) {
+              let src = ((y0 + py) * width + x0) * 3 + c;
+              const dst = cBase + py * P;
+              for (let px = 0; px < P; px++, src += 3) data[dst + px] = lut[rgb[src]];
+            }
+            // The other temporal slots repeat the first.
+            for (let t = 1; t < T; t++) data.copyWithin(cBase + t * P * P, cBase, cBase + P * P);
+          }
+        }
+      }
+    }
+  }
+  return { data, dims: [gh * gw, cols], gridThw: [1, gh, gw] };
+}
