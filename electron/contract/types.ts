@@ -46,6 +46,16 @@ export interface PreprocessChoice {
   maxPixels?: number;
 }
 
+/** An image that decodes and that the processors accept (`images.check`). */
+export interface ImageCheck {
+  name: string;
+  /** Size in the protocol's frame (EXIF applied under hf, the stored frame under paper). */
+  width: number;
+  height: number;
+  /** What the protocol's pipeline will change (16-bit saturation, an EXIF rotation ignored). */
+  warnings: string[];
+}
+
 /** How one image was prepared: carried on every analysis result and shown beside its numbers. */
 export interface PreprocessInfo {
   protocol: PreprocessProtocol;

@@ -24,11 +24,7 @@ from torch import nn
 
 from .families import FamilySpec, mrope_source_rows, text_config
 from .fused_ops import group_query_attention
-
-
-def _rotate_half(x: torch.Tensor) -> torch.Tensor:
-    half = x.shape[-1] // 2
-    return torch.cat((-x[..., half:], x[..., :half]), dim=-1)
+from .rope import rotate_half
 
 
 class EmbedTokens(nn.Module):
@@ -122,8 +118,8 @@ class Decoder(nn.Module):
             if self.spec.qk_norm:
                 q = attn.q_norm(q)
                 k = attn.k_norm(k)
-            q = (q * cos) + (_rotate_half(q) * sin)
-            k = (k * cos) + (_rotate_half(k) * sin)
+            q = (q * cos) + (rotate_half(q) * sin)
+            k = (k * cos) + (rotate_half(k) * sin)
             out, present_k, present_v = group_query_attention(
                 q.reshape(bsz, q_len, -1),
                 k.reshape(bsz, q_len, -1),

@@ -23,11 +23,7 @@ from torch import nn
 
 from .families import FamilySpec
 from .fused_ops import dynamic_reshape, multi_head_attention, scatter_rows
-
-
-def _rotate_half(x: torch.Tensor) -> torch.Tensor:
-    half = x.shape[-1] // 2
-    return torch.cat((-x[..., half:], x[..., :half]), dim=-1)
+from .rope import rotate_half
 
 
 class VisionEncoder(nn.Module):
@@ -135,8 +131,8 @@ class VisionEncoder(nn.Module):
         d = q.shape[-1]
         qf, kf = q.float(), k.float()
         c, s = cos.unsqueeze(-2).float(), sin.unsqueeze(-2).float()
-        q = ((qf * c) + (_rotate_half(qf) * s)).to(dtype)
-        k = ((kf * c) + (_rotate_half(kf) * s)).to(dtype)
+        q = ((qf * c) + (rotate_half(qf) * s)).to(dtype)
+        k = ((kf * c) + (rotate_half(kf) * s)).to(dtype)
         scaling = float(getattr(attn, "scaling", None) or d**-0.5)
         # the padding channel (module docstring); BIG is finite so no inf - inf can appear in the kernel
         big = min(1e4 / scaling, 6e4) if dtype == torch.float16 else 1e4 / scaling

@@ -12,18 +12,16 @@ Outputs are declared once, in `decoder_io_names` (export.py), and returned in th
 from __future__ import annotations
 
 import math
-import sys
 from pathlib import Path
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from loupe_export.fused_ops import MS_DOMAIN, group_query_attention, multi_head_attention
+
 from .export import OPSET, EmbedWrapper, decoder_io_names
 from .model import TinyQwen2VL, rotate_half
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from loupe_export.fused_ops import MS_DOMAIN, group_query_attention, multi_head_attention  # noqa: E402
 
 
 class FusedVisionEncoder(nn.Module):

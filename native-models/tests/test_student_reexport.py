@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import sys
 import tempfile
 from pathlib import Path
 
 import pytest
 
-NATIVE = Path(__file__).resolve().parents[1]
-REPO = NATIVE.parent
-sys.path.insert(0, str(NATIVE))
+from loupe_models.export_fused import export_onnx_fused
+from loupe_models.reexport import SESSIONS, _initializers, is_fused, recover_student, weights_identical
 
-from loupe_models.export_fused import export_onnx_fused  # noqa: E402
-from loupe_models.reexport import SESSIONS, _initializers, is_fused, recover_student, weights_identical  # noqa: E402
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize("name", ["loupe-tiny-base", "loupe-tiny-r2i"])

@@ -22,6 +22,7 @@ import { ANALYSES_OPTIONS, ANALYSES_USAGE, forModel, parseAnalyses, type Analyse
 import type { FaithfulnessResult } from '../../contract/analyses.js';
 import { inferQuestionType } from '../../engine/bench/rows.js';
 import { analysesLines, analysesReport, type InspectSelfZoom, type JudgedAnswer } from './inspect-analyses.js';
+import { settleChoice } from '../../engine/preprocess/protocol.js';
 import { fmt, pct, pickModel, printJson } from './common.js';
 
 export const inspectUsage = `loupe inspect IMAGE QUESTION [options]
@@ -134,6 +135,9 @@ export async function runInspect(argv: string[], ctx: CliContext): Promise<numbe
   try {
     const { client } = session;
     const model = await pickModel(client, ctx.io, args.model);
+    // Refused now, naming the file and the cause, before the model is loaded.
+    const protocol = settleChoice(args.preprocess, model.manifest).protocol;
+    await client.call('images.check', { source: { kind: 'path', path: args.image }, protocol }, { signal: ctx.signal });
     const loaded = await client.call(
       'models.load',
       { modelId: model.id, provider: args.provider, ...(args.dtype ? { dtype: args.dtype } : {}) },
@@ -174,6 +178,7 @@ export async function runInspect(argv: string[], ctx: CliContext): Promise<numbe
         gridW: result.geometry.gridW,
         out: overlayPath,
         colormap: args.colormap,
+        protocol: result.preprocess.protocol,
         ...(args.box ? { box: args.box } : {}),
         ...(result.selfZoom ? { cropBox: result.selfZoom.box } : {}),
       });
