@@ -5,6 +5,7 @@ import { isLoupeError } from '../engine/errors.js';
 import { EngineCallError } from '../transport/rpc-client.js';
 import { runBench, benchUsage } from './commands/bench.js';
 import { runCompare, compareUsage } from './commands/compare.js';
+import { runDoctor, doctorUsage } from './commands/doctor.js';
 import { runExport, exportUsage } from './commands/export.js';
 import { runInspect, inspectUsage } from './commands/inspect.js';
 import { runMerge, mergeUsage } from './commands/merge.js';
@@ -27,6 +28,7 @@ const COMMANDS: Record<string, CommandDef> = {
   compare: { run: runCompare, usage: compareUsage, summary: 'paired comparison of two runs (e.g. base vs R2I)' },
   merge: { run: runMerge, usage: mergeUsage, summary: 'merge shard runs into one' },
   export: { run: runExport, usage: exportUsage, summary: 'export a run as CSV, JSON or attention grids' },
+  doctor: { run: runDoctor, usage: doctorUsage, summary: 'which ONNX providers and PyTorch devices can run here, and how to fix the rest' },
   serve: { run: runServe, usage: serveUsage, summary: 'the app in your browser (127.0.0.1, token-protected)' },
   tap: {
     run: runTapCommand,

@@ -28,6 +28,8 @@ export interface OverlayOptions {
   gridH: number;
   gridW: number;
   box?: Box;
+  /** The self-zoom crop, drawn dashed in another colour beside the key box. */
+  cropBox?: Box;
   out: string;
   colormap?: ColormapName;
   /** Peak opacity of the heatmap, 0..1 (default 0.6). */
@@ -76,10 +78,15 @@ export async function writeOverlay(options: OverlayOptions): Promise<{ path: str
     .png()
     .toBuffer();
   const layers: SharpOverlay[] = [{ input: heat }];
-  if (options.box) {
-    const [x1, y1, x2, y2] = options.box;
-    const stroke = Math.max(2, Math.round(Math.min(width, height) / 200));
-    const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><rect x="${x1}" y="${y1}" width="${x2 - x1}" height="${y2 - y1}" fill="none" stroke="#00e5ff" stroke-width="${stroke}"/></svg>`;
+  const stroke = Math.max(2, Math.round(Math.min(width, height) / 200));
+  const rect = ([x1, y1, x2, y2]: Box, colour: string, dash: string) =>
+    `<rect x="${x1}" y="${y1}" width="${x2 - x1}" height="${y2 - y1}" fill="none" stroke="${colour}" stroke-width="${stroke}"${dash}/>`;
+  const rects = [
+    ...(options.box ? [rect(options.box, '#00e5ff', '')] : []),
+    ...(options.cropBox ? [rect(options.cropBox, '#ffd400', ` stroke-dasharray="${stroke * 4} ${stroke * 2}"`)] : []),
+  ];
+  if (rects.length > 0) {
+    const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">${rects.join('')}</svg>`;
     layers.push({ input: Buffer.from(svg) });
   }
   await sharp(base.data).composite(layers).png().toFile(options.out);

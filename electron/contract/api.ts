@@ -19,6 +19,7 @@ import type {
   ProviderChoice,
   RunInfo,
   RunSummary,
+  TorchDtype,
   View,
 } from './types.js';
 
@@ -27,7 +28,7 @@ export interface EngineMethods {
   'engine.info': { params: Record<string, never>; result: { version: string; resourcesDir: string; runsDir: string } };
   'models.list': { params: Record<string, never>; result: ModelInfo[] };
   'models.open': { params: { dir: string }; result: ModelInfo };
-  'models.load': { params: { modelId: string; provider: ProviderChoice }; result: LoadedModel };
+  'models.load': { params: { modelId: string; provider: ProviderChoice; dtype?: TorchDtype }; result: LoadedModel };
   'models.unload': { params: { modelId: string }; result: { unloaded: boolean } };
   'analysis.run': { params: AnalyzeRequest; result: AnalysisResult };
   'analysis.dual': { params: DualAnalyzeRequest; result: DualAnalysisResult };

@@ -1,5 +1,16 @@
 // Data types shared by the engine, both transports and the renderer.
 // Pure types and constants only: the renderer imports this file, so it must never import Node.
+import type {
+  FaithfulnessOptions,
+  FaithfulnessRecord,
+  FaithfulnessResult,
+  FaithfulnessSummary,
+  SelfZoomOptions,
+  SelfZoomRecord,
+  SelfZoomResult,
+  SelfZoomSummary,
+  ZoomNeedTransitions,
+} from './analyses.js';
 
 /** `[x1, y1, x2, y2]` in ORIGINAL image pixels (after EXIF orientation), as in ZoomBench's `bbox`. */
 export type Box = [number, number, number, number];
@@ -9,7 +20,14 @@ export type View = 'global' | 'regional';
 export type ProviderChoice = 'auto' | 'cpu' | 'cuda' | 'webgpu';
 export type ProviderName = 'cpu' | 'cuda' | 'webgpu';
 
-export type ModelFamily = 'qwen2_vl' | 'qwen2_5_vl' | 'qwen3_vl';
+/** ONNX packages hold the first three; the PyTorch engine also runs Qwen3-VL-MoE and Gemma 3 checkpoints. */
+export type ModelFamily = 'qwen2_vl' | 'qwen2_5_vl' | 'qwen3_vl' | 'qwen3_vl_moe' | 'gemma3';
+
+/** Which engine runs a model folder: an ONNX package (onnxruntime-node) or a Hugging Face checkpoint (PyTorch worker). */
+export type ModelEngine = 'onnx' | 'pytorch';
+
+/** Precision the PyTorch engine computes in (ONNX packages carry their own). */
+export type TorchDtype = 'fp32' | 'bf16' | 'fp16';
 
 /**
  * How an image is prepared for the model (stated once in native-models/loupe_preprocess):
@@ -67,6 +85,20 @@ export interface ValidationIssue {
   message: string;
 }
 
+/** The exporter's parity check of a package against PyTorch (loupe.json `parity`). */
+export interface ParityStatus {
+  /** passed: the record says so; failed: a record that did not pass; missing: no record. */
+  state: 'passed' | 'failed' | 'missing';
+  /** What the package was compared with, e.g. "PyTorch float64 (transformers eager attention)". */
+  reference?: string;
+  /** ISO time of the check. */
+  checkedAt?: string;
+  /** Largest error per quantity (logits_rel: relative to the largest logit; attention_abs: probability units; vision_rel). */
+  maxError?: Record<string, number>;
+  /** Set unless state is passed: shown in the app banner, on the CLI's stderr, and in a run's run.json. */
+  warning?: string;
+}
+
 export interface ModelInfo {
   /** Stable id: the folder's absolute path. */
   id: string;
@@ -83,8 +115,12 @@ export interface ModelInfo {
   bundled: boolean;
   /** `loupe.json` when present (bundled students, exporter output). */
   manifest?: Record<string, unknown>;
+  /** Absent means `onnx` (every folder before Hugging Face checkpoints were accepted). */
+  engine?: ModelEngine;
   /** Empty when the folder is usable. */
   issues: ValidationIssue[];
+  /** Exporter parity (set by the engine's validation; absent only in test doubles). */
+  parity?: ParityStatus;
 }
 
 export interface LoadedModel {
@@ -93,6 +129,9 @@ export interface LoadedModel {
   provider: ProviderName;
   /** What was tried on `auto`, in order, with the error of each failed try. */
   providerAttempts: { provider: ProviderName; ok: boolean; error?: string }[];
+  /** PyTorch engine only: the precision it computes in and the torch/transformers versions it loaded with. */
+  dtype?: TorchDtype;
+  runtime?: string;
 }
 
 /** Where an image comes from. Paths are only honoured for files the user opened (web mode checks). */
@@ -159,6 +198,12 @@ export interface AnalyzeRequest {
   maxNewTokens?: number;
   /** Also run the generic prompt and return relative attention inputs. Default true. */
   withGeneric?: boolean;
+  /** PyTorch engine: also return the final normalised hidden states of the visual positions (`hiddenStates`). */
+  hiddenStates?: boolean;
+  /** Crop around the attention peak and ask again (docs/metrics.md "Self-zoom diagnosis"). */
+  selfZoom?: SelfZoomOptions;
+  /** Delete the most attended cells, random cells and the key box, and ask again (docs/metrics.md "Faithfulness"). */
+  faithfulness?: FaithfulnessOptions;
   /** Preprocessing protocol and pixel budget (docs/preprocessing.md). */
   preprocess?: PreprocessChoice;
 }
@@ -178,6 +223,13 @@ export interface AnalysisResult {
   /** How the image was prepared (protocol, pixel budget, sizes, warnings). */
   preprocess: PreprocessInfo;
   timings: StageTimings;
+  /**
+   * When requested (PyTorch engine): the decoder's final normalised hidden state at each visual position of
+   * the question's prompt, data[cell * dim + d], cells in the attention maps' row-major grid order.
+   */
+  hiddenStates?: { cells: number; dim: number; data: Float32Array };
+  selfZoom?: SelfZoomResult;
+  faithfulness?: FaithfulnessResult;
 }
 
 export interface DualAnalyzeRequest extends AnalyzeRequest {
@@ -260,6 +312,9 @@ export interface BatchSpec {
   shard?: { index: number; count: number };
   /** Optional limit for quick runs. */
   limit?: number;
+  /** Opt-in analyses of the global view (they change the settings hash, so resume keeps them apart). */
+  selfZoom?: SelfZoomOptions;
+  faithfulness?: FaithfulnessOptions;
   /** Preprocessing protocol (default `paper`, the paper's chain) and pixel budget; both go into the settings hash. */
   preprocess?: PreprocessChoice;
 }
@@ -291,6 +346,9 @@ export interface BatchRecord {
   boxAreaShare?: number;
   /** 1-based layer of `grid`. */
   gridLayer?: number;
+  /** Global view of a run with the opt-in analyses. */
+  selfZoom?: SelfZoomRecord;
+  faithfulness?: FaithfulnessRecord;
   /** How the view's image was prepared (absent on failed records and on records from before protocols). */
   preprocess?: PreprocessInfo;
   error?: string;
@@ -356,6 +414,9 @@ export interface RunSummary {
   noBoxItems: number;
   /** The first failed records' errors (item, view, message), for a summary that says what went wrong. */
   failures: { itemId: string; view: View; error: string }[];
+  /** Runs with the opt-in analyses. */
+  selfZoom?: SelfZoomSummary;
+  faithfulness?: FaithfulnessSummary;
 }
 
 export interface CompareSummary {
@@ -368,6 +429,14 @@ export interface CompareSummary {
   wilcoxon: { statistic: number; z: number; pValue: number; n: number };
   flipped: { itemId: string; view: View; from: Judgement; to: Judgement; answerA: string; answerB: string }[];
   mostChanged: { itemId: string; coverageA: number; coverageB: number; delta: number }[];
+  /** Items moved between "solved in one pass", "needs a zoom" and "unsolved" (runs with both views). */
+  zoomNeed?: ZoomNeedTransitions;
+  /** Self-zoom and faithfulness headline figures of both runs, when both have them: B minus A. */
+  analyses?: {
+    selfZoomAccuracy?: { a: number; b: number; delta: number };
+    gapRecovered?: { a: number | null; b: number | null };
+    deletionArea?: { layer: number; a: number; b: number; delta: number; randomA: number; randomB: number };
+  };
 }
 
 export interface RunInfo {

@@ -161,11 +161,11 @@ describe('loupe tap on decoders exported without taps', () => {
     expect(await runTap([pkg, '--decoder', 'decoder_model_merged.notap.onnx', '--force'], capture())).toBe(0);
   });
 
-  it('a lone .onnx file is tapped with --layers checked against the softmaxes found', async () => {
+  it('a lone .onnx file is tapped with --layers checked against the fused attention nodes found', async () => {
     const file = join(FIXTURES, 'tiny-qwen3_vl/onnx/decoder_model_merged.notap.onnx');
     const io = capture();
     expect(await runTap([file, '--layers', '5', '--out', join(tmp, 'x.onnx')], io)).toBe(4);
-    expect(io.err).toContain('found 4 attention softmaxes');
+    expect(io.err).toContain('found 4 fused attention nodes');
     expect(await runTap([file, '--layers', '4', '--out', join(tmp, 'x.onnx')], capture())).toBe(0);
   });
 
@@ -204,13 +204,22 @@ async function writeToyModel(path: string, kind: 'GroupQueryAttention' | 'MultiH
 }
 
 describe('loupe tap refuses what it cannot tap, and says why', () => {
-  for (const op of ['GroupQueryAttention', 'MultiHeadAttention', 'Attention'] as const) {
-    it(`fused ${op} -> exit 4 with a re-export hint`, async () => {
+  it('fused Attention (no keys exposed) -> exit 4 with a re-export hint', async () => {
+    const file = join(tmp, 'Attention.onnx');
+    await writeToyModel(file, 'Attention');
+    const io = capture();
+    expect(await runTap([file], io)).toBe(4);
+    expect(io.err).toContain('fused Attention');
+    expect(io.err).toContain('export_checkpoint.py');
+  });
+
+  for (const op of ['GroupQueryAttention', 'MultiHeadAttention'] as const) {
+    it(`fused ${op} without a present_key output -> exit 4 naming the node`, async () => {
       const file = join(tmp, `${op}.onnx`);
       await writeToyModel(file, op);
       const io = capture();
       expect(await runTap([file], io)).toBe(4);
-      expect(io.err).toContain(`fused ${op}`);
+      expect(io.err).toContain(`${op} node '/model/layers.0/attn/${op}' has no present_key output`);
       expect(io.err).toContain('export_checkpoint.py');
     });
   }
@@ -242,5 +251,152 @@ describe('loupe tap refuses what it cannot tap, and says why', () => {
         io,
       ),
     ).toBe(2);
+  });
+});
+
+/**
+ * A decomposed two-layer attention toy (MatMul -> Mul(scale) -> Softmax -> MatMul per layer), as older
+ * exports and the students before the fused re-export write it: `loupe tap` slices each softmax's last row.
+ */
+async function writeDecomposedToy(path: string): Promise<void> {
+  const vi = (name: string) =>
+    onnx.ValueInfoProto.create({ name, type: onnx.TypeProto.create({ tensorType: onnx.TypeProto.Tensor.create({ elemType: 1 }) }) });
+  const scale = onnx.TensorProto.create({ name: 'scale', dims: [], dataType: 1, floatData: [0.5] });
+  const nodes = [0, 1].flatMap((l) => {
+    const q = l === 0 ? 'q' : 'y0';
+    return [
+      onnx.NodeProto.create({
+        name: `/model/layers.${l}/attn/kT`,
+        opType: 'Transpose',
+        input: ['k'],
+        output: [`kT${l}`],
+        attribute: [onnx.AttributeProto.create({ name: 'perm', ints: [0, 1, 3, 2], type: onnx.AttributeProto.AttributeType.INTS })],
+      }),
+      onnx.NodeProto.create({ name: `/model/layers.${l}/attn/MatMul`, opType: 'MatMul', input: [q, `kT${l}`], output: [`s${l}`] }),
+      onnx.NodeProto.create({ name: `/model/layers.${l}/attn/Mul`, opType: 'Mul', input: [`s${l}`, 'scale'], output: [`ss${l}`] }),
+      onnx.NodeProto.create({
+        name: `/model/layers.${l}/attn/Softmax`,
+        opType: 'Softmax',
+        input: [`ss${l}`],
+        output: [`p${l}`],
+        attribute: [onnx.AttributeProto.create({ name: 'axis', i: -1, type: onnx.AttributeProto.AttributeType.INT })],
+      }),
+      onnx.NodeProto.create({ name: `/model/layers.${l}/attn/MatMul_1`, opType: 'MatMul', input: [`p${l}`, 'v'], output: [`y${l}`] }),
+    ];
+  });
+  const model: ModelProto = onnx.ModelProto.create({
+    irVersion: 8,
+    opsetImport: [onnx.OperatorSetIdProto.create({ domain: '', version: 17 })],
+    graph: onnx.GraphProto.create({
+      name: 'toy',
+      node: nodes,
+      initializer: [scale],
+      input: [vi('q'), vi('k'), vi('v')],
+      output: [vi('y1')],
+    }),
+  });
+  await writeModel(path, model);
+}
+
+describe('loupe tap on decomposed attention', () => {
+  it('taps each layer softmax: the output equals the last row of softmax(q K^T * scale)', async () => {
+    const file = join(tmp, 'decomposed.onnx');
+    await writeDecomposedToy(file);
+    const out = join(tmp, 'decomposed.tapped.onnx');
+    const io = capture();
+    expect(await runTap([file, '--layers', '2', '--out', out], io)).toBe(0);
+    expect(io.out).toContain('Tapped 2 layers');
+    const [h, s, d] = [2, 5, 4];
+    const q = randomFloats(h * s * d, 3);
+    const k = randomFloats(h * s * d, 5);
+    const v = randomFloats(h * s * d, 7);
+    const session = await ort.InferenceSession.create(out);
+    const t = (x: Float32Array) => new ort.Tensor('float32', x, [1, h, s, d]);
+    const res = await session.run({ q: t(q), k: t(k), v: t(v) });
+    const tap0 = res['decoder_attentions.0'] as ort.Tensor;
+    expect(tap0.dims).toEqual([1, h, 1, s]);
+    expect(res['decoder_attentions.1']?.dims).toEqual([1, h, 1, s]);
+    for (let head = 0; head < h; head++) {
+      const qi = (head * s + s - 1) * d;
+      const scores = Array.from({ length: s }, (_, j) => {
+        let dot = 0;
+        for (let c = 0; c < d; c++) dot += (q[qi + c] as number) * (k[(head * s + j) * d + c] as number);
+        return dot * 0.5;
+      });
+      const mx = Math.max(...scores);
+      const e = scores.map((x) => Math.exp(x - mx));
+      const z = e.reduce((a, b) => a + b, 0);
+      for (let j = 0; j < s; j++) expect((tap0.data as Float32Array)[head * s + j]).toBeCloseTo((e[j] as number) / z, 6);
+    }
+  });
+});
+
+/** One GroupQueryAttention node as an onnxruntime-genai export writes it (no scale attribute: 1/sqrt(d)). */
+async function writeGqaToy(path: string, heads: number, kvHeads: number): Promise<void> {
+  const vi = (name: string, elemType = 1) =>
+    onnx.ValueInfoProto.create({ name, type: onnx.TypeProto.create({ tensorType: onnx.TypeProto.Tensor.create({ elemType }) }) });
+  const int = (name: string, i: number) => onnx.AttributeProto.create({ name, i, type: onnx.AttributeProto.AttributeType.INT });
+  const node = onnx.NodeProto.create({
+    name: '/model/layers.0/attn/GroupQueryAttention',
+    opType: 'GroupQueryAttention',
+    domain: 'com.microsoft',
+    input: ['q', 'k', 'v', 'past_key', 'past_value', 'seqlens_k', 'total_len'],
+    output: ['y', 'present_key', 'present_value'],
+    attribute: [int('num_heads', heads), int('kv_num_heads', kvHeads)],
+  });
+  const model: ModelProto = onnx.ModelProto.create({
+    irVersion: 8,
+    opsetImport: [
+      onnx.OperatorSetIdProto.create({ domain: '', version: 17 }),
+      onnx.OperatorSetIdProto.create({ domain: 'com.microsoft', version: 1 }),
+    ],
+    graph: onnx.GraphProto.create({
+      name: 'gqa',
+      node: [node],
+      input: [vi('q'), vi('k'), vi('v'), vi('past_key'), vi('past_value'), vi('seqlens_k', 6), vi('total_len', 6)],
+      output: [vi('y'), vi('present_key'), vi('present_value')],
+    }),
+  });
+  await writeModel(path, model);
+}
+
+describe('loupe tap on a fused GroupQueryAttention decoder', () => {
+  it('adds softmax(q_last K^T / sqrt(d)) over past + new keys, grouped heads, hiding keys beyond seqlens_k', async () => {
+    const [heads, kvHeads, d, past, s] = [4, 2, 8, 3, 4];
+    const file = join(tmp, 'gqa.onnx');
+    await writeGqaToy(file, heads, kvHeads);
+    const out = join(tmp, 'gqa.tapped.onnx');
+    expect(await runTap([file, '--layers', '1', '--out', out], capture())).toBe(0);
+    const total = past + s;
+    const valid = total - 1; // the last key is padding (seqlens_k = valid - 1)
+    const q = randomFloats(s * heads * d, 2);
+    const k = randomFloats(s * kvHeads * d, 4);
+    const v = randomFloats(s * kvHeads * d, 6);
+    const pk = randomFloats(kvHeads * past * d, 8);
+    const pv = randomFloats(kvHeads * past * d, 10);
+    const session = await ort.InferenceSession.create(out);
+    const res = await session.run({
+      q: new ort.Tensor('float32', q, [1, s, heads * d]),
+      k: new ort.Tensor('float32', k, [1, s, kvHeads * d]),
+      v: new ort.Tensor('float32', v, [1, s, kvHeads * d]),
+      past_key: new ort.Tensor('float32', pk, [1, kvHeads, past, d]),
+      past_value: new ort.Tensor('float32', pv, [1, kvHeads, past, d]),
+      seqlens_k: new ort.Tensor('int32', Int32Array.from([valid - 1]), [1]),
+      total_len: new ort.Tensor('int32', Int32Array.from([total]), []),
+    });
+    const tap = res['decoder_attentions.0'] as ort.Tensor;
+    expect(tap.dims).toEqual([1, heads, 1, total]);
+    const present = (res['present_key'] as ort.Tensor).data as Float32Array; // [1, kv, total, d]
+    for (let h = 0; h < heads; h++) {
+      const g = Math.floor(h / (heads / kvHeads));
+      const scores = Array.from({ length: total }, (_, j) => {
+        let dot = 0;
+        for (let c = 0; c < d; c++) dot += (q[((s - 1) * heads + h) * d + c] as number) * (present[(g * total + j) * d + c] as number);
+        return dot / Math.sqrt(d);
+      });
+      const e = scores.map((x, j) => (j < valid ? Math.exp(x - Math.max(...scores.slice(0, valid))) : 0));
+      const z = e.reduce((a, b) => a + b, 0);
+      for (let j = 0; j < total; j++) expect((tap.data as Float32Array)[h * total + j]).toBeCloseTo((e[j] as number) / z, 6);
+    }
   });
 });

@@ -3,8 +3,10 @@
 // softmax, [batch, heads, 1, total_length], float32: a Slice on the query axis (-2) and a Cast. The
 // original file is never modified: the result is a new file beside it, or a new package folder.
 //
-// Fused attention operators (GroupQueryAttention, MultiHeadAttention, Attention, ...) never expose the
-// softmax weights as a tensor, so such a decoder cannot be tapped: it must be re-exported with
+// Fused attention operators never expose the softmax weights as a tensor. For GroupQueryAttention and
+// MultiHeadAttention with a KV cache (what the Loupe exporter and onnxruntime-genai write), the tap is
+// computed beside the operator from its query input and present keys (fused-tap.ts). Other fused
+// operators (Attention, PackedAttention, ...) cannot be tapped: re-export the checkpoint with
 // native-models/export_checkpoint.py, which writes the taps itself.
 import { constants as fsConstants } from 'node:fs';
 import { copyFile, link, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
@@ -22,6 +24,7 @@ import {
   type ModelProto,
   type NodeProto,
 } from './onnx-model.js';
+import { addFusedTaps, fusedTapBlocker, TAPPABLE_FUSED_OPS, type FusedAttention } from './fused-tap.js';
 
 export const TAP_PREFIX = 'decoder_attentions.';
 export const DECODER_FILE = 'onnx/decoder_model_merged.onnx';
@@ -78,6 +81,8 @@ export interface AttentionSoftmax {
 
 export interface DecoderInspection {
   fused: { opType: string; domain: string; name: string }[];
+  /** Top-level GroupQueryAttention / MultiHeadAttention nodes, one per layer, in layer order. */
+  fusedAttention: FusedAttention[];
   softmaxes: AttentionSoftmax[];
   /** Softmax nodes that did not sit between two MatMuls (ignored). */
   otherSoftmaxes: string[];
@@ -181,9 +186,17 @@ export function inspectDecoder(model: ModelProto): DecoderInspection {
     if (sorted.every((x, i) => x === i)) found.forEach((s, i) => (s.layer = named[i] as number));
   }
   found.sort((a, b) => a.layer - b.layer);
+  const fusedAttention: FusedAttention[] = [];
+  (graph.node ?? []).forEach((n, nodeIndex) => {
+    if (!TAPPABLE_FUSED_OPS.has(n.opType ?? '')) return;
+    const opType = n.opType as FusedAttention['opType'];
+    const nodeName = n.name || `${opType}@${nodeIndex}`;
+    fusedAttention.push({ nodeIndex, nodeName, opType, layer: fusedAttention.length, blocker: fusedTapBlocker(n as NodeProto) });
+  });
   const existingTaps = (graph.output ?? []).map((o) => o.name ?? '').filter((n) => n.startsWith(TAP_PREFIX));
   return {
     fused,
+    fusedAttention,
     softmaxes: found,
     otherSoftmaxes: other,
     nestedSoftmaxes: countNested(graph, 'Softmax'),
@@ -203,16 +216,7 @@ export interface AddTapsOptions {
  */
 export function addTaps(model: ModelProto, softmaxes: AttentionSoftmax[], options: AddTapsOptions = {}): string[] {
   const graph = model.graph as GraphProto;
-  const taken = new Set<string>();
-  for (const n of graph.node ?? []) for (const o of n.output ?? []) taken.add(o);
-  for (const t of graph.initializer ?? []) taken.add(t.name ?? '');
-  for (const i of graph.input ?? []) taken.add(i.name ?? '');
-  const fresh = (base: string): string => {
-    let name = base;
-    for (let k = 1; taken.has(name); k++) name = `${base}_${k}`;
-    taken.add(name);
-    return name;
-  };
+  const { fresh, taken } = namer(graph);
   const starts = fresh('loupe_tap/starts');
   const ends = fresh('loupe_tap/ends');
   const axes = fresh('loupe_tap/axes');
@@ -253,6 +257,27 @@ export function addTaps(model: ModelProto, softmaxes: AttentionSoftmax[], option
     if (extra) nodes.push(...extra);
   });
   graph.node = nodes;
+  declareTapOutputs(graph, names, options);
+  return names;
+}
+
+/** Fresh tensor/node names that collide with nothing in `graph`. */
+function namer(graph: GraphProto): { fresh: (base: string) => string; taken: Set<string> } {
+  const taken = new Set<string>();
+  for (const n of graph.node ?? []) for (const o of n.output ?? []) taken.add(o);
+  for (const t of graph.initializer ?? []) taken.add(t.name ?? '');
+  for (const i of graph.input ?? []) taken.add(i.name ?? '');
+  const fresh = (base: string): string => {
+    let name = base;
+    for (let k = 1; taken.has(name); k++) name = `${base}_${k}`;
+    taken.add(name);
+    return name;
+  };
+  return { fresh, taken };
+}
+
+/** Graph outputs `decoder_attentions.N`: float32 [batch, heads, 1, total]. */
+function declareTapOutputs(graph: GraphProto, names: string[], options: AddTapsOptions): void {
   const dim = (d: { dimParam?: string; dimValue?: number }) => onnx.TensorShapeProto.Dimension.create(d);
   const tapOutputs = names.map((name) =>
     onnx.ValueInfoProto.create({
@@ -273,6 +298,21 @@ export function addTaps(model: ModelProto, softmaxes: AttentionSoftmax[], option
     }),
   );
   graph.output = [...(graph.output ?? []), ...tapOutputs];
+}
+
+/**
+ * Adds, beside each fused GroupQueryAttention / MultiHeadAttention node, the separate last-row tap
+ * computation (fused-tap.ts) and its graph output. Mutates `model`; returns the output names.
+ */
+export function addTapsToFused(model: ModelProto, fused: FusedAttention[], options: AddTapsOptions = {}): string[] {
+  const graph = model.graph as GraphProto;
+  const { fresh, taken } = namer(graph);
+  for (const f of fused) {
+    const outName = `${TAP_PREFIX}${f.layer}`;
+    if (taken.has(outName)) throw new InvalidModelError(`The decoder already has a tensor named ${outName}.`, { field: outName });
+  }
+  const names = addFusedTaps(graph, fused, fresh, TAP_PREFIX);
+  declareTapOutputs(graph, names, options);
   return names;
 }
 
@@ -344,13 +384,8 @@ const REEXPORT_HINT =
 /** Checks what `inspectDecoder` found and explains, in one error, why the decoder cannot be tapped. */
 export function assertTappable(ins: DecoderInspection, file: string, numLayers?: number): void {
   if (ins.fused.length > 0) {
-    const kinds = [...new Set(ins.fused.map((f) => `${f.opType} (${f.domain})`))].join(', ');
-    throw new InvalidModelError(
-      `${file} computes attention with fused ${kinds} operators (${ins.fused.length} nodes, e.g. '${ins.fused[0]?.name}'). ` +
-        'A fused operator never exposes the softmax weights as a tensor, so no attention tap can be added to it. ' +
-        REEXPORT_HINT,
-      { file, field: ins.fused[0]?.opType },
-    );
+    assertFusedTappable(ins, file, numLayers);
+    return;
   }
   if (ins.softmaxes.length === 0) {
     const nested =
@@ -374,6 +409,50 @@ export function assertTappable(ins: DecoderInspection, file: string, numLayers?:
     throw new InvalidModelError(
       `${file} uses ONNX opset ${ins.opset}; loupe tap needs opset >= 10 (Slice with tensor inputs). ${REEXPORT_HINT}`,
       { file, field: 'opset_import' },
+    );
+  }
+}
+
+/** A fused decoder is tappable when every fused node is a top-level GQA/MHA with visible keys. */
+function assertFusedTappable(ins: DecoderInspection, file: string, numLayers?: number): void {
+  const kinds = [...new Set(ins.fused.map((f) => `${f.opType} (${f.domain})`))].join(', ');
+  const other = ins.fused.filter((f) => !TAPPABLE_FUSED_OPS.has(f.opType));
+  if (other.length > 0 || ins.fusedAttention.length !== ins.fused.length) {
+    const bad = other[0] ?? ins.fused[0];
+    throw new InvalidModelError(
+      `${file} computes attention with fused ${kinds} operators (${ins.fused.length} nodes, e.g. '${bad?.name}'). ` +
+        'loupe tap adds a separate last-row computation beside top-level GroupQueryAttention and MultiHeadAttention nodes only; ' +
+        `this operator never exposes its keys or softmax weights as tensors. ${REEXPORT_HINT}`,
+      { file, field: bad?.opType },
+    );
+  }
+  const blocked = ins.fusedAttention.find((f) => f.blocker !== null);
+  if (blocked) {
+    throw new InvalidModelError(`${file}: cannot tap layer ${blocked.layer}: ${blocked.blocker}. ${REEXPORT_HINT}`, {
+      file,
+      field: blocked.opType,
+    });
+  }
+  if (ins.softmaxes.length > 0) {
+    throw new InvalidModelError(
+      `${file} mixes fused ${kinds} nodes with ${ins.softmaxes.length} decomposed attention softmaxes; cannot tell which layer is which. ${REEXPORT_HINT}`,
+      { file },
+    );
+  }
+  if (numLayers !== undefined && ins.fusedAttention.length !== numLayers) {
+    throw new InvalidModelError(
+      `${file}: found ${ins.fusedAttention.length} fused attention nodes but config.json says num_hidden_layers = ${numLayers}; ` +
+        `cannot tell which node belongs to which layer. ${REEXPORT_HINT}`,
+      { file, field: 'num_hidden_layers' },
+    );
+  }
+  if (ins.opset !== null && ins.opset < 15) {
+    throw new InvalidModelError(
+      `${file} uses ONNX opset ${ins.opset}; a fused decoder's tap needs opset >= 15 (CastLike). ${REEXPORT_HINT}`,
+      {
+        file,
+        field: 'opset_import',
+      },
     );
   }
 }
@@ -447,7 +526,9 @@ export async function tapModel(options: TapOptions): Promise<TapResult> {
     );
   }
   assertTappable(ins, shown, numLayers);
-  const taps = addTaps(model, ins.softmaxes, heads !== undefined ? { numHeads: heads } : {});
+  const tapOptions = heads !== undefined ? { numHeads: heads } : {};
+  const fused = ins.fused.length > 0;
+  const taps = fused ? addTapsToFused(model, ins.fusedAttention, tapOptions) : addTaps(model, ins.softmaxes, tapOptions);
   model.producerName = model.producerName ? `${model.producerName} + loupe tap` : 'loupe tap';
 
   let output: string;
@@ -494,7 +575,7 @@ export async function tapModel(options: TapOptions): Promise<TapResult> {
     ...(packageDir ? { packageDir } : {}),
     source,
     taps,
-    softmaxNodes: ins.softmaxes.map((s) => s.nodeName),
+    softmaxNodes: fused ? ins.fusedAttention.map((f) => f.nodeName) : ins.softmaxes.map((s) => s.nodeName),
     alreadyTapped: false,
     bytes,
   };

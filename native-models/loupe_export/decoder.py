@@ -1,16 +1,20 @@
 """Export-friendly text decoder with KV cache and last-query attention taps.
 
-The checkpoint's own modules do the per-token work (norms, projections, MLPs, lm_head); attention is
-written out here as MatMul -> Softmax -> MatMul so that
+The checkpoint's own modules do the per-token work (norms, projections, MLPs, lm_head). Attention is
+written out here in two parts:
 
-* every layer's softmax is one ONNX Softmax node (what `loupe tap` looks for in other exports), and
-* `decoder_attentions.N` is that softmax's LAST query row: [batch, heads, 1, past + L]. Only that row
-  leaves the graph, so the outputs grow linearly with the sequence (HF's output_attentions returns
-  every layer's full [heads, L, L] matrix).
+* the layer's output comes from onnxruntime's fused GroupQueryAttention (fused_ops.py), which never
+  holds a [heads, S, S] score matrix, so a prefill of S tokens costs O(S) memory beyond the weights;
+* the tap `decoder_attentions.N` is computed beside it as softmax(q_last K^T / sqrt(d) + mask) over
+  all keys (past + new): one row per head, [batch, heads, 1, past + L], O(S). HF's
+  output_attentions returns every layer's full [heads, L, L] matrix instead.
 
 Multimodal RoPE is computed from `position_ids` [3, B, L] by reading, for each rotary frequency, the
 row (T, H or W) that transformers' rotary embedding would read (chunked for Qwen2/2.5-VL, interleaved
 for Qwen3-VL). The product position * inv_freq is the same float32 product transformers computes.
+
+The graph's outputs are declared in one place, `Decoder.output_names` (forward returns them in that
+order): add a new output there and in `_outputs`.
 """
 
 from __future__ import annotations
@@ -19,11 +23,8 @@ import torch
 from torch import nn
 
 from .families import FamilySpec, mrope_source_rows, text_config
-
-
-def _rotate_half(x: torch.Tensor) -> torch.Tensor:
-    half = x.shape[-1] // 2
-    return torch.cat((-x[..., half:], x[..., :half]), dim=-1)
+from .fused_ops import group_query_attention
+from .rope import rotate_half
 
 
 class EmbedTokens(nn.Module):
@@ -72,25 +73,41 @@ class Decoder(nn.Module):
         sin = emb.sin() * self.attention_scaling
         return cos.to(dtype).unsqueeze(1), sin.to(dtype).unsqueeze(1)  # [B, 1, L, D]
 
+    def output_names(self) -> list[str]:
+        """Every graph output, in the order forward returns them (the one place outputs are declared)."""
+        names = ["logits"]
+        for i in range(self.num_layers):
+            names += [f"present.{i}.key", f"present.{i}.value"]
+        if self.taps:
+            names += [f"decoder_attentions.{i}" for i in range(self.num_layers)]
+        return names
+
+    def _last_row_tap(self, q: torch.Tensor, k: torch.Tensor, key_bias: torch.Tensor) -> torch.Tensor:
+        """softmax(q_last K^T * scale + key_bias) per head: [B, heads, 1, T] float32.
+
+        q [B, L, heads, d] (rotated), k [B, kv, T, d] (present keys). The query heads are grouped per
+        kv head ([B, kv, groups, d] x [B, kv, d, T]) so K is never repeated. The last query sits at
+        position T - 1, so causality hides nothing from it; `key_bias` [B, 1, 1, T] hides padding.
+        """
+        bsz = q.shape[0]
+        groups = self.num_heads // self.num_kv
+        q_last = q[:, -1, :, :].reshape(bsz, self.num_kv, groups, self.head_dim)
+        scores = torch.matmul(q_last, k.transpose(2, 3)) * self.scaling  # [B, kv, groups, T]
+        scores = scores.reshape(bsz, self.num_heads, 1, -1).float() + key_bias
+        return torch.softmax(scores, dim=-1)
+
     def forward(self, inputs_embeds, attention_mask, position_ids, past_flat, deepstack_embeds=None, num_logits_to_keep=None):
         bsz, q_len, _ = inputs_embeds.shape
         dtype = inputs_embeds.dtype
-        total = attention_mask.shape[1]
-        past_len = total - q_len
-        cos, sin = self._rope(position_ids, dtype)
-
-        # additive mask [B, 1, L, T]: key j visible to query i iff j <= past + i and attention_mask[j] == 1
-        kpos = torch.arange(total, dtype=torch.int64, device=inputs_embeds.device)
-        qpos = torch.arange(q_len, dtype=torch.int64, device=inputs_embeds.device) + past_len
-        causal = kpos.unsqueeze(0) <= qpos.unsqueeze(1)
-        allowed = causal.unsqueeze(0).unsqueeze(0) & (attention_mask.unsqueeze(1).unsqueeze(2) > 0)
-        neg = torch.finfo(dtype).min
-        mask = torch.where(allowed, torch.zeros((), dtype=dtype), torch.full((), neg, dtype=dtype))
+        cos, sin = self._rope(position_ids, dtype)  # [B, 1, L, D]
+        cos, sin = cos.transpose(1, 2), sin.transpose(1, 2)  # [B, L, 1, D]: broadcast over heads in [B, L, heads, D]
+        # the tap's additive key mask [B, 1, 1, T] (0 where attention_mask is 1): O(T), not O(L x T)
+        neg = torch.finfo(torch.float32).min
+        key_bias = torch.where(attention_mask > 0, 0.0, neg).to(torch.float32).view(bsz, 1, 1, -1)
 
         hidden = inputs_embeds
         presents = []
         taps = []
-        groups = self.num_heads // self.num_kv
         for i, layer in enumerate(self.lm.layers):
             attn = layer.self_attn
             residual = hidden
@@ -101,26 +118,22 @@ class Decoder(nn.Module):
             if self.spec.qk_norm:
                 q = attn.q_norm(q)
                 k = attn.k_norm(k)
-            q, k, v = q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2)
-            q = (q * cos) + (_rotate_half(q) * sin)
-            k = (k * cos) + (_rotate_half(k) * sin)
-            k = torch.cat([past_flat[2 * i], k], dim=2)
-            v = torch.cat([past_flat[2 * i + 1], v], dim=2)
-            presents += [k, v]
-            if groups > 1:
-                kr = (
-                    k.unsqueeze(2).expand(bsz, self.num_kv, groups, total, self.head_dim).reshape(bsz, self.num_heads, total, self.head_dim)
-                )
-                vr = (
-                    v.unsqueeze(2).expand(bsz, self.num_kv, groups, total, self.head_dim).reshape(bsz, self.num_heads, total, self.head_dim)
-                )
-            else:
-                kr, vr = k, v
-            scores = torch.matmul(q, kr.transpose(2, 3)) * self.scaling + mask
-            probs = torch.softmax(scores.float(), dim=-1)
+            q = (q * cos) + (rotate_half(q) * sin)
+            k = (k * cos) + (rotate_half(k) * sin)
+            out, present_k, present_v = group_query_attention(
+                q.reshape(bsz, q_len, -1),
+                k.reshape(bsz, q_len, -1),
+                v.reshape(bsz, q_len, -1),
+                past_flat[2 * i],
+                past_flat[2 * i + 1],
+                attention_mask,
+                self.num_heads,
+                self.num_kv,
+                self.scaling,
+            )
+            presents += [present_k, present_v]
             if self.taps:
-                taps.append(probs[:, :, -1:, :])
-            out = torch.matmul(probs.to(dtype), vr).transpose(1, 2).reshape(bsz, q_len, -1)
+                taps.append(self._last_row_tap(q, present_k, key_bias))
             hidden = residual + attn.o_proj(out)
             residual = hidden
             hidden = residual + layer.mlp(layer.post_attention_layernorm(hidden))
@@ -136,4 +149,8 @@ class Decoder(nn.Module):
             idx = torch.arange(hidden.shape[1], device=hidden.device, dtype=torch.int64)
             hidden = hidden.index_select(1, idx[idx >= hidden.shape[1] - keep])
         logits = self.lm_head(hidden).float()
-        return (logits, *presents, *taps)
+        return self._outputs(logits, presents, taps)
+
+    def _outputs(self, logits, presents, taps) -> tuple:
+        """The tensors named by `output_names`, in that order."""
+        return (logits, *presents, *(taps if self.taps else []))

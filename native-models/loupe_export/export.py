@@ -14,6 +14,7 @@ import torch
 from . import SCHEMA_VERSION
 from .decoder import Decoder, EmbedTokens
 from .families import FamilySpec, spec_for, text_config
+from .fused_ops import MS_DOMAIN
 from .vision import VisionEncoder
 
 OPSET = 17
@@ -106,6 +107,7 @@ def _export(module, args, path: Path, input_names, output_names, dynamic_axes):
                 output_names=output_names,
                 dynamic_axes=dynamic_axes,
                 opset_version=OPSET,
+                custom_opsets={MS_DOMAIN: 1},  # fused attention (fused_ops.py)
                 do_constant_folding=True,
                 dynamo=False,
             )
@@ -181,19 +183,17 @@ def export_decoder(model, config, spec: FamilySpec, out: Path, dtype: torch.dtyp
         "position_ids": {1: "batch", 2: "sequence"},
         "logits": {0: "batch", 1: "sequence"},
     }
-    out_names = ["logits"]
     for i in range(dec.num_layers):
         for kind in ("key", "value"):
             name = f"past_key_values.{i}.{kind}"
             pkv.append(torch.randn(b, dec.num_kv, past, dec.head_dim, dtype=dtype, device=device))
             in_names.append(name)
             axes[name] = {0: "batch", 2: "past_sequence"}
-            pname = f"present.{i}.{kind}"
-            out_names.append(pname)
-            axes[pname] = {0: "batch", 2: "total_sequence"}
-    if taps:
-        for name in tap_names(dec.num_layers):
-            out_names.append(name)
+    out_names = dec.output_names()
+    for name in out_names:
+        if name.startswith("present."):
+            axes[name] = {0: "batch", 2: "total_sequence"}
+        elif name.startswith("decoder_attentions."):
             axes[name] = {0: "batch", 3: "total_sequence"}
     deep = None
     if spec.deepstack_layers:

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
+from loupe_reference.coverage import paper_coverage
+
 from .parity import default_images, reference
 from .runtime import PackageRunner, prepare
 
@@ -25,23 +27,6 @@ QUESTION = "What colour is the small sign in the top left corner of the image?"
 def _b64(a: np.ndarray) -> dict:
     a = np.ascontiguousarray(a, dtype="<f4")
     return {"dtype": "float32", "shape": list(a.shape), "base64": base64.b64encode(a.tobytes()).decode()}
-
-
-def paper_coverage(att: np.ndarray, grid_h: int, grid_w: int, box, img_w: int, img_h: int) -> float:
-    """reference.md section 2: inclusive cell range, truncation, cx2 <= cx1 -> cx1 + 1."""
-    a = att.reshape(grid_h, grid_w)
-
-    def cell(v, size, n):
-        return min(max(int(v / size * n), 0), n - 1)
-
-    x1, y1, x2, y2 = box
-    cx1, cx2 = cell(x1, img_w, grid_w), cell(x2, img_w, grid_w)
-    cy1, cy2 = cell(y1, img_h, grid_h), cell(y2, img_h, grid_h)
-    if cx2 <= cx1:
-        cx2 = cx1 + 1
-    if cy2 <= cy1:
-        cy2 = cy1 + 1
-    return float(a[cy1 : cy2 + 1, cx1 : cx2 + 1].sum() / a.sum())
 
 
 def write_parity_fixture(pkg: str | Path, model, config, layer: int | None = None) -> Path:
@@ -87,7 +72,7 @@ def write_parity_fixture(pkg: str | Path, model, config, layer: int | None = Non
             "grid": [grid_h, grid_w],
             "head_mean_visual_attention": [float(x) for x in head_mean],
             "box": box,
-            "paper_coverage": paper_coverage(head_mean, grid_h, grid_w, box, w, h),
+            "paper_coverage": paper_coverage(np.asarray(head_mean).reshape(grid_h, grid_w), box, w, h),
         },
         "onnxruntime_vs_pytorch": {
             "logits_max_abs": float(np.abs(out["logits"][0, -1] - logits_ref).max()),

@@ -2,12 +2,18 @@
 
 transformers' vision towers compute positions, windows and per-image attention chunks with Python
 loops over `grid_thw.tolist()`, which a trace would freeze to one image size. This wrapper computes
-the same quantities per patch from `grid_thw` with tensor arithmetic (so the ONNX graph works for
-any image size and any number of images) and expresses the per-image / per-window attention as an
-additive mask instead of splitting the sequence. Windowed attention over a window's patches is the
-same computation as full attention masked to that window, so Qwen2.5-VL's window reordering (and its
-reversal after the merger) is not needed: the output order is the processor's patch order, as in
-transformers.
+the same quantities per patch from `grid_thw` with tensor arithmetic, so the ONNX graph works for any
+image size and any number of images.
+
+Attention runs per segment, never over a patches x patches matrix: a segment is one window
+(Qwen2.5-VL's windowed blocks) or one frame of one image (full-attention blocks, Qwen2-VL and Qwen3-VL
+towers). Each patch is scattered to (segment, slot) of a padded [segments, slots] buffer (as
+transformers reorders patches by window, then restores the order), the buffer goes through
+onnxruntime's MultiHeadAttention as a batch of segments, and the rows are gathered back into the
+processor's patch order. The kernel takes no mask on its O(S)-memory path, so padding slots are hidden
+with one extra channel per head: 1 in every query, 0 in real keys, -BIG in padding keys, which adds
+exactly 0 to every real score and sends every padding score to exp(-BIG) = 0. Memory is linear in the
+number of patches: the largest buffer is [patches (+ padding), 3 x hidden].
 """
 
 from __future__ import annotations
@@ -16,11 +22,8 @@ import torch
 from torch import nn
 
 from .families import FamilySpec
-
-
-def _rotate_half(x: torch.Tensor) -> torch.Tensor:
-    half = x.shape[-1] // 2
-    return torch.cat((-x[..., half:], x[..., :half]), dim=-1)
+from .fused_ops import dynamic_reshape, multi_head_attention, scatter_rows
+from .rope import rotate_half
 
 
 class VisionEncoder(nn.Module):
@@ -86,25 +89,71 @@ class VisionEncoder(nn.Module):
 
     # --- attention ---------------------------------------------------------------------------
     @staticmethod
-    def _attention(attn: nn.Module, x: torch.Tensor, cos, sin, mask: torch.Tensor) -> torch.Tensor:
+    def _segments(seg: torch.Tensor, slot: torch.Tensor, count: torch.Tensor, length: torch.Tensor) -> dict:
+        """Where each patch goes in the padded [count, length] buffer, and which buffer rows are real."""
+        total = count * length
+        index = seg * length + slot
+        occupied = scatter_rows(total, index, torch.ones_like(index, dtype=torch.float32).unsqueeze(1))  # [total, 1]
+        return {"index": index, "total": total, "count": count, "length": length, "padding": 1.0 - occupied}
+
+    def _frame_segments(self, img, frame, grid) -> tuple:
+        """Full attention: one segment per frame of each image (transformers' cu_seqlens)."""
+        grid = grid.to(torch.int64)
+        t, h, w = grid[:, 0], grid[:, 1], grid[:, 2]
+        first_frame = torch.cumsum(t, 0) - t
+        seg = first_frame[img] + frame
+        length = torch.max(h * w)
+        return seg, length, t.sum()
+
+    def _window_segments(self, img, frame, row, col, grid) -> tuple:
+        """Qwen2.5-VL windows: window_size px squares aligned to the top-left corner of each frame."""
+        ws = self.window_tokens * self.merge  # patches per window side
+        grid = grid.to(torch.int64)
+        t, h, w = grid[:, 0], grid[:, 1], grid[:, 2]
+        rows_w = torch.div(h + ws - 1, ws, rounding_mode="floor")
+        cols_w = torch.div(w + ws - 1, ws, rounding_mode="floor")
+        per_frame = rows_w * cols_w
+        per_image = t * per_frame
+        first = torch.cumsum(per_image, 0) - per_image
+        win_r = torch.div(row, ws, rounding_mode="floor")
+        win_c = torch.div(col, ws, rounding_mode="floor")
+        seg = first[img] + frame * per_frame[img] + win_r * cols_w[img] + win_c
+        slot = (row - win_r * ws) * ws + (col - win_c * ws)
+        return seg, slot, per_image.sum()
+
+    @staticmethod
+    def _attention(attn: nn.Module, x: torch.Tensor, cos, sin, segs: dict) -> torch.Tensor:
         n = x.shape[0]
         heads = attn.num_heads
         qkv = attn.qkv(x).reshape(n, 3, heads, -1).permute(1, 0, 2, 3)
         q, k, v = qkv[0], qkv[1], qkv[2]  # [N, heads, d]
         dtype = q.dtype
+        d = q.shape[-1]
         qf, kf = q.float(), k.float()
         c, s = cos.unsqueeze(-2).float(), sin.unsqueeze(-2).float()
-        q = ((qf * c) + (_rotate_half(qf) * s)).to(dtype)
-        k = ((kf * c) + (_rotate_half(kf) * s)).to(dtype)
-        q, k, v = q.transpose(0, 1), k.transpose(0, 1), v.transpose(0, 1)  # [heads, N, d]
-        scaling = getattr(attn, "scaling", None) or q.shape[-1] ** -0.5
-        scores = torch.matmul(q, k.transpose(1, 2)) * scaling + mask.to(dtype)
-        probs = torch.softmax(scores.float(), dim=-1).to(dtype)
-        out = torch.matmul(probs, v).transpose(0, 1).reshape(n, -1)
-        return attn.proj(out)
+        q = ((qf * c) + (rotate_half(qf) * s)).to(dtype)
+        k = ((kf * c) + (rotate_half(kf) * s)).to(dtype)
+        scaling = float(getattr(attn, "scaling", None) or d**-0.5)
+        # the padding channel (module docstring); BIG is finite so no inf - inf can appear in the kernel
+        big = min(1e4 / scaling, 6e4) if dtype == torch.float16 else 1e4 / scaling
+        one = torch.ones_like(q[..., :1])
+        zero = torch.zeros_like(q[..., :1])
+        rows = torch.cat([torch.cat([q, one], -1), torch.cat([k, zero], -1), torch.cat([v, zero], -1)], dim=1)  # [N, 3*heads, d+1]
+        width = 3 * heads * (d + 1)
+        buf = scatter_rows(segs["total"], segs["index"], rows.reshape(n, width))  # [total, width]
+        pad_row = torch.zeros(3, heads, d + 1, dtype=dtype)
+        pad_row[1, :, d] = -big
+        buf = buf + segs["padding"].to(dtype) * pad_row.reshape(1, width).to(buf.device)
+        shape = torch.stack([segs["count"], segs["length"], torch.ones_like(segs["count"]) * width])
+        buf = dynamic_reshape(buf, shape)
+        span = heads * (d + 1)
+        out = multi_head_attention(buf[:, :, :span], buf[:, :, span : 2 * span], buf[:, :, 2 * span :], heads, scaling)
+        out = out.reshape(-1, heads, d + 1).index_select(0, segs["index"])[:, :, :d]
+        return attn.proj(out.reshape(n, heads * d))
 
     def forward(self, pixel_values: torch.Tensor, grid: torch.Tensor):
         visual = self.visual
+        grid = grid.to(torch.int64)
         img, frame, h, w, row, col, block_row, block_col = self._patch_coords(pixel_values, grid)
         dtype = visual.patch_embed.proj.weight.dtype
         hidden = visual.patch_embed(pixel_values.to(dtype))
@@ -117,24 +166,20 @@ class VisionEncoder(nn.Module):
         emb = torch.cat([freqs, freqs], dim=-1)
         cos, sin = emb.cos(), emb.sin()
 
-        neg = torch.finfo(torch.float32).min
-        same_frame = (img.unsqueeze(1) == img.unsqueeze(0)) & (frame.unsqueeze(1) == frame.unsqueeze(0))
-        full_mask = torch.where(same_frame, torch.zeros((), dtype=torch.float32), torch.full((), neg))
+        seg, length, count = self._frame_segments(img, frame, grid)
+        within = torch.arange(img.shape[0], dtype=torch.int64, device=grid.device)
+        starts = torch.cumsum(grid[:, 0] * grid[:, 1] * grid[:, 2], 0) - grid[:, 0] * grid[:, 1] * grid[:, 2]
+        slot = within - starts[img] - frame * h * w
+        full_segs = self._segments(seg, slot, count, length)
         if self.spec.windowed_vision:
-            wt = self.window_tokens
-            win_r = torch.div(block_row, wt, rounding_mode="floor")
-            win_c = torch.div(block_col, wt, rounding_mode="floor")
-            same_window = same_frame & (win_r.unsqueeze(1) == win_r.unsqueeze(0)) & (win_c.unsqueeze(1) == win_c.unsqueeze(0))
-            window_mask = torch.where(same_window, torch.zeros((), dtype=torch.float32), torch.full((), neg))
-        if dtype == torch.float16:
-            full_mask = full_mask.clamp(min=torch.finfo(torch.float16).min)
-            if self.spec.windowed_vision:
-                window_mask = window_mask.clamp(min=torch.finfo(torch.float16).min)
+            wseg, wslot, wcount = self._window_segments(img, frame, row, col, grid)
+            ws = self.window_tokens * self.merge
+            window_segs = self._segments(wseg, wslot, wcount, torch.ones_like(wcount) * (ws * ws))
 
         deepstack = []
         for i, blk in enumerate(visual.blocks):
-            mask = window_mask if (self.spec.windowed_vision and i not in self.fullatt) else full_mask
-            hidden = hidden + self._attention(blk.attn, blk.norm1(hidden), cos, sin, mask)
+            segs = window_segs if (self.spec.windowed_vision and i not in self.fullatt) else full_segs
+            hidden = hidden + self._attention(blk.attn, blk.norm1(hidden), cos, sin, segs)
             hidden = hidden + blk.mlp(blk.norm2(hidden))
             if self.spec.learned_vision_pos and i in self.deepstack_indexes:
                 merger = visual.deepstack_merger_list[self.deepstack_indexes.index(i)]

@@ -14,26 +14,12 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from loupe_reference.coverage import paper_coverage as paper_coverage  # the one definition, named here too
+
 from .infer import prepare, torch_infer
 from .model import TinyQwen2VL
 from .processor import MERGE
 from .tokenizer import PromptEncoder
-
-
-def paper_coverage(att: np.ndarray, bbox, img_w: int, img_h: int) -> float:
-    """docs/reference.md §2, written as the paper's code does it (numpy slicing, int() truncation)."""
-    gh, gw = att.shape
-    x1, y1, x2, y2 = bbox
-    cx1 = min(max(int(x1 / img_w * gw), 0), gw - 1)
-    cx2 = min(max(int(x2 / img_w * gw), 0), gw - 1)
-    cy1 = min(max(int(y1 / img_h * gh), 0), gh - 1)
-    cy2 = min(max(int(y2 / img_h * gh), 0), gh - 1)
-    if cx2 <= cx1:
-        cx2 = cx1 + 1
-    if cy2 <= cy1:
-        cy2 = cy1 + 1
-    total = att.sum()
-    return float(att[cy1 : cy2 + 1, cx1 : cx2 + 1].sum() / total) if total > 0 else 0.0
 
 
 def judge(pred: str, answer: str, options: list[str] | None = None) -> bool:

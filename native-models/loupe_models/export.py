@@ -210,11 +210,20 @@ def write_configs(cfg: TinyConfig, enc: PromptEncoder, out_dir: Path) -> None:
     write_tokenizer_files(enc.tok, out_dir)
 
 
-def write_package(model: TinyQwen2VL, enc: PromptEncoder, out_dir: Path, manifest: dict, write_notap: bool = True) -> None:
+def write_package(
+    model: TinyQwen2VL, enc: PromptEncoder, out_dir: Path, manifest: dict, write_notap: bool = True, fused: bool = True
+) -> None:
+    """fused (default): onnxruntime's fused attention with separate last-row taps (export_fused.py), whose
+    memory is linear in the prompt and the image; fused=False: the original MatMul -> Softmax -> MatMul graphs."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     write_configs(model.cfg, enc, out_dir)
-    export_onnx(model, out_dir / "onnx", write_notap=write_notap)
+    if fused:
+        from .export_fused import export_onnx_fused
+
+        export_onnx_fused(model, out_dir / "onnx", write_notap=write_notap)
+    else:
+        export_onnx(model, out_dir / "onnx", write_notap=write_notap)
     cfg = model.cfg
     base = {
         "format": "loupe-model/1",

@@ -4,24 +4,21 @@ from __future__ import annotations
 
 import base64
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
+import onnx
 import pytest
+import torch
+
+from loupe_export import export as export_mod
+from loupe_export.export import export_package, load_checkpoint
+from loupe_export.parity import ParityError, check_parity, default_cases
+from loupe_export.runtime import PackageRunner, prepare, rope_index
+from loupe_export.tiny import build_tiny_checkpoint
 
 NATIVE = Path(__file__).resolve().parents[1]
 REPO = NATIVE.parent
-sys.path.insert(0, str(NATIVE))
-
-import onnx  # noqa: E402
-import torch  # noqa: E402
-
-from loupe_export import export as export_mod  # noqa: E402
-from loupe_export.export import export_package, load_checkpoint  # noqa: E402
-from loupe_export.parity import ParityError, check_parity, default_cases  # noqa: E402
-from loupe_export.runtime import PackageRunner, prepare, rope_index  # noqa: E402
-from loupe_export.tiny import build_tiny_checkpoint  # noqa: E402
 
 torch.set_num_threads(1)
 FIXTURES = REPO / "test" / "fixtures" / "models"
@@ -78,7 +75,10 @@ def test_export_layout_and_parity(tiny, family):
     pre = json.loads((pkg / "preprocessor_config.json").read_text())
     assert pre["do_resize"] is True and pre["do_rescale"] is True and pre["do_normalize"] is True
 
-    ins, outs, _ = _onnx_io(pkg / "onnx" / "decoder_model_merged.onnx")
+    ins, outs, dec = _onnx_io(pkg / "onnx" / "decoder_model_merged.onnx")
+    # each layer's output from the fused kernel (no [heads, S, S] scores); the taps' softmax is one row
+    ops = [n.op_type for n in dec.graph.node]
+    assert ops.count("GroupQueryAttention") == layers and ops.count("Softmax") == layers
     assert ins[:3] == ["inputs_embeds", "attention_mask", "position_ids"]
     assert "past_key_values.0.key" in ins and f"past_key_values.{layers - 1}.value" in ins
     assert outs[0] == "logits" and f"present.{layers - 1}.value" in outs
@@ -93,10 +93,14 @@ def test_export_layout_and_parity(tiny, family):
         assert v_outs == ["image_features"]
 
     report = check_parity(pkg, model, config)
-    assert report.ok
+    assert report.ok and report.reference == "float64"
     assert [c.name for c in report.cases] == ["one-image", "two-images", "text-only"]
     for c in report.cases:
         assert c.attention_max_abs < 1e-5 and c.logits_rel < 1e-4 and c.argmax_equal
+    # the vision encoder alone at >= 2,048 px (windows, edge windows, two images per call)
+    patch = 16 if family == "qwen3_vl" else 14
+    assert len(report.vision) == 2 and max(max(g[1:]) for v in report.vision for g in v["grid"]) * patch >= 2048
+    assert all(v["rel"] < 1e-5 for v in report.vision)
 
 
 def test_taps_are_last_query_rows_with_linear_size(tiny):
@@ -167,16 +171,37 @@ def test_parity_fails_loudly_on_a_broken_package(tiny, tmp_path):
     assert "differ" in str(e.value)
 
 
-def test_cli_exit_status_on_parity_failure(tiny, tmp_path, monkeypatch):
+def test_cli_records_parity_in_loupe_json(tmp_path):
+    import export_checkpoint  # noqa: F401  (native-models/export_checkpoint.py)
+
+    out = tmp_path / "pkg"
+    rc = export_checkpoint.main(["--tiny", "qwen2_5_vl", str(out), "--tiny-checkpoint", str(tmp_path / "ck")])
+    assert rc == 0
+    man = json.loads((out / "loupe.json").read_text())
+    rec = man["parity"]
+    assert rec["passed"] is True and rec["failures"] == []
+    assert rec["reference"].startswith("PyTorch float64")
+    # the package is as close to float64 as PyTorch fp32 is (both well under the old absolute 1e-5)
+    assert 0 < rec["max_error"]["attention_abs"] <= max(10 * rec["pytorch_fp32_error"]["attention_abs"], 1e-6)
+    assert [c["name"] for c in rec["cases"]] == ["one-image", "two-images", "text-only"]
+    assert max(max(g[1:]) for v in rec["vision"] for g in v["grid"]) * 14 >= 2048
+
+
+def test_cli_exit_status_and_record_on_parity_failure(tiny, tmp_path, monkeypatch):
     import export_checkpoint  # noqa: F401  (native-models/export_checkpoint.py)
     from loupe_export import parity
 
-    def boom(*a, **k):
-        raise ParityError("layer 0 attention row differs by 1e-1")
+    def failing(*a, **k):
+        report = parity.ParityReport("fp32", parity.TOLERANCES["fp32"], reference="float64")
+        report.failures.append("one-image: layer 0 attention row differs by 1.0e-01 > 1.0e-06")
+        return report
 
-    monkeypatch.setattr(parity, "check_parity", boom)
-    rc = export_checkpoint.main(["--tiny", "qwen2_5_vl", str(tmp_path / "pkg"), "--tiny-checkpoint", str(tmp_path / "ck")])
+    monkeypatch.setattr(parity, "check_parity", failing)
+    out = tmp_path / "pkg"
+    rc = export_checkpoint.main(["--tiny", "qwen2_5_vl", str(out), "--tiny-checkpoint", str(tmp_path / "ck")])
     assert rc == 1
+    rec = json.loads((out / "loupe.json").read_text())["parity"]
+    assert rec["passed"] is False and "layer 0" in rec["failures"][0]
 
 
 def test_no_taps_export(tiny):

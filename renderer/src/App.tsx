@@ -4,6 +4,7 @@ import { useEngineActions, useEngineError, useEngineStatus, useRestarted, useLoa
 import { useTab, useTheme, useUiActions, type Tab } from './stores/ui.js';
 import { ErrorBanner } from './components/common.js';
 import { LogPanel } from './components/LogPanel.js';
+import { ParityBanner } from './components/ParityBanner.js';
 import { InspectView } from './views/inspect/InspectView.js';
 import { ReplayView } from './views/replay/ReplayView.js';
 import { BatchView } from './views/batch/BatchView.js';
@@ -98,6 +99,7 @@ export function App() {
           </button>
         </div>
       ) : null}
+      <ParityBanner />
       {status === 'error' ? (
         <div className="banner-wrap">
           <ErrorBanner error={error} />

@@ -21,7 +21,10 @@ import { CliError, EXIT, usageError } from '../exit-codes.js';
 import type { CliContext } from '../io.js';
 import { ProgressBar } from '../progress.js';
 import { fmt, pct, pickBench, pickModel, printJson } from './common.js';
-import { parseProvider } from './inspect.js';
+import { parseDtype, parseProvider } from './inspect.js';
+import { ANALYSES_OPTIONS, ANALYSES_USAGE, forModel, parseAnalyses } from '../analyses-args.js';
+import { canonicalFaithfulness, canonicalSelfZoom } from '../../engine/batch/analyses-spec.js';
+import { summaryAnalysesLines } from './summary-analyses.js';
 
 export const benchUsage = `loupe bench [BENCH] [options]
 
@@ -38,9 +41,13 @@ export const benchUsage = `loupe bench [BENCH] [options]
                          id ends in -shard<i>of<n>; combine the shards with loupe merge)
   --max-new-tokens N     default 16
   --provider P           auto (default), cpu, cuda, webgpu
+  --dtype D              Hugging Face checkpoints (PyTorch engine): fp32 (default), bf16, fp16
 ${PREPROCESS_USAGE}
   --runs DIR             results folder (default: the engine's runs folder)
   --new                  start a fresh run even if a matching one exists
+  Opt-in analyses of the global view (recorded in the run's spec and settings hash; several
+  re-runs per item, so a run takes several times longer, docs/metrics.md):
+${ANALYSES_USAGE}
   --json                 print the run summary as JSON on stdout (progress stays on stderr)
 `;
 
@@ -54,6 +61,8 @@ function sameSpec(a: BatchSpec, b: BatchSpec): boolean {
       s.maxNewTokens,
       s.shard ?? null,
       s.limit ?? null,
+      s.selfZoom ? canonicalSelfZoom(s.selfZoom) : null,
+      s.faithfulness ? canonicalFaithfulness(s.faithfulness) : null,
       s.preprocess?.protocol ?? null,
       s.preprocess?.maxPixels ?? null,
     ]);
@@ -121,9 +130,11 @@ export async function runBench(argv: string[], ctx: CliContext): Promise<number>
     shard: { type: 'string' },
     'max-new-tokens': { type: 'string' },
     provider: { type: 'string' },
+    dtype: { type: 'string' },
     ...PREPROCESS_OPTIONS,
     runs: { type: 'string' },
     new: { type: 'boolean' },
+    ...ANALYSES_OPTIONS,
   });
   if (p.positionals.length > 1) throw usageError(`loupe bench takes at most one BENCH argument; got ${p.positionals.length}.`);
   const views = parseViews(str(p, 'views'));
@@ -132,9 +143,11 @@ export async function runBench(argv: string[], ctx: CliContext): Promise<number>
   const shard = parseShard(str(p, 'shard'));
   const maxNewTokens = parseIntOption(str(p, 'max-new-tokens'), 'max-new-tokens', 1) ?? 16;
   const provider = parseProvider(str(p, 'provider'));
+  const dtype = parseDtype(str(p, 'dtype'));
   const preprocess = parsePreprocess(p);
   const runsDir = str(p, 'runs');
   const json = flag(p, 'json');
+  const analyses = parseAnalyses(p);
 
   const session = await ctx.openEngine(runsDir ? { runsDir: resolve(ctx.io.cwd, runsDir) } : {});
   const bar = new ProgressBar(ctx.io);
@@ -154,8 +167,9 @@ export async function runBench(argv: string[], ctx: CliContext): Promise<number>
       preprocess: settleChoice(preprocess, model.manifest),
       ...(shard ? { shard } : {}),
       ...(limit ? { limit } : {}),
+      ...forModel(analyses, model.numLayers),
     };
-    await client.call('models.load', { modelId: model.id, provider }, { signal: ctx.signal });
+    await client.call('models.load', { modelId: model.id, provider, ...(dtype ? { dtype } : {}) }, { signal: ctx.signal });
 
     // a matching run is one of the same spec made with the same model files: a checkpoint retrained
     // in place keeps its folder (the spec's modelId) but not its hash, and must not be answered with
@@ -244,6 +258,7 @@ function printSummary(ctx: CliContext, runId: string, s: RunSummary, o: Outcome)
       `coverage  layer ${c.layer}: correct ${fmt(c.correct.mean)} (n=${c.correct.n}) vs wrong ${fmt(c.wrong.mean)} (n=${c.wrong.n})`,
     );
   } else if (c) lines.push(`coverage  layer ${c.layer}: no judged items to split by correctness`);
+  lines.push(...summaryAnalysesLines(s));
   if (s.noBoxItems > 0) {
     lines.push(`no box    ${s.noBoxItems} item(s) have no key box: answered and judged, coverage "no box" (not measured)`);
   }

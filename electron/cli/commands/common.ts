@@ -38,6 +38,8 @@ export async function pickModel(client: EngineClient, io: CliIo, value: string |
     const issues = model.issues.map((i) => `  ${i.file}${i.field ? ` (${i.field})` : ''}: ${i.message}`).join('\n');
     throw new CliError(`The model folder ${model.dir} is not usable:\n${issues}`, EXIT.invalidModel);
   }
+  // a package whose export was never verified (or failed verification) still runs, with a warning
+  if (model.parity?.warning) io.err(`warning: ${model.parity.warning}\n`);
   return model;
 }
 

@@ -2,12 +2,26 @@
 // layer (computed by the shared metrics module, like the renderer) and a PNG heatmap overlay.
 import { basename, extname, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
-import type { AnalysisResult, Box, LayerMetrics, PreprocessChoice, PreprocessInfo, ProviderChoice } from '../../contract/types.js';
+import type {
+  AnalysisResult,
+  Box,
+  LayerMetrics,
+  LoadedModel,
+  PreprocessChoice,
+  PreprocessInfo,
+  ProviderChoice,
+  QuestionType,
+  TorchDtype,
+} from '../../contract/types.js';
 import { headAggregate, metricsByLayer } from '../../engine/metrics/index.js';
 import { flag, parseBox, parseCommand, parseIntOption, parsePreprocess, PREPROCESS_OPTIONS, PREPROCESS_USAGE, str } from '../args.js';
 import { CliError, EXIT, usageError } from '../exit-codes.js';
 import type { CliContext } from '../io.js';
 import { parseColormap, writeOverlay } from '../overlay.js';
+import { ANALYSES_OPTIONS, ANALYSES_USAGE, forModel, parseAnalyses, type AnalysesArgs } from '../analyses-args.js';
+import type { FaithfulnessResult } from '../../contract/analyses.js';
+import { inferQuestionType } from '../../engine/bench/rows.js';
+import { analysesLines, analysesReport, type InspectSelfZoom, type JudgedAnswer } from './inspect-analyses.js';
 import { settleChoice } from '../../engine/preprocess/protocol.js';
 import { fmt, pct, pickModel, printJson } from './common.js';
 
@@ -23,9 +37,12 @@ export const inspectUsage = `loupe inspect IMAGE QUESTION [options]
   --no-overlay          skip the PNG
   --colormap NAME       inferno (default), magma, viridis, turbo
   --max-new-tokens N    greedy decoding budget (default 16)
-  --provider P          auto (default), cpu, cuda, webgpu
+  --provider P          auto (default), cpu, cuda, webgpu (a Hugging Face checkpoint: auto, cpu, cuda)
+  --dtype D             Hugging Face checkpoints (PyTorch engine): fp32 (default), bf16, fp16
+  --truth ANSWER        the expected answer: judges the answer (and the self-zoom answer)
+  --question-type T     mcq or blank, for --truth (default: mcq when the question lists A. B. ...)
 ${PREPROCESS_USAGE}
-  --json                machine-readable output on stdout
+${ANALYSES_USAGE}  --json                machine-readable output on stdout
 `;
 
 const PROVIDERS: readonly ProviderChoice[] = ['auto', 'cpu', 'cuda', 'webgpu'];
@@ -34,6 +51,14 @@ export function parseProvider(value: string | undefined): ProviderChoice {
   if (value === undefined) return 'auto';
   if ((PROVIDERS as readonly string[]).includes(value)) return value as ProviderChoice;
   throw usageError(`--provider must be one of ${PROVIDERS.join(', ')}; got "${value}".`);
+}
+
+const DTYPES: readonly TorchDtype[] = ['fp32', 'bf16', 'fp16'];
+
+export function parseDtype(value: string | undefined): TorchDtype | undefined {
+  if (value === undefined) return undefined;
+  if ((DTYPES as readonly string[]).includes(value)) return value as TorchDtype;
+  throw usageError(`--dtype must be one of ${DTYPES.join(', ')}; got "${value}".`);
 }
 
 export interface InspectArgs {
@@ -47,8 +72,11 @@ export interface InspectArgs {
   colormap: ReturnType<typeof parseColormap>;
   maxNewTokens: number;
   provider: ProviderChoice;
+  dtype?: TorchDtype;
   preprocess: PreprocessChoice;
   json: boolean;
+  analyses: AnalysesArgs;
+  truth?: { answer: string; questionType: QuestionType };
 }
 
 export function parseInspectArgs(argv: string[], cwd: string): InspectArgs {
@@ -61,6 +89,10 @@ export function parseInspectArgs(argv: string[], cwd: string): InspectArgs {
     colormap: { type: 'string' },
     'max-new-tokens': { type: 'string' },
     provider: { type: 'string' },
+    dtype: { type: 'string' },
+    truth: { type: 'string' },
+    'question-type': { type: 'string' },
+    ...ANALYSES_OPTIONS,
     ...PREPROCESS_OPTIONS,
   });
   if (p.positionals.length !== 2)
@@ -75,9 +107,18 @@ export function parseInspectArgs(argv: string[], cwd: string): InspectArgs {
     provider: parseProvider(str(p, 'provider')),
     preprocess: parsePreprocess(p),
     json: flag(p, 'json'),
+    analyses: parseAnalyses(p),
   };
+  const truth = str(p, 'truth');
+  const qt = str(p, 'question-type');
+  if (qt !== undefined && qt !== 'mcq' && qt !== 'blank') throw usageError(`--question-type must be mcq or blank; got "${qt}".`);
+  if (qt !== undefined && truth === undefined) throw usageError('--question-type needs --truth.');
+  if (truth !== undefined)
+    args.truth = { answer: truth, questionType: (qt as QuestionType | undefined) ?? inferQuestionType(question, truth) };
   const box = parseBox(str(p, 'box'));
   if (box) args.box = box;
+  const dtype = parseDtype(str(p, 'dtype'));
+  if (dtype) args.dtype = dtype;
   const model = str(p, 'model');
   if (model !== undefined) args.model = model;
   const layer = parseIntOption(str(p, 'layer'), 'layer', 1);
@@ -97,7 +138,11 @@ export async function runInspect(argv: string[], ctx: CliContext): Promise<numbe
     // Refused now, naming the file and the cause, before the model is loaded.
     const protocol = settleChoice(args.preprocess, model.manifest).protocol;
     await client.call('images.check', { source: { kind: 'path', path: args.image }, protocol }, { signal: ctx.signal });
-    const loaded = await client.call('models.load', { modelId: model.id, provider: args.provider }, { signal: ctx.signal });
+    const loaded = await client.call(
+      'models.load',
+      { modelId: model.id, provider: args.provider, ...(args.dtype ? { dtype: args.dtype } : {}) },
+      { signal: ctx.signal },
+    );
     const result = await client.call(
       'analysis.run',
       {
@@ -108,6 +153,7 @@ export async function runInspect(argv: string[], ctx: CliContext): Promise<numbe
         withGeneric: true,
         preprocess: args.preprocess,
         ...(args.box ? { box: args.box } : {}),
+        ...forModel(args.analyses, model.numLayers),
       },
       { signal: ctx.signal },
     );
@@ -134,11 +180,13 @@ export async function runInspect(argv: string[], ctx: CliContext): Promise<numbe
         colormap: args.colormap,
         protocol: result.preprocess.protocol,
         ...(args.box ? { box: args.box } : {}),
+        ...(result.selfZoom ? { cropBox: result.selfZoom.box } : {}),
       });
     }
     const report: InspectReport = {
-      ...buildReport(result, model.name, model.id, loaded.provider, layer, byLayer, overlayPath),
+      ...buildReport(result, model.name, model.id, providerLabel(loaded), layer, byLayer, overlayPath),
       image: args.image,
+      ...analysesReport(result, args.truth),
     };
     if (args.json) printJson(ctx.io, report);
     else printHuman(ctx, report);
@@ -174,6 +222,16 @@ export interface InspectReport {
   preprocess: PreprocessInfo;
   overlay: string | null;
   timings: AnalysisResult['timings'];
+  /** With --truth: the judge's verdict on the answer. */
+  judgement?: JudgedAnswer;
+  /** With --self-zoom / --faithfulness (docs/metrics.md). */
+  selfZoom?: InspectSelfZoom;
+  faithfulness?: FaithfulnessResult;
+}
+
+/** "cpu", or for the PyTorch engine "cpu (PyTorch bf16; torch 2.13.0, transformers 5.18.0)". */
+export function providerLabel(loaded: LoadedModel): string {
+  return loaded.dtype ? `${loaded.provider} (PyTorch ${loaded.dtype}; ${loaded.runtime ?? ''})` : loaded.provider;
 }
 
 function buildReport(
@@ -232,7 +290,9 @@ function printHuman(ctx: CliContext, r: InspectReport): void {
     const curve = Object.entries(r.coverageByLayer ?? {}).map(([l, v]) => `${l}:${fmt(v.coveragePaper, 3)}`);
     lines.push(`per layer ${curve.join(' ')}`);
   } else lines.push('metrics   pass --box x1,y1,x2,y2 for coverage, ratio and pointing game');
-  if (r.overlay) lines.push(`overlay   ${r.overlay}`);
+  if (r.judgement) lines.push(`judged    ${r.judgement.judgement} (${r.judgement.reason})`);
+  lines.push(...analysesLines(r));
+  if (r.overlay) lines.push(`overlay   ${r.overlay}${r.selfZoom ? ' (key box cyan, self-zoom crop dashed yellow)' : ''}`);
   const t = r.timings;
   lines.push(
     `timings   preprocess ${fmt(t.preprocessMs, 0)} ms, vision ${fmt(t.visionMs, 0)} ms, prefill ${fmt(t.prefillMs, 0)} ms, decode ${fmt(t.decodeMs, 0)} ms`,

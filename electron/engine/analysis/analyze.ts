@@ -7,7 +7,8 @@ import { BadRequestError, throwIfAborted } from '../errors.js';
 import type { DecodedImage } from '../image/decode.js';
 import { DecoderStepper, type StepResult } from '../model/decoder.js';
 import { GENERIC_PROMPT, prepareQuestion, prepareTextFor, type PreparedImage, type PreparedPrompt } from '../model/prompt.js';
-import type { ModelRuntime } from '../model/runtime.js';
+import type { AnyRuntime, ModelRuntime } from '../model/runtime.js';
+import { analyzeImageTorch } from '../torch/analyze.js';
 import { assembleMaps, type TapLayout } from '../model/taps.js';
 import { argmax, softmaxAt } from '../model/tensors.js';
 import { Tensor } from '../model/transformers.js';
@@ -25,6 +26,8 @@ export interface AnalyzeImageRequest {
   box?: Box;
   /** Set for a regional crop cut from the full image (goes into GridGeometry.cropInFull). */
   cropInFull?: Box;
+  /** PyTorch engine: also return the final hidden states of the visual positions. */
+  hiddenStates?: boolean;
   /** The protocol is the image's own (it was decoded for it); this carries the user's pixel budget. */
   preprocess?: PreprocessChoice;
 }
@@ -61,12 +64,39 @@ function checkRequest(req: AnalyzeImageRequest): number {
 }
 
 export async function analyzeImage(
-  rt: ModelRuntime,
+  rt: AnyRuntime,
   image: DecodedImage,
   req: AnalyzeImageRequest,
   hooks: AnalysisHooks = {},
 ): Promise<AnalysisResult> {
+  // The PyTorch worker sends the prompt's logits (a vocabulary of floats) only when they are asked for.
+  if (rt.kind === 'torch') return (await analyzeImageTorch(rt, image, req, checkRequest(req), hooks)).result;
+  return (await analyzeImageWithLogits(rt, image, req, hooks)).result;
+}
+
+/**
+ * analyzeImage plus the logits of the first generated position (the prompt's last token), which the
+ * faithfulness analysis needs for the probability of a given token, not only of the greedy one.
+ */
+export async function analyzeImageWithLogits(
+  rt: AnyRuntime,
+  image: DecodedImage,
+  req: AnalyzeImageRequest,
+  hooks: AnalysisHooks = {},
+): Promise<{ result: AnalysisResult; firstLogits: Float32Array }> {
   const maxNewTokens = checkRequest(req);
+  if (rt.kind === 'torch') {
+    const out = await analyzeImageTorch(rt, image, { ...req, firstLogits: true }, maxNewTokens, hooks);
+    if (!out.firstLogits) throw new Error('unreachable: analyzeImageTorch checks that the logits it was asked for came back');
+    return { result: out.result, firstLogits: out.firstLogits };
+  }
+  if (req.hiddenStates)
+    throw new BadRequestError(
+      'Hidden states come from the PyTorch engine only: open the Hugging Face checkpoint instead of its ONNX export.',
+      {
+        field: 'hiddenStates',
+      },
+    );
   const { signal, onStage } = hooks;
   const timings: StageTimings = { preprocessMs: 0, visionMs: 0, prefillMs: 0, decodeMs: 0, metricsMs: 0 };
 
@@ -142,5 +172,5 @@ export async function analyzeImage(
   };
   if (genericAttention) result.genericAttention = genericAttention;
   if (req.box) result.box = req.box;
-  return result;
+  return { result, firstLogits: steps[0].logits };
 }

@@ -5,12 +5,13 @@ import type { Box, DualAnalysisResult } from '../../contract/types.js';
 import { BadRequestError, throwIfAborted } from '../errors.js';
 import { cropImage, pixelRect } from '../image/crop.js';
 import type { DecodedImage } from '../image/decode.js';
-import type { ModelRuntime } from '../model/runtime.js';
+import type { AnyRuntime } from '../model/runtime.js';
 import { analyzeImage, type AnalyzeImageRequest } from './analyze.js';
+import { analyzeWithAnalyses, type AnalysesRequest } from './with-analyses.js';
 import { regionalInFull } from './regional-map.js';
 import { now, type AnalysisHooks } from './stages.js';
 
-export interface DualImageRequest extends Omit<AnalyzeImageRequest, 'cropInFull'> {
+export interface DualImageRequest extends Omit<AnalyzeImageRequest, 'cropInFull'>, AnalysesRequest {
   box?: Box;
 }
 
@@ -19,7 +20,7 @@ export interface DualImageRequest extends Omit<AnalyzeImageRequest, 'cropInFull'
  * exactly at the box); otherwise the crop is cut here, at the box rounded outwards to whole pixels.
  */
 export async function analyzeDualImages(
-  rt: ModelRuntime,
+  rt: AnyRuntime,
   full: DecodedImage,
   req: DualImageRequest,
   crop: DecodedImage | null,
@@ -32,10 +33,11 @@ export async function analyzeDualImages(
   const rect = pixelRect(req.box, full.width, full.height, full.name);
   let regionalImage = crop;
   if (!regionalImage) regionalImage = (await cropImage(full, req.box)).image;
-  const global = await analyzeImage(rt, full, req, hooks);
+  // The opt-in analyses belong to the global view (the key box is in its pixels).
+  const global = await analyzeWithAnalyses(rt, full, req, hooks);
   throwIfAborted(hooks.signal);
   // No box on the regional run: the key region is the whole crop.
-  const { box: _box, ...rest } = req;
+  const { box: _box, selfZoom: _sz, faithfulness: _f, ...rest } = req;
   const regional = await analyzeImage(rt, regionalImage, { ...rest, cropInFull: rect }, hooks);
   const t = now();
   const mapped = regionalInFull(regional.attention, rect, global.geometry);

@@ -9,9 +9,10 @@ import { BadRequestError, CancelledError, InvalidImageError, throwIfAborted, toE
 import { regionalInFull } from './regional-map.js';
 import { cropImage, pixelRect } from '../image/crop.js';
 import { decodeImage, type DecodedImage } from '../image/decode.js';
-import type { ModelRuntime } from '../model/runtime.js';
+import type { AnyRuntime } from '../model/runtime.js';
 import { settleChoice } from '../preprocess/protocol.js';
 import { analyzeImage } from './analyze.js';
+import { analyzeWithAnalyses } from './with-analyses.js';
 import type { AnalysisHooks } from './stages.js';
 
 export interface ViewsInput extends DualInput {
@@ -52,7 +53,7 @@ function isCancel(err: unknown): boolean {
 }
 
 export async function analyzeViews(
-  rt: ModelRuntime,
+  rt: AnyRuntime,
   input: ViewsInput,
   views: readonly View[],
   hooks: AnalysisHooks = {},
@@ -85,7 +86,18 @@ export async function analyzeViews(
   if (views.includes('global')) {
     await run('global', async () => {
       if (!full) throw fullError;
-      return analyzeImage(rt, full, { ...base, ...(input.bbox ? { box: input.bbox } : {}) }, hooks);
+      // The opt-in analyses (self-zoom, faithfulness) belong to the global view: the key box is in its pixels.
+      return analyzeWithAnalyses(
+        rt,
+        full,
+        {
+          ...base,
+          ...(input.bbox ? { box: input.bbox } : {}),
+          ...(input.selfZoom ? { selfZoom: input.selfZoom } : {}),
+          ...(input.faithfulness ? { faithfulness: input.faithfulness } : {}),
+        },
+        hooks,
+      );
     });
   }
   if (views.includes('regional')) {

@@ -1,6 +1,7 @@
 // Checkpoint comparison (e.g. base vs R2I-trained student on the same bench): records of two runs
 // paired by item and view, B minus A.
 import type { BatchRecord, CompareSummary, View } from '../../contract/types.js';
+import { zoomNeedTransitions } from './compare-analyses.js';
 import { bootstrapCi, ciStat, mean, wilcoxonSignedRank, type BootstrapOptions } from '../stats/index.js';
 
 export interface CompareOptions {
@@ -63,6 +64,7 @@ export function compareRecords(a: readonly BatchRecord[], b: readonly BatchRecor
   const flipped = pairs
     .filter((p) => p.a.judgement !== p.b.judgement)
     .map((p) => ({ itemId: p.itemId, view: p.view, from: p.a.judgement, to: p.b.judgement, answerA: p.a.answer, answerB: p.b.answer }));
+  const zoomNeed = zoomNeedTransitions(a, b);
   return {
     runA: options.runA,
     runB: options.runB,
@@ -73,5 +75,6 @@ export function compareRecords(a: readonly BatchRecord[], b: readonly BatchRecor
     wilcoxon: { statistic: w.statistic, z: w.z, pValue: w.pValue, n: w.n },
     flipped,
     mostChanged,
+    ...(zoomNeed ? { zoomNeed } : {}),
   };
 }

@@ -5,6 +5,7 @@
 import type { BatchRecord, LayerMetrics } from '../../contract/types.js';
 import { f32, i32, i8, jsonScalar, npzBytes, str, type NpyArray } from '../formats/npy.js';
 import type { RunMeta } from './types.js';
+import { analysesNpzArrays } from './export-analyses.js';
 
 export const RUN_NPZ_FORMAT = 'loupe-run-npz/1';
 
@@ -92,5 +93,6 @@ export function runToNpz(records: readonly BatchRecord[], meta: RunMeta, exporte
   arrays.grid_shape = i32(shapes, [n, 2]);
   arrays.grid_layer = i32(gridLayer);
   arrays.grid_values = f32(values);
+  Object.assign(arrays, analysesNpzArrays(records));
   return npzBytes(arrays);
 }

@@ -1,5 +1,6 @@
 // Exports of a run: summary (CSV/JSON), per-item rows (CSV) and per-item attention grids (JSON).
 import type { AccuracyStat, BatchRecord, CiStat, CompareSummary, RunSummary } from '../../contract/types.js';
+import { analysesCsvColumns, analysesSummaryRows } from './export-analyses.js';
 
 /**
  * One CSV cell. Quotes when needed (RFC 4180) and neutralises text that a spreadsheet would run as
@@ -66,6 +67,7 @@ export function summaryToCsv(s: RunSummary): string {
   rows.push(ciRow('coverage_wrong', `layer ${cw.layer}`, cw.wrong));
   rows.push(['mean_box_area_share', 'global', s.meanBoxAreaShare]);
   rows.push(['items_without_box', 'global', s.noBoxItems]);
+  rows.push(...analysesSummaryRows(s));
   return toCsv(SUMMARY_HEADER, rows);
 }
 
@@ -100,6 +102,8 @@ export function recordsToCsv(records: readonly BatchRecord[]): string {
     'finished_at',
   ];
   for (const l of layers) for (const m of metricCols) header.push(`L${l}_${m}`);
+  const extra = analysesCsvColumns(records);
+  header.push(...extra.header);
   const rows = records.map((r) => {
     const row: unknown[] = [
       r.itemId,
@@ -130,6 +134,7 @@ export function recordsToCsv(records: readonly BatchRecord[]): string {
       r.finishedAt,
     ];
     for (const l of layers) for (const m of metricCols) row.push(r.layers[l]?.[m]);
+    row.push(...extra.row(r));
     return row;
   });
   return toCsv(header, rows);

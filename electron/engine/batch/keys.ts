@@ -3,6 +3,7 @@
 // makes a new key, so resume never reuses a result computed differently.
 import { createHash } from 'node:crypto';
 import type { BatchSpec, View } from '../../contract/types.js';
+import { canonicalFaithfulness, canonicalSelfZoom } from './analyses-spec.js';
 
 /** Bump when the metrics stored per record change meaning. */
 export const METRICS_VERSION = 1;
@@ -15,15 +16,17 @@ export function recordKey(itemId: string, view: View, modelHash: string, setting
  * Hash of the settings that affect a record (not of sharding/limit, which only choose items). The
  * preprocessing (protocol and pixel budget) changes pixels, grids and so every number: it is part of it,
  * and a spec from before protocols existed (no `preprocess`, images through transformers.js's processor)
- * hashes differently from every spec that has one.
+ * hashes differently from every spec that has one. The opt-in analyses join the hash only when asked for.
  */
-export function settingsHash(spec: Pick<BatchSpec, 'maxNewTokens' | 'layers' | 'preprocess'>): string {
+export function settingsHash(spec: Pick<BatchSpec, 'maxNewTokens' | 'layers' | 'preprocess' | 'selfZoom' | 'faithfulness'>): string {
   const pre = spec.preprocess;
   const canonical = JSON.stringify({
     maxNewTokens: spec.maxNewTokens,
     layers: [...spec.layers].sort((a, b) => a - b),
     metrics: METRICS_VERSION,
     ...(pre ? { preprocess: { protocol: pre.protocol ?? null, maxPixels: pre.maxPixels ?? null } } : {}),
+    ...(spec.selfZoom ? { selfZoom: canonicalSelfZoom(spec.selfZoom) } : {}),
+    ...(spec.faithfulness ? { faithfulness: canonicalFaithfulness(spec.faithfulness) } : {}),
   });
   return createHash('sha256').update(canonical).digest('hex').slice(0, 12);
 }

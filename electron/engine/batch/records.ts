@@ -60,6 +60,27 @@ export function buildRecord(ctx: RecordContext, result: AnalysisResult): BatchRe
     record.layers = metricsByLayer(input, spec.layers);
     record.boxAreaShare = boxAreaShare(item.bbox, result.geometry);
   }
+  if (view === 'global' && result.selfZoom) {
+    const sz = result.selfZoom;
+    const j = judgeAnswer(sz.answer, item.answer, item.questionType, item.question);
+    record.selfZoom = {
+      layers: sz.layers,
+      relative: sz.relative,
+      rule: sz.rule,
+      box: sz.box,
+      windowMass: compact(sz.windowMass),
+      ...(sz.iou !== undefined ? { iou: compact(sz.iou) } : {}),
+      ...(sz.centreInside !== undefined ? { centreInside: sz.centreInside } : {}),
+      answer: sz.answer,
+      extracted: j.extracted,
+      judgement: j.judgement,
+      judgeReason: j.reason,
+    };
+  }
+  if (view === 'global' && result.faithfulness) {
+    const { ms: _ms, ...kept } = result.faithfulness;
+    record.faithfulness = kept;
+  }
   const layer = Math.min(ctx.gridLayer, result.attention.numLayers);
   const grid = headAggregate(result.attention, layer, 'mean', 0);
   record.grid = { gridH: result.attention.gridH, gridW: result.attention.gridW, values: Array.from(grid, compact) };
@@ -87,6 +108,14 @@ export function errorRecord(ctx: RecordContext, error: unknown): BatchRecord {
 export function withCurrentJudgement(r: BatchRecord): BatchRecord {
   if (r.error !== undefined) return r;
   const j = judgeAnswer(r.answer, r.groundTruth, r.questionType, r.question);
-  if (j.judgement === r.judgement && j.extracted === r.extracted && j.reason === r.judgeReason) return r;
-  return { ...r, judgement: j.judgement, extracted: j.extracted, judgeReason: j.reason };
+  let out = r;
+  if (j.judgement !== r.judgement || j.extracted !== r.extracted || j.reason !== r.judgeReason)
+    out = { ...r, judgement: j.judgement, extracted: j.extracted, judgeReason: j.reason };
+  const sz = r.selfZoom;
+  if (sz) {
+    const z = judgeAnswer(sz.answer, r.groundTruth, r.questionType, r.question);
+    if (z.judgement !== sz.judgement || z.extracted !== sz.extracted || z.reason !== sz.judgeReason)
+      out = { ...out, selfZoom: { ...sz, judgement: z.judgement, extracted: z.extracted, judgeReason: z.reason } };
+  }
+  return out;
 }

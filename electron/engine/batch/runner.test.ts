@@ -62,6 +62,19 @@ describe('runBatch', () => {
     expect(new ResultStore(runsDir, 'full').readMeta().state).toBe('finished');
   });
 
+  it("keeps the model's exporter parity warning in run.json", async () => {
+    const warning = 'Model fake-model has no exporter parity record (loupe.json "parity"): ...';
+    const model = { ...MODEL_DOUBLE, parity: { state: 'missing' as const, warning } };
+    await runBatch(
+      { ...SPEC, limit: 1 },
+      { model, bench: loadedBenchDouble(2), analyzeDual: analyzerDouble() },
+      new AbortController().signal,
+      () => {},
+      { runsDir, runId: 'warned', now: fixedNow },
+    );
+    expect(new ResultStore(runsDir, 'warned').readMeta().model.parity).toEqual({ state: 'missing', warning });
+  });
+
   it('resumes after a kill mid-write: no loss, no duplicates, only missing units re-analysed', async () => {
     const bench = loadedBenchDouble(5);
     await runBatch(SPEC, { model: MODEL_DOUBLE, bench, analyzeDual: analyzerDouble() }, new AbortController().signal, () => {}, {

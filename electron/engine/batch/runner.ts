@@ -8,6 +8,7 @@ import type { BatchRecord, BatchSpec, RunInfo, View } from '../../contract/types
 import type { BenchItem } from '../bench/types.js';
 import { BadRequestError, CancelledError } from '../errors.js';
 import { newRunId, recordKey, settingsHash } from './keys.js';
+import { validateAnalyses } from './analyses-spec.js';
 import { buildRecord, errorRecord, type RecordContext } from './records.js';
 import { ProgressRate } from './progress-rate.js';
 import { RunLock } from './run-lock.js';
@@ -45,6 +46,7 @@ export function validateSpec(spec: BatchSpec, numLayers: number): void {
   }
   if (spec.limit !== undefined && (!Number.isInteger(spec.limit) || spec.limit < 1))
     throw new BadRequestError(`limit must be a positive integer; got ${spec.limit}.`, { field: 'limit' });
+  validateAnalyses(spec, numLayers);
 }
 
 /** Items of this run: the first `limit` bench items, then those whose index % n == i. */
@@ -101,7 +103,7 @@ export function openRun(spec: BatchSpec, deps: BatchDeps, options: RunBatchOptio
       }
       if (meta.settingsHash !== sHash) {
         throw new BadRequestError(
-          `Run ${runId} was made with different settings (maxNewTokens, layers or preprocessing protocol/max pixels); start a new run for these settings.`,
+          `Run ${runId} was made with different settings (maxNewTokens, layers, preprocessing protocol/max pixels, self-zoom or faithfulness); start a new run for these settings.`,
           {
             field: 'spec',
           },
@@ -113,7 +115,16 @@ export function openRun(spec: BatchSpec, deps: BatchDeps, options: RunBatchOptio
         runId,
         spec,
         settingsHash: sHash,
-        model: { id: model.id, name: model.name, hash: model.hash, numLayers: model.numLayers, defaultLayer: model.defaultLayer },
+        model: {
+          id: model.id,
+          name: model.name,
+          hash: model.hash,
+          numLayers: model.numLayers,
+          defaultLayer: model.defaultLayer,
+          ...(model.parity
+            ? { parity: { state: model.parity.state, ...(model.parity.warning ? { warning: model.parity.warning } : {}) } }
+            : {}),
+        },
         bench: { id: bench.info.id, name: bench.info.name, path: bench.info.path },
         state: 'running',
         total: 0,
@@ -161,6 +172,8 @@ function itemInput(item: BenchItem, spec: BatchSpec, views: readonly View[]): Du
     maxNewTokens: spec.maxNewTokens,
     ...(spec.preprocess ? { preprocess: spec.preprocess } : {}),
     ...(item.bbox ? { bbox: item.bbox } : {}),
+    ...(spec.selfZoom ? { selfZoom: spec.selfZoom } : {}),
+    ...(spec.faithfulness ? { faithfulness: spec.faithfulness } : {}),
   };
 }
 

@@ -4,6 +4,7 @@
 // (correct / (correct + wrong)). Accuracies are fractions in [0, 1]; gaps are percentage points.
 import type { AccuracyStat, BatchRecord, BatchSpec, CiStat, RunSummary, View } from '../../contract/types.js';
 import { ciStat, mean, type BootstrapOptions } from '../stats/index.js';
+import { summarizeFaithfulness, summarizeSelfZoom } from './analyses-summary.js';
 
 export function accuracyOf(records: readonly BatchRecord[]): AccuracyStat {
   let correct = 0;
@@ -100,6 +101,8 @@ export function summarizeRun(records: readonly BatchRecord[], ctx: SummaryContex
   const coverageByLayer: Record<string, CiStat> = {};
   for (const layer of recordedLayers(records)) coverageByLayer[String(layer)] = ciStat(coverageValues(records, layer), ctx.bootstrap);
   const layer = headlineLayer(records, ctx.defaultLayer);
+  const selfZoom = summarizeSelfZoom(records, ctx.bootstrap);
+  const faithfulness = summarizeFaithfulness(records, ctx.bootstrap);
   const shares = records
     .filter((r) => r.view === 'global' && r.error === undefined && r.boxAreaShare !== undefined)
     .map((r) => r.boxAreaShare!);
@@ -133,5 +136,7 @@ export function summarizeRun(records: readonly BatchRecord[], ctx: SummaryContex
       .filter((r) => r.error !== undefined)
       .slice(0, MAX_FAILURES_LISTED)
       .map((r) => ({ itemId: r.itemId, view: r.view, error: r.error! })),
+    ...(selfZoom ? { selfZoom } : {}),
+    ...(faithfulness ? { faithfulness } : {}),
   };
 }

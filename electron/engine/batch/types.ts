@@ -1,6 +1,7 @@
 // The batch runner's view of the model: one call that analyses an item in one or both views. The real
 // implementation lives in electron/engine/analysis; tests use a deterministic fake.
-import type { AnalysisResult, BatchSpec, Box, ModelInfo, PreprocessChoice, RunInfo, View } from '../../contract/types.js';
+import type { FaithfulnessOptions, SelfZoomOptions } from '../../contract/analyses.js';
+import type { AnalysisResult, BatchSpec, Box, ModelInfo, ParityStatus, PreprocessChoice, RunInfo, View } from '../../contract/types.js';
 import type { LoadedBench } from '../bench/types.js';
 
 /** Where an item's images come from, for error messages that name row and column. */
@@ -24,6 +25,9 @@ export interface DualInput {
   /** Key box in original-image pixels. */
   bbox?: Box;
   maxNewTokens: number;
+  /** Opt-in analyses of the global view (BatchSpec.selfZoom / faithfulness). */
+  selfZoom?: SelfZoomOptions;
+  faithfulness?: FaithfulnessOptions;
   /** The run's preprocessing (settled at start: the protocol is always named in a run's spec). */
   preprocess?: PreprocessChoice;
 }
@@ -45,7 +49,15 @@ export interface RunMeta {
   runId: string;
   spec: BatchSpec;
   settingsHash: string;
-  model: { id: string; name: string; hash: string; numLayers: number; defaultLayer: number };
+  model: {
+    id: string;
+    name: string;
+    hash: string;
+    numLayers: number;
+    defaultLayer: number;
+    /** The exporter parity state, and its warning unless passed (ModelInfo.parity). */
+    parity?: { state: ParityStatus['state']; warning?: string };
+  };
   bench: { id: string; name: string; path: string };
   state: RunInfo['state'];
   /** Work units (item x view) in this run (after limit and shard). */

@@ -9,6 +9,8 @@ import type { ExportFormat } from '../../contract/api.js';
 import type { CompareSummary } from '../../contract/types.js';
 import { compareRecords, gridsToJson, recordsToCsv, ResultStore, runToNpz, summarizeRun, summaryToJson } from '../batch/index.js';
 import type { RunMeta } from '../batch/types.js';
+import { summarizeFaithfulness, summarizeSelfZoom } from '../batch/analyses-summary.js';
+import { compareAnalyses } from '../batch/compare-analyses.js';
 import { exportName } from '../formats/names.js';
 import { BadRequestError } from '../errors.js';
 
@@ -66,5 +68,13 @@ export async function compareRunsInDir(runsDir: string, runA: string, runB: stri
   const chosen = layer ?? a.readMeta().model.defaultLayer;
   if (!Number.isInteger(chosen) || chosen < 1)
     throw new BadRequestError(`layer must be a positive integer (1-based); got ${chosen}.`, { field: 'layer' });
-  return compareRecords(a.read().records, b.read().records, { runA, runB, layer: chosen });
+  const ra = a.read().records;
+  const rb = b.read().records;
+  const summary = compareRecords(ra, rb, { runA, runB, layer: chosen });
+  const analyses = compareAnalyses(
+    { selfZoom: summarizeSelfZoom(ra), faithfulness: summarizeFaithfulness(ra) },
+    { selfZoom: summarizeSelfZoom(rb), faithfulness: summarizeFaithfulness(rb) },
+    chosen,
+  );
+  return analyses ? { ...summary, analyses } : summary;
 }

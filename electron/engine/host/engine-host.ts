@@ -1,8 +1,9 @@
 // EngineHost: the EngineHandler behind both transports. Routes every contract method, owns the loaded
 // models, opened benchmarks and batch runs, and turns engine progress into EngineEvents.
 import type { EngineEvent, EngineHandler, MethodName, ParamsOf, ResultOf } from '../../contract/api.js';
-import type { AnalysisResult, DualAnalysisResult } from '../../contract/types.js';
-import { analyzeImage } from '../analysis/analyze.js';
+import type { AnalysisResult, AnalyzeRequest, DualAnalysisResult } from '../../contract/types.js';
+import type { AnalysesRequest } from '../analysis/with-analyses.js';
+import { analyzeWithAnalyses } from '../analysis/with-analyses.js';
 import { analyzeDualImages } from '../analysis/dual.js';
 import type { AnalysisHooks } from '../analysis/stages.js';
 import { throwIfAborted } from '../errors.js';
@@ -17,6 +18,11 @@ import { analyzeViews, dualFromViews, type ViewsInput } from '../analysis/views.
 import { DEFAULT_MAX_NEW_TOKENS } from '../analysis/analyze.js';
 import { checkChoice } from '../preprocess/pipeline.js';
 import { settleChoice } from '../preprocess/protocol.js';
+
+/** The opt-in analyses of a request, only those asked for (an absent field stays absent). */
+function analysesOf(p: AnalyzeRequest): AnalysesRequest {
+  return { ...(p.selfZoom ? { selfZoom: p.selfZoom } : {}), ...(p.faithfulness ? { faithfulness: p.faithfulness } : {}) };
+}
 
 type Handlers = { [M in MethodName]: (params: ParamsOf<M>, signal: AbortSignal) => Promise<ResultOf<M>> };
 
@@ -39,7 +45,7 @@ export class EngineHost implements EngineHandler {
       'engine.info': async () => ({ version: this.config.version, resourcesDir: this.config.resourcesDir, runsDir: this.config.runsDir }),
       'models.list': async () => this.models.list(),
       'models.open': async (p) => this.models.open(p.dir),
-      'models.load': async (p, signal) => this.models.load(p.modelId, p.provider ?? 'auto', signal),
+      'models.load': async (p, signal) => this.models.load(p.modelId, p.provider ?? 'auto', signal, p.dtype),
       'models.unload': async (p) => ({ unloaded: await this.models.unload(p.modelId) }),
       'analysis.run': async (p, signal) => this.analyze(p, signal),
       'analysis.dual': async (p, signal) => this.analyzeDual(p, signal),
@@ -105,14 +111,16 @@ export class EngineHost implements EngineHandler {
     const { image, item } = await decodeSource(this.benches, p.image, preprocess.protocol);
     const box = p.box ?? (p.image.kind === 'benchItem' && p.image.view === 'global' ? item?.bbox : undefined);
     return this.models.exclusive(modelId, () =>
-      analyzeImage(
+      analyzeWithAnalyses(
         rt,
         image,
         {
           question: p.question,
           ...(p.maxNewTokens !== undefined ? { maxNewTokens: p.maxNewTokens } : {}),
           ...(p.withGeneric !== undefined ? { withGeneric: p.withGeneric } : {}),
+          ...(p.hiddenStates ? { hiddenStates: true } : {}),
           ...(box ? { box } : {}),
+          ...analysesOf(p),
           preprocess,
         },
         this.hooks(signal),
@@ -140,6 +148,7 @@ export class EngineHost implements EngineHandler {
         preprocess,
         ...(p.withGeneric !== undefined ? { withGeneric: p.withGeneric } : {}),
         ...(box ? { bbox: box } : {}),
+        ...analysesOf(p),
       };
       const out = await this.models.exclusive(modelId, () => analyzeViews(rt, input, ['global', 'regional'], this.hooks(signal)));
       return dualFromViews(out);
@@ -162,6 +171,7 @@ export class EngineHost implements EngineHandler {
           ...(p.maxNewTokens !== undefined ? { maxNewTokens: p.maxNewTokens } : {}),
           ...(p.withGeneric !== undefined ? { withGeneric: p.withGeneric } : {}),
           ...(box ? { box } : {}),
+          ...analysesOf(p),
           preprocess,
         },
         crop,

@@ -3,18 +3,20 @@
 // sessions run one at a time (predictable memory; onnxruntime already uses every core for one run).
 import { join, resolve } from 'node:path';
 import type { EngineEvent } from '../../contract/api.js';
-import type { LoadedModel, ModelInfo, ProviderChoice } from '../../contract/types.js';
+import type { LoadedModel, ModelInfo, ProviderChoice, TorchDtype } from '../../contract/types.js';
 import { BadRequestError, throwIfAborted } from '../errors.js';
 import { discoverModels, type DiscoveryCache } from '../model/discover.js';
-import { loadRuntime, loadedModelOf, type ModelRuntime } from '../model/runtime.js';
-import { validateModelDir } from '../model/validate.js';
+import { loadRuntime, loadedModelOf, type AnyRuntime } from '../model/runtime.js';
+import { validateAnyModelDir } from '../model/validate-any.js';
+import { loadTorchRuntime } from '../torch/runtime.js';
 import type { EngineHostConfig } from './options.js';
 
 const PROVIDERS: ProviderChoice[] = ['auto', 'cpu', 'cuda', 'webgpu'];
 
 interface Loaded {
-  rt: ModelRuntime;
+  rt: AnyRuntime;
   choice: ProviderChoice;
+  dtype?: TorchDtype;
 }
 
 export class ModelRegistry {
@@ -49,7 +51,7 @@ export class ModelRegistry {
   async open(dir: string): Promise<ModelInfo> {
     const abs = resolve(dir);
     const bundled = abs.startsWith(this.bundledRoot + '/');
-    const { info } = await validateModelDir(abs, { bundled });
+    const { info } = await validateAnyModelDir(abs, { bundled });
     if (!bundled && !this.userDirs.includes(abs)) this.userDirs.push(abs);
     this.infos.set(info.id, info);
     return info;
@@ -63,23 +65,34 @@ export class ModelRegistry {
     return this.loaded.has(resolve(modelId));
   }
 
-  async load(modelId: string, choice: ProviderChoice, signal?: AbortSignal): Promise<LoadedModel> {
+  async load(modelId: string, choice: ProviderChoice, signal?: AbortSignal, dtype?: TorchDtype): Promise<LoadedModel> {
     if (!PROVIDERS.includes(choice))
       throw new BadRequestError(`provider must be one of ${PROVIDERS.join(', ')}; got ${JSON.stringify(choice)}.`, { field: 'provider' });
-    return loadedModelOf((await this.ensure(resolve(modelId), choice, signal)).rt);
+    return loadedModelOf((await this.ensure(resolve(modelId), choice, signal, dtype)).rt);
   }
 
-  private async ensure(id: string, choice: ProviderChoice, signal?: AbortSignal): Promise<Loaded> {
+  private async ensure(id: string, choice: ProviderChoice, signal?: AbortSignal, dtype?: TorchDtype): Promise<Loaded> {
     const current = this.loaded.get(id);
-    if (current && (current.choice === choice || choice === 'auto')) return current;
+    const sameDtype = dtype === undefined || current?.dtype === dtype;
+    if (current && (current.choice === choice || choice === 'auto') && sameDtype) return current;
     const pending = this.loading.get(id);
     if (pending) return pending;
     const task = (async (): Promise<Loaded> => {
       if (current) await this.unload(id);
       const info = await this.info(id);
       throwIfAborted(signal);
-      const rt = await loadRuntime(info.dir, choice, { bundled: info.bundled, ...(signal ? { signal } : {}) });
-      const entry = { rt, choice };
+      const rt: AnyRuntime =
+        info.engine === 'pytorch'
+          ? await loadTorchRuntime(info.dir, choice, {
+              bundled: info.bundled,
+              dtype: dtype ?? this.cfg.torchDtype,
+              protocol: this.cfg.protocol,
+              ...(this.cfg.maxPixels !== undefined ? { maxPixels: this.cfg.maxPixels } : {}),
+              ...(signal ? { signal } : {}),
+              log: (line) => this.emit({ type: 'engine.log', level: 'info', message: `[pytorch] ${line}` }),
+            })
+          : await loadRuntime(info.dir, choice, { bundled: info.bundled, ...(signal ? { signal } : {}) });
+      const entry: Loaded = { rt, choice, ...(rt.kind === 'torch' ? { dtype: rt.dtype } : {}) };
       this.loaded.set(id, entry);
       this.infos.set(id, rt.info);
       this.emit({ type: 'model.loaded', model: loadedModelOf(rt) });
@@ -94,7 +107,7 @@ export class ModelRegistry {
   }
 
   /** The loaded runtime, loading it on `auto` when needed (the CLI and batch runs need not call load first). */
-  async runtime(modelId: string, signal?: AbortSignal): Promise<ModelRuntime> {
+  async runtime(modelId: string, signal?: AbortSignal): Promise<AnyRuntime> {
     return (await this.ensure(resolve(modelId), 'auto', signal)).rt;
   }
 

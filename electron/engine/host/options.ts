@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { PreprocessProtocol, TorchDtype } from '../../contract/types.js';
 
 export interface EngineHostConfig {
   /** Holds models/ (bundled students) and bench/ (bundled benches). */
@@ -15,6 +16,12 @@ export interface EngineHostConfig {
   /** Extra benchmarks to open at start. */
   benchPaths: string[];
   version: string;
+  /** PyTorch engine: precision when a load does not name one (LOUPE_DTYPE; default fp32). */
+  torchDtype: TorchDtype;
+  /** PyTorch engine: the protocol the memory guard plans a load for (LOUPE_PROTOCOL; default paper, as requests). */
+  protocol: PreprocessProtocol;
+  /** PyTorch engine: the user's pixel budget (LOUPE_MAX_PIXELS), applied on top of the protocol's. */
+  maxPixels?: number;
 }
 
 /** Walks up from this file to the folder holding package.json (source checkout, dist/ bundle, or app.asar). */
@@ -52,11 +59,18 @@ export function resolveConfig(options: Record<string, unknown> = {}, env: NodeJS
   const resourcesDir = resolve(str(options['resourcesDir']) ?? str(env['LOUPE_RESOURCES_DIR']) ?? join(root ?? process.cwd(), 'resources'));
   const runsDir = resolve(str(options['runsDir']) ?? str(env['LOUPE_RUNS_DIR']) ?? join(homedir(), '.loupe', 'runs'));
   const envModels = (str(env['LOUPE_MODEL_DIRS']) ?? '').split(':').filter(Boolean);
-  return {
+  const dtype = str(options['torchDtype']) ?? str(env['LOUPE_DTYPE']) ?? 'fp32';
+  const protocol = str(options['protocol']) ?? str(env['LOUPE_PROTOCOL']) ?? 'paper';
+  const maxPixels = Number(options['maxPixels'] ?? env['LOUPE_MAX_PIXELS'] ?? NaN);
+  const cfg: EngineHostConfig = {
     resourcesDir,
     runsDir,
     modelDirs: [...strList(options['modelDirs']), ...envModels].map((d) => resolve(d)),
     benchPaths: strList(options['benchPaths']).map((p) => resolve(p)),
     version: str(options['version']) ?? readVersion(root),
+    torchDtype: dtype === 'bf16' || dtype === 'fp16' ? dtype : 'fp32',
+    protocol: protocol === 'hf' ? 'hf' : 'paper',
   };
+  if (Number.isInteger(maxPixels) && maxPixels > 0) cfg.maxPixels = maxPixels;
+  return cfg;
 }

@@ -1,10 +1,11 @@
-// Finds model packages: a folder is a candidate when it holds config.json (then it is validated and
+// Finds model folders (ONNX packages and Hugging Face checkpoints, told apart by validate-any.ts): a folder is a candidate when it holds config.json (then it is validated and
 // reported with its issues, so a half-copied export shows up with what is missing rather than vanishing).
 import { readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { ModelInfo } from '../../contract/types.js';
 import { SESSION_NAMES, sessionFile } from './package.js';
-import { validateModelDir } from './validate.js';
+import { SAFETENSORS_INDEX } from './hf-checkpoint.js';
+import { validateAnyModelDir } from './validate-any.js';
 
 async function isDir(p: string): Promise<boolean> {
   try {
@@ -48,6 +49,8 @@ async function fingerprint(dir: string): Promise<string> {
     'tokenizer.json',
     'generation_config.json',
     'loupe.json',
+    SAFETENSORS_INDEX,
+    'model.safetensors',
     ...SESSION_NAMES.map(sessionFile),
   ]) {
     try {
@@ -79,7 +82,7 @@ export async function discoverModels(roots: { dir: string; bundled: boolean }[],
         out.push(hit.info);
         continue;
       }
-      const info = (await validateModelDir(dir, { bundled: root.bundled })).info;
+      const info = (await validateAnyModelDir(dir, { bundled: root.bundled })).info;
       cache?.set(dir, { fingerprint: fp, info });
       out.push(info);
     }

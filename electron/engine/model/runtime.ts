@@ -11,8 +11,11 @@ import { SESSION_NAMES, sessionFile, type ModelSpec, type SessionName } from './
 import { createSessions, type Attempt } from './providers.js';
 import { buildQwenModel, loadProcessor, type QwenModel, type QwenProcessor } from './transformers.js';
 import { validateModelDir } from './validate.js';
+import { availableRamBytes, checkFits, onnxPackageDims, type MemoryBudget } from './memory-estimate.js';
+import { torchLoadedModel, type TorchRuntime } from '../torch/runtime.js';
 
 export interface ModelRuntime {
+  kind: 'onnx';
   info: ModelInfo;
   spec: ModelSpec;
   provider: ProviderName;
@@ -34,7 +37,11 @@ export interface ModelRuntime {
   dispose(): Promise<void>;
 }
 
-export function loadedModelOf(rt: ModelRuntime): LoadedModel {
+/** A loaded model on either engine: an ONNX package or a Hugging Face checkpoint in the PyTorch worker. */
+export type AnyRuntime = ModelRuntime | TorchRuntime;
+
+export function loadedModelOf(rt: AnyRuntime): LoadedModel {
+  if (rt.kind === 'torch') return torchLoadedModel(rt);
   return { modelId: rt.info.id, provider: rt.provider, providerAttempts: rt.attempts };
 }
 
@@ -76,7 +83,7 @@ async function readChatTemplate(dir: string): Promise<string | undefined> {
 export async function loadRuntime(
   dir: string,
   choice: ProviderChoice,
-  options: { bundled?: boolean; signal?: AbortSignal } = {},
+  options: { bundled?: boolean; signal?: AbortSignal; budget?: MemoryBudget } = {},
 ): Promise<ModelRuntime> {
   const validated = await validateModelDir(dir, { bundled: options.bundled ?? false });
   assertUsable(validated.info);
@@ -84,6 +91,13 @@ export async function loadRuntime(
   if (!spec) throw new InvalidModelError(`${dir}: config.json could not be understood.`, { file: 'config.json' });
   const info = validated.info;
   throwIfAborted(options.signal);
+  // The memory guard, with the same accounting as the PyTorch engine (onnxruntime computes in fp32 here).
+  const budget = options.budget ?? {
+    device: 'cpu' as const,
+    availableBytes: await availableRamBytes(),
+    what: 'available RAM (MemAvailable)',
+  };
+  checkFits(await onnxPackageDims(info.dir, spec), { dtype: 'fp32', device: budget.device, protocol: 'hf' }, budget);
 
   const files = Object.fromEntries(SESSION_NAMES.map((n) => [n, join(info.dir, sessionFile(n))])) as Record<SessionName, string>;
   const { sessions, provider, attempts } = await createSessions(files, choice, options.signal);
@@ -101,6 +115,7 @@ export async function loadRuntime(
     const embedsType = decoderInputs.find((i) => i.name === 'inputs_embeds')?.elemType;
     let disposed = false;
     const rt: ModelRuntime = {
+      kind: 'onnx',
       info,
       spec,
       provider,

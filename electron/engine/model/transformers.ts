@@ -13,6 +13,7 @@ import {
 } from '@huggingface/transformers';
 import type ort from 'onnxruntime-node';
 import type { ModelFamily } from '../../contract/types.js';
+import { InvalidModelError } from '../errors.js';
 
 let configured = false;
 
@@ -109,7 +110,15 @@ export async function buildQwenModel(
 ): Promise<QwenModel> {
   configureTransformers();
   const config = await AutoConfig.from_pretrained(dir, { local_files_only: true });
-  const Cls = MODEL_CLASSES[family];
+  if (!(family in MODEL_CLASSES))
+    throw new InvalidModelError(
+      `ONNX packages of ${family} are not supported; open its Hugging Face checkpoint (PyTorch engine) instead.`,
+      {
+        file: 'config.json',
+        field: 'model_type',
+      },
+    );
+  const Cls = MODEL_CLASSES[family as keyof typeof MODEL_CLASSES];
   const model: unknown = new Cls(config, sessions, {});
   return model as QwenModel;
 }

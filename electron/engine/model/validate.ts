@@ -7,6 +7,7 @@ import type { ModelInfo, ValidationIssue } from '../../contract/types.js';
 import { ONNX_ELEM_TYPE_NAMES, readOnnxIo, type OnnxIo } from './onnx-io.js';
 import { defaultLayerFor } from './default-layer.js';
 import { hashPackage } from './hash.js';
+import { parityStatus } from './parity.js';
 import {
   CONFIG_FILES,
   MANIFEST_FILE,
@@ -193,6 +194,7 @@ export async function validateModelDir(dirIn: string, options: { bundled?: boole
     info.manifest = manifest;
     if (typeof manifest['name'] === 'string' && manifest['name']) info.name = manifest['name'];
   }
+  info.parity = parityStatus(manifest, info.name);
   const hashed = [...CONFIG_FILES, ...SESSION_NAMES.map(sessionFile)];
   info.hash = await hashPackage(dir, hashed);
   return { info, spec, io };

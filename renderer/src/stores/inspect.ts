@@ -22,6 +22,8 @@ interface InspectState {
   box: Box | null;
   modelId: string | null;
   maxNewTokens: number;
+  /** Opt-in analyses run with the next analysis (docs/metrics.md): each costs extra passes. */
+  analyses: { selfZoom: boolean; faithfulness: boolean };
   /** Image preparation (docs/preprocessing.md): paper = the paper's scripts' chain, hf = transformers'. */
   protocol: PreprocessProtocol;
   /** A lower pixel budget for the processor's resize; null = the protocol's own. */
@@ -43,6 +45,7 @@ interface InspectState {
     setBox: (b: Box | null) => void;
     setModel: (id: string) => void;
     setMaxNewTokens: (n: number) => void;
+    setAnalysis: (name: 'selfZoom' | 'faithfulness', on: boolean) => void;
     setProtocol: (p: PreprocessProtocol) => Promise<void>;
     setMaxPixels: (n: number | null) => void;
     run: () => Promise<void>;
@@ -80,6 +83,7 @@ export const useInspectStore = create<InspectState>()((set, get) => {
     box: null,
     modelId: null,
     maxNewTokens: 16,
+    analyses: { selfZoom: false, faithfulness: false },
     protocol: 'paper',
     maxPixels: null,
     benchId: null,
@@ -127,6 +131,7 @@ export const useInspectStore = create<InspectState>()((set, get) => {
       setBox: (box) => set({ box }),
       setModel: (modelId) => set({ modelId, result: null }),
       setMaxNewTokens: (maxNewTokens) => set({ maxNewTokens: Math.max(1, Math.min(256, Math.round(maxNewTokens))) }),
+      setAnalysis: (name, on) => set({ analyses: { ...get().analyses, [name]: on } }),
       async setProtocol(protocol) {
         if (protocol === get().protocol) return;
         set({ protocol, result: null });
@@ -145,7 +150,7 @@ export const useInspectStore = create<InspectState>()((set, get) => {
       setMaxPixels: (maxPixels) =>
         set({ maxPixels: maxPixels === null || !Number.isFinite(maxPixels) || maxPixels < 1 ? null : Math.round(maxPixels), result: null }),
       async run() {
-        const { image, question, modelId, box, maxNewTokens, protocol, maxPixels } = get();
+        const { image, question, modelId, box, maxNewTokens, analyses, protocol, maxPixels } = get();
         if (!image || !modelId || !question.trim()) return;
         controller?.abort();
         controller = new AbortController();
@@ -163,6 +168,8 @@ export const useInspectStore = create<InspectState>()((set, get) => {
               box: box ?? undefined,
               maxNewTokens,
               withGeneric: true,
+              ...(analyses.selfZoom ? { selfZoom: {} } : {}),
+              ...(analyses.faithfulness ? { faithfulness: {} } : {}),
               preprocess: { protocol, ...(maxPixels !== null ? { maxPixels } : {}) },
             },
             { signal },

@@ -1,5 +1,6 @@
 // Left column of Inspect: image, benchmark item, question, model, run.
 import { useEffect, useRef } from 'react';
+import { AnalysisToggles } from '../../components/AnalysisToggles.js';
 import type { Box } from '../../../../electron/contract/types.js';
 import { useBenches, useEngineActions, useEngineStatus, useModels, useProvider } from '../../stores/engine.js';
 import type { PreprocessProtocol, ProviderChoice } from '../../../../electron/contract/types.js';
@@ -20,6 +21,7 @@ export function InspectInputs({ onBoxDraft }: { onBoxDraft: (note: string | null
   const running = useInspectStore((s) => s.running);
   const stage = useInspectStore((s) => s.stage);
   const maxNew = useInspectStore((s) => s.maxNewTokens);
+  const analyses = useInspectStore((s) => s.analyses);
   const protocol = useInspectStore((s) => s.protocol);
   const maxPixels = useInspectStore((s) => s.maxPixels);
   const benchItem = useInspectStore((s) => s.benchItem);
@@ -108,7 +110,7 @@ export function InspectInputs({ onBoxDraft }: { onBoxDraft: (note: string | null
         <ModelSelect value={modelId} onChange={a.setModel} testId="inspect-model" />
         <PathOpener
           label="Open a model folder…"
-          placeholder="/path/to/model (config.json, onnx/)"
+          placeholder="/path/to/model (ONNX package, or Hugging Face checkpoint with safetensors)"
           testId="open-model-path"
           onOpen={async (dir) => {
             const m = await engine.openModel(dir);
@@ -145,6 +147,7 @@ export function InspectInputs({ onBoxDraft }: { onBoxDraft: (note: string | null
         <Field label="Max new tokens">
           <input type="number" min={1} max={256} value={maxNew} onChange={(e) => a.setMaxNewTokens(Number(e.target.value))} />
         </Field>
+        <AnalysisToggles value={analyses} onChange={a.setAnalysis} />
         <div className="row">
           <button
             className="primary"

@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { checkFits, estimateMemory, largestFittingPixels, PAPER_MAX_PIXELS, visualTokensFor, type ModelDims } from './memory-estimate.js';
+
+// Qwen2.5-VL-3B-Instruct as published (config.json: 36 layers, 16 heads, 2 KV heads, hidden 2048; vision 1280 wide),
+// its bf16 safetensors about 7.5 GB.
+const QWEN25_3B: ModelDims = {
+  numLayers: 36,
+  numHeads: 16,
+  numKvHeads: 2,
+  headDim: 128,
+  hiddenSize: 2048,
+  weightBytes: 7.5e9,
+  storedBytesPerParam: 2,
+  patchSize: 14,
+  mergeSize: 2,
+  visionHidden: 1280,
+  maxPixels: 12845056,
+};
+const GIB = 1024 ** 3;
+
+describe('memory estimate', () => {
+  it('counts weights at the compute dtype and the visual tokens of the pixel budget', () => {
+    const paper = estimateMemory(QWEN25_3B, { dtype: 'fp32', device: 'cpu', protocol: 'paper' });
+    expect(paper.visualTokens).toBe(Math.floor(PAPER_MAX_PIXELS / (28 * 28)));
+    expect(paper.weights).toBeCloseTo(15e9, -6);
+    expect(estimateMemory(QWEN25_3B, { dtype: 'bf16', device: 'cpu', protocol: 'paper' }).weights).toBeCloseTo(7.5e9, -6);
+    // KV cache: 2 caches x (K and V) x layers x kv heads x head dim x sequence x 4 bytes
+    expect(paper.kvCache).toBe(2 * 2 * 36 * 2 * 128 * paper.sequence * 4);
+    // hf keeps the checkpoint's budget: 12,845,056 px is 16,384 tokens
+    expect(estimateMemory(QWEN25_3B, { dtype: 'fp32', device: 'cpu', protocol: 'hf' }).visualTokens).toBe(16384);
+    expect(estimateMemory(QWEN25_3B, { dtype: 'fp32', device: 'cpu', protocol: 'hf', maxPixels: 1e6 }).visualTokens).toBe(
+      Math.floor(1e6 / 784),
+    );
+    expect(visualTokensFor({ ...QWEN25_3B, tokensPerImage: 256 }, 1e9)).toBe(256);
+  });
+
+  it('fits: returns the estimate', () => {
+    const est = checkFits(
+      QWEN25_3B,
+      { dtype: 'bf16', device: 'cpu', protocol: 'paper' },
+      { device: 'cpu', availableBytes: 64 * GIB, what: 'RAM' },
+    );
+    expect(est.total).toBeGreaterThan(est.weights);
+  });
+
+  it('does not fit: refuses naming the limit, a pixel budget that fits and the smaller dtype', () => {
+    const budget = { device: 'cpu' as const, availableBytes: 18 * GIB, what: 'available RAM (MemAvailable)' };
+    const shape = { dtype: 'fp32' as const, device: 'cpu' as const, protocol: 'hf' as const };
+    let message = '';
+    try {
+      checkFits(QWEN25_3B, shape, budget);
+    } catch (err) {
+      message = (err as Error).message;
+      expect((err as { field?: string }).field).toBe('maxPixels');
+    }
+    expect(message).toMatch(/would need about [\d.]+ GiB on cpu \(weights [\d.]+ GiB, KV cache/);
+    expect(message).toMatch(/available RAM \(MemAvailable\) is 18\.00 GiB/);
+    expect(message).toMatch(/--max-pixels (\d+)/);
+    expect(message).toMatch(/--dtype bf16/);
+    const px = Number(/--max-pixels (\d+)/.exec(message)?.[1]);
+    expect(estimateMemory(QWEN25_3B, { ...shape, maxPixels: px }).total).toBeLessThanOrEqual(budget.availableBytes * 0.9);
+    expect(estimateMemory(QWEN25_3B, { ...shape, maxPixels: px + 784 }).total).toBeGreaterThan(budget.availableBytes * 0.9);
+    expect(largestFittingPixels(QWEN25_3B, shape, 1e9)).toBe(0); // the weights alone exceed 1 GB
+  });
+});
+
+describe('per-request guard', () => {
+  it('a request over what is free after the weights is refused with a budget that fits', async () => {
+    const { checkRunFits } = await import('./memory-estimate.js');
+    const shape = { dtype: 'bf16' as const, device: 'cpu' as const, protocol: 'hf' as const };
+    expect(() =>
+      checkRunFits(QWEN25_3B, { ...shape, protocol: 'paper' }, { device: 'cpu', availableBytes: 8 * GIB, what: 'RAM' }),
+    ).not.toThrow();
+    expect(() => checkRunFits(QWEN25_3B, shape, { device: 'cpu', availableBytes: 2 * GIB, what: 'available RAM' })).toThrow(
+      /beyond the loaded weights.*16384 visual tokens.*available RAM is 2\.00 GiB\. Lower the pixel budget to --max-pixels \d+/,
+    );
+  });
+});

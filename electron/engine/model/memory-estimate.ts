@@ -1,0 +1,275 @@
+// The memory guard: before a model is loaded (or an image run), estimate what it will hold at its largest
+// (weights + KV cache + attention taps + the transient activations of the prefill and the vision tower)
+// for the pixel budget, dtype and device, and refuse with what to lower when that exceeds what the device
+// has free, instead of being killed by the out-of-memory killer halfway through a batch. One accounting
+// for both engines: ONNX packages pass their file sizes as the weights and compute in fp32.
+import { readFile } from 'node:fs/promises';
+import { freemem } from 'node:os';
+import type { PreprocessProtocol, ProviderName, TorchDtype } from '../../contract/types.js';
+import { BadRequestError } from '../errors.js';
+
+export const DTYPE_BYTES: Record<TorchDtype, number> = { fp32: 4, bf16: 2, fp16: 2 };
+const STORED_BYTES: Record<string, number> = { float32: 4, bfloat16: 2, float16: 2 };
+const GIB = 1024 ** 3;
+
+/** Model dimensions the estimate needs (from config.json; HfSpec and the ONNX ModelSpec both supply them). */
+export interface ModelDims {
+  numLayers: number;
+  numHeads: number;
+  numKvHeads: number;
+  headDim: number;
+  hiddenSize: number;
+  /** Bytes of the weight files as stored, and the bytes per parameter they are stored in. */
+  weightBytes: number;
+  storedBytesPerParam: number;
+  patchSize: number;
+  mergeSize: number;
+  visionHidden: number;
+  /** Fixed visual tokens per image (Gemma 3); absent when the grid follows the pixel budget (Qwen). */
+  tokensPerImage?: number;
+  /** The checkpoint's preprocessor max_pixels (what the `hf` protocol allows). */
+  maxPixels?: number;
+}
+
+export interface RunShape {
+  dtype: TorchDtype;
+  device: ProviderName;
+  protocol: PreprocessProtocol;
+  /** The user's pixel budget; the protocol's (and the checkpoint's) apply when absent. */
+  maxPixels?: number;
+  /** The checkpoint's own max_pixels (used by the `hf` protocol). */
+  checkpointMaxPixels?: number;
+  maxNewTokens?: number;
+}
+
+export interface MemoryEstimate {
+  visualTokens: number;
+  sequence: number;
+  weights: number;
+  kvCache: number;
+  taps: number;
+  activations: number;
+  vision: number;
+  total: number;
+}
+
+export interface MemoryBudget {
+  device: ProviderName;
+  availableBytes: number;
+  /** What `availableBytes` is, for the message ("available RAM (MemAvailable)"). */
+  what: string;
+}
+
+/** The paper's effective budget: qwen_vl_utils' fetch_image at 2048*1024 px (its processor allows 2048*2048). */
+export const PAPER_MAX_PIXELS = 2048 * 1024;
+/** Qwen2.5-VL's published preprocessor max_pixels, used when the checkpoint's is unknown. */
+const HF_DEFAULT_MAX_PIXELS = 12845056;
+/** Text around the image: chat template, question, answer options. */
+const TEXT_TOKENS = 96;
+/** Working set of one vision block per patch, in hidden-size units (attention q/k/v/out + a 4x MLP, fp32 softmax). */
+const VISION_WORKSET = 12;
+
+export function pixelBudget(shape: RunShape, dims?: ModelDims): number {
+  const protocolMax =
+    shape.protocol === 'paper' ? PAPER_MAX_PIXELS : (shape.checkpointMaxPixels ?? dims?.maxPixels ?? HF_DEFAULT_MAX_PIXELS);
+  return shape.maxPixels !== undefined ? Math.min(shape.maxPixels, protocolMax) : protocolMax;
+}
+
+export function visualTokensFor(dims: ModelDims, pixels: number): number {
+  if (dims.tokensPerImage !== undefined) return dims.tokensPerImage;
+  const tokenPx = dims.patchSize * dims.mergeSize;
+  return Math.max(4, Math.floor(pixels / (tokenPx * tokenPx)));
+}
+
+/** Bytes at the peak of one analysis (prefill of the question prompt while the generic prompt's is held). */
+export function estimateMemory(dims: ModelDims, shape: RunShape): MemoryEstimate {
+  const bytes = DTYPE_BYTES[shape.dtype];
+  const visualTokens = visualTokensFor(dims, pixelBudget(shape, dims));
+  const newTokens = shape.maxNewTokens ?? 16;
+  const sequence = visualTokens + TEXT_TOKENS + newTokens;
+  const params = dims.weightBytes / dims.storedBytesPerParam;
+  const weights = params * bytes;
+  // Two caches live at once: the question's (kept for decoding) and the generic prompt's.
+  const kvCache = 2 * (2 * dims.numLayers * dims.numKvHeads * dims.headDim * sequence * bytes);
+  // Per query, every layer's row over all keys (float32), the visual columns kept for the result.
+  const queries = newTokens + 2;
+  const taps = queries * dims.numLayers * dims.numHeads * (sequence + visualTokens) * 4;
+  // Prefill transients: hidden states, a 4x MLP, and one layer's attention scores (heads x S x S, float32)
+  // where SDPA falls back to its math kernel (CPU with a mask).
+  const activations = sequence * dims.hiddenSize * bytes * 12 + dims.numHeads * sequence * sequence * 4;
+  const patches = visualTokens * dims.mergeSize * dims.mergeSize;
+  const vision = patches * dims.visionHidden * 4 * VISION_WORKSET;
+  const total = weights + kvCache + taps + activations + vision;
+  return { visualTokens, sequence, weights, kvCache, taps, activations, vision, total };
+}
+
+export function gib(n: number): string {
+  return `${(n / GIB).toFixed(2)} GiB`;
+}
+
+/** The largest pixel budget (a multiple of one token's area) whose estimate fits, or 0 when none does. */
+export function largestFittingPixels(dims: ModelDims, shape: RunShape, available: number): number {
+  const tokenArea = (dims.patchSize * dims.mergeSize) ** 2;
+  let lo = 4;
+  let hi = Math.max(4, Math.floor(pixelBudget(shape, dims) / tokenArea));
+  const fits = (tokens: number): boolean => estimateMemory(dims, { ...shape, maxPixels: tokens * tokenArea }).total <= available;
+  if (!fits(lo)) return 0;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (fits(mid)) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo * tokenArea;
+}
+
+/** Headroom kept free for the runtime itself, the OS and other processes. */
+export const HEADROOM = 0.9;
+
+/** Throws a BadRequestError naming the limit and what to lower when the estimate exceeds the budget. */
+export function checkFits(spec: HfDimsSource | ModelDims, shape: RunShape, budget: MemoryBudget): MemoryEstimate {
+  const dims = 'storedBytesPerParam' in spec ? spec : dimsOf(spec);
+  const est = estimateMemory(dims, shape);
+  const available = budget.availableBytes * HEADROOM;
+  if (est.total <= available) return est;
+  const fixes: string[] = [];
+  const px = largestFittingPixels(dims, shape, available);
+  if (px > 0 && dims.tokensPerImage === undefined)
+    fixes.push(
+      `lower the pixel budget to --max-pixels ${px} or less (LOUPE_MAX_PIXELS for the engine; ${est.visualTokens} visual tokens now)`,
+    );
+  if (shape.dtype === 'fp32') {
+    const half = estimateMemory(dims, { ...shape, dtype: 'bf16' });
+    fixes.push(`use --dtype bf16 (estimate ${gib(half.total)}${half.total <= available ? ', fits' : ''})`);
+  }
+  if (budget.device === 'cpu') fixes.push('run on a GPU with more memory (--provider cuda; `loupe doctor` says whether one is usable)');
+  else fixes.push('run on a larger GPU, or on cpu with enough RAM');
+  throw new BadRequestError(
+    `This model would need about ${gib(est.total)} on ${budget.device} (weights ${gib(est.weights)}, KV cache ${gib(est.kvCache)}, attention taps ${gib(est.taps)}, decoder activations ${gib(est.activations)}, vision tower ${gib(est.vision)}; ${est.visualTokens} visual tokens at ${pixelBudget(shape, dims)} px, ${shape.dtype}) but ${budget.what} is ${gib(budget.availableBytes)} (${Math.round(HEADROOM * 100)}% of it usable). To fit: ${fixes.join('; or ')}.`,
+    { field: px > 0 ? 'maxPixels' : 'dtype' },
+  );
+}
+
+/** What checkFits reads from a checkpoint's spec (HfSpec satisfies it). */
+export interface HfDimsSource {
+  numLayers: number;
+  numHeads: number;
+  numKvHeads: number;
+  headDim: number;
+  hiddenSize: number;
+  weightBytes: number;
+  dtype: string;
+  patchSize: number;
+  mergeSize: number;
+  visionHidden: number;
+  tokensPerImage?: number;
+  maxPixels?: number;
+}
+
+export function dimsOf(spec: HfDimsSource): ModelDims {
+  const dims: ModelDims = {
+    numLayers: spec.numLayers,
+    numHeads: spec.numHeads,
+    numKvHeads: spec.numKvHeads,
+    headDim: spec.headDim,
+    hiddenSize: spec.hiddenSize,
+    weightBytes: spec.weightBytes,
+    storedBytesPerParam: STORED_BYTES[spec.dtype] ?? 4,
+    patchSize: spec.patchSize,
+    mergeSize: spec.mergeSize,
+    visionHidden: spec.visionHidden,
+  };
+  if (spec.tokensPerImage !== undefined) dims.tokensPerImage = spec.tokensPerImage;
+  if (spec.maxPixels !== undefined) dims.maxPixels = spec.maxPixels;
+  return dims;
+}
+
+/** MemAvailable from /proc/meminfo (what can be allocated without swapping); os.freemem() elsewhere. */
+export async function availableRamBytes(): Promise<number> {
+  try {
+    const text = await readFile('/proc/meminfo', 'utf8');
+    const m = /^MemAvailable:\s+(\d+)\s+kB/m.exec(text);
+    if (m) return Number(m[1]) * 1024;
+  } catch {
+    // not Linux
+  }
+  return freemem();
+}
+
+/**
+ * The same accounting for an ONNX package: its onnx/ files (graphs and external data, fp32 unless the
+ * package says otherwise) are the weights; the shape comes from config.json.
+ */
+export async function onnxPackageDims(
+  dir: string,
+  spec: {
+    numLayers: number;
+    numHeads: number;
+    numKvHeads: number;
+    headDim: number;
+    hiddenSize: number;
+    patchSize: number;
+    spatialMergeSize: number;
+  },
+): Promise<ModelDims> {
+  const { readdir, stat } = await import('node:fs/promises');
+  const { join } = await import('node:path');
+  let weightBytes = 0;
+  for (const f of await readdir(join(dir, 'onnx')).catch(() => [] as string[])) {
+    if (f.includes('.notap.')) continue; // the tap-less copy kept for the overhead bench is never loaded with the other
+    const st = await stat(join(dir, 'onnx', f)).catch(() => null);
+    if (st?.isFile()) weightBytes += st.size;
+  }
+  let visionHidden = 0;
+  try {
+    const config = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8')) as {
+      vision_config?: { hidden_size?: number; embed_dim?: number };
+    };
+    visionHidden = config.vision_config?.hidden_size ?? config.vision_config?.embed_dim ?? 0;
+  } catch {
+    // validation reports config.json problems; the estimate then leaves the vision tower out
+  }
+  return {
+    numLayers: spec.numLayers,
+    numHeads: spec.numHeads,
+    numKvHeads: spec.numKvHeads,
+    headDim: spec.headDim,
+    hiddenSize: spec.hiddenSize,
+    weightBytes,
+    storedBytesPerParam: 4,
+    patchSize: spec.patchSize,
+    mergeSize: spec.spatialMergeSize,
+    visionHidden,
+  };
+}
+
+/** max_pixels (or size.longest_edge) of preprocessor_config.json, when it states one. */
+export async function preprocessorMaxPixels(dir: string): Promise<number | undefined> {
+  try {
+    const { join } = await import('node:path');
+    const pre = JSON.parse(await readFile(join(dir, 'preprocessor_config.json'), 'utf8')) as {
+      max_pixels?: unknown;
+      size?: { longest_edge?: unknown };
+    };
+    const v = pre.max_pixels ?? pre.size?.longest_edge;
+    return typeof v === 'number' && v > 0 ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The per-request guard once the weights are in memory: the caches, taps and activations of this
+ * request's pixel budget against what is free now (the loaded weights are already out of `available`).
+ */
+export function checkRunFits(spec: HfDimsSource | ModelDims, shape: RunShape, budget: MemoryBudget): void {
+  const dims = 'storedBytesPerParam' in spec ? spec : dimsOf(spec);
+  const est = estimateMemory(dims, shape);
+  const need = est.total - est.weights;
+  const available = budget.availableBytes * HEADROOM;
+  if (need <= available) return;
+  const px = largestFittingPixels({ ...dims, weightBytes: 0 }, shape, available);
+  throw new BadRequestError(
+    `This image would need about ${gib(need)} beyond the loaded weights (KV cache ${gib(est.kvCache)}, taps ${gib(est.taps)}, activations ${gib(est.activations + est.vision)}; ${est.visualTokens} visual tokens at ${pixelBudget(shape, dims)} px) but ${budget.what} is ${gib(budget.availableBytes)}. ${px > 0 ? `Lower the pixel budget to --max-pixels ${px} or less.` : 'Free memory or use a larger device.'}`,
+    { field: 'maxPixels' },
+  );
+}

@@ -1,0 +1,1 @@
+"""The PyTorch engine worker: Hugging Face checkpoints with attention taps (docs/pytorch-engine.md)."""
