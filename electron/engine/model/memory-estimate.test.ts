@@ -53,7 +53,7 @@ describe('memory estimate', () => {
       message = (err as Error).message;
       expect((err as { field?: string }).field).toBe('maxPixels');
     }
-    expect(message).toMatch(/would need about [\d.]+ GiB on cpu \(weights [\d.]+ GiB, KV cache/);
+    expect(message).toMatch(/would need about [\d.]+ GiB on cpu \(runtime [\d.]+ GiB, weights [\d.]+ GiB, KV cache/);
     expect(message).toMatch(/available RAM \(MemAvailable\) is 18\.00 GiB/);
     expect(message).toMatch(/--max-pixels (\d+)/);
     expect(message).toMatch(/--dtype bf16/);
