@@ -127,6 +127,8 @@ export default async function torchBench(ctx: BenchContext): Promise<BenchReport
           protocol: 'paper',
           maxNewTokens: MAX_NEW_TOKENS,
         }).total;
+        // Each finished row in the log at once: a long run stopped later still leaves these figures.
+        ctx.log(`    row ${JSON.stringify(row)}`);
       } finally {
         await rt.dispose();
       }
