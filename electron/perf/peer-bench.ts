@@ -17,6 +17,18 @@ import { fmtBytes, mdTable, type BenchContext, type BenchReport } from './types.
 const TOKENS = [256, 1024, 2304, 4096, 9216, 16384] as const;
 const QUICK_TOKENS = [256, 1024] as const;
 const QUESTION = 'What is in the picture?';
+/** Sizes to run: LOUPE_PEER_TOKENS="256,1024" overrides (e.g. when the machine cannot spare the memory). */
+function tokenList(quick: boolean): readonly number[] {
+  const env = process.env['LOUPE_PEER_TOKENS'];
+  if (env) {
+    const list = env.split(',').map((x) => Number(x.trim()));
+    if (list.some((x) => !Number.isInteger(x) || x < 4))
+      throw new Error(`LOUPE_PEER_TOKENS must list visual-token counts (e.g. 256,1024); got ${env}`);
+    return list;
+  }
+  return quick ? QUICK_TOKENS : TOKENS;
+}
+
 /** The peer's address-space limit: 14 GiB, or 60% of this machine's memory when that is less. */
 const PEER_LIMIT_GIB = Math.min(14, Math.floor((totalmem() / 2 ** 30) * 0.6));
 
@@ -71,7 +83,7 @@ export default async function peerBench(ctx: BenchContext): Promise<BenchReport>
   const rows: PeerRow[] = [];
   let peerStopped: string | null = null;
   let textTokens: number | null = null;
-  for (const n of ctx.quick ? QUICK_TOKENS : TOKENS) {
+  for (const n of tokenList(ctx.quick)) {
     const side = 28 * Math.round(Math.sqrt(n));
     const image = join(work, `image-${side}.png`);
     if (!existsSync(image)) await runSampled(PYTHON, [script, 'image', String(side), image], { cwd: ctx.root });

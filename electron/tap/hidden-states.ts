@@ -8,8 +8,9 @@ import { DataType, onnx, type ModelProto } from './onnx-model.js';
 type IGraph = onnxProto.onnx.IGraphProto;
 type INode = onnxProto.onnx.INodeProto;
 import { InvalidModelError } from '../engine/errors.js';
+import { HIDDEN_STATES_OUTPUT } from '../engine/model/package.js';
 
-export const HIDDEN_STATES_OUTPUT = 'decoder_hidden_states';
+export { HIDDEN_STATES_OUTPUT };
 
 /** Ops that pass a tensor through unchanged in value (dtype casts, identities) on the way to `logits`. */
 const PASS_THROUGH = new Set(['Cast', 'Identity']);

@@ -21,7 +21,11 @@ import { settleChoice } from '../preprocess/protocol.js';
 
 /** The opt-in analyses of a request, only those asked for (an absent field stays absent). */
 function analysesOf(p: AnalyzeRequest): AnalysesRequest {
-  return { ...(p.selfZoom ? { selfZoom: p.selfZoom } : {}), ...(p.faithfulness ? { faithfulness: p.faithfulness } : {}) };
+  return {
+    ...(p.selfZoom ? { selfZoom: p.selfZoom } : {}),
+    ...(p.faithfulness ? { faithfulness: p.faithfulness } : {}),
+    ...(p.activation ? { activation: p.activation } : {}),
+  };
 }
 
 type Handlers = { [M in MethodName]: (params: ParamsOf<M>, signal: AbortSignal) => Promise<ResultOf<M>> };
