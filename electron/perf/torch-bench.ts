@@ -100,7 +100,7 @@ export default async function torchBench(ctx: BenchContext): Promise<BenchReport
         const per: Record<string, number[]> = Object.fromEntries(STAGES.map((s) => [s, []]));
         const totals: number[] = [];
         for (const item of items) {
-          const image = await decodeImage({ path: join(dir, 'items', item.images[0] ?? '') });
+          const image = await decodeImage({ path: join(dir, 'items', item.images[0] ?? '') }, { protocol: 'paper' });
           const t = performance.now();
           const r = await analyzeImage(rt, image, {
             question: item.query,
@@ -127,6 +127,8 @@ export default async function torchBench(ctx: BenchContext): Promise<BenchReport
           protocol: 'paper',
           maxNewTokens: MAX_NEW_TOKENS,
         }).total;
+        // Each finished row in the log at once: a long run stopped later still leaves these figures.
+        ctx.log(`    row ${JSON.stringify(row)}`);
       } finally {
         await rt.dispose();
       }
