@@ -13,6 +13,8 @@ export const ANALYSES_OPTIONS = {
   'deletion-fractions': { type: 'string' },
   'random-seeds': { type: 'string' },
   'faithfulness-layers': { type: 'string' },
+  activation: { type: 'boolean' },
+  'no-context-correction': { type: 'boolean' },
 } as const satisfies OptionSpec;
 
 export const ANALYSES_USAGE = `  --self-zoom           crop around the attention peak and ask again (docs/metrics.md)
@@ -24,6 +26,11 @@ export const ANALYSES_USAGE = `  --self-zoom           crop around the attention
   --deletion-fractions  fractions of the visual cells deleted (default 0.05,0.1,0.2)
   --random-seeds N      random deletions per fraction (default 3)
   --faithfulness-layers layers whose maps rank the cells: 1,4,20-24 or all (default: the model's)
+`;
+
+export const ACTIVATION_USAGE = `  --activation          activation maps of the answer tokens beside attention (needs the decoder's
+                        hidden states: loupe tap MODEL_DIR --hidden-states; tied embeddings)
+  --no-context-correction  the raw maps, without removing earlier tokens' interference
 `;
 
 function parseCrop(value: string | undefined): CropRuleSpec | undefined {

@@ -3,7 +3,8 @@
 // covers imageWidth/gridW x imageHeight/gridH original pixels, see GridGeometry), plus the key box.
 import { interpolateInferno, interpolateMagma, interpolateTurbo, interpolateViridis } from 'd3-scale-chromatic';
 import sharp, { type OverlayOptions as SharpOverlay } from 'sharp';
-import type { Box } from '../contract/types.js';
+import type { Box, PreprocessProtocol } from '../contract/types.js';
+import { encodeForDisplay } from '../engine/image/decode.js';
 import { usageError } from './exit-codes.js';
 
 export const COLORMAPS = {
@@ -35,6 +36,8 @@ export interface OverlayOptions {
   opacity?: number;
   /** 'smooth' (bicubic) or 'cells' (nearest: shows the token grid). Default smooth. */
   mode?: 'smooth' | 'cells';
+  /** The frame of the grid and box: EXIF applied under hf (default), the stored pixels under paper. */
+  protocol?: PreprocessProtocol;
 }
 
 function rgb(color: string): [number, number, number] {
@@ -65,7 +68,8 @@ export function heatPixels(values: ArrayLike<number>, colormap: ColormapName, op
 export async function writeOverlay(options: OverlayOptions): Promise<{ path: string; width: number; height: number }> {
   const { gridH, gridW } = options;
   if (options.values.length !== gridH * gridW) throw new Error(`overlay: ${options.values.length} values for a ${gridH}x${gridW} grid`);
-  const base = await sharp(options.imagePath).rotate().png().toBuffer({ resolveWithObject: true });
+  const shown = await encodeForDisplay({ path: options.imagePath }, { protocol: options.protocol ?? 'hf' });
+  const base = await sharp(shown.bytes).png().toBuffer({ resolveWithObject: true });
   const { width, height } = base.info;
   const heat = await sharp(heatPixels(options.values, options.colormap ?? 'inferno', options.opacity ?? 0.6), {
     raw: { width: gridW, height: gridH, channels: 4 },

@@ -1,7 +1,7 @@
 // The analyses beyond the heatmap (issue "Beyond the heatmap", docs/metrics.md): self-zoom diagnosis and
 // faithfulness by deletion, as requested in an analysis or a batch spec and as returned or stored.
 // Pure types only (the renderer imports them).
-import type { AccuracyStat, AnswerToken, Box, CiStat, GridGeometry, Judgement } from './types.js';
+import type { AccuracyStat, AnswerToken, Box, CiStat, GridGeometry, Judgement, LayerMetrics } from './types.js';
 
 /** The attention map an analysis reads: head-mean, query 0 (the last prompt token, the paper's query). */
 export interface MapSelection {
@@ -195,4 +195,34 @@ export interface ZoomNeedTransitions {
   movedToOnePass: string[];
   /** Items solved in one pass in A that need a zoom (or are unsolved) in B. */
   lostOnePass: string[];
+}
+
+export interface ActivationOptions {
+  /** Remove the earlier answer tokens' interference (TAM's estimated causal inference). Default true. */
+  contextCorrection?: boolean;
+}
+
+/** One answer token's activation map over the visual cells (row-major, gridH x gridW). */
+export interface ActivationToken {
+  /** 0-based index in the answer. */
+  index: number;
+  id: number;
+  text: string;
+  /** relu(h_v . u_c) per visual cell, after the context correction when it is on. */
+  map: number[];
+  /** The least-squares scale of the interference removed (0 without context or correction). */
+  alpha: number;
+  /** Spearman rank correlation with this token's attention map (query = the position that produced it, head mean, `layer`); null when a map is constant. */
+  spearman: number | null;
+  /** The key box's metrics on the activation map (same definitions as attention). */
+  metrics?: LayerMetrics;
+}
+
+export interface ActivationResult {
+  /** The attention layer the rank correlation compares with (the model's default). */
+  layer: number;
+  contextCorrection: boolean;
+  tokens: ActivationToken[];
+  /** Mean Spearman over the answer's tokens (null without any). */
+  meanSpearman: number | null;
 }

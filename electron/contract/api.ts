@@ -11,6 +11,7 @@ import type {
   CompareSummary,
   DualAnalysisResult,
   DualAnalyzeRequest,
+  ImageCheck,
   ImageSource,
   LoadedModel,
   ModelInfo,
@@ -37,6 +38,12 @@ export interface EngineMethods {
     params: { source: ImageSource; protocol?: PreprocessProtocol };
     result: { mime: string; bytes: Uint8Array; width: number; height: number };
   };
+  /**
+   * Decodes the image as the protocol will (default hf) and checks what the processors refuse: the
+   * answer when the image is opened, so a bad file is refused then, naming the file and the cause (an
+   * invalid-image error), not at Run.
+   */
+  'images.check': { params: { source: ImageSource; protocol?: PreprocessProtocol }; result: ImageCheck };
   'bench.list': { params: Record<string, never>; result: BenchInfo[] };
   'bench.open': { params: { path: string }; result: BenchInfo };
   'bench.items': { params: { benchId: string }; result: BenchItemSummary[] };

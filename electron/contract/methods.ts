@@ -57,6 +57,7 @@ const FACTS = {
   'analysis.run': { params: { modelId: { kind: 'modelId' }, image: { kind: 'image' } } },
   'analysis.dual': { params: { modelId: { kind: 'modelId' }, image: { kind: 'image' }, cropImage: { kind: 'image', optional: true } } },
   'images.get': { params: { source: { kind: 'image' } } },
+  'images.check': { params: { source: { kind: 'image' } } },
   'bench.list': { params: {}, issues: 'benchIds' },
   'bench.open': { params: { path: { kind: 'path' } }, issues: 'benchIds' },
   'bench.items': { params: { benchId: { kind: 'benchId' } } },

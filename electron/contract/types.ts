@@ -1,6 +1,8 @@
 // Data types shared by the engine, both transports and the renderer.
 // Pure types and constants only: the renderer imports this file, so it must never import Node.
 import type {
+  ActivationOptions,
+  ActivationResult,
   FaithfulnessOptions,
   FaithfulnessRecord,
   FaithfulnessResult,
@@ -44,6 +46,16 @@ export interface PreprocessChoice {
   protocol?: PreprocessProtocol;
   /** A lower pixel budget for the processor's resize (applies on top of the protocol's). */
   maxPixels?: number;
+}
+
+/** An image that decodes and that the processors accept (`images.check`). */
+export interface ImageCheck {
+  name: string;
+  /** Size in the protocol's frame (EXIF applied under hf, the stored frame under paper). */
+  width: number;
+  height: number;
+  /** What the protocol's pipeline will change (16-bit saturation, an EXIF rotation ignored). */
+  warnings: string[];
 }
 
 /** How one image was prepared: carried on every analysis result and shown beside its numbers. */
@@ -194,6 +206,8 @@ export interface AnalyzeRequest {
   selfZoom?: SelfZoomOptions;
   /** Delete the most attended cells, random cells and the key box, and ask again (docs/metrics.md "Faithfulness"). */
   faithfulness?: FaithfulnessOptions;
+  /** Activation maps of the answer tokens (docs/metrics.md "Activation maps"); needs the decoder's hidden states. */
+  activation?: ActivationOptions;
   /** Preprocessing protocol and pixel budget (docs/preprocessing.md). */
   preprocess?: PreprocessChoice;
 }
@@ -220,6 +234,7 @@ export interface AnalysisResult {
   hiddenStates?: { cells: number; dim: number; data: Float32Array };
   selfZoom?: SelfZoomResult;
   faithfulness?: FaithfulnessResult;
+  activation?: ActivationResult;
 }
 
 export interface DualAnalyzeRequest extends AnalyzeRequest {

@@ -105,9 +105,9 @@ describe('GuardedEngine: the contract table decides what is checked', () => {
         refused += 1;
       }
     }
-    // models.open dir, models.load and unload, analysis.run (2), analysis.dual (3), images.get, bench.open,
-    // bench.items, batch.start (2), batch.matching (2), batch.export dest.
-    expect(refused).toBe(16);
+    // models.open dir, models.load and unload, analysis.run (2), analysis.dual (3), images.get, images.check,
+    // bench.open, bench.items, batch.start (2), batch.matching (2), batch.export dest.
+    expect(refused).toBe(17);
   });
 
   it('checks the parameters named by hand: export destination, crop image, bench item images', async () => {

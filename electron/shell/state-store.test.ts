@@ -73,8 +73,15 @@ describe('classifyPath', () => {
     writeFileSync(join(d, 'model', 'config.json'), '{}');
     mkdirSync(join(d, 'bench'));
     writeFileSync(join(d, 'bench', 'test.json'), '[]');
+    mkdirSync(join(d, 'hf'));
+    writeFileSync(join(d, 'hf', 'config.json'), '{}');
+    writeFileSync(join(d, 'hf', 'model-00001-of-00002.safetensors'), 'x');
+    mkdirSync(join(d, 'configonly'));
+    writeFileSync(join(d, 'configonly', 'config.json'), '{}');
     expect(classifyPath(join(d, 'a.JPG'))).toBe('image');
     expect(classifyPath(join(d, 'model'))).toBe('model');
+    expect(classifyPath(join(d, 'hf'))).toBe('model'); // a Hugging Face checkpoint (PyTorch engine)
+    expect(classifyPath(join(d, 'configonly'))).toBeNull();
     expect(classifyPath(join(d, 'bench'))).toBe('bench');
     expect(classifyPath(join(d, 'notes.txt'))).toBeNull();
     expect(classifyPath(join(d, 'missing.png'))).toBeNull();

@@ -4,6 +4,7 @@ import { relative } from 'node:path';
 import { isLoupeError } from '../engine/errors.js';
 import { EXIT, exitCodeFor } from '../cli/exit-codes.js';
 import { tapModel, type TapOptions, type TapResult } from './tap.js';
+import { runHiddenStates } from './hidden-states-cli.js';
 
 export { addTaps, assertTappable, inspectDecoder, tapModel, FUSED_ATTENTION_OPS, TAP_PREFIX } from './tap.js';
 export type { AttentionSoftmax, DecoderInspection, TapOptions, TapResult } from './tap.js';
@@ -24,6 +25,9 @@ each node, O(length) per head. The original is not modified.
   --layers N         number of decoder layers when tapping a lone .onnx file (no config.json to read)
   --force            replace an existing output
   --json             print the result as JSON
+  --hidden-states    instead: add the output decoder_hidden_states (the final normalised hidden states of
+                     every position, float32 [batch, seq, hidden]) that activation maps need, to the
+                     package's decoder IN PLACE (docs/metrics.md "Activation maps")
 
 Other fused attention operators (Attention, PackedAttention, GQA with do_rotary = 1, ...) cannot be tapped:
 re-export the checkpoint with python native-models/export_checkpoint.py CHECKPOINT_DIR OUT_DIR
@@ -57,7 +61,15 @@ function describe(result: TapResult): string {
 
 /** Runs `loupe tap` with the arguments after `tap`; resolves to the process exit code. */
 export async function runTap(argv: string[], io: TapIo = defaultIo): Promise<number> {
-  let values: { out?: string; decoder?: string; layers?: string; force?: boolean; json?: boolean; help?: boolean };
+  let values: {
+    out?: string;
+    decoder?: string;
+    layers?: string;
+    force?: boolean;
+    json?: boolean;
+    help?: boolean;
+    'hidden-states'?: boolean;
+  };
   let positionals: string[];
   try {
     ({ values, positionals } = parseArgs({
@@ -70,6 +82,7 @@ export async function runTap(argv: string[], io: TapIo = defaultIo): Promise<num
         force: { type: 'boolean', short: 'f' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
+        'hidden-states': { type: 'boolean' },
       },
     }));
   } catch (err) {
@@ -83,6 +96,11 @@ export async function runTap(argv: string[], io: TapIo = defaultIo): Promise<num
   if (positionals.length !== 1) {
     io.stderr(`loupe tap: expected one MODEL_DIR (or decoder .onnx file), got ${positionals.length}.\n\n${TAP_USAGE}\n`);
     return EXIT.usage;
+  }
+  if (values['hidden-states']) {
+    if (values.out !== undefined || values.layers !== undefined)
+      return (io.stderr('loupe tap --hidden-states edits the decoder in place; it takes no --out or --layers.\n'), EXIT.usage);
+    return runHiddenStates(positionals[0] as string, values.decoder, values.json === true, io);
   }
   const options: TapOptions = { target: positionals[0] as string };
   if (values.out !== undefined) options.out = values.out;

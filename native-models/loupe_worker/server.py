@@ -10,6 +10,10 @@ from .envcheck import environment
 
 class Server:
     def __init__(self) -> None:
+        from transformers.utils import logging
+
+        # Progress bars would fill the engine log and the stderr tail a death report quotes.
+        logging.disable_progress_bar()
         self.engine: Engine | None = None
 
     def handle(self, header: dict, blobs: dict[str, np.ndarray]) -> tuple[dict, dict]:

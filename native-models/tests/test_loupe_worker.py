@@ -145,3 +145,19 @@ def test_other_families_taps_equal_eager(family, tmp_path):
     assert np.abs(torch.stack(rows).numpy() - reference).max() < 1e-6
     start = result["visualStart"]
     assert np.abs(blobs["attention"][0] - reference[:, :, start : start + g["gridH"] * g["gridW"]]).max() < 1e-6
+
+
+def test_gpu_check_tiny_mode_runs_on_cpu():
+    """native-models/gpu_check.sh --tiny: the device check's whole path (build, items at the paper's
+    budget, taps, figures) on CPU with the tiny checkpoints."""
+    root = Path(__file__).resolve().parents[1]
+    out = subprocess.run(
+        ["bash", str(root / "gpu_check.sh"), "--tiny", "--items", "2", "--max-new-tokens", "2"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={"LOUPE_PYTHON": sys.executable, "PATH": "/usr/bin:/bin"},
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "qwen3_vl item 1:" in out.stdout and "qwen2_5_vl item 1:" in out.stdout
+    assert "s per item over 2 items" in out.stdout and "tap memory" in out.stdout

@@ -148,6 +148,8 @@ export async function runBench(argv: string[], ctx: CliContext): Promise<number>
   const runsDir = str(p, 'runs');
   const json = flag(p, 'json');
   const analyses = parseAnalyses(p);
+  if (flag(p, 'activation') || flag(p, 'no-context-correction'))
+    throw usageError('--activation is an option of loupe inspect (one item); batch runs record self-zoom and faithfulness.');
 
   const session = await ctx.openEngine(runsDir ? { runsDir: resolve(ctx.io.cwd, runsDir) } : {});
   const bar = new ProgressBar(ctx.io);

@@ -1,5 +1,5 @@
 // The self-zoom and faithfulness parts of `loupe inspect`'s report: JSON fields and the human lines.
-import type { FaithfulnessResult, SelfZoomResult } from '../../contract/analyses.js';
+import type { ActivationResult, FaithfulnessResult, SelfZoomResult } from '../../contract/analyses.js';
 import type { AnalysisResult, Judgement, QuestionType } from '../../contract/types.js';
 import { judgeAnswer } from '../../engine/bench/judge.js';
 import { fmt, pct } from './common.js';
@@ -24,8 +24,9 @@ function judged(answer: string, truth: { answer: string; questionType: QuestionT
 export function analysesReport(
   result: AnalysisResult,
   truth: { answer: string; questionType: QuestionType } | undefined,
-): { judgement?: JudgedAnswer; selfZoom?: InspectSelfZoom; faithfulness?: FaithfulnessResult } {
-  const out: { judgement?: JudgedAnswer; selfZoom?: InspectSelfZoom; faithfulness?: FaithfulnessResult } = {};
+): { judgement?: JudgedAnswer; selfZoom?: InspectSelfZoom; faithfulness?: FaithfulnessResult; activation?: ActivationResult } {
+  const out: { judgement?: JudgedAnswer; selfZoom?: InspectSelfZoom; faithfulness?: FaithfulnessResult; activation?: ActivationResult } =
+    {};
   if (truth) out.judgement = judged(result.answer, truth, result.question);
   if (result.selfZoom) {
     const { tokens, geometry, ...rest } = result.selfZoom;
@@ -37,13 +38,28 @@ export function analysesReport(
     };
   }
   if (result.faithfulness) out.faithfulness = result.faithfulness;
+  if (result.activation) out.activation = result.activation;
   return out;
 }
 
 const layersLabel = (l: [number, number]) => (l[0] === l[1] ? `layer ${l[0]}` : `layers ${l[0]}-${l[1]}`);
 
-export function analysesLines(r: { selfZoom?: InspectSelfZoom; faithfulness?: FaithfulnessResult }): string[] {
+export function analysesLines(r: {
+  selfZoom?: InspectSelfZoom;
+  faithfulness?: FaithfulnessResult;
+  activation?: ActivationResult;
+}): string[] {
   const lines: string[] = [];
+  const a = r.activation;
+  if (a) {
+    lines.push(
+      `activation per answer token: relu(h_v . u_token) over the visual cells${a.contextCorrection ? ', earlier tokens’ interference removed' : ''}; rho = Spearman with the token's attention map (layer ${a.layer}, mean of heads)`,
+    );
+    for (const t of a.tokens)
+      lines.push(
+        `          ${JSON.stringify(t.text)}  rho ${t.spearman === null ? 'n/a' : fmt(t.spearman, 3)}${t.metrics ? `  coverage paper ${fmt(t.metrics.coveragePaper)}  pointing ${t.metrics.pointing ? 'hit' : 'miss'}` : ''}`,
+      );
+  }
   const sz = r.selfZoom;
   if (sz) {
     const rule = sz.rule.mode === 'fixed' ? `fixed ${sz.rule.fraction} of each side` : `adaptive, base side ${sz.rule.baseSide} px`;

@@ -18,10 +18,11 @@ import { flag, parseBox, parseCommand, parseIntOption, parsePreprocess, PREPROCE
 import { CliError, EXIT, usageError } from '../exit-codes.js';
 import type { CliContext } from '../io.js';
 import { parseColormap, writeOverlay } from '../overlay.js';
-import { ANALYSES_OPTIONS, ANALYSES_USAGE, forModel, parseAnalyses, type AnalysesArgs } from '../analyses-args.js';
-import type { FaithfulnessResult } from '../../contract/analyses.js';
+import { ACTIVATION_USAGE, ANALYSES_OPTIONS, ANALYSES_USAGE, forModel, parseAnalyses, type AnalysesArgs } from '../analyses-args.js';
+import type { ActivationOptions, ActivationResult, FaithfulnessResult } from '../../contract/analyses.js';
 import { inferQuestionType } from '../../engine/bench/rows.js';
 import { analysesLines, analysesReport, type InspectSelfZoom, type JudgedAnswer } from './inspect-analyses.js';
+import { settleChoice } from '../../engine/preprocess/protocol.js';
 import { fmt, pct, pickModel, printJson } from './common.js';
 
 export const inspectUsage = `loupe inspect IMAGE QUESTION [options]
@@ -41,7 +42,7 @@ export const inspectUsage = `loupe inspect IMAGE QUESTION [options]
   --truth ANSWER        the expected answer: judges the answer (and the self-zoom answer)
   --question-type T     mcq or blank, for --truth (default: mcq when the question lists A. B. ...)
 ${PREPROCESS_USAGE}
-${ANALYSES_USAGE}  --json                machine-readable output on stdout
+${ANALYSES_USAGE}${ACTIVATION_USAGE}  --json                machine-readable output on stdout
 `;
 
 const PROVIDERS: readonly ProviderChoice[] = ['auto', 'cpu', 'cuda', 'webgpu'];
@@ -75,6 +76,7 @@ export interface InspectArgs {
   preprocess: PreprocessChoice;
   json: boolean;
   analyses: AnalysesArgs;
+  activation?: ActivationOptions;
   truth?: { answer: string; questionType: QuestionType };
 }
 
@@ -108,6 +110,8 @@ export function parseInspectArgs(argv: string[], cwd: string): InspectArgs {
     json: flag(p, 'json'),
     analyses: parseAnalyses(p),
   };
+  if (flag(p, 'no-context-correction') && !flag(p, 'activation')) throw usageError('--no-context-correction needs --activation.');
+  if (flag(p, 'activation')) args.activation = flag(p, 'no-context-correction') ? { contextCorrection: false } : {};
   const truth = str(p, 'truth');
   const qt = str(p, 'question-type');
   if (qt !== undefined && qt !== 'mcq' && qt !== 'blank') throw usageError(`--question-type must be mcq or blank; got "${qt}".`);
@@ -134,6 +138,9 @@ export async function runInspect(argv: string[], ctx: CliContext): Promise<numbe
   try {
     const { client } = session;
     const model = await pickModel(client, ctx.io, args.model);
+    // Refused now, naming the file and the cause, before the model is loaded.
+    const protocol = settleChoice(args.preprocess, model.manifest).protocol;
+    await client.call('images.check', { source: { kind: 'path', path: args.image }, protocol }, { signal: ctx.signal });
     const loaded = await client.call(
       'models.load',
       { modelId: model.id, provider: args.provider, ...(args.dtype ? { dtype: args.dtype } : {}) },
@@ -150,6 +157,7 @@ export async function runInspect(argv: string[], ctx: CliContext): Promise<numbe
         preprocess: args.preprocess,
         ...(args.box ? { box: args.box } : {}),
         ...forModel(args.analyses, model.numLayers),
+        ...(args.activation ? { activation: args.activation } : {}),
       },
       { signal: ctx.signal },
     );
@@ -174,6 +182,7 @@ export async function runInspect(argv: string[], ctx: CliContext): Promise<numbe
         gridW: result.geometry.gridW,
         out: overlayPath,
         colormap: args.colormap,
+        protocol: result.preprocess.protocol,
         ...(args.box ? { box: args.box } : {}),
         ...(result.selfZoom ? { cropBox: result.selfZoom.box } : {}),
       });
@@ -222,6 +231,7 @@ export interface InspectReport {
   /** With --self-zoom / --faithfulness (docs/metrics.md). */
   selfZoom?: InspectSelfZoom;
   faithfulness?: FaithfulnessResult;
+  activation?: ActivationResult;
 }
 
 /** "cpu", or for the PyTorch engine "cpu (PyTorch bf16; torch 2.13.0, transformers 5.18.0)". */

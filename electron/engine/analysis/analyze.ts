@@ -6,6 +6,7 @@ import type { AnalysisResult, AnswerToken, Box, PreprocessChoice, StageTimings }
 import { BadRequestError, throwIfAborted } from '../errors.js';
 import type { DecodedImage } from '../image/decode.js';
 import { DecoderStepper, type StepResult } from '../model/decoder.js';
+import { HIDDEN_STATES_OUTPUT } from '../model/package.js';
 import { GENERIC_PROMPT, prepareQuestion, prepareTextFor, type PreparedImage, type PreparedPrompt } from '../model/prompt.js';
 import type { AnyRuntime, ModelRuntime } from '../model/runtime.js';
 import { analyzeImageTorch } from '../torch/analyze.js';
@@ -83,19 +84,17 @@ export async function analyzeImageWithLogits(
   image: DecodedImage,
   req: AnalyzeImageRequest,
   hooks: AnalysisHooks = {},
-): Promise<{ result: AnalysisResult; firstLogits: Float32Array }> {
+): Promise<{ result: AnalysisResult; firstLogits: Float32Array; tokenHidden?: Float32Array }> {
   const maxNewTokens = checkRequest(req);
   if (rt.kind === 'torch') {
     const out = await analyzeImageTorch(rt, image, { ...req, firstLogits: true }, maxNewTokens, hooks);
     if (!out.firstLogits) throw new Error('unreachable: analyzeImageTorch checks that the logits it was asked for came back');
     return { result: out.result, firstLogits: out.firstLogits };
   }
-  if (req.hiddenStates)
+  if (req.hiddenStates && !rt.sessions.decoder_model_merged.outputNames.includes(HIDDEN_STATES_OUTPUT))
     throw new BadRequestError(
-      'Hidden states come from the PyTorch engine only: open the Hugging Face checkpoint instead of its ONNX export.',
-      {
-        field: 'hiddenStates',
-      },
+      `This package's decoder has no ${HIDDEN_STATES_OUTPUT} output, which hidden states and activation maps need: run \`loupe tap ${rt.info.dir} --hidden-states\` (or open the Hugging Face checkpoint with the PyTorch engine).`,
+      { field: 'hiddenStates', file: rt.info.dir },
     );
   const { signal, onStage } = hooks;
   const timings: StageTimings = { preprocessMs: 0, visionMs: 0, prefillMs: 0, decodeMs: 0, metricsMs: 0 };
@@ -172,5 +171,16 @@ export async function analyzeImageWithLogits(
   };
   if (genericAttention) result.genericAttention = genericAttention;
   if (req.box) result.box = req.box;
-  return { result, firstLogits: steps[0].logits };
+  const hidden = req.hiddenStates ? steps[0].hidden : undefined;
+  if (!hidden) return { result, firstLogits: steps[0].logits };
+  // Visual positions of the prompt, and each answer token's own position (the step that fed it back).
+  const cells = gridH * gridW;
+  const dim = hidden.width;
+  result.hiddenStates = { cells, dim, data: hidden.data.slice(prompt.visualStart * dim, (prompt.visualStart + cells) * dim) };
+  const tokenHidden = new Float32Array(tokens.length * dim);
+  tokens.forEach((_, i) => {
+    const h = steps[i + 1].hidden;
+    if (h) tokenHidden.set(h.data.subarray(h.data.length - dim), i * dim);
+  });
+  return { result, firstLogits: steps[0].logits, tokenHidden };
 }

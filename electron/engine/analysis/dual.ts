@@ -37,7 +37,7 @@ export async function analyzeDualImages(
   const global = await analyzeWithAnalyses(rt, full, req, hooks);
   throwIfAborted(hooks.signal);
   // No box on the regional run: the key region is the whole crop.
-  const { box: _box, selfZoom: _sz, faithfulness: _f, ...rest } = req;
+  const { box: _box, selfZoom: _sz, faithfulness: _f, activation: _a, ...rest } = req;
   const regional = await analyzeImage(rt, regionalImage, { ...rest, cropInFull: rect }, hooks);
   const t = now();
   const mapped = regionalInFull(regional.attention, rect, global.geometry);

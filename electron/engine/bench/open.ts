@@ -11,6 +11,7 @@ import { itemsFromRows, readJsonl } from './file-items.js';
 import { readParquetBench } from './parquet.js';
 import { isRecord } from './rows.js';
 import type { BenchItem, LoadedBench } from './types.js';
+import { screenItemImages } from './screen-items.js';
 
 type Detected = { format: BenchInfo['format']; file: string; name: string; layout?: 'json' | 'jsonl' };
 
@@ -109,6 +110,8 @@ export async function openBenchmark(path: string, options: OpenBenchmarkOptions 
     items = built.items;
     issues = [...read.issues, ...built.issues].sort((a, b) => a.row - b.row);
   }
+  const screened = await screenItemImages(items, issues);
+  if (screened.length > 0) issues = [...issues, ...screened].sort((a, b) => a.row - b.row);
   // A bench without any key box (the paper converter's JSON drops bbox) is not malformed row by row:
   // say "no key box" only for rows that lack the box their neighbours have.
   if (items.length > 0 && items.every((it) => it.bbox === undefined)) issues = issues.filter((i) => !(i.kept && i.field === 'bbox'));

@@ -13,7 +13,7 @@ import { BenchRegistry } from './benches.js';
 import { ModelRegistry } from './models.js';
 import { checkParams } from './params.js';
 import { resolveConfig, type EngineHostConfig } from './options.js';
-import { benchItem, decodeSource, displaySource, resolveSource } from './sources.js';
+import { benchItem, checkSource, decodeSource, displaySource, resolveSource } from './sources.js';
 import { analyzeViews, dualFromViews, type ViewsInput } from '../analysis/views.js';
 import { DEFAULT_MAX_NEW_TOKENS } from '../analysis/analyze.js';
 import { checkChoice } from '../preprocess/pipeline.js';
@@ -21,7 +21,11 @@ import { settleChoice } from '../preprocess/protocol.js';
 
 /** The opt-in analyses of a request, only those asked for (an absent field stays absent). */
 function analysesOf(p: AnalyzeRequest): AnalysesRequest {
-  return { ...(p.selfZoom ? { selfZoom: p.selfZoom } : {}), ...(p.faithfulness ? { faithfulness: p.faithfulness } : {}) };
+  return {
+    ...(p.selfZoom ? { selfZoom: p.selfZoom } : {}),
+    ...(p.faithfulness ? { faithfulness: p.faithfulness } : {}),
+    ...(p.activation ? { activation: p.activation } : {}),
+  };
 }
 
 type Handlers = { [M in MethodName]: (params: ParamsOf<M>, signal: AbortSignal) => Promise<ResultOf<M>> };
@@ -49,6 +53,7 @@ export class EngineHost implements EngineHandler {
       'models.unload': async (p) => ({ unloaded: await this.models.unload(p.modelId) }),
       'analysis.run': async (p, signal) => this.analyze(p, signal),
       'analysis.dual': async (p, signal) => this.analyzeDual(p, signal),
+      'images.check': async (p) => checkSource(this.benches, p.source, p.protocol === 'paper' ? 'paper' : 'hf'),
       'images.get': async (p) => displaySource(this.benches, p.source, p.protocol === 'paper' ? 'paper' : 'hf'),
       'bench.list': async () => this.benches.list(),
       'bench.open': async (p) => (await this.benches.open(p.path)).info,

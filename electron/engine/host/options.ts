@@ -18,7 +18,7 @@ export interface EngineHostConfig {
   version: string;
   /** PyTorch engine: precision when a load does not name one (LOUPE_DTYPE; default fp32). */
   torchDtype: TorchDtype;
-  /** PyTorch engine: image protocol (LOUPE_PROTOCOL: paper or hf; default hf, as the ONNX engine's processor). */
+  /** PyTorch engine: the protocol the memory guard plans a load for (LOUPE_PROTOCOL; default paper, as requests). */
   protocol: PreprocessProtocol;
   /** PyTorch engine: the user's pixel budget (LOUPE_MAX_PIXELS), applied on top of the protocol's. */
   maxPixels?: number;
@@ -60,7 +60,7 @@ export function resolveConfig(options: Record<string, unknown> = {}, env: NodeJS
   const runsDir = resolve(str(options['runsDir']) ?? str(env['LOUPE_RUNS_DIR']) ?? join(homedir(), '.loupe', 'runs'));
   const envModels = (str(env['LOUPE_MODEL_DIRS']) ?? '').split(':').filter(Boolean);
   const dtype = str(options['torchDtype']) ?? str(env['LOUPE_DTYPE']) ?? 'fp32';
-  const protocol = str(options['protocol']) ?? str(env['LOUPE_PROTOCOL']) ?? 'hf';
+  const protocol = str(options['protocol']) ?? str(env['LOUPE_PROTOCOL']) ?? 'paper';
   const maxPixels = Number(options['maxPixels'] ?? env['LOUPE_MAX_PIXELS'] ?? NaN);
   const cfg: EngineHostConfig = {
     resourcesDir,
@@ -69,7 +69,7 @@ export function resolveConfig(options: Record<string, unknown> = {}, env: NodeJS
     benchPaths: strList(options['benchPaths']).map((p) => resolve(p)),
     version: str(options['version']) ?? readVersion(root),
     torchDtype: dtype === 'bf16' || dtype === 'fp16' ? dtype : 'fp32',
-    protocol: protocol === 'paper' ? 'paper' : 'hf',
+    protocol: protocol === 'hf' ? 'hf' : 'paper',
   };
   if (Number.isInteger(maxPixels) && maxPixels > 0) cfg.maxPixels = maxPixels;
   return cfg;

@@ -2,12 +2,13 @@
 // source reads the bench's own bytes; its regional view is the bench's crop_image, or the box cut out of
 // the full image when the bench has no crop.
 import sharp from 'sharp';
-import type { Box, ImageSource, PreprocessProtocol } from '../../contract/types.js';
+import type { Box, ImageCheck, ImageSource, PreprocessProtocol } from '../../contract/types.js';
 import { BadRequestError, NotFoundError } from '../errors.js';
 import { cropImage } from '../image/crop.js';
 import { decodeImage, encodeForDisplay, type DecodedImage, type ImageInput } from '../image/decode.js';
 import type { BenchItem } from '../bench/index.js';
 import type { BenchRegistry } from './benches.js';
+import { checkAspect } from '../preprocess/smart-resize.js';
 
 export interface ResolvedSource {
   input: ImageInput;
@@ -70,4 +71,14 @@ export async function displaySource(
     .png()
     .toBuffer();
   return { mime: 'image/png', bytes: new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), width: image.width, height: image.height };
+}
+
+/**
+ * `images.check`: a full decode under the protocol (truncated data fails here, not only a bad header),
+ * then the aspect-ratio limit both processors enforce. Throws an InvalidImageError naming the file.
+ */
+export async function checkSource(benches: BenchRegistry, source: ImageSource, protocol: PreprocessProtocol): Promise<ImageCheck> {
+  const { image } = await decodeSource(benches, source, protocol);
+  checkAspect(image.height, image.width, image.name);
+  return { name: image.name, width: image.width, height: image.height, warnings: image.warnings };
 }

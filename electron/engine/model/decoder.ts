@@ -7,7 +7,7 @@
 import ort from 'onnxruntime-node';
 import type { ModelRuntime } from './runtime.js';
 import { asFloat32 } from './tensors.js';
-import { tapName } from './package.js';
+import { HIDDEN_STATES_OUTPUT, tapName } from './package.js';
 import { unwrap, type Tensor } from './transformers.js';
 import { DEEPSTACK_INPUT, zeroDeepstack } from './vision.js';
 
@@ -17,6 +17,8 @@ export interface StepResult {
   /** Per layer: [heads * total] softmax row of the last query position, total = sequence length so far. */
   taps: Float32Array[];
   total: number;
+  /** decoder_hidden_states when the package has it (`loupe tap --hidden-states`): [positions of this call, width]. */
+  hidden?: { data: Float32Array; width: number };
 }
 
 export interface PrefillInputs {
@@ -98,7 +100,10 @@ export class DecoderStepper {
       const t = out[tapName(i)];
       taps.push(asFloat32(t.data, t.type));
     }
-    return { logits, taps, total: this.length };
+    const hiddenT = out[HIDDEN_STATES_OUTPUT];
+    if (!hiddenT) return { logits, taps, total: this.length };
+    const width = Number(hiddenT.dims[hiddenT.dims.length - 1]);
+    return { logits, taps, total: this.length, hidden: { data: asFloat32(hiddenT.data, hiddenT.type), width } };
   }
 
   /** The prompt pass: clears any previous cache. */

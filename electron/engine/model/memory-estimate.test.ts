@@ -53,7 +53,7 @@ describe('memory estimate', () => {
       message = (err as Error).message;
       expect((err as { field?: string }).field).toBe('maxPixels');
     }
-    expect(message).toMatch(/would need about [\d.]+ GiB on cpu \(weights [\d.]+ GiB, KV cache/);
+    expect(message).toMatch(/would need about [\d.]+ GiB on cpu \(runtime [\d.]+ GiB, weights [\d.]+ GiB, KV cache/);
     expect(message).toMatch(/available RAM \(MemAvailable\) is 18\.00 GiB/);
     expect(message).toMatch(/--max-pixels (\d+)/);
     expect(message).toMatch(/--dtype bf16/);
@@ -61,5 +61,18 @@ describe('memory estimate', () => {
     expect(estimateMemory(QWEN25_3B, { ...shape, maxPixels: px }).total).toBeLessThanOrEqual(budget.availableBytes * 0.9);
     expect(estimateMemory(QWEN25_3B, { ...shape, maxPixels: px + 784 }).total).toBeGreaterThan(budget.availableBytes * 0.9);
     expect(largestFittingPixels(QWEN25_3B, shape, 1e9)).toBe(0); // the weights alone exceed 1 GB
+  });
+});
+
+describe('per-request guard', () => {
+  it('a request over what is free after the weights is refused with a budget that fits', async () => {
+    const { checkRunFits } = await import('./memory-estimate.js');
+    const shape = { dtype: 'bf16' as const, device: 'cpu' as const, protocol: 'hf' as const };
+    expect(() =>
+      checkRunFits(QWEN25_3B, { ...shape, protocol: 'paper' }, { device: 'cpu', availableBytes: 8 * GIB, what: 'RAM' }),
+    ).not.toThrow();
+    expect(() => checkRunFits(QWEN25_3B, shape, { device: 'cpu', availableBytes: 2 * GIB, what: 'available RAM' })).toThrow(
+      /beyond the loaded weights.*16384 visual tokens.*available RAM is 2\.00 GiB\. Lower the pixel budget to --max-pixels \d+/,
+    );
   });
 });

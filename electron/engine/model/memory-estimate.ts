@@ -44,6 +44,8 @@ export interface RunShape {
 
 export interface MemoryEstimate {
   visualTokens: number;
+  /** The process itself before any model: Python + torch + transformers (or Node + onnxruntime). */
+  runtime: number;
   sequence: number;
   weights: number;
   kvCache: number;
@@ -66,6 +68,8 @@ export const PAPER_MAX_PIXELS = 2048 * 1024;
 const HF_DEFAULT_MAX_PIXELS = 12845056;
 /** Text around the image: chat template, question, answer options. */
 const TEXT_TOKENS = 96;
+/** The worker's resident set with a tiny model loaded: 363-372 MiB measured (npm run bench -- torch on the tiny checkpoints). */
+export const RUNTIME_BYTES = 384 * 1024 ** 2;
 /** Working set of one vision block per patch, in hidden-size units (attention q/k/v/out + a 4x MLP, fp32 softmax). */
 const VISION_WORKSET = 12;
 
@@ -99,8 +103,9 @@ export function estimateMemory(dims: ModelDims, shape: RunShape): MemoryEstimate
   const activations = sequence * dims.hiddenSize * bytes * 12 + dims.numHeads * sequence * sequence * 4;
   const patches = visualTokens * dims.mergeSize * dims.mergeSize;
   const vision = patches * dims.visionHidden * 4 * VISION_WORKSET;
-  const total = weights + kvCache + taps + activations + vision;
-  return { visualTokens, sequence, weights, kvCache, taps, activations, vision, total };
+  const runtime = RUNTIME_BYTES;
+  const total = runtime + weights + kvCache + taps + activations + vision;
+  return { visualTokens, runtime, sequence, weights, kvCache, taps, activations, vision, total };
 }
 
 export function gib(n: number): string {
@@ -144,7 +149,7 @@ export function checkFits(spec: HfDimsSource | ModelDims, shape: RunShape, budge
   if (budget.device === 'cpu') fixes.push('run on a GPU with more memory (--provider cuda; `loupe doctor` says whether one is usable)');
   else fixes.push('run on a larger GPU, or on cpu with enough RAM');
   throw new BadRequestError(
-    `This model would need about ${gib(est.total)} on ${budget.device} (weights ${gib(est.weights)}, KV cache ${gib(est.kvCache)}, attention taps ${gib(est.taps)}, decoder activations ${gib(est.activations)}, vision tower ${gib(est.vision)}; ${est.visualTokens} visual tokens at ${pixelBudget(shape, dims)} px, ${shape.dtype}) but ${budget.what} is ${gib(budget.availableBytes)} (${Math.round(HEADROOM * 100)}% of it usable). To fit: ${fixes.join('; or ')}.`,
+    `This model would need about ${gib(est.total)} on ${budget.device} (runtime ${gib(est.runtime)}, weights ${gib(est.weights)}, KV cache ${gib(est.kvCache)}, attention taps ${gib(est.taps)}, decoder activations ${gib(est.activations)}, vision tower ${gib(est.vision)}; ${est.visualTokens} visual tokens at ${pixelBudget(shape, dims)} px, ${shape.dtype}) but ${budget.what} is ${gib(budget.availableBytes)} (${Math.round(HEADROOM * 100)}% of it usable). To fit: ${fixes.join('; or ')}.`,
     { field: px > 0 ? 'maxPixels' : 'dtype' },
   );
 }
@@ -255,4 +260,21 @@ export async function preprocessorMaxPixels(dir: string): Promise<number | undef
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The per-request guard once the weights are in memory: the caches, taps and activations of this
+ * request's pixel budget against what is free now (the loaded weights are already out of `available`).
+ */
+export function checkRunFits(spec: HfDimsSource | ModelDims, shape: RunShape, budget: MemoryBudget): void {
+  const dims = 'storedBytesPerParam' in spec ? spec : dimsOf(spec);
+  const est = estimateMemory(dims, shape);
+  const need = est.total - est.weights - est.runtime;
+  const available = budget.availableBytes * HEADROOM;
+  if (need <= available) return;
+  const px = largestFittingPixels({ ...dims, weightBytes: 0 }, shape, available + RUNTIME_BYTES);
+  throw new BadRequestError(
+    `This image would need about ${gib(need)} beyond the loaded weights (KV cache ${gib(est.kvCache)}, taps ${gib(est.taps)}, activations ${gib(est.activations + est.vision)}; ${est.visualTokens} visual tokens at ${pixelBudget(shape, dims)} px) but ${budget.what} is ${gib(budget.availableBytes)}. ${px > 0 ? `Lower the pixel budget to --max-pixels ${px} or less.` : 'Free memory or use a larger device.'}`,
+    { field: 'maxPixels' },
+  );
 }

@@ -32,6 +32,8 @@ export interface ModelSpec {
   patchSize: number;
   /** Qwen3-VL: decoder layers that receive deepstack visual features (empty otherwise). */
   deepstackLayers: number[];
+  /** tie_word_embeddings: lm_head reuses the embedding table (unembedding rows = embedding rows). */
+  tiedEmbeddings: boolean;
 }
 
 export type Json = Record<string, unknown>;
@@ -145,6 +147,8 @@ export function parseModelSpec(config: Json, generation: Json | null, issues: Va
     spatialMergeSize,
     patchSize,
     deepstackLayers,
+    // Qwen2-VL's config class defaults to untied (the 7B is untied, the 2B says true): only an explicit true ties.
+    tiedEmbeddings: (text['tie_word_embeddings'] ?? config['tie_word_embeddings']) === true,
   };
 }
 
@@ -185,3 +189,6 @@ export function tapName(layer: number): string {
 export function tapNames(spec: ModelSpec): string[] {
   return Array.from({ length: spec.numLayers }, (_, i) => tapName(i));
 }
+
+/** The decoder output `loupe tap --hidden-states` adds: final normalised hidden states, [batch, seq, hidden]. */
+export const HIDDEN_STATES_OUTPUT = 'decoder_hidden_states';

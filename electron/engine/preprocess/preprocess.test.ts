@@ -74,7 +74,7 @@ describe('smart_resize', () => {
 });
 
 describe('antialiased bicubic resize', () => {
-  it("is bit-identical to PIL's Image.resize(BICUBIC) when shrinking, enlarging, and on one axis", () => {
+  it("is bit-identical to PIL's Image.resize(BICUBIC) when shrinking, enlarging, on one axis, and on very tall images", () => {
     const dir = mkdtempSync(join(tmpdir(), 'loupe-resize-'));
     const shapes = [
       [53, 37, 20, 30],
@@ -85,6 +85,10 @@ describe('antialiased bicubic resize', () => {
       [301, 200, 28, 200],
       [1000, 10, 28, 28],
       [3, 2, 56, 56],
+      // Over 100 times taller than wide and shrunk: Pillow resizes vertically first.
+      [10, 2000, 28, 812],
+      [10, 1001, 28, 100],
+      [10, 1000, 28, 100],
     ];
     let seed = 7;
     const cases = shapes.map(([w, h, ow, oh], i) => {

@@ -72,6 +72,15 @@ function clip8(ss: number): number {
 /** Resizes interleaved RGB (3 bytes per pixel) to outW x outH; returns the input itself when sizes agree. */
 export function resizeBicubicRgb(src: Uint8Array, inW: number, inH: number, outW: number, outH: number): Uint8Array {
   if (inW === outW && inH === outH) return src;
+  // Pillow's Image.resize shrinks images over 100 times taller than wide vertically first, as a resize of
+  // its own (an 8-bit intermediate of the original width), then horizontally.
+  if (inH > inW * 100 && outH < inH) return resample(resample(src, inW, inH, inW, outH), inW, outH, outW, outH);
+  return resample(src, inW, inH, outW, outH);
+}
+
+/** One call of Pillow's ImagingResample: horizontal pass first (when needed), then vertical. */
+function resample(src: Uint8Array, inW: number, inH: number, outW: number, outH: number): Uint8Array {
+  if (inW === outW && inH === outH) return src;
   const needH = inW !== outW;
   const needV = inH !== outH;
   const vert = coefficients(inH, outH);

@@ -21,7 +21,8 @@ export interface ResizeTarget {
   width: number;
 }
 
-function checkRatio(height: number, width: number, name: string): void {
+/** Refuses an image with no pixels or an aspect ratio over 200:1 (InvalidImageError naming it). */
+export function checkAspect(height: number, width: number, name: string): void {
   if (!(height > 0 && width > 0)) {
     throw new InvalidImageError(`${name} has no pixels (${width}x${height}).`, { file: name, problem: `${width}x${height}: no pixels` });
   }
@@ -42,7 +43,7 @@ export function smartResizeQwenVlUtils(
   name = 'image',
 ): ResizeTarget {
   if (maxPixels < minPixels) throw new InvalidImageError(`max_pixels ${maxPixels} is below min_pixels ${minPixels}.`, { file: name });
-  checkRatio(height, width, name);
+  checkAspect(height, width, name);
   let h = Math.max(factor, roundHalfEven(height / factor) * factor);
   let w = Math.max(factor, roundHalfEven(width / factor) * factor);
   if (h * w > maxPixels) {
@@ -66,7 +67,7 @@ export function smartResizeHf(
   maxPixels: number,
   name = 'image',
 ): ResizeTarget {
-  checkRatio(height, width, name);
+  checkAspect(height, width, name);
   let h = roundHalfEven(height / factor) * factor;
   let w = roundHalfEven(width / factor) * factor;
   if (h * w > maxPixels) {

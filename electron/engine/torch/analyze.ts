@@ -6,6 +6,7 @@ import type { AnalyzeImageRequest } from '../analysis/analyze.js';
 import { now, type AnalysisHooks } from '../analysis/stages.js';
 import { InvalidModelError, throwIfAborted } from '../errors.js';
 import type { DecodedImage } from '../image/decode.js';
+import { availableRamBytes, checkRunFits } from '../model/memory-estimate.js';
 import type { TorchRuntime, TorchStats } from './runtime.js';
 import type { Blob } from './wire.js';
 
@@ -54,6 +55,15 @@ export async function analyzeImageTorch(
 ): Promise<TorchAnalysis> {
   const { signal, onStage } = hooks;
   await rt.ensureWorker(signal);
+  // The load-time guard planned for the default budget; a request may ask for more pixels (hf protocol).
+  if (rt.provider === 'cpu') {
+    const maxPixels = req.preprocess?.maxPixels ?? rt.maxPixels;
+    checkRunFits(
+      rt.spec,
+      { dtype: rt.dtype, device: 'cpu', protocol: image.protocol, maxNewTokens, ...(maxPixels !== undefined ? { maxPixels } : {}) },
+      { device: 'cpu', availableBytes: await availableRamBytes(), what: 'available RAM (MemAvailable)' },
+    );
+  }
   onStage?.('preprocess', 'PyTorch worker: preprocess, vision, prefill and decode');
   const rgb: Blob = { dtype: 'uint8', shape: [image.height, image.width, 3], data: image.rgb };
   const frame = await rt.worker.call(

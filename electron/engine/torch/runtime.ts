@@ -5,7 +5,7 @@ import type { LoadedModel, ModelInfo, PreprocessProtocol, ProviderChoice, Provid
 import { BadRequestError, throwIfAborted } from '../errors.js';
 import { validateHfCheckpoint, type HfSpec } from '../model/hf-checkpoint.js';
 import { assertUsable } from '../model/runtime.js';
-import { checkFits, type MemoryBudget } from '../model/memory-estimate.js';
+import { availableRamBytes, checkFits, type MemoryBudget } from '../model/memory-estimate.js';
 import { locatePython, TorchWorker, type WorkerEnv } from './worker-process.js';
 
 export const TORCH_DTYPES: TorchDtype[] = ['fp32', 'bf16', 'fp16'];
@@ -93,7 +93,7 @@ export async function loadTorchRuntime(dir: string, choice: ProviderChoice, opti
   if (provider === 'cpu') attempts.push({ provider: 'cpu', ok: true });
   checkFits(
     spec,
-    { dtype, device: provider, protocol: options.protocol ?? 'hf', ...(options.maxPixels ? { maxPixels: options.maxPixels } : {}) },
+    { dtype, device: provider, protocol: options.protocol ?? 'paper', ...(options.maxPixels ? { maxPixels: options.maxPixels } : {}) },
     options.budget ?? (await budgetFrom(env, provider)),
   );
 
@@ -117,7 +117,7 @@ export async function loadTorchRuntime(dir: string, choice: ProviderChoice, opti
     attempts,
     dtype,
     runtimeVersions: `torch ${env.torch ?? '?'}, transformers ${env.transformers ?? '?'}`,
-    protocol: options.protocol ?? 'hf',
+    protocol: options.protocol ?? 'paper',
     worker,
     env,
     loadSeconds,
@@ -136,7 +136,6 @@ export async function loadTorchRuntime(dir: string, choice: ProviderChoice, opti
 }
 
 async function budgetFrom(env: WorkerEnv, device: ProviderName): Promise<MemoryBudget> {
-  const { availableRamBytes } = await import('../model/memory-estimate.js');
   if (device === 'cuda') {
     const gpu = env.cuda?.devices[0];
     return { device: 'cuda', availableBytes: gpu?.freeBytes ?? 0, what: `free memory of ${gpu?.name ?? 'the GPU'}` };

@@ -87,6 +87,8 @@ export class EngineHandlerDouble implements EngineHandler {
         return [];
       case 'bench.open':
         return benchInfoDouble(String(p.path));
+      case 'images.check':
+        return { name: 'image', width: 1, height: 1, warnings: [] };
       case 'images.get': {
         const source = p.source as { kind: string; bytes?: Uint8Array };
         const bytes = source.kind === 'bytes' && source.bytes ? source.bytes : new Uint8Array([1, 2, 3]);

@@ -190,6 +190,10 @@ export function createSyntheticEngineDouble(
       },
     ],
     'bench.items': () => items,
+    'images.check': (p) => {
+      const s = sizeOf(p.source);
+      return { name: p.source.kind === 'path' ? p.source.path : 'image', width: s.w, height: s.h, warnings: [] };
+    },
     'images.get': (p) => {
       const s = sizeOf(p.source);
       return { mime: 'image/jpeg', bytes: s.bytes, width: s.w, height: s.h };

@@ -46,9 +46,14 @@ function protocolLabel(protocol: string | undefined): string {
   return protocol ? `${protocol} protocol` : '';
 }
 
-/** The protocol an analysis or record carries, once the contract has it (read defensively until then). */
+/**
+ * The protocol an analysis, record or run spec carries: `preprocess.protocol` (AnalysisResult,
+ * BatchRecord, BatchSpec), or a top-level `protocol` (other engines' results). Undefined for results
+ * saved before protocols existed.
+ */
 export function protocolOf(x: object | null | undefined): string | undefined {
-  const p = (x as { protocol?: unknown } | null | undefined)?.protocol;
+  const o = x as { protocol?: unknown; preprocess?: { protocol?: unknown } } | null | undefined;
+  const p = o?.preprocess?.protocol ?? o?.protocol;
   return typeof p === 'string' && p !== '' ? p : undefined;
 }
 

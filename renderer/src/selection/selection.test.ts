@@ -48,6 +48,7 @@ describe('labels', () => {
   });
   it('read the protocol only when an object carries one', () => {
     expect(protocolOf({ protocol: 'paper' })).toBe('paper');
+    expect(protocolOf({ preprocess: { protocol: 'hf' } })).toBe('hf');
     expect(protocolOf({})).toBeUndefined();
     expect(protocolOf(null)).toBeUndefined();
   });

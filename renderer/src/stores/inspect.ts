@@ -1,6 +1,6 @@
 // Inspect view: one image, one question, one key box, one model, one analysis.
 import { create } from 'zustand';
-import type { AnalysisResult, BenchItemSummary, Box, ImageSource } from '../../../electron/contract/types.js';
+import type { AnalysisResult, BenchItemSummary, Box, ImageSource, PreprocessProtocol } from '../../../electron/contract/types.js';
 import { getClient } from '../engine/client.js';
 import { isCancelled, toUiError, type UiError } from '../engine/errors.js';
 import { bytesToUrl, fileBytes } from '../util/image.js';
@@ -12,6 +12,8 @@ export interface LoadedImage {
   url: string;
   width: number;
   height: number;
+  /** What the protocol's pipeline changes in this image (16-bit saturation, an EXIF rotation ignored). */
+  warnings: string[];
 }
 
 interface InspectState {
@@ -20,6 +22,12 @@ interface InspectState {
   box: Box | null;
   modelId: string | null;
   maxNewTokens: number;
+  /** Opt-in analyses run with the next analysis (docs/metrics.md): each costs extra passes. */
+  analyses: { selfZoom: boolean; faithfulness: boolean };
+  /** Image preparation (docs/preprocessing.md): paper = the paper's scripts' chain, hf = transformers'. */
+  protocol: PreprocessProtocol;
+  /** A lower pixel budget for the processor's resize; null = the protocol's own. */
+  maxPixels: number | null;
   /** The bench the item picker offers (null: the first one listed). */
   benchId: string | null;
   /** Set when the image and question came from a benchmark item. */
@@ -37,6 +45,9 @@ interface InspectState {
     setBox: (b: Box | null) => void;
     setModel: (id: string) => void;
     setMaxNewTokens: (n: number) => void;
+    setAnalysis: (name: 'selfZoom' | 'faithfulness', on: boolean) => void;
+    setProtocol: (p: PreprocessProtocol) => Promise<void>;
+    setMaxPixels: (n: number | null) => void;
     run: () => Promise<void>;
     cancel: () => void;
     clearError: () => void;
@@ -45,10 +56,19 @@ interface InspectState {
 
 let controller: AbortController | null = null;
 
-/** Fetches display bytes for any ImageSource through the engine. */
-export async function loadImage(source: ImageSource, name: string): Promise<LoadedImage> {
-  const got = await getClient().call('images.get', { source });
-  return { source, name, url: bytesToUrl(got.bytes, got.mime), width: got.width, height: got.height };
+/** Fetches display bytes for any ImageSource through the engine, in the protocol's frame (EXIF applied under hf only). */
+export async function loadImage(source: ImageSource, name: string, protocol: PreprocessProtocol = 'paper'): Promise<LoadedImage> {
+  const got = await getClient().call('images.get', { source, protocol });
+  return { source, name, url: bytesToUrl(got.bytes, got.mime), width: got.width, height: got.height, warnings: [] };
+}
+
+/**
+ * An image the user opens: checked as the protocol will decode it (a truncated, foreign or 200:1 image is
+ * refused here, naming the file and the cause, not at Run), then loaded for display with its warnings.
+ */
+export async function openImage(source: ImageSource, name: string, protocol: PreprocessProtocol): Promise<LoadedImage> {
+  const check = await getClient().call('images.check', { source, protocol });
+  return { ...(await loadImage(source, name, protocol)), warnings: check.warnings };
 }
 
 export const useInspectStore = create<InspectState>()((set, get) => {
@@ -63,6 +83,9 @@ export const useInspectStore = create<InspectState>()((set, get) => {
     box: null,
     modelId: null,
     maxNewTokens: 16,
+    analyses: { selfZoom: false, faithfulness: false },
+    protocol: 'paper',
+    maxPixels: null,
     benchId: null,
     benchItem: null,
     result: null,
@@ -80,7 +103,7 @@ export const useInspectStore = create<InspectState>()((set, get) => {
         }
         try {
           const source: ImageSource = { kind: 'bytes', name: file.name, bytes: await fileBytes(file) };
-          replaceImage(await loadImage(source, file.name));
+          replaceImage(await openImage(source, file.name, get().protocol));
           set({ box: null, benchItem: null });
         } catch (e) {
           set({ error: toUiError(e) });
@@ -88,7 +111,7 @@ export const useInspectStore = create<InspectState>()((set, get) => {
       },
       async openSource(source, name) {
         try {
-          replaceImage(await loadImage(source, name));
+          replaceImage(await openImage(source, name, get().protocol));
           set({ box: null, benchItem: null });
         } catch (e) {
           set({ error: toUiError(e) });
@@ -96,7 +119,7 @@ export const useInspectStore = create<InspectState>()((set, get) => {
       },
       async pickBenchItem(benchId, item) {
         try {
-          const img = await loadImage({ kind: 'benchItem', benchId, itemId: item.id, view: 'global' }, item.id);
+          const img = await openImage({ kind: 'benchItem', benchId, itemId: item.id, view: 'global' }, item.id, get().protocol);
           replaceImage(img);
           set({ question: item.question, box: item.bbox ?? null, benchItem: { benchId, item }, benchId });
         } catch (e) {
@@ -108,8 +131,26 @@ export const useInspectStore = create<InspectState>()((set, get) => {
       setBox: (box) => set({ box }),
       setModel: (modelId) => set({ modelId, result: null }),
       setMaxNewTokens: (maxNewTokens) => set({ maxNewTokens: Math.max(1, Math.min(256, Math.round(maxNewTokens))) }),
+      setAnalysis: (name, on) => set({ analyses: { ...get().analyses, [name]: on } }),
+      async setProtocol(protocol) {
+        if (protocol === get().protocol) return;
+        set({ protocol, result: null });
+        // The frame can change (EXIF is applied under hf only): show the picture the model will see.
+        const image = get().image;
+        if (!image) return;
+        try {
+          const again = await openImage(image.source, image.name, protocol);
+          const old = get().image;
+          if (old && old.url !== again.url) URL.revokeObjectURL(old.url);
+          set({ image: again });
+        } catch (e) {
+          set({ error: toUiError(e) });
+        }
+      },
+      setMaxPixels: (maxPixels) =>
+        set({ maxPixels: maxPixels === null || !Number.isFinite(maxPixels) || maxPixels < 1 ? null : Math.round(maxPixels), result: null }),
       async run() {
-        const { image, question, modelId, box, maxNewTokens } = get();
+        const { image, question, modelId, box, maxNewTokens, analyses, protocol, maxPixels } = get();
         if (!image || !modelId || !question.trim()) return;
         controller?.abort();
         controller = new AbortController();
@@ -120,7 +161,17 @@ export const useInspectStore = create<InspectState>()((set, get) => {
           set({ stage: 'preprocess' });
           const result = await getClient().call(
             'analysis.run',
-            { modelId, image: image.source, question, box: box ?? undefined, maxNewTokens, withGeneric: true },
+            {
+              modelId,
+              image: image.source,
+              question,
+              box: box ?? undefined,
+              maxNewTokens,
+              withGeneric: true,
+              ...(analyses.selfZoom ? { selfZoom: {} } : {}),
+              ...(analyses.faithfulness ? { faithfulness: {} } : {}),
+              preprocess: { protocol, ...(maxPixels !== null ? { maxPixels } : {}) },
+            },
             { signal },
           );
           if (!signal.aborted) set({ result });

@@ -54,8 +54,12 @@ interface ReplayState {
   failure: ReplayFailure | null;
   running: boolean;
   error: UiError | null;
+  /** Opt-in analyses of the global view (docs/metrics.md); each costs extra passes per item. */
+  analyses: { selfZoom: boolean; faithfulness: boolean };
   actions: {
     setBench: (id: string | null) => void;
+    /** Switches an analysis; the open item is analysed again with it. */
+    setAnalysis: (name: 'selfZoom' | 'faithfulness', on: boolean, items?: BenchItemSummary[]) => void;
     /** Another model; the open item (looked up in `items`) is analysed again with it. */
     setModel: (id: string | null, items?: BenchItemSummary[]) => void;
     setRun: (runId: string | null) => Promise<void>;
@@ -124,7 +128,13 @@ export const useReplayStore = create<ReplayState>()((set, get) => ({
   failure: null,
   running: false,
   error: null,
+  analyses: { selfZoom: false, faithfulness: false },
   actions: {
+    setAnalysis(name, on, items = []) {
+      set({ analyses: { ...get().analyses, [name]: on } });
+      const open = items.find((i) => i.id === get().selectedId);
+      if (open) void get().actions.select(open);
+    },
     setBench(benchId) {
       if (benchId === get().benchId) return;
       set({ benchId, selectedId: null, current: null, failure: null, runId: null, records: {} });
@@ -162,10 +172,10 @@ export const useReplayStore = create<ReplayState>()((set, get) => ({
       set((s) => ({ filters: { ...DEFAULT_FILTERS, sort: s.filters.sort } }));
     },
     async select(item) {
-      const { benchId, modelId } = get();
+      const { benchId, modelId, analyses } = get();
       set({ selectedId: item?.id ?? null, error: null });
       if (!item || !benchId || !modelId) return;
-      const key = `${modelId}|${benchId}|${item.id}`;
+      const key = `${modelId}|${benchId}|${item.id}|${analyses.selfZoom ? 'z' : ''}${analyses.faithfulness ? 'f' : ''}`;
       const hit = cache.get(key);
       if (hit) {
         set({ current: hit, failure: null, running: false });
@@ -182,7 +192,15 @@ export const useReplayStore = create<ReplayState>()((set, get) => ({
         const [dual, global, regional] = await Promise.all([
           getClient().call(
             'analysis.dual',
-            { modelId, image: src('global'), question: item.question, maxNewTokens: 16, withGeneric: true },
+            {
+              modelId,
+              image: src('global'),
+              question: item.question,
+              maxNewTokens: 16,
+              withGeneric: true,
+              ...(analyses.selfZoom ? { selfZoom: {} } : {}),
+              ...(analyses.faithfulness ? { faithfulness: {} } : {}),
+            },
             { signal },
           ),
           loadImage(src('global'), item.id).then(

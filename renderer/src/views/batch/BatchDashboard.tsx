@@ -6,6 +6,7 @@ import { useMemo } from 'react';
 import type { AccuracyStat, RunInfo, RunSummary } from '../../../../electron/contract/types.js';
 import { ChartCard } from '../../charts/ChartCard.js';
 import { Bars } from '../../charts/Bars.js';
+import { AnalysesCharts } from './AnalysesCharts.js';
 import { BandCurve } from '../../charts/BandCurve.js';
 import { Histogram } from '../../charts/Histogram.js';
 import { Strip } from '../../charts/Strip.js';
@@ -215,6 +216,7 @@ export function BatchDashboard() {
             />
           )}
         </ChartCard>
+        <AnalysesCharts summary={summary} source={source} fileBase={fileBase} />
       </div>
       <BatchItemTable records={records} layer={layer} />
     </main>

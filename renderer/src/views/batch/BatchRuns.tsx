@@ -1,6 +1,7 @@
 // Left column of Batch: start a run (offering an identical finished run instead of recomputing it), and
 // the list of runs, each with its name, start time, settings and status, progress, cancel and resume.
 import { useEffect, useState } from 'react';
+import { AnalysisToggles } from '../../components/AnalysisToggles.js';
 import type { RunInfo, View } from '../../../../electron/contract/types.js';
 import { useBenches, useModels } from '../../stores/engine.js';
 import { useBatchActions, useBatchStore, useRunProgress } from '../../stores/batch.js';
@@ -25,6 +26,9 @@ export function BatchRuns() {
   const [limit, setLimit] = useState<string>('');
   const [maxNew, setMaxNew] = useState(16);
   const [name, setName] = useState('');
+  const [analyses, setAnalyses] = useState({ selfZoom: false, faithfulness: false });
+  // Faithfulness in a run ranks cells by every layer's map, so the dashboard can say which layer is most faithful.
+  const numLayers = models.find((m) => m.id === modelId)?.numLayers ?? 1;
 
   useEffect(() => {
     void a.refresh();
@@ -69,6 +73,12 @@ export function BatchRuns() {
             />
           </Field>
         </div>
+        <AnalysisToggles
+          value={analyses}
+          onChange={(k, on) => setAnalyses((v) => ({ ...v, [k]: on }))}
+          faithfulnessLabel={`Faithfulness by deletion, every layer (+${3 * numLayers + 10} passes per item)`}
+          faithfulnessCost={`Per item: the 5/10/20% most attended cells of each of the ${numLayers} layers, as many random cells (3 seeds) and the key box removed, and the question asked again`}
+        />
         <Field label="Name (optional)">
           <input data-testid="batch-name" placeholder="e.g. baseline, seed 0" value={name} onChange={(e) => setName(e.target.value)} />
         </Field>
@@ -86,6 +96,8 @@ export function BatchRuns() {
                 layers: [],
                 maxNewTokens: maxNew,
                 limit: limit ? Math.max(1, Number(limit)) : undefined,
+                ...(analyses.selfZoom ? { selfZoom: {} } : {}),
+                ...(analyses.faithfulness ? { faithfulness: { layers: Array.from({ length: numLayers }, (_, i) => i + 1) } } : {}),
               },
               name,
             )

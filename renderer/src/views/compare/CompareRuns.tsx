@@ -1,5 +1,6 @@
 // Two batch runs on the same items: paired scatter, delta histogram, CI and Wilcoxon, most changed and flipped items.
 import { useEffect, useMemo } from 'react';
+import { CompareAnalyses } from './CompareAnalyses.js';
 import { ChartCard } from '../../charts/ChartCard.js';
 import { Scatter } from '../../charts/Scatter.js';
 import { Histogram } from '../../charts/Histogram.js';
@@ -173,6 +174,7 @@ export function CompareRuns({ onPickItem }: { onPickItem: (itemId: string, layer
             </tbody>
           </table>
         </div>
+        <CompareAnalyses summary={summary} onPickItem={(id) => onPickItem(id, summary.layer)} />
         <div className="card">
           <div className="chart-title">Flipped answers ({summary.flipped.length})</div>
           <div className="table-wrap">

@@ -1,8 +1,9 @@
 // Left column of Inspect: image, benchmark item, question, model, run.
 import { useEffect, useRef } from 'react';
+import { AnalysisToggles } from '../../components/AnalysisToggles.js';
 import type { Box } from '../../../../electron/contract/types.js';
 import { useBenches, useEngineActions, useEngineStatus, useModels, useProvider } from '../../stores/engine.js';
-import type { ProviderChoice } from '../../../../electron/contract/types.js';
+import type { PreprocessProtocol, ProviderChoice } from '../../../../electron/contract/types.js';
 import { PathOpener } from '../../components/PathOpener.js';
 import { useBenchActions, useBenchItems } from '../../stores/bench.js';
 import { useInspectActions, useInspectStore } from '../../stores/inspect.js';
@@ -20,6 +21,9 @@ export function InspectInputs({ onBoxDraft }: { onBoxDraft: (note: string | null
   const running = useInspectStore((s) => s.running);
   const stage = useInspectStore((s) => s.stage);
   const maxNew = useInspectStore((s) => s.maxNewTokens);
+  const analyses = useInspectStore((s) => s.analyses);
+  const protocol = useInspectStore((s) => s.protocol);
+  const maxPixels = useInspectStore((s) => s.maxPixels);
   const benchItem = useInspectStore((s) => s.benchItem);
   const models = useModels();
   const status = useEngineStatus();
@@ -33,6 +37,12 @@ export function InspectInputs({ onBoxDraft }: { onBoxDraft: (note: string | null
       const id = pickModel(models, 'loupe-tiny-r2i');
       if (id) a.setModel(id);
     }
+  }, [models, modelId, a]);
+
+  // A model package may name the protocol it expects (loupe.json preprocessing.protocol): follow it.
+  useEffect(() => {
+    const pre = models.find((m) => m.id === modelId)?.manifest?.['preprocessing'] as { protocol?: unknown } | undefined;
+    if (pre?.protocol === 'paper' || pre?.protocol === 'hf') void a.setProtocol(pre.protocol);
   }, [models, modelId, a]);
 
   const canRun = !!image && !!modelId && question.trim().length > 0 && status === 'ready';
@@ -63,9 +73,16 @@ export function InspectInputs({ onBoxDraft }: { onBoxDraft: (note: string | null
           />
         </div>
         {image ? (
-          <div className="muted small" data-testid="image-name">
-            {image.name} · {image.width}×{image.height}
-          </div>
+          <>
+            <div className="muted small" data-testid="image-name">
+              {image.name} · {image.width}×{image.height} px ({protocol} protocol frame)
+            </div>
+            {image.warnings.map((w) => (
+              <div key={w} className="warn-text small" data-testid="image-warning">
+                {w}
+              </div>
+            ))}
+          </>
         ) : (
           <div className="muted small">or drop one on the canvas</div>
         )}
@@ -93,7 +110,7 @@ export function InspectInputs({ onBoxDraft }: { onBoxDraft: (note: string | null
         <ModelSelect value={modelId} onChange={a.setModel} testId="inspect-model" />
         <PathOpener
           label="Open a model folder…"
-          placeholder="/path/to/model (config.json, onnx/)"
+          placeholder="/path/to/model (ONNX package, or Hugging Face checkpoint with safetensors)"
           testId="open-model-path"
           onOpen={async (dir) => {
             const m = await engine.openModel(dir);
@@ -108,9 +125,29 @@ export function InspectInputs({ onBoxDraft }: { onBoxDraft: (note: string | null
             <option value="webgpu">webgpu</option>
           </select>
         </Field>
+        <Field
+          label="Image preparation"
+          hint="paper: the paper's scripts (no EXIF rotation, alpha onto white, 2048×1024 then 2048×2048 pixel budgets); hf: transformers with the model's own processor settings"
+        >
+          <select data-testid="protocol" value={protocol} onChange={(e) => void a.setProtocol(e.target.value as PreprocessProtocol)}>
+            <option value="paper">paper protocol</option>
+            <option value="hf">hf protocol</option>
+          </select>
+        </Field>
+        <Field label="Max pixels" hint="lower pixel budget for the processor's resize; empty = the protocol's">
+          <input
+            type="number"
+            min={1}
+            data-testid="max-pixels"
+            placeholder="protocol's budget"
+            value={maxPixels ?? ''}
+            onChange={(e) => a.setMaxPixels(e.target.value === '' ? null : Number(e.target.value))}
+          />
+        </Field>
         <Field label="Max new tokens">
           <input type="number" min={1} max={256} value={maxNew} onChange={(e) => a.setMaxNewTokens(Number(e.target.value))} />
         </Field>
+        <AnalysisToggles value={analyses} onChange={a.setAnalysis} />
         <div className="row">
           <button
             className="primary"

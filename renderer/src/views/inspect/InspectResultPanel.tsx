@@ -1,6 +1,7 @@
 // Right column of Inspect: the model, the box metrics of the selection with the per-layer curve, the
 // heads of the selected layer with their coverage, painting settings, exports and timings.
 import type { Box } from '../../../../electron/contract/types.js';
+import { AnalysesPanel } from '../../components/AnalysesPanel.js';
 import { HeatmapControls } from '../../components/HeatmapControls.js';
 import { MetricsPanel } from '../../components/MetricsPanel.js';
 import { HeadGrid } from '../../components/HeadGrid.js';
@@ -34,6 +35,7 @@ export function InspectResultPanel({
   const models = useModels();
   const loaded = useLoaded();
   const modelId = useInspectStore((s) => s.modelId);
+  const image = useInspectStore((s) => s.image);
   const model = models.find((m) => m.id === (view?.result.modelId ?? modelId));
   return (
     <aside className="panel right" aria-label="Model, metrics and heads">
@@ -69,6 +71,7 @@ export function InspectResultPanel({
               </>
             ) : null}
           </section>
+          {image ? <AnalysesPanel result={view.result} imageUrl={image.url} keyBox={view.result.box ?? null} /> : null}
           <section>
             <h2>Heads</h2>
             <HeadGrid view={view} box={box} scope="inspect" />

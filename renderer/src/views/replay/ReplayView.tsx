@@ -12,6 +12,8 @@ import { EmptyState, ErrorBanner, Verdict, pct, answerText } from '../../compone
 import { useAnalysisView, useBoxMetrics, type AnalysisView } from '../../hooks/useAnalysisView.js';
 import { useBenchItems } from '../../stores/bench.js';
 import { useLoaded, useModels } from '../../stores/engine.js';
+import { AnalysesPanel } from '../../components/AnalysesPanel.js';
+import { AnalysisToggles } from '../../components/AnalysisToggles.js';
 import { useReplayActions, useReplayStore, type ReplayItemView } from '../../stores/replay.js';
 import { useSelection, useSelectionActions } from '../../stores/selection.js';
 import { LayerCurve } from '../../charts/LayerCurve.js';
@@ -32,6 +34,7 @@ export function ReplayView() {
   const runs = useReplayStore((s) => s.runs);
   const records = useReplayStore((s) => (selectedId ? s.records[selectedId] : undefined));
   const a = useReplayActions();
+  const analyses = useReplayStore((s) => s.analyses);
   const { set } = useSelectionActions();
   const selection = useSelection('replay');
   const items = useBenchItems(benchId);
@@ -138,6 +141,22 @@ export function ReplayView() {
               )}
             </Sized>
           </section>
+        ) : null}
+        <section>
+          <AnalysisToggles value={analyses} onChange={(name, on) => a.setAnalysis(name, on, items)} />
+        </section>
+        {current?.dual.global && current.images.global ? (
+          <AnalysesPanel
+            result={current.dual.global}
+            imageUrl={current.images.global.url}
+            keyBox={current.dual.global.box ?? null}
+            judge={(answer) => {
+              const rec = records?.global?.selfZoom;
+              return rec && rec.answer === answer
+                ? `${rec.judgement} in the run`
+                : 'not judged here: open a run with self-zoom for the verdict';
+            }}
+          />
         ) : null}
         <HeatmapControls />
       </aside>

@@ -1,0 +1,37 @@
+// Opt-in analyses beyond the heatmap (docs/metrics.md), with what each costs: Inspect, Replay and batch
+// runs offer the same two switches.
+export function AnalysisToggles({
+  value,
+  onChange,
+  faithfulnessCost = 'Remove the 5/10/20% most attended cells of the default layer, as many random cells (3 seeds) and the key box, and ask again: 13 passes',
+  faithfulnessLabel = 'Faithfulness by deletion (+13 passes)',
+}: {
+  value: { selfZoom: boolean; faithfulness: boolean };
+  onChange: (name: 'selfZoom' | 'faithfulness', on: boolean) => void;
+  faithfulnessCost?: string;
+  faithfulnessLabel?: string;
+}) {
+  return (
+    <fieldset className="analysis-toggles">
+      <legend>Also analyse</legend>
+      <label title="Crop around the peak of the model's attention (default layer, half of each side) and ask again on the crop: one more pass">
+        <input
+          type="checkbox"
+          checked={value.selfZoom}
+          onChange={(e) => onChange('selfZoom', e.target.checked)}
+          data-testid="toggle-self-zoom"
+        />{' '}
+        Self-zoom (+1 pass)
+      </label>
+      <label title={faithfulnessCost}>
+        <input
+          type="checkbox"
+          checked={value.faithfulness}
+          onChange={(e) => onChange('faithfulness', e.target.checked)}
+          data-testid="toggle-faithfulness"
+        />{' '}
+        {faithfulnessLabel}
+      </label>
+    </fieldset>
+  );
+}
