@@ -6,10 +6,10 @@
 // of 28 * sqrt(N) px give N visual tokens, 256 to 16,384. One process per run; the peer gets an
 // address-space limit (PEER_LIMIT_GIB) so that running out of memory is a clean failure, not a
 // machine-wide one, and after its first failure it is not run at larger sizes.
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { estimateMemory, type ModelDims } from '../engine/model/memory-estimate.js';
+import { estimateMemory, onnxPackageDims } from '../engine/model/memory-estimate.js';
 import { PYTHON } from './resize-filter.js';
 import { runSampled } from './process-tree.js';
 import { fmtBytes, mdTable, type BenchContext, type BenchReport } from './types.js';
@@ -80,7 +80,7 @@ export default async function peerBench(ctx: BenchContext): Promise<BenchReport>
     if (b.code !== 0) throw new Error(`peer_bench.py build failed: ${tail(b.stderr)}`);
   }
   const manifest = JSON.parse(readFileSync(join(pkg, 'loupe.json'), 'utf8')) as { layers: number; heads: number };
-  const dims = packageDims(pkg);
+  const dims = await packageDims(pkg);
   const rows: PeerRow[] = [];
   let peerStopped: string | null = null;
   let textTokens: number | null = null;
@@ -165,26 +165,19 @@ export default async function peerBench(ctx: BenchContext): Promise<BenchReport>
 }
 
 /** The guard's model dimensions for the ONNX package (weights: the ONNX files as stored, fp32). */
-function packageDims(pkg: string): ModelDims {
-  const cfg = JSON.parse(readFileSync(join(pkg, 'config.json'), 'utf8')) as Record<string, unknown>;
+/** The guard's own accounting for this package (onnxPackageDims: its onnx/ files, fused or not). */
+async function packageDims(pkg: string): ReturnType<typeof onnxPackageDims> {
   const m = JSON.parse(readFileSync(join(pkg, 'loupe.json'), 'utf8')) as Record<string, number>;
-  const vision = cfg['vision_config'] as Record<string, number>;
-  const onnxDir = join(pkg, 'onnx');
-  const weightBytes = readdirSync(onnxDir)
-    .filter((f) => !f.includes('.notap.'))
-    .reduce((sum, f) => sum + statSync(join(onnxDir, f)).size, 0);
-  return {
+  const cfg = JSON.parse(readFileSync(join(pkg, 'config.json'), 'utf8')) as { vision_config: Record<string, number> };
+  return onnxPackageDims(pkg, {
     numLayers: m['layers'] as number,
     numHeads: m['heads'] as number,
     numKvHeads: m['kv_heads'] as number,
     headDim: m['head_dim'] as number,
     hiddenSize: m['hidden_size'] as number,
-    weightBytes,
-    storedBytesPerParam: 4,
-    patchSize: vision['patch_size'] as number,
-    mergeSize: vision['spatial_merge_size'] as number,
-    visionHidden: vision['hidden_size'] as number,
-  };
+    patchSize: cfg.vision_config['patch_size'] as number,
+    spatialMergeSize: cfg.vision_config['spatial_merge_size'] as number,
+  });
 }
 
 function report(rows: PeerRow[], manifest: { layers: number; heads: number }): BenchReport {

@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { checkFits, estimateMemory, largestFittingPixels, PAPER_MAX_PIXELS, visualTokensFor, type ModelDims } from './memory-estimate.js';
+import { join } from 'node:path';
+import {
+  checkFits,
+  estimateMemory,
+  largestFittingPixels,
+  ONNX_VISION_PER_PATCH_BYTES,
+  onnxPackageDims,
+  PAPER_MAX_PIXELS,
+  visualTokensFor,
+  type ModelDims,
+} from './memory-estimate.js';
 
 // Qwen2.5-VL-3B-Instruct as published (config.json: 36 layers, 16 heads, 2 KV heads, hidden 2048; vision 1280 wide),
 // its bf16 safetensors about 7.5 GB.
@@ -74,5 +84,72 @@ describe('per-request guard', () => {
     expect(() => checkRunFits(QWEN25_3B, shape, { device: 'cpu', availableBytes: 2 * GIB, what: 'available RAM' })).toThrow(
       /beyond the loaded weights.*16384 visual tokens.*available RAM is 2\.00 GiB\. Lower the pixel budget to --max-pixels \d+/,
     );
+  });
+});
+
+describe('ONNX packages', () => {
+  it('finds a fused decoder (no heads x S x S scores) in a re-exported package', async () => {
+    const dir = join(import.meta.dirname, '../../../test/fixtures/models/tiny-qwen2_5_vl');
+    const dims = await onnxPackageDims(dir, {
+      numLayers: 2,
+      numHeads: 4,
+      numKvHeads: 2,
+      headDim: 16,
+      hiddenSize: 64,
+      patchSize: 14,
+      spatialMergeSize: 2,
+    });
+    expect(dims.scoresMaterialised).toBe(false);
+    expect(dims.perPatchOverheadBytes).toBe(ONNX_VISION_PER_PATCH_BYTES);
+    expect(dims.weightBytes).toBeGreaterThan(0);
+    const missing = await onnxPackageDims(join(dir, 'no-such-package'), {
+      numLayers: 2,
+      numHeads: 4,
+      numKvHeads: 2,
+      headDim: 16,
+      hiddenSize: 64,
+      patchSize: 14,
+      spatialMergeSize: 2,
+    });
+    expect(missing.scoresMaterialised).toBe(true);
+  });
+
+  it('stays within 25% of the peaks the peer benchmark measured for loupe inspect (docs/benchmarks.md, 2026-12-02)', () => {
+    // The peer benchmark's tiny Qwen2.5-VL package, as onnxPackageDims reads it.
+    const dims: ModelDims = {
+      numLayers: 4,
+      numHeads: 4,
+      numKvHeads: 2,
+      headDim: 16,
+      hiddenSize: 64,
+      weightBytes: 1450985,
+      storedBytesPerParam: 4,
+      patchSize: 14,
+      mergeSize: 2,
+      visionHidden: 32,
+      scoresMaterialised: false,
+      perPatchOverheadBytes: ONNX_VISION_PER_PATCH_BYTES,
+    };
+    const measuredMiB: [number, number][] = [
+      [256, 363],
+      [1024, 390],
+      [2304, 437],
+      [4096, 509],
+      [9216, 661],
+      [16384, 855],
+    ];
+    for (const [tokens, mib] of measuredMiB) {
+      const side = 28 * Math.round(Math.sqrt(tokens));
+      const est = estimateMemory(dims, {
+        dtype: 'fp32',
+        device: 'cpu',
+        protocol: 'hf',
+        maxPixels: side * side,
+        checkpointMaxPixels: 16 * 1024 * 1024,
+        maxNewTokens: 1,
+      });
+      expect(est.visualTokens).toBe(tokens);
+      expect(Math.abs(est.total / (mib * 1024 ** 2) - 1), `${tokens} visual tokens`).toBeLessThanOrEqual(0.25);
+    }
   });
 });

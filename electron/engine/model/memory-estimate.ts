@@ -29,6 +29,13 @@ export interface ModelDims {
   tokensPerImage?: number;
   /** The checkpoint's preprocessor max_pixels (what the `hf` protocol allows). */
   maxPixels?: number;
+  /**
+   * Whether a prefill materialises one layer's heads x S x S scores (default true: PyTorch SDPA's math
+   * kernel on CPU with a mask). Fused ONNX decoders (GroupQueryAttention / MultiHeadAttention) never do.
+   */
+  scoresMaterialised?: boolean;
+  /** Bytes per vision patch beyond the hidden-size working set (onnxruntime's arena for the fused vision encoder). */
+  perPatchOverheadBytes?: number;
 }
 
 export interface RunShape {
@@ -72,6 +79,12 @@ const TEXT_TOKENS = 96;
 export const RUNTIME_BYTES = 384 * 1024 ** 2;
 /** Working set of one vision block per patch, in hidden-size units (attention q/k/v/out + a 4x MLP, fp32 softmax). */
 const VISION_WORKSET = 12;
+/**
+ * onnxruntime's extra bytes per vision patch with the fused, segment-padded vision encoder: fitted to the
+ * peer benchmark's measured peaks of `loupe inspect` on the tiny Qwen2.5-VL package (256-16,384 visual
+ * tokens, docs/benchmarks.md, 2026-12-02), where they grew by about 30 KB per visual token (4 patches).
+ */
+export const ONNX_VISION_PER_PATCH_BYTES = 4750;
 
 export function pixelBudget(shape: RunShape, dims?: ModelDims): number {
   const protocolMax =
@@ -100,9 +113,10 @@ export function estimateMemory(dims: ModelDims, shape: RunShape): MemoryEstimate
   const taps = queries * dims.numLayers * dims.numHeads * (sequence + visualTokens) * 4;
   // Prefill transients: hidden states, a 4x MLP, and one layer's attention scores (heads x S x S, float32)
   // where SDPA falls back to its math kernel (CPU with a mask).
-  const activations = sequence * dims.hiddenSize * bytes * 12 + dims.numHeads * sequence * sequence * 4;
+  const scores = dims.scoresMaterialised === false ? 0 : dims.numHeads * sequence * sequence * 4;
+  const activations = sequence * dims.hiddenSize * bytes * 12 + scores;
   const patches = visualTokens * dims.mergeSize * dims.mergeSize;
-  const vision = patches * dims.visionHidden * 4 * VISION_WORKSET;
+  const vision = patches * (dims.visionHidden * 4 * VISION_WORKSET + (dims.perPatchOverheadBytes ?? 0));
   const runtime = RUNTIME_BYTES;
   const total = runtime + weights + kvCache + taps + activations + vision;
   return { visualTokens, runtime, sequence, weights, kvCache, taps, activations, vision, total };
@@ -244,7 +258,28 @@ export async function onnxPackageDims(
     patchSize: spec.patchSize,
     mergeSize: spec.spatialMergeSize,
     visionHidden,
+    scoresMaterialised: !(await decoderIsFused(join(dir, 'onnx', 'decoder_model_merged.onnx'))),
+    perPatchOverheadBytes: ONNX_VISION_PER_PATCH_BYTES,
   };
+}
+
+/**
+ * Whether a decoder graph attends through onnxruntime's fused operators. A serialised GraphProto lists its
+ * nodes (field 1) before its initializers, so the op types are in the file's first megabytes even when
+ * the weights are inline; a graph we cannot read counts as decomposed (the larger estimate).
+ */
+async function decoderIsFused(file: string): Promise<boolean> {
+  const { open } = await import('node:fs/promises');
+  const handle = await open(file, 'r').catch(() => null);
+  if (!handle) return false;
+  try {
+    const head = Buffer.alloc(8 * 1024 * 1024);
+    const { bytesRead } = await handle.read(head, 0, head.length, 0);
+    const text = head.subarray(0, bytesRead);
+    return text.includes('GroupQueryAttention') || text.includes('MultiHeadAttention');
+  } finally {
+    await handle.close();
+  }
 }
 
 /** max_pixels (or size.longest_edge) of preprocessor_config.json, when it states one. */
