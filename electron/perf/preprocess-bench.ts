@@ -94,7 +94,7 @@ export default async function preprocessBench(ctx: BenchContext): Promise<BenchR
     }
     // Whole items on the student: the mini bench's first items, engine stage timings.
     const bench = join(ctx.root, 'resources/bench/loupe-mini');
-    const items = (JSON.parse(readFileSync(join(bench, 'bench.json'), 'utf8')) as { images: string[]; query: string; bbox: Box }[]).slice(
+    const items = (JSON.parse(readFileSync(join(bench, 'test.json'), 'utf8')) as { images: string[]; query: string; bbox: Box }[]).slice(
       0,
       ctx.quick ? 3 : 8,
     );
