@@ -206,7 +206,8 @@ describe('Inspect', () => {
     const [json] = await Promise.all([s.page.waitForEvent('download'), s.page.getByTestId('export-json').click()]);
     const data = JSON.parse(readFileSync((await json.path())!, 'utf8'));
     expect(data.answer).toBe(direct.answer);
-    expect(data.selection.label).toBe(`layer ${r2i.defaultLayer} · mean of ${r2i.numHeads} heads · prompt token`);
+    // The student's loupe.json names the hf protocol (docs/preprocessing.md), and the label says so.
+    expect(data.selection.label).toBe(`layer ${r2i.defaultLayer} · mean of ${r2i.numHeads} heads · prompt token · hf protocol`);
     expect(data.metricsByLayer).toHaveLength(direct.attention.numLayers);
     expect(data.grid.values).toHaveLength(direct.geometry.gridH * direct.geometry.gridW);
     expect(await app.metric('coverage-paper')).toBeCloseTo(data.metricsByLayer[r2i.defaultLayer - 1].coveragePaper, 4);
