@@ -120,7 +120,10 @@ async function main(): Promise<void> {
     previous.sections[section.name] = section;
   }
   previous.generatedAt = new Date().toISOString();
-  writeFileSync(jsonPath, `${JSON.stringify(previous, null, 2)}\n`);
+  // Paths inside the checkout are written relative to it: the file is committed and read on other machines.
+  const relative = (_key: string, value: unknown): unknown =>
+    typeof value === 'string' && value.startsWith(`${ROOT}/`) ? value.slice(ROOT.length + 1) : value;
+  writeFileSync(jsonPath, `${JSON.stringify(previous, relative, 2)}\n`);
   writeFileSync(join(ROOT, 'docs/benchmarks.md'), render(previous));
   console.log(`wrote docs/benchmarks.md and docs/bench-results.json`);
   if (failed) process.exitCode = 1;

@@ -5,7 +5,7 @@
 // on CPU: build time and peak RSS, load time, peak RSS during items, per-stage latency, and tap bytes
 // against what full attention matrices (output_attentions) would hold for the same calls.
 // LOUPE_FULL_SIZE_DIR: where the checkpoints are built (kept between runs); LOUPE_TORCH_BENCH_ITEMS: items
-// per model and dtype (default 10; --quick 2). Run it under `flock /tmp/loupe-heavy.lock` on a shared machine.
+// per model and dtype (default 10; --quick 2). On a shared machine run it alone: it needs most of the RAM.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
