@@ -3,9 +3,9 @@
 // drawn beside the key box, and the deletion curve is there.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AnalysisResult, BenchItemSummary, ModelInfo } from '../../electron/contract/types.js';
-import { startLoupe, clientOf, type Loupe } from './support/loupe.js';
+import { startLoupe, type Loupe } from './support/loupe.js';
 import { openSession, type Session } from './support/browser.js';
-import { bundled } from './support/fixtures.js';
+import { bundled, engineAnswer } from './support/fixtures.js';
 import { InspectPage } from './pages/InspectPage.js';
 
 let loupe: Loupe;
@@ -21,16 +21,7 @@ beforeAll(async () => {
   benchId = b.benchId;
   r2i = b.r2i;
   item = b.items[0];
-  direct = await clientOf(loupe).call('analysis.run', {
-    modelId: r2i.id,
-    image: { kind: 'benchItem', benchId, itemId: item.id, view: 'global' },
-    question: item.question,
-    box: item.bbox,
-    maxNewTokens: 16,
-    withGeneric: true,
-    selfZoom: {},
-    faithfulness: {},
-  });
+  direct = await engineAnswer(loupe, r2i, benchId, item, { selfZoom: {}, faithfulness: {} });
 });
 afterAll(async () => loupe?.close());
 beforeEach(async () => {

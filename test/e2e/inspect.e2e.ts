@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { layerMetrics } from '../../electron/engine/metrics/index.js';
 import type { AnalysisResult, Box, BenchItemSummary, ModelInfo } from '../../electron/contract/types.js';
-import { startLoupe, clientOf, ROOT, type Loupe } from './support/loupe.js';
+import { startLoupe, ROOT, type Loupe } from './support/loupe.js';
 import { runPython } from '../support/python-venv.js';
 import { openSession, type Session } from './support/browser.js';
-import { bundled } from './support/fixtures.js';
+import { bundled, engineAnswer } from './support/fixtures.js';
 import { InspectPage } from './pages/InspectPage.js';
 
 let loupe: Loupe;
@@ -25,14 +25,7 @@ beforeAll(async () => {
   r2i = b.r2i;
   item = b.items[0];
   // What the engine itself answers: the UI must show exactly this.
-  direct = await clientOf(loupe).call('analysis.run', {
-    modelId: r2i.id,
-    image: { kind: 'benchItem', benchId, itemId: item.id, view: 'global' },
-    question: item.question,
-    box: item.bbox,
-    maxNewTokens: 16,
-    withGeneric: true,
-  });
+  direct = await engineAnswer(loupe, r2i, benchId, item);
 });
 afterAll(async () => loupe?.close());
 beforeEach(async () => {

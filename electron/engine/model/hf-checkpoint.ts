@@ -8,21 +8,14 @@ import type { ModelFamily, ModelInfo, ValidationIssue } from '../../contract/typ
 import { defaultLayerFor } from './default-layer.js';
 import { hashPackage } from './hash.js';
 import { preprocessorMaxPixels } from './memory-estimate.js';
-import { isObject, readJsonFile, type Json } from './package.js';
+import { isObject, readJsonFile, type DecoderShape, type Json } from './package.js';
 
 /** transformers model_type values the worker knows (native-models/loupe_worker/families.py). */
 export const TORCH_FAMILIES: ModelFamily[] = ['qwen2_vl', 'qwen2_5_vl', 'qwen3_vl', 'qwen3_vl_moe', 'gemma3'];
 const DTYPES = ['float32', 'bfloat16', 'float16'];
 export const SAFETENSORS_INDEX = 'model.safetensors.index.json';
 
-export interface HfSpec {
-  family: ModelFamily;
-  numLayers: number;
-  numHeads: number;
-  numKvHeads: number;
-  hiddenSize: number;
-  headDim: number;
-  vocabSize: number;
+export interface HfSpec extends DecoderShape {
   /** Stored weight dtype (config `dtype` / `torch_dtype`); float32 when absent. */
   dtype: string;
   /** Weight files and their sizes in bytes (what the memory estimate counts). */

@@ -15,8 +15,8 @@ export function sessionFile(name: SessionName): string {
   return `onnx/${name}.onnx`;
 }
 
-/** What the engine needs from config.json (+ generation_config.json), normalised over the three families. */
-export interface ModelSpec {
+/** The decoder's shape as config.json gives it: shared by ONNX packages and Hugging Face checkpoints. */
+export interface DecoderShape {
   family: ModelFamily;
   numLayers: number;
   numHeads: number;
@@ -24,6 +24,10 @@ export interface ModelSpec {
   hiddenSize: number;
   headDim: number;
   vocabSize: number;
+}
+
+/** What the engine needs from config.json (+ generation_config.json), normalised over the three families. */
+export interface ModelSpec extends DecoderShape {
   imageTokenId: number;
   visionStartTokenId: number;
   visionEndTokenId: number;

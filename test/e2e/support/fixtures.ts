@@ -1,5 +1,5 @@
 // Shared lookups for the tests: the bundled bench and models as the engine reports them.
-import type { BenchItemSummary, ModelInfo } from '../../../electron/contract/types.js';
+import type { AnalysisResult, AnalyzeRequest, BenchItemSummary, ModelInfo } from '../../../electron/contract/types.js';
 import { clientOf, type Loupe } from './loupe.js';
 
 export async function bundled(loupe: Loupe): Promise<{ benchId: string; items: BenchItemSummary[]; base: ModelInfo; r2i: ModelInfo }> {
@@ -13,4 +13,23 @@ export async function bundled(loupe: Loupe): Promise<{ benchId: string; items: B
   const r2i = models.find((m) => m.name === 'loupe-tiny-r2i');
   if (!base || !r2i) throw new Error(`Bundled models missing; found: ${models.map((m) => m.name).join(', ') || 'none'}.`);
   return { benchId: bench.id, items, base, r2i };
+}
+
+/** What the engine itself answers for a bench item's global view (the UI must show exactly this). */
+export function engineAnswer(
+  loupe: Loupe,
+  model: ModelInfo,
+  benchId: string,
+  item: BenchItemSummary,
+  extra: Partial<AnalyzeRequest> = {},
+): Promise<AnalysisResult> {
+  return clientOf(loupe).call('analysis.run', {
+    modelId: model.id,
+    image: { kind: 'benchItem', benchId, itemId: item.id, view: 'global' },
+    question: item.question,
+    box: item.bbox,
+    maxNewTokens: 16,
+    withGeneric: true,
+    ...extra,
+  });
 }
