@@ -78,7 +78,19 @@ def decoder_io_names(n_layers: int, taps: bool) -> tuple[list[str], list[str]]:
     return inputs, outputs
 
 
-def export_onnx(model: TinyQwen2VL, onnx_dir: Path, write_notap: bool = False) -> None:
+def export_onnx(
+    model: TinyQwen2VL,
+    onnx_dir: Path,
+    write_notap: bool = False,
+    vision_graph=None,
+    decoder_graph=None,
+    custom_opsets: dict[str, int] | None = None,
+) -> None:
+    """The three graphs of a package. vision_graph(model) and decoder_graph(model, taps) build the modules
+    to trace (default: the decomposed wrappers; export_fused.py passes its fused ones and their opset)."""
+    vision_graph = vision_graph or VisionEncoderWrapper
+    decoder_graph = decoder_graph or DecoderWrapper
+    onnx_dir = Path(onnx_dir)
     onnx_dir.mkdir(parents=True, exist_ok=True)
     model = model.eval()
     cfg = model.cfg
@@ -86,13 +98,14 @@ def export_onnx(model: TinyQwen2VL, onnx_dir: Path, write_notap: bool = False) -
         pv = torch.randn(16, cfg.patch_input_dim)
         grid = torch.tensor([[1, 4, 4]], dtype=torch.int64)
         torch.onnx.export(
-            VisionEncoderWrapper(model),
+            vision_graph(model),
             (pv, grid),
             str(onnx_dir / "vision_encoder.onnx"),
             input_names=["pixel_values", "grid_thw"],
             output_names=["image_features"],
             dynamic_axes={"pixel_values": {0: "num_patches"}, "image_features": {0: "num_image_tokens"}},
             opset_version=OPSET,
+            custom_opsets=custom_opsets,
             dynamo=False,
         )
         ids = torch.zeros(1, 5, dtype=torch.int64)
@@ -129,13 +142,14 @@ def export_onnx(model: TinyQwen2VL, onnx_dir: Path, write_notap: bool = False) -
                 if taps:
                     dyn[f"decoder_attentions.{i}"] = {0: "batch_size", 3: "total_sequence_length"}
             torch.onnx.export(
-                DecoderWrapper(model, taps),
+                decoder_graph(model, taps),
                 (emb, mask, pos, *past),
                 str(onnx_dir / fname),
                 input_names=in_names,
                 output_names=out_names,
                 dynamic_axes=dyn,
                 opset_version=OPSET,
+                custom_opsets=custom_opsets,
                 dynamo=False,
             )
 

@@ -20,7 +20,7 @@ import torch.nn.functional as F
 
 from loupe_export.fused_ops import MS_DOMAIN, group_query_attention, multi_head_attention
 
-from .export import OPSET, EmbedWrapper, decoder_io_names
+from .export import export_onnx
 from .model import TinyQwen2VL, rotate_half
 
 
@@ -106,66 +106,5 @@ class FusedDecoder(nn.Module):
 
 
 def export_onnx_fused(model: TinyQwen2VL, onnx_dir: Path, write_notap: bool = False) -> None:
-    onnx_dir = Path(onnx_dir)
-    onnx_dir.mkdir(parents=True, exist_ok=True)
-    model = model.eval()
-    cfg = model.cfg
-    custom = {MS_DOMAIN: 1}
-    with torch.no_grad():
-        pv = torch.randn(16, cfg.patch_input_dim)
-        grid = torch.tensor([[1, 4, 4]], dtype=torch.int64)
-        torch.onnx.export(
-            FusedVisionEncoder(model),
-            (pv, grid),
-            str(onnx_dir / "vision_encoder.onnx"),
-            input_names=["pixel_values", "grid_thw"],
-            output_names=["image_features"],
-            dynamic_axes={"pixel_values": {0: "num_patches"}, "image_features": {0: "num_image_tokens"}},
-            opset_version=OPSET,
-            custom_opsets=custom,
-            dynamo=False,
-        )
-        ids = torch.zeros(1, 5, dtype=torch.int64)
-        torch.onnx.export(
-            EmbedWrapper(model),
-            (ids,),
-            str(onnx_dir / "embed_tokens.onnx"),
-            input_names=["input_ids"],
-            output_names=["inputs_embeds"],
-            dynamic_axes={"input_ids": {0: "batch_size", 1: "sequence_length"}, "inputs_embeds": {0: "batch_size", 1: "sequence_length"}},
-            opset_version=OPSET,
-            dynamo=False,
-        )
-        variants = [(True, "decoder_model_merged.onnx")] + ([(False, "decoder_model_merged.notap.onnx")] if write_notap else [])
-        for taps, fname in variants:
-            b, length, p = 1, 4, 3
-            emb = torch.randn(b, length, cfg.hidden_size)
-            mask = torch.ones(b, p + length, dtype=torch.int64)
-            pos = torch.arange(p, p + length).view(1, 1, length).expand(3, b, length).contiguous()
-            past = []
-            for _ in range(cfg.num_hidden_layers):
-                past += [torch.randn(b, cfg.num_key_value_heads, p, cfg.head_dim), torch.randn(b, cfg.num_key_value_heads, p, cfg.head_dim)]
-            in_names, out_names = decoder_io_names(cfg.num_hidden_layers, taps)
-            dyn = {
-                "inputs_embeds": {0: "batch_size", 1: "sequence_length"},
-                "attention_mask": {0: "batch_size", 1: "total_sequence_length"},
-                "position_ids": {1: "batch_size", 2: "sequence_length"},
-                "logits": {0: "batch_size", 1: "sequence_length"},
-            }
-            for i in range(cfg.num_hidden_layers):
-                for kind in ("key", "value"):
-                    dyn[f"past_key_values.{i}.{kind}"] = {0: "batch_size", 2: "past_sequence_length"}
-                    dyn[f"present.{i}.{kind}"] = {0: "batch_size", 2: "total_sequence_length"}
-                if taps:
-                    dyn[f"decoder_attentions.{i}"] = {0: "batch_size", 3: "total_sequence_length"}
-            torch.onnx.export(
-                FusedDecoder(model, taps),
-                (emb, mask, pos, *past),
-                str(onnx_dir / fname),
-                input_names=in_names,
-                output_names=out_names,
-                dynamic_axes=dyn,
-                opset_version=OPSET,
-                custom_opsets=custom,
-                dynamo=False,
-            )
+    """The package's graphs with fused attention: the same export as export.export_onnx, other modules."""
+    export_onnx(model, onnx_dir, write_notap, vision_graph=FusedVisionEncoder, decoder_graph=FusedDecoder, custom_opsets={MS_DOMAIN: 1})
