@@ -28,8 +28,9 @@ export const ANALYSES_USAGE = `  --self-zoom           crop around the attention
   --faithfulness-layers layers whose maps rank the cells: 1,4,20-24 or all (default: the model's)
 `;
 
-export const ACTIVATION_USAGE = `  --activation          activation maps of the answer tokens beside attention (needs the decoder's
-                        hidden states: loupe tap MODEL_DIR --hidden-states; tied embeddings)
+export const ACTIVATION_USAGE = `  --activation          activation maps of the answer tokens beside attention (ONNX packages need the
+                        decoder's hidden states and onnx/lm_head.onnx: loupe tap MODEL_DIR --hidden-states;
+                        Hugging Face checkpoints on the PyTorch engine need nothing)
   --no-context-correction  the raw maps, without removing earlier tokens' interference
 `;
 

@@ -225,4 +225,9 @@ export interface ActivationResult {
   tokens: ActivationToken[];
   /** Mean Spearman over the answer's tokens (null without any). */
   meanSpearman: number | null;
+  /**
+   * Where the unembedding rows came from: `lm_head` (the PyTorch worker's lm_head.weight rows),
+   * `lm_head.onnx` (the package's unembedding graph) or `embed_tokens` (a tied package without it).
+   */
+  unembedding: 'lm_head' | 'lm_head.onnx' | 'embed_tokens';
 }

@@ -23,6 +23,17 @@ const POSITION_SELECT = new Set(['Gather', 'Slice']);
  * the last position(s).
  */
 export function finalHiddenName(graph: IGraph, file = 'decoder'): string {
+  const node = lmHeadNode(graph, file);
+  let hidden = node.input?.[0] ?? '';
+  const producer = new Map<string, INode>();
+  for (const n of graph.node ?? []) for (const o of n.output ?? []) producer.set(o, n);
+  const select = producer.get(hidden);
+  if (select && POSITION_SELECT.has(select.opType ?? '')) hidden = select.input?.[0] ?? hidden;
+  return hidden;
+}
+
+/** The lm_head projection: the MatMul or Gemm that `logits` comes from through casts. */
+export function lmHeadNode(graph: IGraph, file = 'decoder'): INode {
   const producer = new Map<string, INode>();
   for (const n of graph.node ?? []) for (const o of n.output ?? []) producer.set(o, n);
   let name = 'logits';
@@ -36,10 +47,7 @@ export function finalHiddenName(graph: IGraph, file = 'decoder'): string {
       `${file}: \`logits\` does not come from a MatMul or Gemm (the lm_head projection) at the top of the graph, so the final hidden states cannot be found; re-export the checkpoint with native-models/export_checkpoint.py.`,
       { file, field: 'logits' },
     );
-  let hidden = node.input?.[0] ?? '';
-  const select = producer.get(hidden);
-  if (select && POSITION_SELECT.has(select.opType ?? '')) hidden = select.input?.[0] ?? hidden;
-  return hidden;
+  return node;
 }
 
 /** Adds the output (idempotent). Returns whether it was added and the tensor it copies. */

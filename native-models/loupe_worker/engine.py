@@ -235,12 +235,19 @@ class Engine:
             generic = self.encode(image, GENERIC_PROMPT, kwargs)[1]
         timings["preprocessMs"] = (time.perf_counter() - t) * 1000
 
-        hidden = {}
+        # Activation maps (docs/metrics.md "Activation maps") read the final normalised hidden states: the
+        # visual positions' from the prompt's prefill, and each answer token's own position's from the
+        # decode step that feeds it (the context correction's weights).
+        hidden: dict = {"steps": []}
+        handle = None
         if hidden_states:
             norm = families.final_norm(self.model)
 
             def keep(_module, _inputs, output) -> None:  # returns None: the output itself is left as it is
-                hidden.setdefault("h", output[0, start : start + cells].float().cpu().numpy())
+                if "h" not in hidden:
+                    hidden["h"] = output[0, start : start + cells].float().cpu().numpy()
+                else:
+                    hidden["steps"].append(output[0, -1].float().cpu().numpy())
 
             handle = norm.register_forward_hook(keep)
         self._sync()
@@ -249,9 +256,13 @@ class Engine:
         tap_bytes = 0
         try:
             logits, rows, cache = self._forward(dict(enc), None)
-        finally:
-            if hidden_states:
+        except BaseException:
+            if handle is not None:
                 handle.remove()
+            raise
+        # The generic prompt's prefill is no answer step: the hook sleeps through it.
+        if handle is not None:
+            handle.remove()
         tap_bytes += sum(r.numel() * 4 for r in rows)
         # The faithfulness analysis scores a given token (the original answer's first) at this position.
         prompt_logits = logits.cpu().numpy().astype("<f4") if first_logits else None
@@ -274,19 +285,14 @@ class Engine:
         timings["prefillMs"] = (time.perf_counter() - t) * 1000 - timings["visionMs"]
 
         t = time.perf_counter()
+        if hidden_states:
+            handle = norm.register_forward_hook(keep)
         tokens = []
-        length = kv_len
-        for _ in range(max_new_tokens):
-            token = int(torch.argmax(logits))
-            if token in self.eos:
-                break
-            prob = float(torch.softmax(logits, dim=-1)[token])
-            tokens.append({"id": token, "text": self.processor.tokenizer.decode([token], skip_special_tokens=False), "prob": prob})
-            step = {"input_ids": torch.tensor([[token]]), "position_ids": self._step_positions(length, rope_delta)}
-            logits, rows, cache = self._forward(step, cache)
-            length += 1
-            tap_bytes += sum(r.numel() * 4 for r in rows)
-            maps.append(self._visual_rows(rows, start, cells))
+        try:
+            tap_bytes += self._decode(logits, cache, kv_len, rope_delta, max_new_tokens, (start, cells), tokens, maps)
+        finally:
+            if handle is not None:
+                handle.remove()
         self._sync()
         timings["decodeMs"] = (time.perf_counter() - t) * 1000
         answer = self.processor.tokenizer.decode([x["id"] for x in tokens], skip_special_tokens=True) if tokens else ""
@@ -326,7 +332,38 @@ class Engine:
             blobs["firstLogits"] = np.ascontiguousarray(prompt_logits)
         if "h" in hidden:
             blobs["hiddenStates"] = np.ascontiguousarray(hidden["h"], dtype="<f4")
+            blobs.update(self.activation_inputs([x["id"] for x in tokens], hidden["steps"]))
         return result, blobs
+
+    def _decode(self, logits, cache, length: int, rope_delta: int, max_new_tokens: int, span, tokens: list, maps: list) -> int:
+        """Greedy decoding with the taps: appends to tokens and maps, returns the bytes tapped."""
+        start, cells = span
+        tap_bytes = 0
+        for _ in range(max_new_tokens):
+            token = int(torch.argmax(logits))
+            if token in self.eos:
+                break
+            prob = float(torch.softmax(logits, dim=-1)[token])
+            tokens.append({"id": token, "text": self.processor.tokenizer.decode([token], skip_special_tokens=False), "prob": prob})
+            step = {"input_ids": torch.tensor([[token]]), "position_ids": self._step_positions(length, rope_delta)}
+            logits, rows, cache = self._forward(step, cache)
+            length += 1
+            tap_bytes += sum(r.numel() * 4 for r in rows)
+            maps.append(self._visual_rows(rows, start, cells))
+        return tap_bytes
+
+    def activation_inputs(self, ids: list[int], steps: list) -> dict:
+        """The answer tokens' unembedding rows (lm_head.weight rows: right for tied and untied heads alike,
+        gathered, never a logits matrix) and the final hidden state at each answer token's own position."""
+        hidden = int(families.text_config(self.config).hidden_size)
+        weight = self.model.get_output_embeddings().weight
+        with torch.inference_mode():
+            rows = weight[torch.tensor(ids, dtype=torch.long, device=weight.device)].float().cpu().numpy() if ids else None
+        token_hidden = np.stack(steps[: len(ids)]) if ids else None
+        return {
+            "unembedding": np.ascontiguousarray(rows if rows is not None else np.zeros((0, hidden)), dtype="<f4"),
+            "tokenHidden": np.ascontiguousarray(token_hidden if token_hidden is not None else np.zeros((0, hidden)), dtype="<f4"),
+        }
 
 
 def full_attention_bytes(layers: int, heads: int, prompt: int, generated: int, itemsize: int) -> int:

@@ -68,6 +68,44 @@ def test_analysis_reproduces_the_fixture(tiny):
     assert result["stats"]["tapBytes"] < result["stats"]["fullAttentionBytes"]
 
 
+def test_activation_inputs_are_the_logit_lens_of_an_eager_pass(tiny):
+    """Activation maps' inputs (docs/metrics.md "Activation maps"): the visual hidden states, each answer
+    token's own position's hidden state and the lm_head rows of the answer ids, checked in numpy against
+    the logits of one eager pass over prompt + answer (the model's own lm_head on every position)."""
+    from transformers import AutoModelForImageTextToText
+
+    _, folder, fixture, rgb = tiny
+    engine = Engine(str(folder), "fp32", "cpu")
+    result, blobs = engine.analyze(rgb, fixture["question"], 3, False, "hf", None, True)
+    ids = [t["id"] for t in result["tokens"]]
+    assert ids, "the tiny model answered nothing: no token to score"
+    hidden, rows, token_hidden = blobs["hiddenStates"], blobs["unembedding"], blobs["tokenHidden"]
+    size = engine.info()["hiddenSize"]
+    assert rows.shape == (len(ids), size) and token_hidden.shape == (len(ids), size)
+    # The fixtures are untied: the rows are lm_head's, not the embedding table's.
+    assert engine.model.get_output_embeddings().weight.data_ptr() != engine.model.get_input_embeddings().weight.data_ptr()
+    embed = engine.model.get_input_embeddings().weight[ids].detach().numpy()
+    assert np.abs(rows - embed).max() > 1e-3
+
+    _, enc = engine.encode(engine.prepare_image(rgb, "hf", None), fixture["question"], engine.processor_kwargs("hf", None))
+    prompt = enc["input_ids"].shape[1]
+    full = dict(enc)
+    full["input_ids"] = torch.cat([enc["input_ids"], torch.tensor([ids])], dim=1)
+    full["attention_mask"] = torch.ones_like(full["input_ids"])
+    if "mm_token_type_ids" in enc:  # answer tokens are text (type 0)
+        full["mm_token_type_ids"] = torch.cat([enc["mm_token_type_ids"], torch.zeros((1, len(ids)), dtype=enc["mm_token_type_ids"].dtype)], dim=1)
+    eager = AutoModelForImageTextToText.from_pretrained(folder, attn_implementation="eager").eval()
+    with torch.no_grad():
+        logits = eager(**full).logits[0].numpy()
+    start, cells = result["visualStart"], hidden.shape[0]
+    lens = logits[start : start + cells][:, ids]  # [cells, tokens]: each visual position's logit of each answer token
+    ours = hidden.astype(np.float64) @ rows.astype(np.float64).T
+    assert np.abs(np.maximum(ours, 0) - np.maximum(lens, 0)).max() < 1e-4
+    # Token j is fed at position prompt + j; its hidden state there scores every answer token.
+    at_tokens = logits[prompt : prompt + len(ids)][:, ids]
+    assert np.abs(token_hidden.astype(np.float64) @ rows.astype(np.float64).T - at_tokens).max() < 1e-4
+
+
 def test_paper_protocol_resizes_like_fetch_image(tiny):
     family, folder, fixture, _ = tiny
     engine = Engine(str(folder), "fp32", "cpu")

@@ -2,7 +2,7 @@
 // `loupe tap --hidden-states`: the edit changes no answer, probability or attention; each token's map is
 // relu(h_v . u_token) with u_token the embedding row (tied), checked against a direct onnxruntime run of
 // embed_tokens; the context correction only ever lowers a map (relu of the map minus a non-negative mix of context maps); and packages without the output
-// or with an untied lm_head are refused with a message that says so.
+// or with an untied lm_head and no onnx/lm_head.onnx are refused with a message that says so.
 import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,7 +46,8 @@ describe('activation maps', () => {
       expect(Buffer.from(raw.attention.data.buffer).equals(Buffer.from(before.attention.data.buffer))).toBe(true);
       expect(corrected.hiddenStates).toBeUndefined();
 
-      // Unembedding rows straight from embed_tokens.onnx (tied lm_head).
+      // Unembedding rows straight from embed_tokens.onnx (tied lm_head): the tap's lm_head.onnx gives the same.
+      expect(raw.activation!.unembedding).toBe('lm_head.onnx');
       const session = await ort.InferenceSession.create(join(dir, 'loupe-tiny-r2i/onnx/embed_tokens.onnx'));
       const ids = raw.tokens.map((t) => BigInt(t.id));
       const out = await session.run({ input_ids: new ort.Tensor('int64', BigInt64Array.from(ids), [1, ids.length]) });
@@ -82,8 +83,12 @@ describe('activation maps', () => {
     const plain = await loadRuntime(join(ROOT, 'resources/models/loupe-tiny-r2i'), 'cpu');
     await expect(analyzeWithAnalyses(plain, image, { question: item.query, activation: {} })).rejects.toThrow(/--hidden-states/);
     await plain.dispose();
+    // The tap wrote onnx/lm_head.onnx beside the decoder; an untied package without it has no rows.
+    rmSync(join(dir, 'tiny-qwen2_5_vl/onnx/lm_head.onnx'));
     const untied = await loadRuntime(join(dir, 'tiny-qwen2_5_vl'), 'cpu');
-    await expect(analyzeWithAnalyses(untied, image, { question: 'What is this?', activation: {} })).rejects.toThrow(/untied lm_head/);
+    await expect(analyzeWithAnalyses(untied, image, { question: 'What is this?', activation: {} })).rejects.toThrow(
+      /untied lm_head.*no onnx\/lm_head\.onnx.*loupe tap/s,
+    );
     await untied.dispose();
   }, 120_000);
 });

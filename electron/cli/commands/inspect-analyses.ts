@@ -53,7 +53,7 @@ export function analysesLines(r: {
   const a = r.activation;
   if (a) {
     lines.push(
-      `activation per answer token: relu(h_v . u_token) over the visual cells${a.contextCorrection ? ', earlier tokens’ interference removed' : ''}; rho = Spearman with the token's attention map (layer ${a.layer}, mean of heads)`,
+      `activation per answer token: relu(h_v . u_token) over the visual cells${a.contextCorrection ? ', earlier tokens’ interference removed' : ''}; rho = Spearman with the token's attention map (layer ${a.layer}, mean of heads); unembedding rows from ${a.unembedding}`,
     );
     for (const t of a.tokens)
       lines.push(

@@ -7,33 +7,14 @@ import type { AnalysisResult } from '../../contract/types.js';
 import { BadRequestError } from '../errors.js';
 import { activationMap, contextCorrected, headAggregate, mapMetrics, spearman, type ContextMap } from '../metrics/index.js';
 import type { AnyRuntime } from '../model/runtime.js';
-import { asFloat32 } from '../model/tensors.js';
-import { Tensor } from '../model/transformers.js';
+import { unembeddingRows } from './activation-unembedding.js';
 
-/**
- * Unembedding rows of `ids`. Tied packages (tie_word_embeddings, the bundled students, Qwen2.5-VL-3B)
- * unembed with the embedding table, so a row is what embed_tokens gives for the id.
- */
-async function unembeddingRows(rt: AnyRuntime, ids: readonly number[], dim: number): Promise<Float32Array> {
-  if (rt.kind !== 'onnx')
-    throw new BadRequestError(
-      'Activation maps on the PyTorch engine are not wired yet: open the ONNX export (with `loupe tap DIR --hidden-states`).',
-      {
-        field: 'activation',
-      },
-    );
-  if (!rt.spec.tiedEmbeddings)
-    throw new BadRequestError(
-      `${rt.info.name} has an untied lm_head (tie_word_embeddings false): Loupe reads unembedding rows from the embedding table only, so it has no activation maps for this package.`,
-      { field: 'activation', file: 'config.json' },
-    );
-  const out = await rt.model.encode_text({
-    input_ids: new Tensor('int64', BigInt64Array.from(ids.map((i) => BigInt(i))), [1, ids.length]),
-  });
-  const t = out as unknown as { data: unknown; type: string };
-  const rows = asFloat32(t.data, t.type);
-  if (rows.length !== ids.length * dim) throw new Error(`embed_tokens gave ${rows.length} values for ${ids.length} ids of width ${dim}.`);
-  return rows;
+/** What the analysis pass gathered beside the visual hidden states (both per answer token, [tokens, hidden]). */
+export interface ActivationInputs {
+  /** The final hidden state at each answer token's own position (the context correction's weights). */
+  tokenHidden?: Float32Array | undefined;
+  /** The PyTorch worker's lm_head rows; ONNX packages read theirs from the package. */
+  unembedding?: Float32Array | undefined;
 }
 
 function dot(a: ArrayLike<number>, ao: number, b: ArrayLike<number>, bo: number, n: number): number {
@@ -45,7 +26,7 @@ function dot(a: ArrayLike<number>, ao: number, b: ArrayLike<number>, bo: number,
 export async function runActivation(
   rt: AnyRuntime,
   base: AnalysisResult,
-  tokenHidden: Float32Array | undefined,
+  inputs: ActivationInputs,
   options: ActivationOptions,
 ): Promise<ActivationResult> {
   const hs = base.hiddenStates;
@@ -54,7 +35,8 @@ export async function runActivation(
   const correct = options.contextCorrection !== false;
   const layer = Math.min(rt.info.defaultLayer, base.attention.numLayers);
   const ids = base.tokens.map((t) => t.id);
-  const rows = ids.length > 0 ? await unembeddingRows(rt, ids, dim) : new Float32Array(0);
+  const { tokenHidden } = inputs;
+  const { rows, source } = await unembeddingRows(rt, ids, dim, inputs.unembedding);
   const raw = ids.map((_, i) => activationMap(data, dim, rows.subarray(i * dim, (i + 1) * dim)));
   const tokens: ActivationToken[] = base.tokens.map((tok, i) => {
     // Context: the earlier answer tokens (not the same token), weighted by how strongly the hidden state at
@@ -85,5 +67,6 @@ export async function runActivation(
     contextCorrection: correct,
     tokens,
     meanSpearman: rhos.length > 0 ? rhos.reduce((a, b) => a + b, 0) / rhos.length : null,
+    unembedding: source,
   };
 }

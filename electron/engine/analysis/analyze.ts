@@ -84,12 +84,18 @@ export async function analyzeImageWithLogits(
   image: DecodedImage,
   req: AnalyzeImageRequest,
   hooks: AnalysisHooks = {},
-): Promise<{ result: AnalysisResult; firstLogits: Float32Array; tokenHidden?: Float32Array }> {
+): Promise<{ result: AnalysisResult; firstLogits: Float32Array; tokenHidden?: Float32Array; unembedding?: Float32Array }> {
   const maxNewTokens = checkRequest(req);
   if (rt.kind === 'torch') {
     const out = await analyzeImageTorch(rt, image, { ...req, firstLogits: true }, maxNewTokens, hooks);
     if (!out.firstLogits) throw new Error('unreachable: analyzeImageTorch checks that the logits it was asked for came back');
-    return { result: out.result, firstLogits: out.firstLogits };
+    const { tokenHidden, unembedding } = out;
+    return {
+      result: out.result,
+      firstLogits: out.firstLogits,
+      ...(tokenHidden ? { tokenHidden } : {}),
+      ...(unembedding ? { unembedding } : {}),
+    };
   }
   if (req.hiddenStates && !rt.sessions.decoder_model_merged.outputNames.includes(HIDDEN_STATES_OUTPUT))
     throw new BadRequestError(

@@ -24,14 +24,14 @@ export async function analyzeWithAnalyses(
 ): Promise<AnalysisResult> {
   const { selfZoom, faithfulness, activation, ...plain } = req;
   const wantHidden = plain.hiddenStates === true;
-  const { result, firstLogits, tokenHidden } = await analyzeImageWithLogits(
+  const { result, firstLogits, tokenHidden, unembedding } = await analyzeImageWithLogits(
     rt,
     image,
     activation ? { ...plain, hiddenStates: true } : plain,
     hooks,
   );
   if (activation) {
-    result.activation = await runActivation(rt, result, tokenHidden, activation);
+    result.activation = await runActivation(rt, result, { tokenHidden, unembedding }, activation);
     // The hidden states were needed for the maps; they travel only when asked for themselves.
     if (!wantHidden) delete result.hiddenStates;
   }

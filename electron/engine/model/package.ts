@@ -196,3 +196,12 @@ export function tapNames(spec: ModelSpec): string[] {
 
 /** The decoder output `loupe tap --hidden-states` adds: final normalised hidden states, [batch, seq, hidden]. */
 export const HIDDEN_STATES_OUTPUT = 'decoder_hidden_states';
+
+/**
+ * The unembedding graph `loupe tap --hidden-states` and the Python exporter write beside the decoder
+ * (onnx/lm_head.onnx): input `input_ids` int64 [n], output `unembedding` float32 [n, hidden], the lm_head
+ * rows of those ids gathered from the weight (never a logits matrix). Needed for untied lm_heads.
+ */
+export const UNEMBEDDING_FILE = 'lm_head.onnx';
+export const UNEMBEDDING_INPUT = 'input_ids';
+export const UNEMBEDDING_OUTPUT = 'unembedding';

@@ -20,6 +20,19 @@ export interface TorchAnalysis {
   result: AnalysisResult;
   /** Present when the request asked for it. */
   firstLogits?: Float32Array;
+  /** With hiddenStates: each answer token's final hidden state at its own position, [tokens, hidden]. */
+  tokenHidden?: Float32Array;
+  /** With hiddenStates: the answer tokens' lm_head rows (tied or untied), [tokens, hidden]. */
+  unembedding?: Float32Array;
+}
+
+/** A [answer tokens, hidden] float32 blob the worker returns beside the hidden states. */
+function perToken(blob: Blob | undefined, name: string, tokens: number, dim: number): Float32Array {
+  if (!blob || blob.dtype !== 'float32' || blob.shape.length !== 2 || blob.shape[0] !== tokens || blob.shape[1] !== dim)
+    throw new InvalidModelError(
+      `The PyTorch worker's ${name} is ${blob ? `${blob.dtype} ${blob.shape.join('x')}` : 'missing'}; expected float32 ${tokens}x${dim} (answer tokens x hidden size).`,
+    );
+  return blob.data as Float32Array;
 }
 
 interface WorkerResult {
@@ -111,5 +124,11 @@ export async function analyzeImageTorch(
   const logits = frame.blobs['firstLogits'];
   if (req.firstLogits && (!logits || logits.dtype !== 'float32'))
     throw new InvalidModelError('The PyTorch worker returned no firstLogits float32 although they were asked for.');
-  return logits && req.firstLogits ? { result, firstLogits: logits.data as Float32Array } : { result };
+  const analysis: TorchAnalysis = logits && req.firstLogits ? { result, firstLogits: logits.data as Float32Array } : { result };
+  if (result.hiddenStates) {
+    const n = result.tokens.length;
+    analysis.tokenHidden = perToken(frame.blobs['tokenHidden'], 'tokenHidden', n, result.hiddenStates.dim);
+    analysis.unembedding = perToken(frame.blobs['unembedding'], 'unembedding', n, result.hiddenStates.dim);
+  }
+  return analysis;
 }
