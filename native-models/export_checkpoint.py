@@ -45,6 +45,11 @@ def parse_args(argv=None):
         action="store_true",
         help="also write onnx/decoder_model_merged.notap.onnx (same decoder without taps; tests `loupe tap`)",
     )
+    p.add_argument(
+        "--no-hidden-states",
+        action="store_true",
+        help="export without the decoder output decoder_hidden_states and onnx/lm_head.onnx (activation maps need both)",
+    )
     p.add_argument("--name", help="package name in loupe.json (default: checkpoint folder name)")
     p.add_argument("--skip-parity", action="store_true", help="do not run the parity check")
     p.add_argument(
@@ -115,6 +120,7 @@ def main(argv=None) -> int:
             model=model,
             config=config,
             notap_copy=args.with_notap,
+            hidden_states=not args.no_hidden_states,
         )
         if args.tiny or args.random_full:  # the temp path means nothing to a reader of the package
             what = args.tiny or args.random_full

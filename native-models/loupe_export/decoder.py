@@ -26,6 +26,8 @@ from .families import FamilySpec, mrope_source_rows, text_config
 from .fused_ops import group_query_attention
 from .rope import rotate_half
 
+HIDDEN_STATES_OUTPUT = "decoder_hidden_states"
+
 
 class EmbedTokens(nn.Module):
     def __init__(self, embed: nn.Embedding):
@@ -40,8 +42,11 @@ class Decoder(nn.Module):
     """inputs_embeds, attention_mask, position_ids, past_key_values.* [, deepstack_embeds]
     -> logits, present.*, decoder_attentions.* (when taps)."""
 
-    def __init__(self, hf_model: nn.Module, config, spec: FamilySpec, taps: bool = True):
+    def __init__(self, hf_model: nn.Module, config, spec: FamilySpec, taps: bool = True, hidden_states: bool = False):
         super().__init__()
+        # decoder_hidden_states: the final normalised hidden states of every position, float32 (activation
+        # maps; the same output `loupe tap --hidden-states` adds to a package exported without it).
+        self.hidden_states = hidden_states
         inner = hf_model.model
         # transformers >= 4.52: model.model.language_model; older: model.model is the text model
         self.lm = getattr(inner, "language_model", inner)
@@ -80,6 +85,8 @@ class Decoder(nn.Module):
             names += [f"present.{i}.key", f"present.{i}.value"]
         if self.taps:
             names += [f"decoder_attentions.{i}" for i in range(self.num_layers)]
+        if self.hidden_states:
+            names.append(HIDDEN_STATES_OUTPUT)
         return names
 
     def _last_row_tap(self, q: torch.Tensor, k: torch.Tensor, key_bias: torch.Tensor) -> torch.Tensor:
@@ -140,6 +147,7 @@ class Decoder(nn.Module):
             if deepstack_embeds is not None and i in self.spec.deepstack_layers:
                 hidden = hidden + deepstack_embeds[i].to(dtype)
         hidden = self.lm.norm(hidden)
+        final = hidden.float() if self.hidden_states else None  # every position, before the logits' selection
         if num_logits_to_keep is not None:
             # transformers.js's num_logits_to_keep: logits of the last n positions only (0 = all). A prompt
             # of 2,000 tokens with a 152k vocabulary would otherwise return 1.2 GB of float32 logits.
@@ -149,8 +157,8 @@ class Decoder(nn.Module):
             idx = torch.arange(hidden.shape[1], device=hidden.device, dtype=torch.int64)
             hidden = hidden.index_select(1, idx[idx >= hidden.shape[1] - keep])
         logits = self.lm_head(hidden).float()
-        return self._outputs(logits, presents, taps)
+        return self._outputs(logits, presents, taps, final)
 
-    def _outputs(self, logits, presents, taps) -> tuple:
+    def _outputs(self, logits, presents, taps, final=None) -> tuple:
         """The tensors named by `output_names`, in that order."""
-        return (logits, *presents, *(taps if self.taps else []))
+        return (logits, *presents, *(taps if self.taps else []), *((final,) if self.hidden_states else ()))

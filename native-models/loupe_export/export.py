@@ -12,9 +12,10 @@ from pathlib import Path
 import torch
 
 from . import SCHEMA_VERSION
-from .decoder import Decoder, EmbedTokens
+from .decoder import HIDDEN_STATES_OUTPUT, Decoder, EmbedTokens
 from .families import FamilySpec, spec_for, text_config
 from .fused_ops import MS_DOMAIN
+from .unembedding import UNEMBEDDING_FILE, export_unembedding
 from .vision import VisionEncoder
 
 OPSET = 17
@@ -167,8 +168,10 @@ def export_embed(model, out: Path, device: str) -> None:
     )
 
 
-def export_decoder(model, config, spec: FamilySpec, out: Path, dtype: torch.dtype, device: str, taps: bool) -> dict:
-    dec = Decoder(model, config, spec, taps=taps).eval()
+def export_decoder(
+    model, config, spec: FamilySpec, out: Path, dtype: torch.dtype, device: str, taps: bool, hidden_states: bool = False
+) -> dict:
+    dec = Decoder(model, config, spec, taps=taps, hidden_states=hidden_states).eval()
     tc = text_config(config)
     b, q, past = 1, 3, 2
     hidden = int(tc.hidden_size)
@@ -195,6 +198,8 @@ def export_decoder(model, config, spec: FamilySpec, out: Path, dtype: torch.dtyp
             axes[name] = {0: "batch", 2: "total_sequence"}
         elif name.startswith("decoder_attentions."):
             axes[name] = {0: "batch", 3: "total_sequence"}
+        elif name == HIDDEN_STATES_OUTPUT:
+            axes[name] = {0: "batch", 1: "sequence"}
     deep = None
     if spec.deepstack_layers:
         deep = torch.randn(len(spec.deepstack_layers), b, q, hidden, dtype=dtype, device=device)
@@ -334,6 +339,7 @@ def export_package(
     model=None,
     config=None,
     notap_copy: bool = False,
+    hidden_states: bool = True,
 ) -> ExportResult:
     """Write a Loupe package for `checkpoint` into `out_dir` (created; existing ONNX files replaced)."""
     checkpoint = Path(checkpoint)
@@ -355,8 +361,12 @@ def export_package(
     export_embed(model, out / "onnx" / "embed_tokens.onnx", device)
     seconds["embed_tokens"] = time.perf_counter() - t
     t = time.perf_counter()
-    io = export_decoder(model, config, spec, out / "onnx" / "decoder_model_merged.onnx", torch_dtype, device, taps)
+    io = export_decoder(model, config, spec, out / "onnx" / "decoder_model_merged.onnx", torch_dtype, device, taps, hidden_states)
     seconds["decoder_model_merged"] = time.perf_counter() - t
+    if hidden_states:
+        t = time.perf_counter()
+        export_unembedding(model, out / "onnx" / UNEMBEDDING_FILE)
+        seconds["lm_head"] = time.perf_counter() - t
     if notap_copy and taps:
         # the same decoder without taps, for testing `loupe tap` against the native taps
         export_decoder(model, config, spec, out / "onnx" / "decoder_model_merged.notap.onnx", torch_dtype, device, False)
@@ -401,11 +411,17 @@ def export_package(
                 "inputs": {
                     n: ("int64" if n in ("attention_mask", "position_ids", "num_logits_to_keep") else float_name) for n in io["inputs"]
                 },
-                "outputs": {n: ("float32" if (n == "logits" or n.startswith("decoder_attentions")) else float_name) for n in io["outputs"]},
+                "outputs": {
+                    n: ("float32" if (n in ("logits", HIDDEN_STATES_OUTPUT) or n.startswith("decoder_attentions")) else float_name)
+                    for n in io["outputs"]
+                },
             },
         },
         "export": {"opset": OPSET, **support},
-        "files": {"decoder_without_taps": "onnx/decoder_model_merged.notap.onnx"} if (notap_copy and taps) else {},
+        "files": {
+            **({"decoder_without_taps": "onnx/decoder_model_merged.notap.onnx"} if (notap_copy and taps) else {}),
+            **({"unembedding": f"onnx/{UNEMBEDDING_FILE}"} if hidden_states else {}),
+        },
     }
     if spec.deepstack_layers:
         manifest["deepstack"] = {

@@ -82,7 +82,8 @@ def test_export_layout_and_parity(tiny, family):
     assert ins[:3] == ["inputs_embeds", "attention_mask", "position_ids"]
     assert "past_key_values.0.key" in ins and f"past_key_values.{layers - 1}.value" in ins
     assert outs[0] == "logits" and f"present.{layers - 1}.value" in outs
-    assert outs[-layers:] == man["taps"]
+    assert outs[-layers - 1 : -1] == man["taps"] and outs[-1] == "decoder_hidden_states"  # hidden states on by default
+    assert man["files"]["unembedding"] == "onnx/lm_head.onnx"
     v_ins, v_outs, _ = _onnx_io(pkg / "onnx" / "vision_encoder.onnx")
     assert v_ins == ["pixel_values", "grid_thw" if family == "qwen2_vl" else "image_grid_thw"]
     if family == "qwen3_vl":
@@ -210,6 +211,42 @@ def test_no_taps_export(tiny):
     assert not any(o.startswith("decoder_attentions") for o in outs)
     man = json.loads((result.out_dir / "loupe.json").read_text())
     assert man["taps"] == []
+
+
+def test_hidden_states_and_unembedding(tiny, tmp_path):
+    """decoder_hidden_states is the final normalised hidden state of every position (whatever
+    num_logits_to_keep keeps) and onnx/lm_head.onnx gathers lm_head rows: together they give the logits
+    (logit lens), checked in numpy against the decoder's own logits; --no-hidden-states leaves both out."""
+    import onnxruntime as ort
+
+    _, config, model, result = tiny("qwen2_5_vl")
+    pkg = result.out_dir
+    runner = PackageRunner(pkg)
+    prep = prepare(pkg, "Count to three.")
+    embeds = runner.embed(prep.input_ids)
+    pos, _ = rope_index(runner.cfg, prep.input_ids, None, prep.attention_mask)
+    every = runner.decoder(embeds, prep.attention_mask, pos, runner.empty_past(1), keep=0)
+    one = runner.decoder(embeds, prep.attention_mask, pos, runner.empty_past(1), keep=1)
+    hidden = every["decoder_hidden_states"]
+    L = prep.input_ids.shape[1]
+    assert hidden.shape == (1, L, config.get_text_config().hidden_size) and hidden.dtype == np.float32
+    np.testing.assert_array_equal(one["decoder_hidden_states"], hidden)  # all positions even when keeping one logit
+    ids = np.array([0, 5, int(every["logits"][0, -1].argmax()), 17], dtype=np.int64)
+    lm = ort.InferenceSession(str(pkg / "onnx" / "lm_head.onnx"), providers=["CPUExecutionProvider"])
+    (rows,) = lm.run(None, {"input_ids": ids})
+    assert rows.shape == (len(ids), hidden.shape[-1]) and rows.dtype == np.float32
+    # untied: the rows are lm_head's (the embedding table differs)
+    np.testing.assert_array_equal(rows, model.lm_head.weight.detach().numpy()[ids])
+    assert np.abs(rows - model.get_input_embeddings().weight.detach().numpy()[ids]).max() > 1e-3
+    np.testing.assert_allclose(hidden[0].astype(np.float64) @ rows.T.astype(np.float64), every["logits"][0][:, ids], atol=1e-4)
+
+    out = tmp_path / "plain"
+    ck = tmp_path / "ck"
+    build_tiny_checkpoint("qwen2_5_vl", ck)
+    export_package(ck, out, model=model, config=config, hidden_states=False)
+    _, outs, _ = _onnx_io(out / "onnx" / "decoder_model_merged.onnx")
+    assert "decoder_hidden_states" not in outs and not (out / "onnx" / "lm_head.onnx").exists()
+    assert "unembedding" not in json.loads((out / "loupe.json").read_text())["files"]
 
 
 def test_fp16_export_parity(tiny):

@@ -93,7 +93,9 @@ def test_activation_inputs_are_the_logit_lens_of_an_eager_pass(tiny):
     full["input_ids"] = torch.cat([enc["input_ids"], torch.tensor([ids])], dim=1)
     full["attention_mask"] = torch.ones_like(full["input_ids"])
     if "mm_token_type_ids" in enc:  # answer tokens are text (type 0)
-        full["mm_token_type_ids"] = torch.cat([enc["mm_token_type_ids"], torch.zeros((1, len(ids)), dtype=enc["mm_token_type_ids"].dtype)], dim=1)
+        full["mm_token_type_ids"] = torch.cat(
+            [enc["mm_token_type_ids"], torch.zeros((1, len(ids)), dtype=enc["mm_token_type_ids"].dtype)], dim=1
+        )
     eager = AutoModelForImageTextToText.from_pretrained(folder, attn_implementation="eager").eval()
     with torch.no_grad():
         logits = eager(**full).logits[0].numpy()
