@@ -1,6 +1,6 @@
 // Options of the opt-in analyses shared by `loupe inspect` and `loupe bench`: --self-zoom with its crop
 // rule and map, --faithfulness with its fractions, seeds and layers (docs/cli.md, docs/metrics.md).
-import type { CropRuleSpec, FaithfulnessOptions, SelfZoomOptions } from '../contract/analyses.js';
+import type { ActivationOptions, CropRuleSpec, FaithfulnessOptions, SelfZoomOptions } from '../contract/analyses.js';
 import { flag, parseIntOption, parseLayers, str, type OptionSpec, type Parsed } from './args.js';
 import { usageError } from './exit-codes.js';
 
@@ -93,6 +93,13 @@ export function parseAnalyses(p: Parsed): AnalysesArgs {
     if (layers && layers.length === 0) out.faithfulnessAllLayers = true;
   }
   return out;
+}
+
+/** --activation [--no-context-correction]: the activation maps' options, or undefined when not asked for. */
+export function parseActivation(p: Parsed): ActivationOptions | undefined {
+  if (flag(p, 'no-context-correction') && !flag(p, 'activation')) throw usageError('--no-context-correction needs --activation.');
+  if (!flag(p, 'activation')) return undefined;
+  return flag(p, 'no-context-correction') ? { contextCorrection: false } : {};
 }
 
 /** The request fields for a model with `numLayers` layers ("all" spelled out). */

@@ -231,3 +231,60 @@ export interface ActivationResult {
    */
   unembedding: 'lm_head' | 'lm_head.onnx' | 'embed_tokens';
 }
+
+/**
+ * A batch record's activation maps (global view; docs/metrics.md "Activation maps"). The box metrics
+ * are the answer's FIRST token's (its map is the one comparable with the attention map the record's
+ * `layers` hold: query 0, the position that produced it); the Spearman figures are given for the first
+ * token and as the mean over all answer tokens.
+ */
+export interface ActivationRecord {
+  /** Attention layer compared with (the model's default). */
+  layer: number;
+  contextCorrection: boolean;
+  unembedding: ActivationResult['unembedding'];
+  /** Answer tokens with a map. */
+  tokens: number;
+  /** First answer token; absent when the answer is empty. */
+  first?: {
+    text: string;
+    /** Spearman, first token's activation map vs the attention map (head mean, `layer`, query 0). */
+    spearman: number | null;
+    /** The key box's metrics on the first token's activation map (items with a box). */
+    metrics?: LayerMetrics;
+    /** The same metrics on the attention map it is compared with (head mean, `layer`, query 0). */
+    attention?: LayerMetrics;
+    /** The first token's activation map (row-major gridH x gridW), for the exports. */
+    grid: { gridH: number; gridW: number; values: number[] };
+  };
+  /** Mean Spearman over the answer's tokens (null without any). */
+  meanSpearman: number | null;
+}
+
+/** Activation against attention over one group of items (first answer token, `layer`). */
+export interface ActivationGroup {
+  items: number;
+  /** Mean Spearman (first token) over the items that have one. */
+  spearman: number | null;
+  /** Mean paper coverage of the key box: activation map, attention map. */
+  coverageActivation: number | null;
+  coverageAttention: number | null;
+  /** Pointing-game hit rate: activation map, attention map. */
+  pointingActivation: number | null;
+  pointingAttention: number | null;
+}
+
+export interface ActivationSummary {
+  items: number;
+  layer: number;
+  contextCorrection: boolean;
+  /** Spearman, first answer token's activation map vs attention (head mean, `layer`, query 0), over items, bootstrap CI. */
+  spearmanFirst: CiStat;
+  /** Per item the mean Spearman over its answer tokens, then over items, bootstrap CI. */
+  spearmanTokens: CiStat;
+  /** Paper coverage of the key box (first token's activation map; attention at `layer`, query 0), bootstrap CIs. */
+  coverage: { activation: CiStat; attention: CiStat };
+  /** Pointing-game hit rates over items with a box. */
+  pointing: { activation: number | null; attention: number | null; items: number };
+  byDimension: Record<string, ActivationGroup>;
+}

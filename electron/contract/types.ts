@@ -2,7 +2,9 @@
 // Pure types and constants only: the renderer imports this file, so it must never import Node.
 import type {
   ActivationOptions,
+  ActivationRecord,
   ActivationResult,
+  ActivationSummary,
   FaithfulnessOptions,
   FaithfulnessRecord,
   FaithfulnessResult,
@@ -320,6 +322,8 @@ export interface BatchSpec {
   /** Opt-in analyses of the global view (they change the settings hash, so resume keeps them apart). */
   selfZoom?: SelfZoomOptions;
   faithfulness?: FaithfulnessOptions;
+  /** Activation maps of the answer tokens beside attention (docs/metrics.md "Activation maps"). */
+  activation?: ActivationOptions;
   /** Preprocessing protocol (default `paper`, the paper's chain) and pixel budget; both go into the settings hash. */
   preprocess?: PreprocessChoice;
 }
@@ -354,6 +358,7 @@ export interface BatchRecord {
   /** Global view of a run with the opt-in analyses. */
   selfZoom?: SelfZoomRecord;
   faithfulness?: FaithfulnessRecord;
+  activation?: ActivationRecord;
   /** How the view's image was prepared (absent on failed records and on records from before protocols). */
   preprocess?: PreprocessInfo;
   error?: string;
@@ -422,6 +427,7 @@ export interface RunSummary {
   /** Runs with the opt-in analyses. */
   selfZoom?: SelfZoomSummary;
   faithfulness?: FaithfulnessSummary;
+  activation?: ActivationSummary;
 }
 
 export interface CompareSummary {
@@ -441,6 +447,12 @@ export interface CompareSummary {
     selfZoomAccuracy?: { a: number; b: number; delta: number };
     gapRecovered?: { a: number | null; b: number | null };
     deletionArea?: { layer: number; a: number; b: number; delta: number; randomA: number; randomB: number };
+    /** Mean Spearman (first answer token's activation vs attention) and activation/attention paper coverage. */
+    activation?: {
+      spearman: { a: number; b: number; delta: number };
+      coverageActivation: { a: number; b: number; delta: number };
+      coverageAttention: { a: number; b: number; delta: number };
+    };
   };
 }
 

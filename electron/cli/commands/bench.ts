@@ -22,8 +22,8 @@ import type { CliContext } from '../io.js';
 import { ProgressBar } from '../progress.js';
 import { fmt, pct, pickBench, pickModel, printJson } from './common.js';
 import { parseDtype, parseProvider } from './inspect.js';
-import { ANALYSES_OPTIONS, ANALYSES_USAGE, forModel, parseAnalyses } from '../analyses-args.js';
-import { canonicalFaithfulness, canonicalSelfZoom } from '../../engine/batch/analyses-spec.js';
+import { ACTIVATION_USAGE, ANALYSES_OPTIONS, ANALYSES_USAGE, forModel, parseActivation, parseAnalyses } from '../analyses-args.js';
+import { canonicalActivation, canonicalFaithfulness, canonicalSelfZoom } from '../../engine/batch/analyses-spec.js';
 import { summaryAnalysesLines } from './summary-analyses.js';
 
 export const benchUsage = `loupe bench [BENCH] [options]
@@ -47,7 +47,7 @@ ${PREPROCESS_USAGE}
   --new                  start a fresh run even if a matching one exists
   Opt-in analyses of the global view (recorded in the run's spec and settings hash; several
   re-runs per item, so a run takes several times longer, docs/metrics.md):
-${ANALYSES_USAGE}
+${ANALYSES_USAGE}${ACTIVATION_USAGE}
   --json                 print the run summary as JSON on stdout (progress stays on stderr)
 `;
 
@@ -63,6 +63,7 @@ function sameSpec(a: BatchSpec, b: BatchSpec): boolean {
       s.limit ?? null,
       s.selfZoom ? canonicalSelfZoom(s.selfZoom) : null,
       s.faithfulness ? canonicalFaithfulness(s.faithfulness) : null,
+      s.activation ? canonicalActivation(s.activation) : null,
       s.preprocess?.protocol ?? null,
       s.preprocess?.maxPixels ?? null,
     ]);
@@ -148,8 +149,7 @@ export async function runBench(argv: string[], ctx: CliContext): Promise<number>
   const runsDir = str(p, 'runs');
   const json = flag(p, 'json');
   const analyses = parseAnalyses(p);
-  if (flag(p, 'activation') || flag(p, 'no-context-correction'))
-    throw usageError('--activation is an option of loupe inspect (one item); batch runs record self-zoom and faithfulness.');
+  const activation = parseActivation(p);
 
   const session = await ctx.openEngine(runsDir ? { runsDir: resolve(ctx.io.cwd, runsDir) } : {});
   const bar = new ProgressBar(ctx.io);
@@ -170,6 +170,7 @@ export async function runBench(argv: string[], ctx: CliContext): Promise<number>
       ...(shard ? { shard } : {}),
       ...(limit ? { limit } : {}),
       ...forModel(analyses, model.numLayers),
+      ...(activation ? { activation } : {}),
     };
     await client.call('models.load', { modelId: model.id, provider, ...(dtype ? { dtype } : {}) }, { signal: ctx.signal });
 

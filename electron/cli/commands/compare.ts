@@ -45,6 +45,13 @@ export async function runCompare(argv: string[], ctx: CliContext): Promise<numbe
         .slice(0, top)
         .map((m) => `  ${m.itemId}: ${fmt(m.coverageA)} -> ${fmt(m.coverageB)} (${m.delta >= 0 ? '+' : ''}${fmt(m.delta)})`),
     ];
+    const act = s.analyses?.activation;
+    if (act) {
+      const d = (x: { a: number; b: number; delta: number }) => `${fmt(x.a)} -> ${fmt(x.b)} (${x.delta >= 0 ? '+' : ''}${fmt(x.delta)})`;
+      lines.push(
+        `activation first answer token vs attention: mean Spearman ${d(act.spearman)}; paper coverage, activation ${d(act.coverageActivation)}, attention ${d(act.coverageAttention)}`,
+      );
+    }
     ctx.io.out(`${lines.join('\n')}\n`);
     return EXIT.ok;
   } finally {

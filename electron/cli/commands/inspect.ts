@@ -18,7 +18,15 @@ import { flag, parseBox, parseCommand, parseIntOption, parsePreprocess, PREPROCE
 import { CliError, EXIT, usageError } from '../exit-codes.js';
 import type { CliContext } from '../io.js';
 import { parseColormap, writeOverlay } from '../overlay.js';
-import { ACTIVATION_USAGE, ANALYSES_OPTIONS, ANALYSES_USAGE, forModel, parseAnalyses, type AnalysesArgs } from '../analyses-args.js';
+import {
+  ACTIVATION_USAGE,
+  ANALYSES_OPTIONS,
+  ANALYSES_USAGE,
+  forModel,
+  parseActivation,
+  parseAnalyses,
+  type AnalysesArgs,
+} from '../analyses-args.js';
 import type { ActivationOptions, ActivationResult, FaithfulnessResult } from '../../contract/analyses.js';
 import { inferQuestionType } from '../../engine/bench/rows.js';
 import { analysesLines, analysesReport, type InspectSelfZoom, type JudgedAnswer } from './inspect-analyses.js';
@@ -110,8 +118,8 @@ export function parseInspectArgs(argv: string[], cwd: string): InspectArgs {
     json: flag(p, 'json'),
     analyses: parseAnalyses(p),
   };
-  if (flag(p, 'no-context-correction') && !flag(p, 'activation')) throw usageError('--no-context-correction needs --activation.');
-  if (flag(p, 'activation')) args.activation = flag(p, 'no-context-correction') ? { contextCorrection: false } : {};
+  const activation = parseActivation(p);
+  if (activation) args.activation = activation;
   const truth = str(p, 'truth');
   const qt = str(p, 'question-type');
   if (qt !== undefined && qt !== 'mcq' && qt !== 'blank') throw usageError(`--question-type must be mcq or blank; got "${qt}".`);

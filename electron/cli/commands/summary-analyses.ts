@@ -1,4 +1,4 @@
-// The self-zoom and faithfulness lines of a run summary (`loupe bench`), every number named.
+// The self-zoom, faithfulness and activation lines of a run summary (`loupe bench`), every number named.
 import type { ThreeWayAccuracy } from '../../contract/analyses.js';
 import type { RunSummary } from '../../contract/types.js';
 import { fmt, pct } from './common.js';
@@ -39,6 +39,23 @@ export function summaryAnalysesLines(s: RunSummary): string[] {
     lines.push(`          random    area ${ci(f.random.area)}`);
     if (f.box) lines.push(`          key box   drop ${ci(f.box.drop)}, answer changed for ${pct(f.box.changed)}`);
     if (f.mostFaithfulLayer !== null) lines.push(`          most faithful layer (lowest mean area): ${f.mostFaithfulLayer}`);
+  }
+  const a = s.activation;
+  if (a) {
+    const rate = (x: number | null) => (x === null ? '-' : pct(x));
+    const num = (x: number | null) => (x === null ? '-' : fmt(x, 3));
+    lines.push(
+      `activation ${a.items} items; first answer token's map (relu(h_v . u_token)${a.contextCorrection ? ', context-corrected' : ''}) vs attention (layer ${a.layer}, head mean, query 0)`,
+    );
+    lines.push(`          Spearman, first token: ${ci(a.spearmanFirst)}; mean over each answer's tokens: ${ci(a.spearmanTokens)}`);
+    lines.push(`          paper coverage of the key box: activation ${ci(a.coverage.activation)}  attention ${ci(a.coverage.attention)}`);
+    lines.push(
+      `          pointing game: activation ${rate(a.pointing.activation)}  attention ${rate(a.pointing.attention)} (${a.pointing.items} items with a box)`,
+    );
+    for (const [d, g] of Object.entries(a.byDimension))
+      lines.push(
+        `          ${d.padEnd(14)} rho ${num(g.spearman)}  coverage act ${num(g.coverageActivation)} / att ${num(g.coverageAttention)}  pointing act ${rate(g.pointingActivation)} / att ${rate(g.pointingAttention)}  (${g.items} items)`,
+      );
   }
   return lines;
 }

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import ort from 'onnxruntime-node';
 import { BadRequestError, InvalidModelError } from '../errors.js';
-import { UNEMBEDDING_FILE, UNEMBEDDING_INPUT, UNEMBEDDING_OUTPUT } from '../model/package.js';
+import { HIDDEN_STATES_OUTPUT, UNEMBEDDING_FILE, UNEMBEDDING_INPUT, UNEMBEDDING_OUTPUT } from '../model/package.js';
 import type { AnyRuntime, ModelRuntime } from '../model/runtime.js';
 import { asFloat32 } from '../model/tensors.js';
 import { Tensor } from '../model/transformers.js';
@@ -67,4 +67,17 @@ export async function unembeddingRows(
   });
   const t = out as unknown as { data: unknown; type: string };
   return { rows: checkRows(asFloat32(t.data, t.type), ids.length, dim, 'embed_tokens'), source: 'embed_tokens' };
+}
+
+/**
+ * Why this runtime cannot give activation maps, or null when it can: checked before a batch run starts,
+ * so a run with --activation on a package without the hidden states is refused instead of failing every item.
+ */
+export function activationUnsupported(rt: AnyRuntime): string | null {
+  if (rt.kind === 'torch') return null;
+  if (!rt.sessions.decoder_model_merged.outputNames.includes(HIDDEN_STATES_OUTPUT))
+    return `${rt.info.name}'s decoder has no ${HIDDEN_STATES_OUTPUT} output, which activation maps need: run \`loupe tap ${rt.info.dir} --hidden-states\` (or open the Hugging Face checkpoint with the PyTorch engine).`;
+  if (!rt.spec.tiedEmbeddings && !existsSync(join(rt.info.dir, 'onnx', UNEMBEDDING_FILE)))
+    return `${rt.info.name} has an untied lm_head and no onnx/${UNEMBEDDING_FILE}: run \`loupe tap ${rt.info.dir} --hidden-states\` (it writes that file).`;
+  return null;
 }

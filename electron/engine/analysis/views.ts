@@ -95,6 +95,7 @@ export async function analyzeViews(
           ...(input.bbox ? { box: input.bbox } : {}),
           ...(input.selfZoom ? { selfZoom: input.selfZoom } : {}),
           ...(input.faithfulness ? { faithfulness: input.faithfulness } : {}),
+          ...(input.activation ? { activation: input.activation } : {}),
         },
         hooks,
       );

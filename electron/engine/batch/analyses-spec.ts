@@ -1,6 +1,7 @@
 // The opt-in analyses of a batch spec (self-zoom, faithfulness): checked before a run starts, and written
 // in one canonical form for the settings hash, so the same options always give the same record keys.
 import {
+  type ActivationOptions,
   DEFAULT_CROP,
   DEFAULT_DELETION_FRACTIONS,
   DEFAULT_RANDOM_SEEDS,
@@ -12,9 +13,13 @@ import { checkFaithfulness } from '../analysis/faithfulness-options.js';
 import { BadRequestError } from '../errors.js';
 
 /** Refuses a spec whose analyses cannot run on this model (layers out of range, bad fractions), before any item runs. */
-export function validateAnalyses(spec: Pick<BatchSpec, 'selfZoom' | 'faithfulness' | 'views'>, numLayers: number): void {
-  if ((spec.selfZoom || spec.faithfulness) && !spec.views.includes('global'))
-    throw new BadRequestError('Self-zoom and faithfulness run on the global view: include "global" in views.', { field: 'views' });
+export function validateAnalyses(spec: Pick<BatchSpec, 'selfZoom' | 'faithfulness' | 'activation' | 'views'>, numLayers: number): void {
+  if ((spec.selfZoom || spec.faithfulness || spec.activation) && !spec.views.includes('global'))
+    throw new BadRequestError('Self-zoom, faithfulness and activation maps run on the global view: include "global" in views.', {
+      field: 'views',
+    });
+  if (spec.activation !== undefined && (typeof spec.activation !== 'object' || spec.activation === null))
+    throw new BadRequestError('activation must be an object of options ({} for the defaults).', { field: 'activation' });
   const sz = spec.selfZoom;
   if (sz) {
     if (typeof sz !== 'object') throw new BadRequestError('selfZoom must be an object of options.', { field: 'selfZoom' });
@@ -43,4 +48,8 @@ export function canonicalFaithfulness(o: FaithfulnessOptions): unknown {
     relative: o.relative === true,
     removal: 'mean-fill',
   };
+}
+
+export function canonicalActivation(o: ActivationOptions): unknown {
+  return { contextCorrection: o.contextCorrection !== false, map: 'logit-lens-final-norm' };
 }

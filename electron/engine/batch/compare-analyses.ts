@@ -49,8 +49,8 @@ export function zoomNeedTransitions(a: readonly BatchRecord[], b: readonly Batch
 
 /** B minus A of the opt-in analyses' headline figures, from both runs' summaries (absent parts stay absent). */
 export function compareAnalyses(
-  a: Pick<RunSummary, 'selfZoom' | 'faithfulness'>,
-  b: Pick<RunSummary, 'selfZoom' | 'faithfulness'>,
+  a: Partial<Pick<RunSummary, 'selfZoom' | 'faithfulness' | 'activation'>>,
+  b: Partial<Pick<RunSummary, 'selfZoom' | 'faithfulness' | 'activation'>>,
   layer: number,
 ): CompareSummary['analyses'] | undefined {
   const out: NonNullable<CompareSummary['analyses']> = {};
@@ -74,6 +74,16 @@ export function compareAnalyses(
         randomA: a.faithfulness.random.area.mean,
         randomB: b.faithfulness.random.area.mean,
       };
+  }
+  const [xa, xb] = [a.activation, b.activation];
+  // Only with data on both sides (n = 0 CiStats read as zeros, which are no measurement).
+  if (xa && xb && xa.spearmanFirst.n > 0 && xb.spearmanFirst.n > 0) {
+    const d = (p: number, q: number) => ({ a: p, b: q, delta: q - p });
+    out.activation = {
+      spearman: d(xa.spearmanFirst.mean, xb.spearmanFirst.mean),
+      coverageActivation: d(xa.coverage.activation.mean, xb.coverage.activation.mean),
+      coverageAttention: d(xa.coverage.attention.mean, xb.coverage.attention.mean),
+    };
   }
   return Object.keys(out).length > 0 ? out : undefined;
 }

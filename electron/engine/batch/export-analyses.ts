@@ -1,5 +1,5 @@
 // The opt-in analyses in a run's exports (docs/exports.md): per-record CSV columns, summary CSV rows and
-// NPZ arrays for self-zoom and faithfulness. Columns and arrays appear only when some record has them,
+// NPZ arrays for self-zoom, faithfulness and activation maps. Columns and arrays appear only when some record has them,
 // so exports of runs without the analyses are unchanged.
 import type { BatchRecord, CiStat, RunSummary } from '../../contract/types.js';
 import { f32, i32, i8, str, type NpyArray } from '../formats/npy.js';
@@ -51,6 +51,23 @@ export function analysesCsvColumns(records: readonly BatchRecord[]): { header: s
     col('deletion_box_fraction', (r) => r.faithfulness?.box?.fraction);
     col('deletion_box_prob', (r) => r.faithfulness?.box?.prob);
     col('deletion_box_changed', (r) => r.faithfulness?.box?.changed);
+  }
+  if (records.some((r) => r.activation)) {
+    // The first answer token's activation map (box metrics beside the attention map it is compared with).
+    const first = (r: BatchRecord) => r.activation?.first;
+    col('activation_layer', (r) => r.activation?.layer);
+    col('activation_context_correction', (r) => r.activation?.contextCorrection);
+    col('activation_unembedding', (r) => r.activation?.unembedding);
+    col('activation_tokens', (r) => r.activation?.tokens);
+    col('activation_first_token', (r) => first(r)?.text);
+    col('activation_first_spearman', (r) => first(r)?.spearman ?? undefined);
+    col('activation_mean_spearman', (r) => r.activation?.meanSpearman ?? undefined);
+    col('activation_first_coverage_paper', (r) => first(r)?.metrics?.coveragePaper);
+    col('activation_first_coverage_area', (r) => first(r)?.metrics?.coverageArea);
+    col('activation_first_ratio', (r) => first(r)?.metrics?.ratio);
+    col('activation_first_pointing', (r) => first(r)?.metrics?.pointing);
+    col('activation_attention_coverage_paper', (r) => first(r)?.attention?.coveragePaper);
+    col('activation_attention_pointing', (r) => first(r)?.attention?.pointing);
   }
   return { header, row: (r) => builders.map((b) => b(r)) };
 }
@@ -117,6 +134,22 @@ export function analysesSummaryRows(s: RunSummary): unknown[][] {
       rows.push(['deletion_area_by_dimension', `${d}/random`, v.random]);
     }
   }
+  const a = s.activation;
+  if (a) {
+    rows.push(ci('activation_spearman_first_token', `layer ${a.layer}`, a.spearmanFirst));
+    rows.push(ci('activation_spearman_mean_over_tokens', `layer ${a.layer}`, a.spearmanTokens));
+    rows.push(ci('activation_coverage_paper', 'activation first token', a.coverage.activation));
+    rows.push(ci('activation_coverage_paper', `attention layer ${a.layer}`, a.coverage.attention));
+    rows.push(['activation_pointing_rate', 'activation first token', a.pointing.activation ?? '']);
+    rows.push(['activation_pointing_rate', `attention layer ${a.layer}`, a.pointing.attention ?? '']);
+    for (const [d, g] of Object.entries(a.byDimension)) {
+      rows.push(['activation_spearman_by_dimension', d, g.spearman ?? '']);
+      rows.push(['activation_coverage_by_dimension', `${d}/activation`, g.coverageActivation ?? '']);
+      rows.push(['activation_coverage_by_dimension', `${d}/attention`, g.coverageAttention ?? '']);
+      rows.push(['activation_pointing_by_dimension', `${d}/activation`, g.pointingActivation ?? '']);
+      rows.push(['activation_pointing_by_dimension', `${d}/attention`, g.pointingAttention ?? '']);
+    }
+  }
   return rows;
 }
 
@@ -164,6 +197,38 @@ export function analysesNpzArrays(records: readonly BatchRecord[]): Record<strin
     out.deletion_random_area = f32(records.map((r) => r.faithfulness?.random.meanArea ?? NaN));
     out.deletion_box_fraction = f32(records.map((r) => r.faithfulness?.box?.fraction ?? NaN));
     out.deletion_box_prob = f32(records.map((r) => r.faithfulness?.box?.prob ?? NaN));
+  }
+  if (records.some((r) => r.activation)) {
+    const first = (r: BatchRecord) => r.activation?.first;
+    const bool = (b: boolean | undefined) => (b === undefined ? -1 : b ? 1 : 0);
+    out.activation_first_spearman = f32(records.map((r) => first(r)?.spearman ?? NaN));
+    out.activation_mean_spearman = f32(records.map((r) => r.activation?.meanSpearman ?? NaN));
+    out.activation_first_coverage_paper = f32(records.map((r) => first(r)?.metrics?.coveragePaper ?? NaN));
+    out.activation_first_pointing = i8(Int8Array.from(records.map((r) => bool(first(r)?.metrics?.pointing))));
+    out.activation_attention_coverage_paper = f32(records.map((r) => first(r)?.attention?.coveragePaper ?? NaN));
+    out.activation_attention_pointing = i8(Int8Array.from(records.map((r) => bool(first(r)?.attention?.pointing))));
+    // The first token's maps back to back, like the attention grids (grids differ with image size):
+    // activation_grid_values[activation_grid_offset[i]:activation_grid_offset[i+1]].reshape(activation_grid_shape[i]).
+    const offsets = new Int32Array(n + 1);
+    const shapes = new Int32Array(n * 2);
+    let total = 0;
+    records.forEach((r, i) => {
+      offsets[i] = total;
+      const g = first(r)?.grid;
+      if (!g) return;
+      shapes[i * 2] = g.gridH;
+      shapes[i * 2 + 1] = g.gridW;
+      total += g.values.length;
+    });
+    offsets[n] = total;
+    const values = new Float32Array(total);
+    records.forEach((r, i) => {
+      const g = first(r)?.grid;
+      if (g) values.set(g.values, offsets[i]);
+    });
+    out.activation_grid_offset = i32(offsets);
+    out.activation_grid_shape = i32(shapes, [n, 2]);
+    out.activation_grid_values = f32(values);
   }
   return out;
 }

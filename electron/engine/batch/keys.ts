@@ -3,7 +3,7 @@
 // makes a new key, so resume never reuses a result computed differently.
 import { createHash } from 'node:crypto';
 import type { BatchSpec, View } from '../../contract/types.js';
-import { canonicalFaithfulness, canonicalSelfZoom } from './analyses-spec.js';
+import { canonicalActivation, canonicalFaithfulness, canonicalSelfZoom } from './analyses-spec.js';
 
 /** Bump when the metrics stored per record change meaning. */
 export const METRICS_VERSION = 1;
@@ -18,7 +18,9 @@ export function recordKey(itemId: string, view: View, modelHash: string, setting
  * and a spec from before protocols existed (no `preprocess`, images through transformers.js's processor)
  * hashes differently from every spec that has one. The opt-in analyses join the hash only when asked for.
  */
-export function settingsHash(spec: Pick<BatchSpec, 'maxNewTokens' | 'layers' | 'preprocess' | 'selfZoom' | 'faithfulness'>): string {
+export function settingsHash(
+  spec: Pick<BatchSpec, 'maxNewTokens' | 'layers' | 'preprocess' | 'selfZoom' | 'faithfulness' | 'activation'>,
+): string {
   const pre = spec.preprocess;
   const canonical = JSON.stringify({
     maxNewTokens: spec.maxNewTokens,
@@ -27,6 +29,7 @@ export function settingsHash(spec: Pick<BatchSpec, 'maxNewTokens' | 'layers' | '
     ...(pre ? { preprocess: { protocol: pre.protocol ?? null, maxPixels: pre.maxPixels ?? null } } : {}),
     ...(spec.selfZoom ? { selfZoom: canonicalSelfZoom(spec.selfZoom) } : {}),
     ...(spec.faithfulness ? { faithfulness: canonicalFaithfulness(spec.faithfulness) } : {}),
+    ...(spec.activation ? { activation: canonicalActivation(spec.activation) } : {}),
   });
   return createHash('sha256').update(canonical).digest('hex').slice(0, 12);
 }

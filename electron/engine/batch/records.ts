@@ -1,4 +1,5 @@
 // Turning one analysis into a stored record: judge the answer, compute the per-layer metrics.
+import { activationRecord } from './activation-batch.js';
 import type { AnalysisResult, BatchRecord, BatchSpec, View } from '../../contract/types.js';
 import type { BenchItem } from '../bench/types.js';
 import { judgeAnswer } from '../bench/judge.js';
@@ -77,6 +78,7 @@ export function buildRecord(ctx: RecordContext, result: AnalysisResult): BatchRe
       judgeReason: j.reason,
     };
   }
+  if (view === 'global' && result.activation) record.activation = activationRecord(result, result.activation);
   if (view === 'global' && result.faithfulness) {
     const { ms: _ms, ...kept } = result.faithfulness;
     record.faithfulness = kept;

@@ -103,7 +103,7 @@ export function openRun(spec: BatchSpec, deps: BatchDeps, options: RunBatchOptio
       }
       if (meta.settingsHash !== sHash) {
         throw new BadRequestError(
-          `Run ${runId} was made with different settings (maxNewTokens, layers, preprocessing protocol/max pixels, self-zoom or faithfulness); start a new run for these settings.`,
+          `Run ${runId} was made with different settings (maxNewTokens, layers, preprocessing protocol/max pixels, self-zoom, faithfulness or activation); start a new run for these settings.`,
           {
             field: 'spec',
           },
@@ -174,6 +174,7 @@ function itemInput(item: BenchItem, spec: BatchSpec, views: readonly View[]): Du
     ...(item.bbox ? { bbox: item.bbox } : {}),
     ...(spec.selfZoom ? { selfZoom: spec.selfZoom } : {}),
     ...(spec.faithfulness ? { faithfulness: spec.faithfulness } : {}),
+    ...(spec.activation ? { activation: spec.activation } : {}),
   };
 }
 

@@ -4,6 +4,7 @@
 // (correct / (correct + wrong)). Accuracies are fractions in [0, 1]; gaps are percentage points.
 import type { AccuracyStat, BatchRecord, BatchSpec, CiStat, RunSummary, View } from '../../contract/types.js';
 import { ciStat, mean, type BootstrapOptions } from '../stats/index.js';
+import { summarizeActivation } from './activation-batch.js';
 import { summarizeFaithfulness, summarizeSelfZoom } from './analyses-summary.js';
 
 export function accuracyOf(records: readonly BatchRecord[]): AccuracyStat {
@@ -103,6 +104,7 @@ export function summarizeRun(records: readonly BatchRecord[], ctx: SummaryContex
   const layer = headlineLayer(records, ctx.defaultLayer);
   const selfZoom = summarizeSelfZoom(records, ctx.bootstrap);
   const faithfulness = summarizeFaithfulness(records, ctx.bootstrap);
+  const activation = summarizeActivation(records, ctx.bootstrap);
   const shares = records
     .filter((r) => r.view === 'global' && r.error === undefined && r.boxAreaShare !== undefined)
     .map((r) => r.boxAreaShare!);
@@ -138,5 +140,6 @@ export function summarizeRun(records: readonly BatchRecord[], ctx: SummaryContex
       .map((r) => ({ itemId: r.itemId, view: r.view, error: r.error! })),
     ...(selfZoom ? { selfZoom } : {}),
     ...(faithfulness ? { faithfulness } : {}),
+    ...(activation ? { activation } : {}),
   };
 }

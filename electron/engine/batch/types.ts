@@ -1,6 +1,6 @@
 // The batch runner's view of the model: one call that analyses an item in one or both views. The real
 // implementation lives in electron/engine/analysis; tests use a deterministic fake.
-import type { FaithfulnessOptions, SelfZoomOptions } from '../../contract/analyses.js';
+import type { ActivationOptions, FaithfulnessOptions, SelfZoomOptions } from '../../contract/analyses.js';
 import type { AnalysisResult, BatchSpec, Box, ModelInfo, ParityStatus, PreprocessChoice, RunInfo, View } from '../../contract/types.js';
 import type { LoadedBench } from '../bench/types.js';
 
@@ -28,6 +28,7 @@ export interface DualInput {
   /** Opt-in analyses of the global view (BatchSpec.selfZoom / faithfulness). */
   selfZoom?: SelfZoomOptions;
   faithfulness?: FaithfulnessOptions;
+  activation?: ActivationOptions;
   /** The run's preprocessing (settled at start: the protocol is always named in a run's spec). */
   preprocess?: PreprocessChoice;
 }

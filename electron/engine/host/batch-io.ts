@@ -9,6 +9,7 @@ import type { ExportFormat } from '../../contract/api.js';
 import type { CompareSummary } from '../../contract/types.js';
 import { compareRecords, gridsToJson, recordsToCsv, ResultStore, runToNpz, summarizeRun, summaryToJson } from '../batch/index.js';
 import type { RunMeta } from '../batch/types.js';
+import { summarizeActivation } from '../batch/activation-batch.js';
 import { summarizeFaithfulness, summarizeSelfZoom } from '../batch/analyses-summary.js';
 import { compareAnalyses } from '../batch/compare-analyses.js';
 import { exportName } from '../formats/names.js';
@@ -72,8 +73,8 @@ export async function compareRunsInDir(runsDir: string, runA: string, runB: stri
   const rb = b.read().records;
   const summary = compareRecords(ra, rb, { runA, runB, layer: chosen });
   const analyses = compareAnalyses(
-    { selfZoom: summarizeSelfZoom(ra), faithfulness: summarizeFaithfulness(ra) },
-    { selfZoom: summarizeSelfZoom(rb), faithfulness: summarizeFaithfulness(rb) },
+    { selfZoom: summarizeSelfZoom(ra), faithfulness: summarizeFaithfulness(ra), activation: summarizeActivation(ra) },
+    { selfZoom: summarizeSelfZoom(rb), faithfulness: summarizeFaithfulness(rb), activation: summarizeActivation(rb) },
     chosen,
   );
   return analyses ? { ...summary, analyses } : summary;

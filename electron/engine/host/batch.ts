@@ -1,6 +1,7 @@
 // Batch runs from the host's side: starts runBatch in the background (batch.start returns at once with
 // the run id; progress arrives as events), supplies the analyzer (both views on the loaded model, queued
 // with interactive analyses), and serves the run store for list/summary/records/export/compare.
+import { activationUnsupported } from '../analysis/activation-unembedding.js';
 import type { EngineEvent } from '../../contract/api.js';
 import type { ExportFormat } from '../../contract/api.js';
 import type { BatchRecord, BatchSpec, CompareSummary, RunInfo, RunSummary, View } from '../../contract/types.js';
@@ -57,6 +58,11 @@ export class BatchController {
     validateSpec(spec, model.numLayers);
     const bench = await this.benches.get(spec.benchId);
     const modelId = model.id;
+    if (spec.activation) {
+      // Refused before any item runs (else every record would carry the same error).
+      const why = activationUnsupported(await this.models.runtime(modelId));
+      if (why) throw new BadRequestError(why, { field: 'activation', file: model.dir });
+    }
     const deps: BatchDeps = {
       model,
       bench,
