@@ -1,13 +1,20 @@
 // Opt-in analyses beyond the heatmap (docs/metrics.md), with what each costs: Inspect, Replay and batch
-// runs offer the same two switches.
+// runs offer the same switches.
+/** The opt-in analyses a view runs with its next analysis. */
+export interface AnalysesChoice {
+  selfZoom: boolean;
+  faithfulness: boolean;
+  activation: boolean;
+}
+
 export function AnalysisToggles({
   value,
   onChange,
   faithfulnessCost = 'Remove the 5/10/20% most attended cells of the default layer, as many random cells (3 seeds) and the key box, and ask again: 13 passes',
   faithfulnessLabel = 'Faithfulness by deletion (+13 passes)',
 }: {
-  value: { selfZoom: boolean; faithfulness: boolean };
-  onChange: (name: 'selfZoom' | 'faithfulness', on: boolean) => void;
+  value: AnalysesChoice;
+  onChange: (name: keyof AnalysesChoice, on: boolean) => void;
   faithfulnessCost?: string;
   faithfulnessLabel?: string;
 }) {
@@ -31,6 +38,15 @@ export function AnalysisToggles({
           data-testid="toggle-faithfulness"
         />{' '}
         {faithfulnessLabel}
+      </label>
+      <label title="Score each visual token's final hidden state against each answer token's unembedding row (logit lens, context-corrected): no extra pass, but an ONNX package needs `loupe tap DIR --hidden-states`">
+        <input
+          type="checkbox"
+          checked={value.activation}
+          onChange={(e) => onChange('activation', e.target.checked)}
+          data-testid="toggle-activation"
+        />{' '}
+        Activation maps (no extra pass)
       </label>
     </fieldset>
   );

@@ -8,7 +8,7 @@ import type { ResolvedSelection } from '../selection/selection.js';
 import { useHeatmapStore } from '../stores/heatmap.js';
 
 export function scaleText(map: DisplayMap, sel: Pick<ResolvedSelection, 'from' | 'to'>): string {
-  const where = layerLabel(sel);
+  const where = map.units === 'activation (relu of the logit lens)' ? 'this token’s map' : layerLabel(sel);
   switch (map.norm) {
     case 'layerMax':
       return `0 to the largest cell of ${where}`;

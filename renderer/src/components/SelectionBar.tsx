@@ -3,7 +3,7 @@
 import type { AnswerToken } from '../../../electron/contract/types.js';
 import type { AnalysisView } from '../hooks/useAnalysisView.js';
 import { NORM_LABELS, visibleToken } from '../selection/labels.js';
-import type { HeadSel, Norm, SelectionScope } from '../selection/selection.js';
+import type { HeadSel, MapKind, Norm, SelectionScope } from '../selection/selection.js';
 import { useSelectionActions } from '../stores/selection.js';
 
 export function SelectionBar({
@@ -22,13 +22,39 @@ export function SelectionBar({
   const { sel, shape } = view;
   const ranged = sel.to > sel.from;
   const toks = tokens ?? view.result.tokens;
+  // Activation maps are the final layer's logit lens, one per answer token: layers and heads do not apply.
+  const activation = sel.kind === 'activation';
+  const noLayers = activation
+    ? 'Activation maps use the final normalised hidden states: layers and heads apply to attention only'
+    : undefined;
   return (
     <div className={`selection-bar ${compact ? 'compact' : ''}`} data-testid={`selection-${scope}`} aria-label="What is shown and measured">
       <div className="selection-row">
+        <label className="field inline">
+          <span className="field-label">Map</span>
+          <select
+            data-testid="map-kind"
+            value={sel.kind}
+            onChange={(e) => set(scope, { kind: e.target.value as MapKind })}
+            title={
+              shape.activationTokens > 0
+                ? 'Attention of the query position, or the activation map of the answer token it produced (docs/metrics.md)'
+                : 'This analysis has no activation maps: turn on “Activation maps” under “Also analyse” and run it again'
+            }
+          >
+            <option value="attention">attention</option>
+            <option value="activation" disabled={shape.activationTokens === 0}>
+              activation (logit lens)
+            </option>
+          </select>
+        </label>
+      </div>
+      <div className="selection-row" title={noLayers}>
         <label className="field slider layer">
           <span className="field-label">{ranged ? 'Layers from' : 'Layer'}</span>
           <input
             data-testid="layer-slider"
+            disabled={activation}
             type="range"
             min={1}
             max={shape.numLayers}
@@ -85,6 +111,7 @@ export function SelectionBar({
           <span className="field-label">Heads</span>
           <select
             data-testid="head-select"
+            disabled={activation}
             value={String(sel.head)}
             onChange={(e) => {
               const v = e.target.value;
@@ -116,7 +143,11 @@ export function SelectionBar({
           </select>
         </label>
       </div>
-      <TokenButtons scope={scope} query={sel.query} tokens={toks} numQueries={shape.numQueries} />
+      {activation ? (
+        <ActivationTokenButtons scope={scope} query={sel.query} tokens={toks} count={shape.activationTokens} />
+      ) : (
+        <TokenButtons scope={scope} query={sel.query} tokens={toks} numQueries={shape.numQueries} />
+      )}
       <div className="selection-label small" data-testid="selection-label">
         Showing <strong>{view.label}</strong>
       </div>
@@ -169,6 +200,42 @@ function TokenButtons({
           </button>
         );
       })}
+    </div>
+  );
+}
+
+/** Activation maps: one per answer token (selection query q = the token the q-th query position produced). */
+function ActivationTokenButtons({
+  scope,
+  query,
+  tokens,
+  count,
+}: {
+  scope: SelectionScope;
+  query: number;
+  tokens: readonly AnswerToken[];
+  count: number;
+}) {
+  const { set } = useSelectionActions();
+  return (
+    <div className="tokens" role="radiogroup" aria-label="Answer token">
+      {tokens.map((t, i) => (
+        <button
+          key={i}
+          role="radio"
+          aria-checked={query === i}
+          disabled={i >= count}
+          className={`token ${query === i ? 'active' : ''}`}
+          onClick={() => set(scope, { query: i })}
+          title={`Activation map of answer token ${i + 1}: id ${t.id}, p = ${t.prob.toFixed(3)}`}
+          data-testid={`act-token-${i}`}
+        >
+          <span className="token-text">{visibleToken(t.text)}</span>
+          <span className="token-prob" style={{ opacity: 0.4 + 0.6 * t.prob }}>
+            {(t.prob * 100).toFixed(0)}%
+          </span>
+        </button>
+      ))}
     </div>
   );
 }

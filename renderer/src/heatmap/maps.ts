@@ -19,7 +19,7 @@ export interface DisplayMap {
   display: Float32Array;
   /** What 0 and 1 of `display` are, in `units`. */
   domain: [number, number];
-  units: 'attention weight' | 'ratio to the generic prompt';
+  units: 'attention weight' | 'ratio to the generic prompt' | 'activation (relu of the logit lens)';
   norm: Norm;
 }
 
@@ -93,6 +93,21 @@ export class MapCache {
     const hi = norm === 'layerMax' ? Math.max(maxOf(raw), 1e-12) : norm === 'shared' ? this.sharedHi(sel.head, sel.query) : robustHi(raw);
     return { values: raw, display: toDisplay(raw, hi), domain: [0, hi], units: 'attention weight', norm };
   }
+}
+
+const activationMaps = new WeakMap<readonly number[], Float64Array>();
+
+/**
+ * An answer token's activation map scaled for painting, under the same colour rules as attention: its
+ * 99th percentile (default) or its maximum. There is one map per token (the final layer's logit lens), so
+ * the layer-wide rules ("one scale, all layers", relative) fall back to the 99th percentile.
+ */
+export function activationDisplay(map: readonly number[], norm: Norm): DisplayMap {
+  let values = activationMaps.get(map);
+  if (!values) activationMaps.set(map, (values = Float64Array.from(map)));
+  const use: Norm = norm === 'layerMax' ? 'layerMax' : 'layerP99';
+  const hi = use === 'layerMax' ? Math.max(maxOf(values), 1e-12) : robustHi(values);
+  return { values, display: toDisplay(values, hi), domain: [0, hi], units: 'activation (relu of the logit lens)', norm: use };
 }
 
 const caches = new WeakMap<AttentionMaps, MapCache>();

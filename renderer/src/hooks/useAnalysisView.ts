@@ -5,7 +5,7 @@
 import { useMemo } from 'react';
 import type { AnalysisResult, Box, LayerMetrics } from '../../../electron/contract/types.js';
 import { boxAreaShare, defaultLayer, mapMetrics } from '../../../electron/engine/metrics/index.js';
-import { mapCache, type DisplayMap } from '../heatmap/maps.js';
+import { activationDisplay, mapCache, type DisplayMap } from '../heatmap/maps.js';
 import { isValidBox } from '../box/geometry.js';
 import { protocolOf, selectionLabel } from '../selection/labels.js';
 import { resolveSelection, type ResolvedSelection, type SelectionScope, type SelectionShape } from '../selection/selection.js';
@@ -22,9 +22,9 @@ export interface AnalysisView {
 }
 
 export interface BoxMetrics {
-  /** Metrics of the selection itself (one layer, or the mean map of a layer range). */
+  /** Metrics of the selection itself (one layer, or the mean map of a layer range, or an activation map). */
   selected: LayerMetrics;
-  /** Every single layer under the selection's heads and token, for the per-layer curve. */
+  /** Every single layer under the selection's heads and token, for the per-layer curve (empty for activation maps: one per token). */
   byLayer: LayerMetrics[];
   areaShare: number;
 }
@@ -37,6 +37,7 @@ function shapeOf(result: AnalysisResult): SelectionShape {
     numQueries: a.numQueries,
     defaultLayer: defaultLayer(a.numLayers),
     hasGeneric: !!result.genericAttention,
+    activationTokens: result.activation?.tokens.length ?? 0,
   };
 }
 
@@ -46,7 +47,8 @@ export function useAnalysisView(result: AnalysisResult | null | undefined, scope
     if (!result) return null;
     const shape = shapeOf(result);
     const sel = resolveSelection(selection, shape);
-    const map = mapCache(result.attention, result.genericAttention).map(sel);
+    const token = sel.kind === 'activation' ? result.activation?.tokens[sel.query] : undefined;
+    const map = token ? activationDisplay(token.map, sel.norm) : mapCache(result.attention, result.genericAttention).map(sel);
     const protocol = protocolOf(result);
     return { result, sel, shape, map, protocol, label: selectionLabel({ sel, tokens: result.tokens, protocol }) };
   }, [result, selection]);
@@ -78,6 +80,14 @@ function layerCurve(result: AnalysisResult, box: Box, sel: ResolvedSelection): L
 export function boxMetrics(view: AnalysisView, box: Box | null | undefined): BoxMetrics | null {
   if (!isValidBox(box)) return null;
   const { result, sel } = view;
+  if (sel.kind === 'activation') {
+    // The same box metrics as attention, on the token's activation map (no per-layer curve: one map).
+    try {
+      return { selected: mapMetrics(view.map.values, result.geometry, box), byLayer: [], areaShare: boxAreaShare(box, result.geometry) };
+    } catch {
+      return null;
+    }
+  }
   const cache = mapCache(result.attention, result.genericAttention);
   try {
     const byLayer = layerCurve(result, box, sel);

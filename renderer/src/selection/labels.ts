@@ -63,8 +63,16 @@ interface MeasureContext {
   protocol?: string;
 }
 
+/** "activation of answer token 1 “B” · final layer (logit lens)": what an activation map shows. */
+export function activationLabel(query: number, tokens?: readonly AnswerToken[]): string {
+  const t = tokens?.[query];
+  return `activation of answer token ${query + 1}${t ? ` “${visibleToken(t.text)}”` : ''} · final hidden states (logit lens)`;
+}
+
 /** "layer 3 · mean of 16 heads · prompt token · paper protocol" */
 export function selectionLabel(ctx: MeasureContext): string {
+  if (ctx.sel.kind === 'activation')
+    return [activationLabel(ctx.sel.query, ctx.tokens), protocolLabel(ctx.protocol)].filter(Boolean).join(' · ');
   return [
     layerLabel(ctx.sel),
     headLabel(ctx.sel.head, ctx.sel.numHeads),

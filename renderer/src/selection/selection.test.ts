@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { headLabel, labelled, layerLabel, protocolOf, recordLabel, selectionLabel, tokenLabel } from './labels.js';
 import { DEFAULT_SELECTION, resolveSelection, type SelectionShape } from './selection.js';
 
-const SHAPE: SelectionShape = { numLayers: 36, numHeads: 32, numQueries: 3, defaultLayer: 24, hasGeneric: true };
+const SHAPE: SelectionShape = { numLayers: 36, numHeads: 32, numQueries: 3, defaultLayer: 24, hasGeneric: true, activationTokens: 0 };
 
 describe('resolveSelection', () => {
   it('is the paper measurement by default: default layer, head mean, prompt token', () => {
@@ -19,6 +19,30 @@ describe('resolveSelection', () => {
     expect(resolveSelection({ ...DEFAULT_SELECTION, norm: 'relative' }, { ...SHAPE, hasGeneric: false }).norm).toBe('layerP99');
     expect(resolveSelection({ ...DEFAULT_SELECTION, norm: 'relative', query: 1 }, SHAPE).norm).toBe('layerP99');
     expect(resolveSelection({ ...DEFAULT_SELECTION, query: 9 }, SHAPE).query).toBe(2);
+  });
+});
+
+describe('map kind', () => {
+  it('shows activation only when the analysis has activation maps, one per answer token', () => {
+    expect(resolveSelection({ ...DEFAULT_SELECTION, kind: 'activation' }, SHAPE).kind).toBe('attention');
+    const withMaps = { ...SHAPE, activationTokens: 2 };
+    expect(resolveSelection({ ...DEFAULT_SELECTION, kind: 'activation', query: 1 }, withMaps)).toMatchObject({
+      kind: 'activation',
+      query: 1,
+    });
+    // Query 2 produced no answer token with a map (the answer has 2 tokens): clamped to the last one.
+    expect(resolveSelection({ ...DEFAULT_SELECTION, kind: 'activation', query: 2 }, withMaps).query).toBe(1);
+    expect(resolveSelection({ ...DEFAULT_SELECTION, query: 2 }, withMaps)).toMatchObject({ kind: 'attention', query: 2 });
+  });
+  it('labels an activation map by the answer token it scores', () => {
+    const sel = resolveSelection({ ...DEFAULT_SELECTION, kind: 'activation', query: 1 }, { ...SHAPE, activationTokens: 2 });
+    const tokens = [
+      { id: 1, text: 'B', prob: 0.9 },
+      { id: 2, text: ' cat', prob: 0.5 },
+    ];
+    expect(selectionLabel({ sel, tokens, protocol: 'paper' })).toBe(
+      'activation of answer token 2 “␣cat” · final hidden states (logit lens) · paper protocol',
+    );
   });
 });
 

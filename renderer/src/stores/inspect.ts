@@ -23,7 +23,7 @@ interface InspectState {
   modelId: string | null;
   maxNewTokens: number;
   /** Opt-in analyses run with the next analysis (docs/metrics.md): each costs extra passes. */
-  analyses: { selfZoom: boolean; faithfulness: boolean };
+  analyses: { selfZoom: boolean; faithfulness: boolean; activation: boolean };
   /** Image preparation (docs/preprocessing.md): paper = the paper's scripts' chain, hf = transformers'. */
   protocol: PreprocessProtocol;
   /** A lower pixel budget for the processor's resize; null = the protocol's own. */
@@ -45,7 +45,7 @@ interface InspectState {
     setBox: (b: Box | null) => void;
     setModel: (id: string) => void;
     setMaxNewTokens: (n: number) => void;
-    setAnalysis: (name: 'selfZoom' | 'faithfulness', on: boolean) => void;
+    setAnalysis: (name: 'selfZoom' | 'faithfulness' | 'activation', on: boolean) => void;
     setProtocol: (p: PreprocessProtocol) => Promise<void>;
     setMaxPixels: (n: number | null) => void;
     run: () => Promise<void>;
@@ -83,7 +83,7 @@ export const useInspectStore = create<InspectState>()((set, get) => {
     box: null,
     modelId: null,
     maxNewTokens: 16,
-    analyses: { selfZoom: false, faithfulness: false },
+    analyses: { selfZoom: false, faithfulness: false, activation: false },
     protocol: 'paper',
     maxPixels: null,
     benchId: null,
@@ -170,6 +170,7 @@ export const useInspectStore = create<InspectState>()((set, get) => {
               withGeneric: true,
               ...(analyses.selfZoom ? { selfZoom: {} } : {}),
               ...(analyses.faithfulness ? { faithfulness: {} } : {}),
+              ...(analyses.activation ? { activation: {} } : {}),
               preprocess: { protocol, ...(maxPixels !== null ? { maxPixels } : {}) },
             },
             { signal },

@@ -55,11 +55,11 @@ interface ReplayState {
   running: boolean;
   error: UiError | null;
   /** Opt-in analyses of the global view (docs/metrics.md); each costs extra passes per item. */
-  analyses: { selfZoom: boolean; faithfulness: boolean };
+  analyses: { selfZoom: boolean; faithfulness: boolean; activation: boolean };
   actions: {
     setBench: (id: string | null) => void;
     /** Switches an analysis; the open item is analysed again with it. */
-    setAnalysis: (name: 'selfZoom' | 'faithfulness', on: boolean, items?: BenchItemSummary[]) => void;
+    setAnalysis: (name: 'selfZoom' | 'faithfulness' | 'activation', on: boolean, items?: BenchItemSummary[]) => void;
     /** Another model; the open item (looked up in `items`) is analysed again with it. */
     setModel: (id: string | null, items?: BenchItemSummary[]) => void;
     setRun: (runId: string | null) => Promise<void>;
@@ -128,7 +128,7 @@ export const useReplayStore = create<ReplayState>()((set, get) => ({
   failure: null,
   running: false,
   error: null,
-  analyses: { selfZoom: false, faithfulness: false },
+  analyses: { selfZoom: false, faithfulness: false, activation: false },
   actions: {
     setAnalysis(name, on, items = []) {
       set({ analyses: { ...get().analyses, [name]: on } });
@@ -175,7 +175,7 @@ export const useReplayStore = create<ReplayState>()((set, get) => ({
       const { benchId, modelId, analyses } = get();
       set({ selectedId: item?.id ?? null, error: null });
       if (!item || !benchId || !modelId) return;
-      const key = `${modelId}|${benchId}|${item.id}|${analyses.selfZoom ? 'z' : ''}${analyses.faithfulness ? 'f' : ''}`;
+      const key = `${modelId}|${benchId}|${item.id}|${analyses.selfZoom ? 'z' : ''}${analyses.faithfulness ? 'f' : ''}${analyses.activation ? 'a' : ''}`;
       const hit = cache.get(key);
       if (hit) {
         set({ current: hit, failure: null, running: false });
@@ -200,6 +200,7 @@ export const useReplayStore = create<ReplayState>()((set, get) => ({
               withGeneric: true,
               ...(analyses.selfZoom ? { selfZoom: {} } : {}),
               ...(analyses.faithfulness ? { faithfulness: {} } : {}),
+              ...(analyses.activation ? { activation: {} } : {}),
             },
             { signal },
           ),

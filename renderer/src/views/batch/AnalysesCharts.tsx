@@ -5,6 +5,7 @@ import type { RunSummary } from '../../../../electron/contract/types.js';
 import { Bars } from '../../charts/Bars.js';
 import { ChartCard } from '../../charts/ChartCard.js';
 import { pct } from '../../components/common.js';
+import { ActivationChart } from './ActivationChart.js';
 
 const fmtPct = (v: number) => `${v.toFixed(0)}%`;
 const ci = (c: { mean: number; lo: number; hi: number; n: number }) =>
@@ -13,7 +14,8 @@ const ci = (c: { mean: number; lo: number; hi: number; n: number }) =>
 export function AnalysesCharts({ summary, source, fileBase }: { summary: RunSummary; source: string; fileBase: string }) {
   const z = summary.selfZoom;
   const f = summary.faithfulness;
-  if (!z && !f) return null;
+  const act = summary.activation;
+  if (!z && !f && !act) return null;
   const g = z?.gapRecovered;
   return (
     <>
@@ -131,6 +133,7 @@ export function AnalysesCharts({ summary, source, fileBase }: { summary: RunSumm
           </ChartCard>
         </>
       ) : null}
+      {act ? <ActivationChart a={act} source={source} fileBase={fileBase} /> : null}
     </>
   );
 }

@@ -26,7 +26,7 @@ export function BatchRuns() {
   const [limit, setLimit] = useState<string>('');
   const [maxNew, setMaxNew] = useState(16);
   const [name, setName] = useState('');
-  const [analyses, setAnalyses] = useState({ selfZoom: false, faithfulness: false });
+  const [analyses, setAnalyses] = useState({ selfZoom: false, faithfulness: false, activation: false });
   // Faithfulness in a run ranks cells by every layer's map, so the dashboard can say which layer is most faithful.
   const numLayers = models.find((m) => m.id === modelId)?.numLayers ?? 1;
 
@@ -98,6 +98,7 @@ export function BatchRuns() {
                 limit: limit ? Math.max(1, Number(limit)) : undefined,
                 ...(analyses.selfZoom ? { selfZoom: {} } : {}),
                 ...(analyses.faithfulness ? { faithfulness: { layers: Array.from({ length: numLayers }, (_, i) => i + 1) } } : {}),
+                ...(analyses.activation ? { activation: {} } : {}),
               },
               name,
             )

@@ -60,7 +60,7 @@ export function CompareAnalyses({ summary, onPickItem }: { summary: CompareSumma
       ) : null}
       {a ? (
         <div className="card" data-testid="compare-analyses">
-          <div className="chart-title">Self-zoom and faithfulness, B − A</div>
+          <div className="chart-title">Self-zoom, faithfulness and activation, B − A</div>
           {a.selfZoomAccuracy ? (
             <div className="small">
               Self-zoom accuracy: {pct(a.selfZoomAccuracy.a)} → {pct(a.selfZoomAccuracy.b)} ({signed(a.selfZoomAccuracy.delta * 100)} pp)
@@ -77,6 +77,15 @@ export function CompareAnalyses({ summary, onPickItem }: { summary: CompareSumma
               Deletion area, layer {a.deletionArea.layer} (lower = more faithful): {a.deletionArea.a.toFixed(3)} →{' '}
               {a.deletionArea.b.toFixed(3)} ({signed(a.deletionArea.delta, 3)}); random {a.deletionArea.randomA.toFixed(3)} →{' '}
               {a.deletionArea.randomB.toFixed(3)}
+            </div>
+          ) : null}
+          {a.activation ? (
+            <div className="small" data-testid="compare-activation">
+              Activation vs attention, first answer token: mean Spearman ρ {a.activation.spearman.a.toFixed(3)} →{' '}
+              {a.activation.spearman.b.toFixed(3)} ({signed(a.activation.spearman.delta, 3)}); paper coverage of the key box, activation{' '}
+              {a.activation.coverageActivation.a.toFixed(3)} → {a.activation.coverageActivation.b.toFixed(3)} (
+              {signed(a.activation.coverageActivation.delta, 3)}), attention {a.activation.coverageAttention.a.toFixed(3)} →{' '}
+              {a.activation.coverageAttention.b.toFixed(3)} ({signed(a.activation.coverageAttention.delta, 3)})
             </div>
           ) : null}
         </div>

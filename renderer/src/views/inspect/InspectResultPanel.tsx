@@ -1,6 +1,7 @@
 // Right column of Inspect: the model, the box metrics of the selection with the per-layer curve, the
 // heads of the selected layer with their coverage, painting settings, exports and timings.
 import type { Box } from '../../../../electron/contract/types.js';
+import { ActivationNote } from '../../components/ActivationNote.js';
 import { AnalysesPanel } from '../../components/AnalysesPanel.js';
 import { HeatmapControls } from '../../components/HeatmapControls.js';
 import { MetricsPanel } from '../../components/MetricsPanel.js';
@@ -50,7 +51,10 @@ export function InspectResultPanel({
               box={box}
               stale={boxNote ?? undefined}
             />
-            {metrics ? (
+            {view.sel.kind === 'activation' && view.result.activation ? (
+              <ActivationNote activation={view.result.activation} token={view.sel.query} />
+            ) : null}
+            {metrics && metrics.byLayer.length > 0 ? (
               <>
                 <div className="muted small">
                   Per layer · {headLabel(view.sel.head, view.sel.numHeads)} · {tokenLabel(view.sel.query, view.result.tokens)}

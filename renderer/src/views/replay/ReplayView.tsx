@@ -12,7 +12,9 @@ import { EmptyState, ErrorBanner, Verdict, pct, answerText } from '../../compone
 import { useAnalysisView, useBoxMetrics, type AnalysisView } from '../../hooks/useAnalysisView.js';
 import { useBenchItems } from '../../stores/bench.js';
 import { useLoaded, useModels } from '../../stores/engine.js';
+import { ActivationNote } from '../../components/ActivationNote.js';
 import { AnalysesPanel } from '../../components/AnalysesPanel.js';
+import { MetricsPanel } from '../../components/MetricsPanel.js';
 import { AnalysisToggles } from '../../components/AnalysisToggles.js';
 import { useReplayActions, useReplayStore, type ReplayItemView } from '../../stores/replay.js';
 import { useSelection, useSelectionActions } from '../../stores/selection.js';
@@ -123,7 +125,13 @@ export function ReplayView() {
       </main>
       <aside className="panel right" aria-label="Model, coverage and painting">
         <ModelPanel model={model} loaded={model ? loaded[model.id] : undefined} result={current?.dual.global ?? current?.dual.regional} />
-        {gMetrics && gv ? (
+        {gMetrics && gv && gv.sel.kind === 'activation' && gv.result.activation ? (
+          <section data-testid="replay-activation">
+            <MetricsPanel metrics={gMetrics.selected} areaShare={gMetrics.areaShare} label={gv.label} box={item?.bbox ?? null} />
+            <ActivationNote activation={gv.result.activation} token={gv.sel.query} />
+          </section>
+        ) : null}
+        {gMetrics && gv && gMetrics.byLayer.length > 0 ? (
           <section>
             <h2>Global coverage per layer</h2>
             <div className="muted small">{gv.label.split(' · ').slice(1).join(' · ')} · key box of the item</div>
