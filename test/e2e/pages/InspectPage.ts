@@ -31,6 +31,23 @@ export class InspectPage extends AppPage {
     return parsePct(await this.text(name));
   }
 
+  /** Switches the map kind (attention | activation) and waits for the label to name it. */
+  async mapKind(kind: 'attention' | 'activation'): Promise<void> {
+    await this.page.getByTestId('map-kind').selectOption(kind);
+    const label = this.page.getByTestId('selection-label');
+    if (kind === 'activation') await label.filter({ hasText: 'activation of answer token' }).waitFor();
+    else await label.filter({ hasText: 'layer' }).waitFor();
+  }
+
+  /** Picks an answer token's activation map (0-based) and waits for the note to name it. */
+  async activationToken(i: number): Promise<void> {
+    await this.page.getByTestId(`act-token-${i}`).click();
+    await this.page
+      .getByTestId('activation-note')
+      .filter({ hasText: `answer token ${i + 1} ` })
+      .waitFor();
+  }
+
   async layer(): Promise<number> {
     return Number(await this.page.getByTestId('layer-slider').inputValue());
   }
