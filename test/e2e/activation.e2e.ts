@@ -1,7 +1,8 @@
 // Activation maps as a map kind in Inspect, over the real engine on a bundled student given the decoder's
 // hidden states and its unembedding graph (`loupe tap --hidden-states` on a copy of loupe-tiny-r2i): the
 // Map select switches the overlay from attention to the answer token's activation map, the box metrics
-// become that map's and the rank correlation shown is the engine's, for the first and a later token.
+// become that map's and the rank correlation shown is the engine's, for the first and a later token; Replay
+// shows the same for a bench item's global view.
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +13,8 @@ import { clientOf, ROOT, startLoupe, type Loupe } from './support/loupe.js';
 import { openSession, type Session } from './support/browser.js';
 import { bundled, engineAnswer } from './support/fixtures.js';
 import { InspectPage } from './pages/InspectPage.js';
+import { ReplayPage } from './pages/ReplayPage.js';
+import { parsePct } from './pages/AppPage.js';
 
 let loupe: Loupe;
 let s: Session;
@@ -77,6 +80,26 @@ describe('Inspect: activation maps beside attention', () => {
     }
     await app.mapKind('attention');
     expect(await app.metric('coverage-paper')).toBeCloseTo(attentionCoverage, 6);
+    expect(s.errors).toEqual([]);
+  }, 240_000);
+
+  it('Replay shows the global view’s activation map with its metrics and rank correlation', async () => {
+    const first = direct.activation!.tokens[0];
+    const app = new ReplayPage(s.page);
+    await app.open(loupe.url);
+    await app.tab('replay');
+    await s.page.getByTestId('replay-model').selectOption(model.id);
+    await s.page.getByTestId('toggle-activation').check();
+    await app.selectItem(item.id);
+    await app.mapKind('activation');
+    const panel = s.page.getByTestId('replay-activation');
+    expect(await panel.getByTestId('activation-spearman').innerText()).toBe(
+      first.spearman === null ? 'n/a (a constant map)' : first.spearman.toFixed(3),
+    );
+    expect(await panel.getByTestId('metrics-label').innerText()).toContain('activation of answer token 1');
+    expect(Math.abs(parsePct(await panel.getByTestId('coverage-paper').innerText()) - first.metrics!.coveragePaper)).toBeLessThan(0.0001);
+    await s.screenshot('replay-activation');
+    await app.mapKind('attention');
     expect(s.errors).toEqual([]);
   }, 240_000);
 });

@@ -46,6 +46,13 @@ export class ReplayPage extends AppPage {
     await this.page.getByTestId('selection-replay').getByTestId('head-select').selectOption(String(head));
   }
 
+  /** Switches Replay's map kind and waits for its activation panel (or for it to go). */
+  async mapKind(kind: 'attention' | 'activation'): Promise<void> {
+    await this.page.getByTestId('selection-replay').getByTestId('map-kind').selectOption(kind);
+    const panel = this.page.getByTestId('replay-activation');
+    await (kind === 'activation' ? panel.waitFor() : panel.waitFor({ state: 'detached' }));
+  }
+
   async chooseBench(benchId: string): Promise<void> {
     await this.page.getByTestId('replay-bench').selectOption(benchId);
   }
