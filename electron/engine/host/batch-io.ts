@@ -76,6 +76,7 @@ export async function compareRunsInDir(runsDir: string, runA: string, runB: stri
     { selfZoom: summarizeSelfZoom(ra), faithfulness: summarizeFaithfulness(ra), activation: summarizeActivation(ra) },
     { selfZoom: summarizeSelfZoom(rb), faithfulness: summarizeFaithfulness(rb), activation: summarizeActivation(rb) },
     chosen,
+    { a: ra, b: rb },
   );
   return analyses ? { ...summary, analyses } : summary;
 }
