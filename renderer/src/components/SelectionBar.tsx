@@ -29,26 +29,6 @@ export function SelectionBar({
     : undefined;
   return (
     <div className={`selection-bar ${compact ? 'compact' : ''}`} data-testid={`selection-${scope}`} aria-label="What is shown and measured">
-      <div className="selection-row">
-        <label className="field inline">
-          <span className="field-label">Map</span>
-          <select
-            data-testid="map-kind"
-            value={sel.kind}
-            onChange={(e) => set(scope, { kind: e.target.value as MapKind })}
-            title={
-              shape.activationTokens > 0
-                ? 'Attention of the query position, or the activation map of the answer token it produced (docs/metrics.md)'
-                : 'This analysis has no activation maps: turn on “Activation maps” under “Also analyse” and run it again'
-            }
-          >
-            <option value="attention">attention</option>
-            <option value="activation" disabled={shape.activationTokens === 0}>
-              activation (logit lens)
-            </option>
-          </select>
-        </label>
-      </div>
       <div className="selection-row" title={noLayers}>
         <label className="field slider layer">
           <span className="field-label">{ranged ? 'Layers from' : 'Layer'}</span>
@@ -107,6 +87,24 @@ export function SelectionBar({
         )}
       </div>
       <div className="selection-row">
+        <label className="field inline">
+          <span className="field-label">Map</span>
+          <select
+            data-testid="map-kind"
+            value={sel.kind}
+            onChange={(e) => set(scope, { kind: e.target.value as MapKind })}
+            title={
+              shape.activationTokens > 0
+                ? 'Attention of the query position, or the activation map of the answer token it produced (docs/metrics.md)'
+                : 'This analysis has no activation maps: turn on “Activation maps” under “Also analyse” and run it again'
+            }
+          >
+            <option value="attention">attention</option>
+            <option value="activation" disabled={shape.activationTokens === 0}>
+              activation (logit lens)
+            </option>
+          </select>
+        </label>
         <label className="field inline">
           <span className="field-label">Heads</span>
           <select
