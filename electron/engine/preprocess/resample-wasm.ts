@@ -16,44 +16,85 @@ const SLACK = 32;
 const KEEP_BYTES = 64 * 1024 * 1024;
 const PAGE = 65536;
 
-// horizontal(src, dst, rows, inRowBytes, outW, startPtr, countPtr, weightPtr, ksize16)
-const H = { src: 0, dst: 1, rows: 2, inRow: 3, outW: 4, start: 5, count: 6, w: 7, ksize16: 8 };
-const HL = { y: 9, x: 10, p: 11, n: 12, k: 13, o: 14, rowIn: 15, acc: 16, half: 17 };
-const horizontalFn: FunctionDef = {
-  name: 'horizontal',
-  params: 9,
-  locals: [
-    { type: I32, count: 7 },
-    { type: V128, count: 2 },
-  ],
-  body: [
-    [...op.i32Const(HALF), ...v.i32x4Splat, ...op.set(HL.half)],
-    [...op.get(H.dst), ...op.set(HL.o), ...op.get(H.src), ...op.set(HL.rowIn)],
-    op.loop, // rows
-    [...op.i32Const(0), ...op.set(HL.x)],
-    op.loop, // output pixels
-    [...op.get(HL.rowIn), ...op.get(H.start), ...op.get(HL.x), ...op.i32Const(2), ...op.i32Shl, ...op.i32Add, ...op.i32Load],
-    [...op.i32Add, ...op.set(HL.p)],
-    [...op.get(H.count), ...op.get(HL.x), ...op.i32Const(2), ...op.i32Shl, ...op.i32Add, ...op.i32Load, ...op.set(HL.n)],
-    [...op.get(H.w), ...op.get(HL.x), ...op.get(H.ksize16), ...op.i32Mul, ...op.i32Add, ...op.set(HL.k)],
-    [...op.get(HL.half), ...op.set(HL.acc)],
-    op.loop, // taps (count >= 1)
-    [...op.get(HL.acc), ...op.get(HL.p), ...v.load8x8U, ...v.i32x4ExtendLowI16x8U, ...op.get(HL.k), ...v.load, ...v.i32x4Mul],
-    [...v.i32x4Add, ...op.set(HL.acc)],
-    [...op.get(HL.p), ...op.i32Const(3), ...op.i32Add, ...op.set(HL.p)],
-    [...op.get(HL.k), ...op.i32Const(16), ...op.i32Add, ...op.set(HL.k)],
-    [...op.get(HL.n), ...op.i32Const(1), ...op.i32Sub, ...op.tee(HL.n), ...op.brIf(0)],
-    op.end,
-    [...op.get(HL.o), ...op.get(HL.acc), ...op.i32Const(PRECISION_BITS), ...v.i32x4ShrS, ...op.tee(HL.acc), ...op.get(HL.acc)],
-    [...v.i16x8NarrowI32x4S, ...op.tee(HL.acc), ...op.get(HL.acc), ...v.i8x16NarrowI16x8U, ...v.store32Lane0],
-    [...op.get(HL.o), ...op.i32Const(3), ...op.i32Add, ...op.set(HL.o)],
-    [...op.get(HL.x), ...op.i32Const(1), ...op.i32Add, ...op.tee(HL.x), ...op.get(H.outW), ...op.i32LtU, ...op.brIf(0)],
-    op.end,
-    [...op.get(HL.rowIn), ...op.get(H.inRow), ...op.i32Add, ...op.set(HL.rowIn)],
-    [...op.get(HL.y), ...op.i32Const(1), ...op.i32Add, ...op.tee(HL.y), ...op.get(H.rows), ...op.i32LtU, ...op.brIf(0)],
-    op.end,
-  ],
-};
+// horizontalN(src, dst, groups, inRowBytes, outW, startPtr, countPtr, weightPtr, ksize16, outRowBytes):
+// N rows at a time, so each tap's offset and weight are loaded once for N pixels.
+function horizontalFn(rowsPerGroup: number): FunctionDef {
+  const N = rowsPerGroup;
+  const P = { src: 0, dst: 1, groups: 2, inRow: 3, outW: 4, start: 5, count: 6, w: 7, ksize16: 8, outRow: 9 };
+  const L = { y: 10, x: 11, p: 12, n: 13, k: 14, o: 15, rowIn: 16, inOff: 17, outOff: 17 + N };
+  const vBase = 17 + 2 * N;
+  const VL = { half: vBase, w: vBase + 1, acc: vBase + 2 };
+  const rows = Array.from({ length: N }, (_, r) => r);
+  // Address of row r's byte: base + r * rowBytes, from the offsets set up front (row 0 has none).
+  const rowAddr = (base: number, off: number, r: number) => (r === 0 ? op.get(base) : [...op.get(base), ...op.get(off + r), ...op.i32Add]);
+  return {
+    name: `horizontal${N}`,
+    params: 10,
+    locals: [
+      { type: I32, count: 7 + 2 * N },
+      { type: V128, count: 2 + N },
+    ],
+    body: [
+      [...op.i32Const(HALF), ...v.i32x4Splat, ...op.set(VL.half)],
+      ...rows.map((r) => [...op.get(P.inRow), ...op.i32Const(r), ...op.i32Mul, ...op.set(L.inOff + r)]),
+      ...rows.map((r) => [...op.get(P.outRow), ...op.i32Const(r), ...op.i32Mul, ...op.set(L.outOff + r)]),
+      [...op.get(P.dst), ...op.set(L.o), ...op.get(P.src), ...op.set(L.rowIn)],
+      op.loop, // row groups
+      [...op.i32Const(0), ...op.set(L.x)],
+      op.loop, // output pixels
+      [...op.get(L.rowIn), ...op.get(P.start), ...op.get(L.x), ...op.i32Const(2), ...op.i32Shl, ...op.i32Add, ...op.i32Load],
+      [...op.i32Add, ...op.set(L.p)],
+      [...op.get(P.count), ...op.get(L.x), ...op.i32Const(2), ...op.i32Shl, ...op.i32Add, ...op.i32Load, ...op.set(L.n)],
+      [...op.get(P.w), ...op.get(L.x), ...op.get(P.ksize16), ...op.i32Mul, ...op.i32Add, ...op.set(L.k)],
+      ...rows.map((r) => [...op.get(VL.half), ...op.set(VL.acc + r)]),
+      op.loop, // taps (count >= 1)
+      [...op.get(L.k), ...v.load, ...op.set(VL.w)],
+      ...rows.map((r) => [
+        ...op.get(VL.acc + r),
+        ...rowAddr(L.p, L.inOff, r),
+        ...v.load8x8U,
+        ...v.i32x4ExtendLowI16x8U,
+        ...op.get(VL.w),
+        ...v.i32x4Mul,
+        ...v.i32x4Add,
+        ...op.set(VL.acc + r),
+      ]),
+      [...op.get(L.p), ...op.i32Const(3), ...op.i32Add, ...op.set(L.p)],
+      [...op.get(L.k), ...op.i32Const(16), ...op.i32Add, ...op.set(L.k)],
+      [...op.get(L.n), ...op.i32Const(1), ...op.i32Sub, ...op.tee(L.n), ...op.brIf(0)],
+      op.end,
+      ...rows.map((r) => [
+        ...op.get(VL.acc + r),
+        ...op.i32Const(PRECISION_BITS),
+        ...v.i32x4ShrS,
+        ...op.tee(VL.acc + r),
+        ...op.get(VL.acc + r),
+        ...v.i16x8NarrowI32x4S,
+        ...op.tee(VL.acc + r),
+        ...op.get(VL.acc + r),
+        ...v.i8x16NarrowI16x8U,
+        ...op.set(VL.acc + r),
+        // Exactly three bytes: a fourth would overwrite the next row's first pixel, already stored.
+        ...rowAddr(L.o, L.outOff, r),
+        ...op.get(VL.acc + r),
+        ...v.store16Lane0,
+        ...rowAddr(L.o, L.outOff, r),
+        ...op.get(VL.acc + r),
+        ...v.store8Lane2At2,
+      ]),
+      [...op.get(L.o), ...op.i32Const(3), ...op.i32Add, ...op.set(L.o)],
+      [...op.get(L.x), ...op.i32Const(1), ...op.i32Add, ...op.tee(L.x), ...op.get(P.outW), ...op.i32LtU, ...op.brIf(0)],
+      op.end,
+      // Next group: the input N rows down, the output from the end of this group's first row to N rows down.
+      [...op.get(L.rowIn), ...op.get(P.inRow), ...op.i32Const(N), ...op.i32Mul, ...op.i32Add, ...op.set(L.rowIn)],
+      [...op.get(L.o), ...op.get(P.outRow), ...op.i32Const(N - 1), ...op.i32Mul, ...op.i32Add, ...op.set(L.o)],
+      [...op.get(L.y), ...op.i32Const(1), ...op.i32Add, ...op.tee(L.y), ...op.get(P.groups), ...op.i32LtU, ...op.brIf(0)],
+      op.end,
+    ],
+  };
+}
+/** Rows per group of the wide horizontal kernel; the rest of the rows go through the one-row kernel. */
+const GROUP = 4;
 
 // vertical(src, dst, outH, stride, startPtr, countPtr, weightPtr, ksize4); startPtr holds byte offsets
 const V = { src: 0, dst: 1, outH: 2, stride: 3, start: 4, count: 5, w: 6, ksize4: 7 };
@@ -113,9 +154,11 @@ const verticalFn: FunctionDef = {
   ],
 };
 
+type Kernel = (...args: number[]) => void;
 interface Kernels {
   memory: WebAssembly.Memory;
-  horizontal: (...args: number[]) => void;
+  horizontal1: Kernel;
+  horizontalGroup: Kernel;
   vertical: (...args: number[]) => void;
 }
 
@@ -125,7 +168,7 @@ let kernels: Kernels | undefined;
 /** The compiled kernels, or null where the runtime has no WebAssembly SIMD. */
 function compiled(): WebAssembly.Module | null {
   if (module === undefined) {
-    const bytes = assemble([horizontalFn, verticalFn]);
+    const bytes = assemble([horizontalFn(1), horizontalFn(GROUP), verticalFn]);
     module = typeof WebAssembly === 'object' && WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
   }
   return module;
@@ -136,8 +179,8 @@ function instance(bytes: number): Kernels | undefined {
   if (!mod) return undefined;
   if (!kernels) {
     const memory = new WebAssembly.Memory({ initial: Math.ceil(bytes / PAGE) });
-    const exp = new WebAssembly.Instance(mod, { env: { memory } }).exports as unknown as Omit<Kernels, 'memory'>;
-    kernels = { memory, horizontal: exp.horizontal, vertical: exp.vertical };
+    const exp = new WebAssembly.Instance(mod, { env: { memory } }).exports as Record<string, Kernel>;
+    kernels = { memory, horizontal1: exp['horizontal1'], horizontalGroup: exp[`horizontal${GROUP}`], vertical: exp['vertical'] };
   }
   const have = kernels.memory.buffer.byteLength;
   if (have < bytes) kernels.memory.grow(Math.ceil((bytes - have) / PAGE));
@@ -183,7 +226,14 @@ export function resampleWasm(src: Uint8Array, inW: number, inH: number, outW: nu
     new Int32Array(buf, hAt[1], outW).set(horz.count);
     const w = new Int32Array(buf, hAt[2], outW * horz.ksize * 4);
     for (let i = 0; i < horz.weights.length; i++) w.fill(horz.weights[i], i * 4, i * 4 + 4);
-    k.horizontal(srcAt + firstRow * inW * 3, midAt, rows, inW * 3, outW, hAt[0], hAt[1], hAt[2], horz.ksize * 16);
+    const inRow = inW * 3;
+    const outRow = outW * 3;
+    const groups = Math.floor(rows / GROUP);
+    const coef = [hAt[0], hAt[1], hAt[2], horz.ksize * 16];
+    const from = srcAt + firstRow * inRow;
+    if (groups > 0) k.horizontalGroup(from, midAt, groups, inRow, outW, ...coef, outRow);
+    const done = groups * GROUP;
+    if (done < rows) k.horizontal1(from + done * inRow, midAt + done * outRow, rows - done, inRow, outW, ...coef, outRow);
   }
   if (vert) {
     checkCounts(vert);

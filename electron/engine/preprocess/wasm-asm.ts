@@ -60,7 +60,9 @@ export const v = {
   load: simd(0x00, 0, 0),
   load8x8U: simd(0x02, 0, 0),
   store: simd(0x0b, 0, 0),
-  store32Lane0: simd(0x5a, 0, 0, 0),
+  /** Stores lane 0's two bytes at the address and lane 2's byte two past it: one RGB pixel, nothing more. */
+  store16Lane0: simd(0x59, 0, 0, 0),
+  store8Lane2At2: simd(0x58, 0, 2, 2),
   i32x4Splat: simd(0x11),
   i8x16NarrowI16x8U: simd(0x66),
   i16x8NarrowI32x4S: simd(0x85),
@@ -95,7 +97,7 @@ function name(s: string): number[] {
 }
 
 /** The module's bytes: one type per function (all i32 params, no results), memory imported from env. */
-export function assemble(fns: FunctionDef[]): Uint8Array {
+export function assemble(fns: FunctionDef[]): Uint8Array<ArrayBuffer> {
   const types = fns.map((f) => [0x60, ...vec(Array.from({ length: f.params }, () => [I32])), 0]);
   const imports = [[...name('env'), ...name('memory'), 0x02, 0x00, 1]];
   const funcs = fns.map((_, i) => uleb(i));
