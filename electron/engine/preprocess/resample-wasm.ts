@@ -95,6 +95,8 @@ function horizontalFn(rowsPerGroup: number): FunctionDef {
 }
 /** Rows per group of the wide horizontal kernel; the rest of the rows go through the one-row kernel. */
 const GROUP = 4;
+/** Source rows per strip of the horizontal pass (a multiple of GROUP; 64 rows of 8K RGB are 1.5 MB). */
+const STRIP_ROWS = 64;
 
 // vertical(src, dst, outH, stride, startPtr, countPtr, weightPtr, ksize4); startPtr holds byte offsets
 const V = { src: 0, dst: 1, outH: 2, stride: 3, start: 4, count: 5, w: 6, ksize4: 7 };
@@ -209,16 +211,19 @@ export function resampleWasm(src: Uint8Array, inW: number, inH: number, outW: nu
   const horz = needH ? coefficients(inW, outW) : undefined;
   const firstRow = vert ? vert.start[0] : 0;
   const rows = vert ? vert.start[outH - 1] + vert.count[outH - 1] - firstRow : inH;
+  const inRow = inW * 3;
+  const outRow = outW * 3;
   const layout = new Layout();
-  const srcAt = layout.take(src.byteLength);
-  const midAt = horz ? layout.take(outW * rows * 3) : srcAt;
-  const dstAt = vert ? layout.take(outW * outH * 3) : midAt;
+  // The horizontal pass takes the source in strips of STRIP_ROWS rows, copied in just before they are
+  // read (still in cache); only a vertical-only resize needs the whole source in the wasm memory.
+  const srcAt = layout.take(horz ? Math.min(rows, STRIP_ROWS) * inRow : src.byteLength);
+  const midAt = horz ? layout.take(outRow * rows) : srcAt;
+  const dstAt = vert ? layout.take(outRow * outH) : midAt;
   const hAt = horz ? [layout.take(outW * 4), layout.take(outW * 4), layout.take(outW * horz.ksize * 16)] : [];
   const vAt = vert ? [layout.take(outH * 4), layout.take(outH * 4), layout.take(outH * vert.ksize * 4)] : [];
   const k = instance(layout.size);
   if (!k) return undefined;
   const buf = k.memory.buffer;
-  new Uint8Array(buf, srcAt, src.byteLength).set(src);
   if (horz) {
     checkCounts(horz);
     const start = new Int32Array(buf, hAt[0], outW);
@@ -226,18 +231,23 @@ export function resampleWasm(src: Uint8Array, inW: number, inH: number, outW: nu
     new Int32Array(buf, hAt[1], outW).set(horz.count);
     const w = new Int32Array(buf, hAt[2], outW * horz.ksize * 4);
     for (let i = 0; i < horz.weights.length; i++) w.fill(horz.weights[i], i * 4, i * 4 + 4);
-    const inRow = inW * 3;
-    const outRow = outW * 3;
-    const groups = Math.floor(rows / GROUP);
     const coef = [hAt[0], hAt[1], hAt[2], horz.ksize * 16];
-    const from = srcAt + firstRow * inRow;
-    if (groups > 0) k.horizontalGroup(from, midAt, groups, inRow, outW, ...coef, outRow);
-    const done = groups * GROUP;
-    if (done < rows) k.horizontal1(from + done * inRow, midAt + done * outRow, rows - done, inRow, outW, ...coef, outRow);
+    for (let r0 = 0; r0 < rows; r0 += STRIP_ROWS) {
+      const n = Math.min(STRIP_ROWS, rows - r0);
+      const from = (firstRow + r0) * inRow;
+      new Uint8Array(buf, srcAt, n * inRow).set(src.subarray(from, from + n * inRow));
+      const groups = Math.floor(n / GROUP);
+      const to = midAt + r0 * outRow;
+      if (groups > 0) k.horizontalGroup(srcAt, to, groups, inRow, outW, ...coef, outRow);
+      const done = groups * GROUP;
+      if (done < n) k.horizontal1(srcAt + done * inRow, to + done * outRow, n - done, inRow, outW, ...coef, outRow);
+    }
+  } else {
+    new Uint8Array(buf, srcAt, src.byteLength).set(src);
   }
   if (vert) {
     checkCounts(vert);
-    const stride = outW * 3;
+    const stride = outRow;
     // With a horizontal pass the intermediate starts at firstRow; without, the source is read from row 0.
     const rowOffset = horz ? firstRow : 0;
     const start = new Int32Array(buf, vAt[0], outH);
