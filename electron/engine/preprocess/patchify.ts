@@ -2,7 +2,9 @@
 // double rounded to float32, then (x - mean) / std in float32 (one lookup table per channel, 256 entries,
 // since the result depends only on the byte), then the flat patch layout the vision encoder takes:
 // row = ((block_h * blocks_w + block_w) * merge + mh) * merge + mw, column = ((c * T + t) * P + py) * P + px,
-// each image repeated over the T temporal slots.
+// each image repeated over the T temporal slots. The WebAssembly kernels (patchify-wasm.ts) do it where the
+// runtime has them; the JS loop below is the fallback and the reference resample.test.ts checks them with.
+import { patchOrderWasm } from './patchify-wasm.js';
 import type { ImageProcessorConfig } from './processor-config.js';
 
 export interface PatchedPixels {
@@ -26,7 +28,13 @@ export function channelTable(cfg: ImageProcessorConfig, c: number): Float32Array
   return lut;
 }
 
-export function patchify(rgb: Uint8Array, width: number, height: number, cfg: ImageProcessorConfig): PatchedPixels {
+export function patchify(
+  rgb: Uint8Array,
+  width: number,
+  height: number,
+  cfg: ImageProcessorConfig,
+  engine: 'auto' | 'js' = 'auto',
+): PatchedPixels {
   const P = cfg.patchSize;
   const M = cfg.mergeSize;
   const T = cfg.temporalPatchSize;
@@ -42,6 +50,8 @@ export function patchify(rgb: Uint8Array, width: number, height: number, cfg: Im
   const TPP = T * PP;
   const cols = 3 * TPP;
   const data = new Float32Array(gh * gw * cols);
+  const result: PatchedPixels = { data, dims: [gh * gw, cols], gridThw: [1, gh, gw] };
+  if (engine === 'auto' && patchOrderWasm(rgb, width, height, { P, M, T }, lut, data)) return result;
   const bw = gw / M;
   let row = 0;
   for (let by = 0; by < gh / M; by++) {
@@ -69,5 +79,5 @@ export function patchify(rgb: Uint8Array, width: number, height: number, cfg: Im
       }
     }
   }
-  return { data, dims: [gh * gw, cols], gridThw: [1, gh, gw] };
+  return result;
 }

@@ -113,6 +113,8 @@ describe('patch order', () => {
         const [w, h] = [bw * unit, bh * unit];
         const rgb = randomImage(w, h, bw + bh);
         const got = patchify(rgb, w, h, cfg);
+        const js = patchify(rgb, w, h, cfg, 'js');
+        expect(Buffer.from(js.data.buffer).equals(Buffer.from(got.data.buffer))).toBe(true);
         expect(got.gridThw).toEqual([1, h / cfg.patchSize, w / cfg.patchSize]);
         expect(Buffer.from(got.data.buffer).equals(Buffer.from(patchifyReference(rgb, w, h, cfg).buffer))).toBe(true);
       }
