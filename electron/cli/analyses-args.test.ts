@@ -15,6 +15,7 @@ describe('analysis options', () => {
       selfZoom: { crop: { mode: 'adaptive', baseSide: 224 }, layers: [2, 3], relative: true },
     });
     expect(parse(['--self-zoom', '--zoom-crop', 'fixed:0.25']).selfZoom).toEqual({ crop: { mode: 'fixed', fraction: 0.25 } });
+    expect(parse(['--self-zoom', '--zoom-input', 'crop+full']).selfZoom).toEqual({ input: 'crop+full' });
     expect(parse(['--faithfulness', '--deletion-fractions', '0.1,0.3', '--random-seeds', '5', '--faithfulness-layers', '1,3-4'])).toEqual({
       faithfulness: { fractions: [0.1, 0.3], randomSeeds: 5, layers: [1, 3, 4] },
     });
@@ -30,6 +31,8 @@ describe('analysis options', () => {
     expect(() => parse(['--random-seeds', '2'])).toThrow(/--random-seeds needs --faithfulness/);
     expect(() => parse(['--self-zoom', '--zoom-crop', 'fixed:1.5'])).toThrow(/--zoom-crop must be/);
     expect(() => parse(['--self-zoom', '--zoom-layers', '3-2'])).toThrow(/--zoom-layers/);
+    expect(() => parse(['--zoom-input', 'crop'])).toThrow(/--zoom-input needs --self-zoom/);
+    expect(() => parse(['--self-zoom', '--zoom-input', 'full'])).toThrow(/--zoom-input must be crop or crop\+full/);
     expect(() => parse(['--faithfulness', '--deletion-fractions', '0,0.1'])).toThrow(/--deletion-fractions/);
   });
 });

@@ -1,6 +1,12 @@
 // Options of the opt-in analyses shared by `loupe inspect` and `loupe bench`: --self-zoom with its crop
 // rule and map, --faithfulness with its fractions, seeds and layers (docs/cli.md, docs/metrics.md).
-import type { CropRuleSpec, FaithfulnessOptions, SelfZoomOptions } from '../contract/analyses.js';
+import {
+  SELF_ZOOM_INPUTS,
+  type CropRuleSpec,
+  type FaithfulnessOptions,
+  type SelfZoomInput,
+  type SelfZoomOptions,
+} from '../contract/analyses.js';
 import { flag, parseIntOption, parseLayers, str, type OptionSpec, type Parsed } from './args.js';
 import { usageError } from './exit-codes.js';
 
@@ -9,6 +15,7 @@ export const ANALYSES_OPTIONS = {
   'zoom-crop': { type: 'string' },
   'zoom-layers': { type: 'string' },
   'zoom-relative': { type: 'boolean' },
+  'zoom-input': { type: 'string' },
   faithfulness: { type: 'boolean' },
   'deletion-fractions': { type: 'string' },
   'random-seeds': { type: 'string' },
@@ -22,6 +29,8 @@ export const ANALYSES_USAGE = `  --self-zoom           crop around the attention
                         adaptive:S (ViCrop: squares of S..2S original pixels, the sharpest wins)
   --zoom-layers A-B     layer or layer range whose head-mean map is cropped (default: the model's)
   --zoom-relative       crop on attention relative to the generic prompt
+  --zoom-input WHAT     crop (ask on the crop alone, default) or crop+full (ViCrop: the full image,
+                        then the crop, in one turn)
   --faithfulness        delete the most attended cells, random cells and the key box, ask again
   --deletion-fractions  fractions of the visual cells deleted (default 0.05,0.1,0.2)
   --random-seeds N      random deletions per fraction (default 3)
@@ -40,6 +49,13 @@ function parseCrop(value: string | undefined): CropRuleSpec | undefined {
   if (m?.[1] === 'fixed' && n > 0 && n <= 1) return { mode: 'fixed', fraction: n };
   if (m?.[1] === 'adaptive' && n > 0) return { mode: 'adaptive', baseSide: n };
   throw usageError(`--zoom-crop must be fixed:F with 0 < F <= 1 or adaptive:S with S > 0 pixels; got "${value}".`);
+}
+
+function parseInput(value: string | undefined): SelfZoomInput | undefined {
+  if (value === undefined) return undefined;
+  const v = value.trim();
+  if ((SELF_ZOOM_INPUTS as readonly string[]).includes(v)) return v as SelfZoomInput;
+  throw usageError(`--zoom-input must be ${SELF_ZOOM_INPUTS.join(' or ')}; got "${value}".`);
 }
 
 function parseRange(value: string | undefined): [number, number] | undefined {
@@ -69,12 +85,18 @@ export interface AnalysesArgs {
 /** The analyses asked for; options of an analysis that was not asked for are a usage error (they would do nothing). */
 export function parseAnalyses(p: Parsed): AnalysesArgs {
   const out: AnalysesArgs = {};
-  const zoomOpts = ['zoom-crop', 'zoom-layers', 'zoom-relative'].filter((k) => p.values[k] !== undefined);
+  const zoomOpts = ['zoom-crop', 'zoom-layers', 'zoom-relative', 'zoom-input'].filter((k) => p.values[k] !== undefined);
   if (!flag(p, 'self-zoom') && zoomOpts.length > 0) throw usageError(`--${zoomOpts[0]} needs --self-zoom.`);
   if (flag(p, 'self-zoom')) {
     const crop = parseCrop(str(p, 'zoom-crop'));
     const layers = parseRange(str(p, 'zoom-layers'));
-    out.selfZoom = { ...(crop ? { crop } : {}), ...(layers ? { layers } : {}), ...(flag(p, 'zoom-relative') ? { relative: true } : {}) };
+    const input = parseInput(str(p, 'zoom-input'));
+    out.selfZoom = {
+      ...(crop ? { crop } : {}),
+      ...(layers ? { layers } : {}),
+      ...(flag(p, 'zoom-relative') ? { relative: true } : {}),
+      ...(input ? { input } : {}),
+    };
   }
   const delOpts = ['deletion-fractions', 'random-seeds', 'faithfulness-layers'].filter((k) => p.values[k] !== undefined);
   if (!flag(p, 'faithfulness') && delOpts.length > 0) throw usageError(`--${delOpts[0]} needs --faithfulness.`);

@@ -20,9 +20,18 @@ export type CropRuleSpec = { mode: 'fixed'; fraction: number } | { mode: 'adapti
 
 export const DEFAULT_CROP: CropRuleSpec = { mode: 'fixed', fraction: 0.5 };
 
+/**
+ * What the second pass sees: the crop alone, or ViCrop's input, the full image followed by the crop as a
+ * second image in the same user turn (docs/metrics.md "Self-zoom diagnosis").
+ */
+export type SelfZoomInput = 'crop' | 'crop+full';
+export const SELF_ZOOM_INPUTS: readonly SelfZoomInput[] = ['crop', 'crop+full'];
+
 export interface SelfZoomOptions extends MapSelection {
   /** Default DEFAULT_CROP (half the image's width and height). */
   crop?: CropRuleSpec;
+  /** Default 'crop'. */
+  input?: SelfZoomInput;
 }
 
 export interface SelfZoomResult {
@@ -30,6 +39,7 @@ export interface SelfZoomResult {
   layers: [number, number];
   relative: boolean;
   rule: CropRuleSpec;
+  input: SelfZoomInput;
   /** The crop in original-image pixels (whole pixels, inside the image). */
   box: Box;
   /** The window of merged tokens it was chosen from: top-left cell and size in cells. */
@@ -39,10 +49,10 @@ export interface SelfZoomResult {
   /** With a key box: IoU of crop and key box, and whether the key box's centre lies inside the crop. */
   iou?: number;
   centreInside?: boolean;
-  /** The same question on the crop alone (greedy, the same token budget). */
+  /** The same question on the second pass's input (greedy, the same token budget). */
   answer: string;
   tokens: AnswerToken[];
-  /** Geometry of the crop's analysis (cropInFull = box). */
+  /** Geometry of the crop as the second pass prepared it (cropInFull = box). */
   geometry: GridGeometry;
   /** Wall time of the second pass, ms. */
   ms: number;
@@ -107,6 +117,8 @@ export interface SelfZoomRecord {
   layers: [number, number];
   relative: boolean;
   rule: CropRuleSpec;
+  /** Absent in records written before the crop+full input existed: those are 'crop'. */
+  input?: SelfZoomInput;
   box: Box;
   windowMass: number;
   iou?: number;

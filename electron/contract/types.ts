@@ -438,7 +438,16 @@ export interface CompareSummary {
   zoomNeed?: ZoomNeedTransitions;
   /** Self-zoom and faithfulness headline figures of both runs, when both have them: B minus A. */
   analyses?: {
-    selfZoomAccuracy?: { a: number; b: number; delta: number };
+    selfZoomAccuracy?: {
+      a: number;
+      b: number;
+      delta: number;
+      /**
+       * Over the items whose self-zoom answer is judged in both runs: B - A accuracy with a 95% paired
+       * bootstrap CI, and how many items only A or only B answered right after self-zoom.
+       */
+      paired?: { items: number; delta: number; lo: number; hi: number; onlyA: number; onlyB: number };
+    };
     gapRecovered?: { a: number | null; b: number | null };
     deletionArea?: { layer: number; a: number; b: number; delta: number; randomA: number; randomB: number };
   };

@@ -6,6 +6,7 @@ import numpy as np
 
 from .engine import Engine, WorkerError
 from .envcheck import environment
+from .multi_image import answer_images
 
 
 class Server:
@@ -37,6 +38,23 @@ class Server:
                 params.get("maxPixels"),
                 bool(params.get("hiddenStates", False)),
                 bool(params.get("firstLogits", False)),
+            )
+        if method == "answerImages":
+            if self.engine is None:
+                raise WorkerError("bad-request", "answerImages before load: no model is loaded in the worker.")
+            count = int(params.get("images", 0))
+            rgbs = [blobs.get(f"rgb{i}") for i in range(count)]
+            if count < 1 or any(r is None or r.ndim != 3 or r.shape[2] != 3 for r in rgbs):
+                raise WorkerError(
+                    "bad-request", "answerImages needs `images` rgb blobs rgb0..rgbN-1, each [height, width, 3] uint8.", field="images"
+                )
+            return answer_images(
+                self.engine,
+                rgbs,
+                str(params["question"]),
+                int(params.get("maxNewTokens", 16)),
+                str(params.get("protocol", "paper")),
+                params.get("maxPixels"),
             )
         if method == "env":
             return environment(), {}

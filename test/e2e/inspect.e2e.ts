@@ -2,6 +2,7 @@
 // overlay pixels that follow the layer slider, a box that moves live, exports.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { layerMetrics } from '../../electron/engine/metrics/index.js';
 import type { AnalysisResult, Box, BenchItemSummary, ModelInfo } from '../../electron/contract/types.js';
@@ -155,6 +156,34 @@ describe('Inspect', () => {
     expect(await app.text('error')).not.toMatch(/question, box, model/);
     expect(await s.page.getByTestId('image-name').count()).toBe(0);
     await s.screenshot('inspect-bad-image');
+  });
+
+  it('switches the preprocessing protocol: the picture’s frame, the warning and every label follow it', async () => {
+    // A 240x160 JPEG stored with EXIF orientation 6 (shown rotated 90 degrees clockwise): hf applies the
+    // rotation as transformers' load_image does, paper keeps the stored frame as the paper's scripts do.
+    const jpeg = await sharp({ create: { width: 240, height: 160, channels: 3, background: { r: 30, g: 120, b: 200 } } })
+      .composite([{ input: { create: { width: 60, height: 40, channels: 3, background: { r: 250, g: 220, b: 0 } } }, left: 10, top: 10 }])
+      .jpeg()
+      .withMetadata({ orientation: 6 })
+      .toBuffer();
+    const app = new InspectPage(s.page);
+    await app.open(loupe.url);
+    await app.chooseModel(r2i.id);
+    // The student's loupe.json names hf.
+    await expect.poll(() => s.page.getByTestId('protocol').inputValue()).toBe('hf');
+    await app.openImageFile('rotated.jpg', 'image/jpeg', jpeg);
+    await s.page.getByTestId('image-name').filter({ hasText: '160×240 px (hf protocol frame)' }).waitFor();
+    await s.page.getByTestId('question').fill('What colour is the small rectangle?');
+    await app.run();
+    await s.page.getByTestId('selection-label').filter({ hasText: 'hf protocol' }).waitFor();
+    await s.page.getByTestId('protocol').selectOption('paper');
+    await s.page.getByTestId('image-name').filter({ hasText: '240×160 px (paper protocol frame)' }).waitFor();
+    expect(await s.page.getByTestId('image-warning').allInnerTexts()).toEqual([expect.stringMatching(/EXIF orientation 6/)]);
+    await app.run();
+    await s.page.getByTestId('selection-label').filter({ hasText: 'paper protocol' }).waitFor();
+    expect(await s.page.getByTestId('selection-label').innerText()).toMatch(/paper protocol$/);
+    await s.screenshot('inspect-protocol-paper');
+    expect(s.errors).toEqual([]);
   });
 
   it('reads a cell under the pointer, and shows every layer and head in the model view', async () => {

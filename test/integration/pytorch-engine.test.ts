@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyzeImage } from '../../electron/engine/analysis/analyze.js';
+import { answerOnImages } from '../../electron/engine/analysis/multi-image.js';
+import { cropImage } from '../../electron/engine/image/crop.js';
 import { decodeImage, type DecodedImage } from '../../electron/engine/image/decode.js';
 import { coveragePaper, headAggregate } from '../../electron/engine/metrics/index.js';
 import { loadRuntime, type ModelRuntime } from '../../electron/engine/model/runtime.js';
@@ -88,6 +90,20 @@ describe.each(FAMILIES)('PyTorch engine vs ONNX engine, tiny %s', (family) => {
     expect(r.hiddenStates?.cells).toBe(r.geometry.gridH * r.geometry.gridW);
     expect(r.hiddenStates?.dim).toBe(64);
     expect(r.hiddenStates?.data.length).toBe((r.hiddenStates?.cells ?? 0) * 64);
+  }, 120_000);
+
+  it('ViCrop input (full image, then the crop, one turn): the same answer, probabilities and grids', async () => {
+    const { image: crop } = await cropImage(image, box);
+    const req = { question: QUESTION, maxNewTokens: 4 };
+    const a = await answerOnImages(onnx, [image, crop], req);
+    const b = await answerOnImages(torch, [image, crop], req);
+    expect(a.tokens.length).toBeGreaterThan(0);
+    expect(b.tokens.map((t) => t.id)).toEqual(a.tokens.map((t) => t.id));
+    expect(b.answer).toBe(a.answer);
+    a.tokens.forEach((t, i) => expect(Math.abs(t.prob - b.tokens[i].prob)).toBeLessThan(1e-4));
+    expect(b.visualTokens).toEqual(a.visualTokens);
+    expect(b.geometries).toEqual(a.geometries);
+    expect(a.visualTokens).toEqual(a.geometries.map((g) => g.gridH * g.gridW));
   }, 120_000);
 
   it('a worker killed mid-analysis is reported with its cause; the next analysis restarts it', async () => {

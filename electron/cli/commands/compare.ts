@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { flag, parseCommand, parseIntOption, str } from '../args.js';
 import { EXIT, usageError } from '../exit-codes.js';
 import type { CliContext } from '../io.js';
+import type { CompareSummary } from '../../contract/types.js';
 import { fmt, printJson } from './common.js';
 
 export const compareUsage = `loupe compare RUN_A RUN_B [options]
@@ -15,6 +16,31 @@ export const compareUsage = `loupe compare RUN_A RUN_B [options]
   --runs DIR    results folder (default: the engine's runs folder)
   --json        machine-readable output
 `;
+
+const pp = (x: number) => `${x >= 0 ? '+' : ''}${fmt(x * 100, 1)}`;
+
+/** The zoom-need transitions and the opt-in analyses' B - A lines, when both runs have them. */
+export function analysesCompareLines(s: Pick<CompareSummary, 'zoomNeed' | 'analyses'>): string[] {
+  const out: string[] = [];
+  const z = s.zoomNeed;
+  if (z)
+    out.push(
+      `zoom need ${z.items} items classed in both runs: ${z.movedToOnePass.length} moved from "needs a zoom" to "one pass", ${z.lostOnePass.length} left "one pass"`,
+    );
+  const sz = s.analyses?.selfZoomAccuracy;
+  if (sz) {
+    const p = sz.paired;
+    out.push(
+      `self-zoom accuracy ${fmt(sz.a * 100, 1)}% -> ${fmt(sz.b * 100, 1)}% (${pp(sz.delta)} points)${p ? `; paired over ${p.items} items ${pp(p.delta)} [${pp(p.lo)}, ${pp(p.hi)}] 95% CI, right only in A ${p.onlyA}, only in B ${p.onlyB}` : ''}`,
+    );
+  }
+  const d = s.analyses?.deletionArea;
+  if (d)
+    out.push(
+      `deletion  area at layer ${d.layer} ${fmt(d.a, 3)} -> ${fmt(d.b, 3)} (${d.delta >= 0 ? '+' : ''}${fmt(d.delta, 3)}; lower = more faithful), random cells ${fmt(d.randomA, 3)} -> ${fmt(d.randomB, 3)}`,
+    );
+  return out;
+}
 
 export async function runCompare(argv: string[], ctx: CliContext): Promise<number> {
   const p = parseCommand('compare', argv, { layer: { type: 'string' }, top: { type: 'string' }, runs: { type: 'string' } });
@@ -45,6 +71,7 @@ export async function runCompare(argv: string[], ctx: CliContext): Promise<numbe
         .slice(0, top)
         .map((m) => `  ${m.itemId}: ${fmt(m.coverageA)} -> ${fmt(m.coverageB)} (${m.delta >= 0 ? '+' : ''}${fmt(m.delta)})`),
     ];
+    lines.push(...analysesCompareLines(s));
     ctx.io.out(`${lines.join('\n')}\n`);
     return EXIT.ok;
   } finally {

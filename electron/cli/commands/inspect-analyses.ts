@@ -69,7 +69,7 @@ export function analysesLines(r: {
     if (sz.iou !== undefined)
       lines.push(`          IoU with the key box ${fmt(sz.iou, 3)}, key-box centre ${sz.centreInside ? 'inside' : 'outside'} the crop`);
     lines.push(
-      `          answer on the crop: ${JSON.stringify(sz.answer)}${sz.judgement ? ` (${sz.judgement.judgement})` : ''}, ${fmt(sz.ms, 0)} ms`,
+      `          answer on ${sz.input === 'crop+full' ? 'the full image + the crop (ViCrop input)' : 'the crop'}: ${JSON.stringify(sz.answer)}${sz.judgement ? ` (${sz.judgement.judgement})` : ''}, ${fmt(sz.ms, 0)} ms`,
     );
   }
   const f = r.faithfulness;

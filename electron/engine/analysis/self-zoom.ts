@@ -2,14 +2,22 @@
 // attention-guided cropping does in "MLLMs Know Where to Look" (ViCrop), and ask the same question on the
 // crop alone. The crop goes through the engine's normal image path (cropImage -> analyzeImage), so the
 // second pass is prepared exactly like any other image.
-import { DEFAULT_CROP, type CropRuleSpec, type SelfZoomOptions, type SelfZoomResult } from '../../contract/analyses.js';
+import {
+  DEFAULT_CROP,
+  SELF_ZOOM_INPUTS,
+  type CropRuleSpec,
+  type SelfZoomInput,
+  type SelfZoomOptions,
+  type SelfZoomResult,
+} from '../../contract/analyses.js';
 import type { AnalysisResult } from '../../contract/types.js';
 import { BadRequestError } from '../errors.js';
 import { cropImage } from '../image/crop.js';
 import type { DecodedImage } from '../image/decode.js';
 import { boxIoU, centreInside, selfZoomCrop } from '../metrics/index.js';
 import type { AnyRuntime } from '../model/runtime.js';
-import { analyzeImage } from './analyze.js';
+import { analyzeImage, DEFAULT_MAX_NEW_TOKENS } from './analyze.js';
+import { answerOnImages } from './multi-image.js';
 import { chooseMap } from './map-choice.js';
 import { now, type AnalysisHooks } from './stages.js';
 
@@ -39,6 +47,14 @@ function checkCrop(rule: CropRuleSpec): CropRuleSpec {
   throw new BadRequestError(`selfZoom.crop.mode must be "fixed" or "adaptive".`, { field: 'selfZoom.crop.mode' });
 }
 
+export function checkInput(input: unknown): SelfZoomInput {
+  if (input === undefined) return 'crop';
+  if (typeof input === 'string' && (SELF_ZOOM_INPUTS as readonly string[]).includes(input)) return input as SelfZoomInput;
+  throw new BadRequestError(`selfZoom.input must be ${SELF_ZOOM_INPUTS.map((i) => `"${i}"`).join(' or ')}; got ${JSON.stringify(input)}.`, {
+    field: 'selfZoom.input',
+  });
+}
+
 export interface SelfZoomRequest {
   question: string;
   maxNewTokens?: number;
@@ -54,25 +70,42 @@ export async function runSelfZoom(
 ): Promise<SelfZoomResult> {
   const chosen = chooseMap(base, options, rt.info.defaultLayer, 'selfZoom');
   const rule = checkCrop(options.crop ?? DEFAULT_CROP);
+  const input = checkInput(options.input);
   const g = base.geometry;
   const crop = selfZoomCrop(chosen.map, g, g, rule);
   const t = now();
   const cut = await cropImage(image, crop.box);
-  const second = await analyzeImage(
-    rt,
-    cut.image,
-    {
-      question: req.question,
-      withGeneric: false,
-      cropInFull: cut.rect,
-      ...(req.maxNewTokens !== undefined ? { maxNewTokens: req.maxNewTokens } : {}),
-    },
-    hooks.signal ? { signal: hooks.signal } : {},
-  );
+  const preprocess = base.preprocess.userMaxPixels !== undefined ? { preprocess: { maxPixels: base.preprocess.userMaxPixels } } : {};
+  const signal = hooks.signal ? { signal: hooks.signal } : {};
+  let second: { answer: string; tokens: SelfZoomResult['tokens']; geometry: SelfZoomResult['geometry'] };
+  if (input === 'crop+full') {
+    // ViCrop's input: the full image first, the crop second, one turn; the crop's grid is the second image's.
+    const both = await answerOnImages(
+      rt,
+      [image, cut.image],
+      { question: req.question, maxNewTokens: req.maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS, ...preprocess },
+      signal,
+    );
+    second = { answer: both.answer, tokens: both.tokens, geometry: { ...both.geometries[1], cropInFull: cut.rect } };
+  } else {
+    second = await analyzeImage(
+      rt,
+      cut.image,
+      {
+        question: req.question,
+        withGeneric: false,
+        cropInFull: cut.rect,
+        ...(req.maxNewTokens !== undefined ? { maxNewTokens: req.maxNewTokens } : {}),
+        ...preprocess,
+      },
+      signal,
+    );
+  }
   const result: SelfZoomResult = {
     layers: chosen.layers,
     relative: chosen.relative,
     rule,
+    input,
     box: cut.rect,
     window: crop.window,
     windowMass: crop.windowMass,

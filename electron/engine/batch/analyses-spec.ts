@@ -9,6 +9,7 @@ import {
 } from '../../contract/analyses.js';
 import type { BatchSpec } from '../../contract/types.js';
 import { checkFaithfulness } from '../analysis/faithfulness-options.js';
+import { checkInput } from '../analysis/self-zoom.js';
 import { BadRequestError } from '../errors.js';
 
 /** Refuses a spec whose analyses cannot run on this model (layers out of range, bad fractions), before any item runs. */
@@ -26,13 +27,16 @@ export function validateAnalyses(spec: Pick<BatchSpec, 'selfZoom' | 'faithfulnes
     const crop = sz.crop ?? DEFAULT_CROP;
     if (crop.mode === 'fixed' ? !(crop.fraction > 0 && crop.fraction <= 1) : !(crop.baseSide > 0))
       throw new BadRequestError(`selfZoom.crop is not a usable rule: ${JSON.stringify(crop)}.`, { field: 'selfZoom.crop' });
+    checkInput(sz.input);
   }
   // The default layer does not matter here: only explicit layers are range-checked.
   if (spec.faithfulness) checkFaithfulness(spec.faithfulness, numLayers, 1);
 }
 
 export function canonicalSelfZoom(o: SelfZoomOptions): unknown {
-  return { layers: o.layers ?? 'default', relative: o.relative === true, crop: o.crop ?? DEFAULT_CROP };
+  const canonical = { layers: o.layers ?? 'default', relative: o.relative === true, crop: o.crop ?? DEFAULT_CROP };
+  // 'crop' (the default) leaves the form as it was before crop+full existed, so earlier runs keep their keys.
+  return o.input === 'crop+full' ? { ...canonical, input: o.input } : canonical;
 }
 
 export function canonicalFaithfulness(o: FaithfulnessOptions): unknown {

@@ -5,7 +5,8 @@ import type { DeletionCurve, FaithfulnessRecord, SelfZoomRecord } from '../../co
 import type { BatchRecord, Judgement, View } from '../../contract/types.js';
 import { seededRng } from '../stats/index.js';
 import { gapRecoveredCi, summarizeFaithfulness, summarizeSelfZoom } from './analyses-summary.js';
-import { zoomNeedTransitions } from './compare-analyses.js';
+import { bootstrapCi } from '../stats/bootstrap.js';
+import { pairedSelfZoom, zoomNeedTransitions } from './compare-analyses.js';
 
 function rec(itemId: string, view: View, judgement: Judgement, extra: Partial<BatchRecord> = {}): BatchRecord {
   return {
@@ -176,5 +177,23 @@ describe('zoomNeedTransitions', () => {
         b,
       ),
     ).toBeUndefined();
+  });
+});
+
+describe('pairedSelfZoom', () => {
+  it('pairs the self-zoom judgements item by item, with a paired bootstrap CI', () => {
+    const run = (js: Judgement[]) => js.map((j, i) => rec(`i${i}`, 'global', 'wrong', { selfZoom: sz(j, 0.1, true) }));
+    const a = run(['wrong', 'wrong', 'correct', 'correct', 'unjudged', 'wrong']);
+    const b = run(['correct', 'correct', 'correct', 'wrong', 'correct', 'wrong']);
+    const p = pairedSelfZoom(a, b)!;
+    // i4 is unjudged in A; of the other five, B alone is right on two, A alone on one.
+    expect(p).toMatchObject({ items: 5, onlyA: 1, onlyB: 2 });
+    expect(p.delta).toBeCloseTo(1 / 5, 12);
+    // The CI of the per-item differences [1, 1, 0, -1, 0] by the shared bootstrap (default seed).
+    const ci = bootstrapCi([1, 1, 0, -1, 0]);
+    expect([p.lo, p.hi]).toEqual([ci.lo, ci.hi]);
+    expect(p.lo).toBeLessThan(p.delta);
+    expect(p.hi).toBeGreaterThan(p.delta);
+    expect(pairedSelfZoom(a, [])).toBeUndefined();
   });
 });

@@ -3,6 +3,7 @@
 // the opt-in analyses' headline figures change.
 import type { ZoomNeed, ZoomNeedTransitions } from '../../contract/analyses.js';
 import type { BatchRecord, CompareSummary, RunSummary } from '../../contract/types.js';
+import { bootstrapCi } from '../stats/bootstrap.js';
 
 const CLASSES: readonly ZoomNeed[] = ['onePass', 'needsZoom', 'unsolved'];
 
@@ -47,17 +48,53 @@ export function zoomNeedTransitions(a: readonly BatchRecord[], b: readonly Batch
   return items > 0 ? { items, counts, movedToOnePass, lostOnePass } : undefined;
 }
 
+type PairedSelfZoom = NonNullable<NonNullable<NonNullable<CompareSummary['analyses']>['selfZoomAccuracy']>['paired']>;
+
+/**
+ * Self-zoom correctness item by item (global records with a judged self-zoom answer in both runs): the
+ * accuracy difference with a paired bootstrap CI (an item's two answers resampled together; the default
+ * seed), and the items only one run got right. Undefined when no item is judged in both.
+ */
+export function pairedSelfZoom(a: readonly BatchRecord[], b: readonly BatchRecord[]): PairedSelfZoom | undefined {
+  const judged = (records: readonly BatchRecord[]) => {
+    const out = new Map<string, boolean>();
+    for (const r of records) {
+      const j = r.view === 'global' && r.error === undefined ? r.selfZoom?.judgement : undefined;
+      if (j === 'correct' || j === 'wrong') out.set(r.itemId, j === 'correct');
+    }
+    return out;
+  };
+  const ja = judged(a);
+  const jb = judged(b);
+  const diffs: number[] = [];
+  let onlyA = 0;
+  let onlyB = 0;
+  for (const [id, ca] of [...ja].sort(([x], [y]) => x.localeCompare(y))) {
+    const cb = jb.get(id);
+    if (cb === undefined) continue;
+    diffs.push(Number(cb) - Number(ca));
+    if (ca && !cb) onlyA++;
+    if (cb && !ca) onlyB++;
+  }
+  if (diffs.length === 0) return undefined;
+  const { lo, hi } = bootstrapCi(diffs);
+  return { items: diffs.length, delta: diffs.reduce((s, d) => s + d, 0) / diffs.length, lo, hi, onlyA, onlyB };
+}
+
 /** B minus A of the opt-in analyses' headline figures, from both runs' summaries (absent parts stay absent). */
 export function compareAnalyses(
   a: Pick<RunSummary, 'selfZoom' | 'faithfulness'>,
   b: Pick<RunSummary, 'selfZoom' | 'faithfulness'>,
   layer: number,
+  records?: { a: readonly BatchRecord[]; b: readonly BatchRecord[] },
 ): CompareSummary['analyses'] | undefined {
   const out: NonNullable<CompareSummary['analyses']> = {};
   if (a.selfZoom && b.selfZoom) {
     const sa = a.selfZoom.accuracy.selfZoom.accuracy;
     const sb = b.selfZoom.accuracy.selfZoom.accuracy;
     out.selfZoomAccuracy = { a: sa, b: sb, delta: sb - sa };
+    const paired = records ? pairedSelfZoom(records.a, records.b) : undefined;
+    if (paired) out.selfZoomAccuracy.paired = paired;
     out.gapRecovered = { a: a.selfZoom.gapRecovered.value, b: b.selfZoom.gapRecovered.value };
   }
   if (a.faithfulness && b.faithfulness) {

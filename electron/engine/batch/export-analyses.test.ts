@@ -64,6 +64,8 @@ describe('exports of the opt-in analyses', () => {
     const at = (name: string) => row[header.indexOf(name)];
     expect(at('self_zoom_box')).toBe('1 2 30 40');
     expect(at('self_zoom_judgement')).toBe('wrong');
+    // Records written before the input was recorded are crop-only.
+    expect(at('self_zoom_input')).toBe('crop');
     expect(at('deletion_L3_prob_at_0.2')).toBe('0.1');
     expect(at('deletion_L3_changed_at_0.2')).toBe('true');
     expect(Number(at('deletion_random_prob_at_0.1'))).toBeCloseTo(0.7);

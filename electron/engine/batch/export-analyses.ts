@@ -30,6 +30,7 @@ export function analysesCsvColumns(records: readonly BatchRecord[]): { header: s
     builders.push(f);
   };
   if (records.some((r) => r.selfZoom)) {
+    col('self_zoom_input', (r) => (r.selfZoom ? (r.selfZoom.input ?? 'crop') : undefined));
     col('self_zoom_box', (r) => r.selfZoom?.box.join(' '));
     col('self_zoom_iou', (r) => r.selfZoom?.iou);
     col('self_zoom_centre_inside', (r) => r.selfZoom?.centreInside);
@@ -135,6 +136,7 @@ export function analysesNpzArrays(records: readonly BatchRecord[]): Record<strin
     );
     out.self_zoom_window_mass = f32(records.map((r) => r.selfZoom?.windowMass ?? NaN));
     out.self_zoom_answer = str(records.map((r) => r.selfZoom?.answer ?? ''));
+    out.self_zoom_input = str(records.map((r) => (r.selfZoom ? (r.selfZoom.input ?? 'crop') : '')));
     out.self_zoom_judgement = str(records.map((r) => r.selfZoom?.judgement ?? ''));
   }
   if (records.some((r) => r.faithfulness)) {

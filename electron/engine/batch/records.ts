@@ -67,6 +67,7 @@ export function buildRecord(ctx: RecordContext, result: AnalysisResult): BatchRe
       layers: sz.layers,
       relative: sz.relative,
       rule: sz.rule,
+      input: sz.input,
       box: sz.box,
       windowMass: compact(sz.windowMass),
       ...(sz.iou !== undefined ? { iou: compact(sz.iou) } : {}),

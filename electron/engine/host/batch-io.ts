@@ -75,6 +75,7 @@ export async function compareRunsInDir(runsDir: string, runA: string, runB: stri
     { selfZoom: summarizeSelfZoom(ra), faithfulness: summarizeFaithfulness(ra) },
     { selfZoom: summarizeSelfZoom(rb), faithfulness: summarizeFaithfulness(rb) },
     chosen,
+    { a: ra, b: rb },
   );
   return analyses ? { ...summary, analyses } : summary;
 }

@@ -77,7 +77,7 @@ export function AnalysesPanel({
                 <dd>{sz.centreInside ? 'inside the crop' : 'outside the crop'}</dd>
               </>
             ) : null}
-            <dt>answer on the crop</dt>
+            <dt>{sz.input === 'crop+full' ? 'answer on full image + crop (ViCrop input)' : 'answer on the crop'}</dt>
             <dd data-testid="self-zoom-answer">
               {answerText(sz.answer)}
               {judge ? ` (${judge(sz.answer)})` : ''} · full image: {answerText(result.answer)}

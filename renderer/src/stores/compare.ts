@@ -1,6 +1,13 @@
 // Compare: two checkpoints on one item (side by side + difference map), and over two batch runs.
 import { create } from 'zustand';
-import type { AnalysisResult, BatchRecord, BenchItemSummary, CompareSummary, ImageSource } from '../../../electron/contract/types.js';
+import type {
+  AnalysisResult,
+  BatchRecord,
+  BenchItemSummary,
+  CompareSummary,
+  ImageSource,
+  PreprocessProtocol,
+} from '../../../electron/contract/types.js';
 import { getClient } from '../engine/client.js';
 import { isCancelled, toUiError, type UiError } from '../engine/errors.js';
 import { useEngineStore } from './engine.js';
@@ -14,6 +21,8 @@ interface CompareSubject {
   answer?: string;
   /** False when the image URL belongs to another view (Inspect): then it must not be revoked here. */
   ownsUrl: boolean;
+  /** The user chose the protocol (Inspect's): both models run in it. Otherwise model A's own decides. */
+  fixedProtocol?: boolean;
 }
 
 interface CompareState {
@@ -90,20 +99,35 @@ export const useCompareStore = create<CompareState>()((set, get) => ({
       set({ running: true, error: null, resultA: null, resultB: null });
       try {
         const { ensureLoaded } = useEngineStore.getState().actions;
-        const req = (modelId: string) => ({
+        const req = (modelId: string, protocol: PreprocessProtocol | undefined) => ({
           modelId,
           image: subject.image.source,
           question: subject.question,
           box: subject.box,
           maxNewTokens: 16,
           withGeneric: true,
+          ...(protocol ? { preprocess: { protocol } } : {}),
         });
         // One after the other: the engine runs on the same cores, parallel calls would only interleave.
+        // Both models see the image through one protocol: the subject's (Inspect's choice), else model A's own,
+        // so the two maps, their difference and the picture under them share one frame.
         await ensureLoaded(modelA);
-        const resultA = await getClient().call('analysis.run', req(modelA), { signal });
+        const resultA = await getClient().call('analysis.run', req(modelA, subject.fixedProtocol ? subject.image.protocol : undefined), {
+          signal,
+        });
+        const protocol = resultA.preprocess.protocol;
+        if (protocol !== subject.image.protocol) {
+          const image = await loadImage(subject.image.source, subject.image.name, protocol);
+          if (signal.aborted) {
+            URL.revokeObjectURL(image.url);
+            return;
+          }
+          if (subject.ownsUrl) URL.revokeObjectURL(subject.image.url);
+          set({ subject: { ...subject, image, ownsUrl: true } });
+        }
         set({ resultA });
         await ensureLoaded(modelB);
-        const resultB = await getClient().call('analysis.run', req(modelB), { signal });
+        const resultB = await getClient().call('analysis.run', req(modelB, protocol), { signal });
         set({ resultB });
       } catch (e) {
         if (!signal.aborted && !isCancelled(e)) set({ error: toUiError(e) });

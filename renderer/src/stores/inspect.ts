@@ -12,6 +12,8 @@ export interface LoadedImage {
   url: string;
   width: number;
   height: number;
+  /** The frame the display bytes are in: paper = the stored frame, hf = EXIF orientation applied. */
+  protocol: PreprocessProtocol;
   /** What the protocol's pipeline changes in this image (16-bit saturation, an EXIF rotation ignored). */
   warnings: string[];
 }
@@ -59,7 +61,7 @@ let controller: AbortController | null = null;
 /** Fetches display bytes for any ImageSource through the engine, in the protocol's frame (EXIF applied under hf only). */
 export async function loadImage(source: ImageSource, name: string, protocol: PreprocessProtocol = 'paper'): Promise<LoadedImage> {
   const got = await getClient().call('images.get', { source, protocol });
-  return { source, name, url: bytesToUrl(got.bytes, got.mime), width: got.width, height: got.height, warnings: [] };
+  return { source, name, url: bytesToUrl(got.bytes, got.mime), width: got.width, height: got.height, protocol, warnings: [] };
 }
 
 /**

@@ -189,26 +189,29 @@ export const useReplayStore = create<ReplayState>()((set, get) => ({
         await useEngineStore.getState().actions.ensureLoaded(modelId);
         const src = (view: View) => ({ kind: 'benchItem' as const, benchId, itemId: item.id, view });
         // The engine picks each view's image as a batch run does (the bench's crop, else the box cut out).
-        const [dual, global, regional] = await Promise.all([
-          getClient().call(
-            'analysis.dual',
-            {
-              modelId,
-              image: src('global'),
-              question: item.question,
-              maxNewTokens: 16,
-              withGeneric: true,
-              ...(analyses.selfZoom ? { selfZoom: {} } : {}),
-              ...(analyses.faithfulness ? { faithfulness: {} } : {}),
-            },
-            { signal },
-          ),
-          loadImage(src('global'), item.id).then(
+        const dual = await getClient().call(
+          'analysis.dual',
+          {
+            modelId,
+            image: src('global'),
+            question: item.question,
+            maxNewTokens: 16,
+            withGeneric: true,
+            ...(analyses.selfZoom ? { selfZoom: {} } : {}),
+            ...(analyses.faithfulness ? { faithfulness: {} } : {}),
+          },
+          { signal },
+        );
+        if (signal.aborted) return;
+        // Shown in the frame the model saw: the analysis's protocol (EXIF applied under hf only).
+        const protocol = (dual.global ?? dual.regional)?.preprocess.protocol ?? 'paper';
+        const [global, regional] = await Promise.all([
+          loadImage(src('global'), item.id, protocol).then(
             (img) => ({ img }),
             (e: unknown) => ({ err: message(e) }),
           ),
           item.hasCrop || item.bbox
-            ? loadImage(src('regional'), `${item.id} (crop)`).then(
+            ? loadImage(src('regional'), `${item.id} (crop)`, protocol).then(
                 (img) => ({ img }),
                 (e: unknown) => ({ err: message(e) }),
               )

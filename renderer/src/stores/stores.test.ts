@@ -2,7 +2,15 @@
 // broken items, filters, the batch store's identical-spec offer and its one source of progress.
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { EngineClient, MethodName, ParamsOf, ResultOf } from '../../../electron/contract/api.js';
-import type { AnalysisResult, BatchRecord, BenchItemSummary, DualAnalysisResult, RunInfo } from '../../../electron/contract/types.js';
+import type {
+  AnalysisResult,
+  BatchRecord,
+  BenchItemSummary,
+  DualAnalysisResult,
+  PreprocessProtocol,
+  RunInfo,
+} from '../../../electron/contract/types.js';
+import { useCompareStore } from './compare.js';
 import { setClient } from '../engine/client.js';
 import { useSelectionStore } from './selection.js';
 import { DEFAULT_FILTERS, activeFilters, filterItems, recordLayer, useReplayStore, verdictOf, type ItemRecords } from './replay.js';
@@ -109,31 +117,67 @@ describe('replay filters', () => {
   });
 });
 
-describe('replay store', () => {
-  const analysis = (answer: string): AnalysisResult => ({
-    modelId: 'm',
-    provider: 'cpu',
-    question: 'q',
-    prompt: 'q',
-    answer,
-    tokens: [],
-    geometry: { imageWidth: 8, imageHeight: 8, resizedWidth: 56, resizedHeight: 56, gridH: 2, gridW: 2, tokenPx: 28 },
-    attention: { numQueries: 1, numLayers: 1, numHeads: 1, gridH: 2, gridW: 2, data: new Float32Array(4).fill(0.25) },
-    preprocess: {
-      protocol: 'paper',
-      maxPixels: 2048 * 2048,
-      sourceWidth: 8,
-      sourceHeight: 8,
-      fetchWidth: 56,
-      fetchHeight: 56,
-      resizedWidth: 56,
-      resizedHeight: 56,
-      gridThw: [1, 4, 4],
-      warnings: [],
-    },
-    timings: { preprocessMs: 0, visionMs: 0, prefillMs: 0, decodeMs: 0, metricsMs: 0 },
+const analysis = (answer: string, protocol: PreprocessProtocol = 'paper'): AnalysisResult => ({
+  modelId: 'm',
+  provider: 'cpu',
+  question: 'q',
+  prompt: 'q',
+  answer,
+  tokens: [],
+  geometry: { imageWidth: 8, imageHeight: 8, resizedWidth: 56, resizedHeight: 56, gridH: 2, gridW: 2, tokenPx: 28 },
+  attention: { numQueries: 1, numLayers: 1, numHeads: 1, gridH: 2, gridW: 2, data: new Float32Array(4).fill(0.25) },
+  preprocess: {
+    protocol,
+    maxPixels: 2048 * 2048,
+    sourceWidth: 8,
+    sourceHeight: 8,
+    fetchWidth: 56,
+    fetchHeight: 56,
+    resizedWidth: 56,
+    resizedHeight: 56,
+    gridThw: [1, 4, 4],
+    warnings: [],
+  },
+  timings: { preprocessMs: 0, visionMs: 0, prefillMs: 0, decodeMs: 0, metricsMs: 0 },
+});
+const png = new Uint8Array([137, 80, 78, 71]);
+
+describe('images are shown in the frame the model saw (EXIF applied under hf only)', () => {
+  beforeEach(() => useEngineStore.setState({ loaded: {} }));
+  it('Replay loads both views in the analysis’s protocol', async () => {
+    const client = fakeClient({
+      'models.load': (p) => ({ modelId: p.modelId, provider: 'cpu', providerAttempts: [] }),
+      'analysis.dual': () => ({ global: analysis('B', 'hf'), regional: analysis('B', 'hf') }),
+      'images.get': () => ({ mime: 'image/png', bytes: png, width: 8, height: 8 }),
+    });
+    setClient(client);
+    useReplayStore.setState({ benchId: 'b', modelId: 'm-hf', current: null, failure: null, selectedId: null });
+    await useReplayStore.getState().actions.select(item('exif'));
+    const gets = client.calls.filter((c) => c.method === 'images.get').map((c) => (c.params as { protocol?: string }).protocol);
+    expect(gets).toEqual(['hf', 'hf']);
+    expect(useReplayStore.getState().current?.images.global?.protocol).toBe('hf');
   });
-  const png = new Uint8Array([137, 80, 78, 71]);
+  it('Compare runs model B in model A’s protocol and reloads the picture in it', async () => {
+    const client = fakeClient({
+      'models.load': (p) => ({ modelId: p.modelId, provider: 'cpu', providerAttempts: [] }),
+      'analysis.run': (p) => ({ ...analysis('B', p.preprocess?.protocol ?? 'hf'), modelId: p.modelId }),
+      'images.get': (p) => ({ mime: 'image/png', bytes: png, width: p.protocol === 'hf' ? 6 : 8, height: 8 }),
+    });
+    setClient(client);
+    const { setModels, setBenchItem, runItem } = useCompareStore.getState().actions;
+    setModels('a', 'b');
+    await setBenchItem('bench', item('exif'));
+    expect(useCompareStore.getState().subject?.image.protocol).toBe('paper');
+    await runItem();
+    const runs = client.calls.filter((c) => c.method === 'analysis.run').map((c) => (c.params as { preprocess?: unknown }).preprocess);
+    expect(runs).toEqual([undefined, { protocol: 'hf' }]);
+    const st = useCompareStore.getState();
+    expect(st.subject?.image).toMatchObject({ protocol: 'hf', width: 6 });
+    expect(st.resultB?.preprocess.protocol).toBe('hf');
+  });
+});
+
+describe('replay store', () => {
   let duals: Record<string, DualAnalysisResult>;
   beforeEach(() => {
     duals = {

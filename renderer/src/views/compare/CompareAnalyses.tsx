@@ -64,6 +64,14 @@ export function CompareAnalyses({ summary, onPickItem }: { summary: CompareSumma
           {a.selfZoomAccuracy ? (
             <div className="small">
               Self-zoom accuracy: {pct(a.selfZoomAccuracy.a)} → {pct(a.selfZoomAccuracy.b)} ({signed(a.selfZoomAccuracy.delta * 100)} pp)
+              {a.selfZoomAccuracy.paired ? (
+                <span data-testid="compare-self-zoom-paired">
+                  {' '}
+                  · paired over {a.selfZoomAccuracy.paired.items} items {signed(a.selfZoomAccuracy.paired.delta * 100)} pp, 95% CI [
+                  {signed(a.selfZoomAccuracy.paired.lo * 100)}, {signed(a.selfZoomAccuracy.paired.hi * 100)}]; right only in A{' '}
+                  {a.selfZoomAccuracy.paired.onlyA}, only in B {a.selfZoomAccuracy.paired.onlyB}
+                </span>
+              ) : null}
             </div>
           ) : null}
           {a.gapRecovered ? (

@@ -74,6 +74,7 @@ export function CompareItemControls() {
                 box: st.box ?? undefined,
                 label: st.image.name,
                 ownsUrl: false,
+                fixedProtocol: true,
               });
           }}
         >
