@@ -13,7 +13,8 @@ import { analyzeImage } from '../engine/analysis/analyze.js';
 import { decodeImage } from '../engine/image/decode.js';
 import { loadRuntime, type ModelRuntime } from '../engine/model/runtime.js';
 import { RawImage } from '../engine/model/transformers.js';
-import { preprocessImage } from '../engine/preprocess/pipeline.js';
+import { patchify } from '../engine/preprocess/patchify.js';
+import { preprocessImage, resizeForProtocol } from '../engine/preprocess/pipeline.js';
 import { FAMILY_CONFIGS } from '../engine/preprocess/testing.js';
 import { fmtMs, mdTable, median, type BenchContext, type BenchReport } from './types.js';
 
@@ -65,6 +66,7 @@ export default async function preprocessBench(ctx: BenchContext): Promise<BenchR
   const rt: ModelRuntime = await loadRuntime(modelDir, 'cpu', { bundled: true });
   const results: Record<string, unknown> = {};
   const rows: string[][] = [];
+  const stageRows: string[][] = [];
   try {
     for (const [label, w, h] of SIZES) {
       const path = join(dir, `${w}x${h}.jpg`);
@@ -82,7 +84,26 @@ export default async function preprocessBench(ctx: BenchContext): Promise<BenchR
           await rt.processor.image_processor(new RawImage(img.rgb, img.width, img.height, 3));
         }),
       };
-      results[label] = r;
+      // Where the time goes (student config): decode, the protocol's resize(s), rescale + normalise + patch order.
+      const stages: Record<string, number> = {};
+      for (const protocol of ['hf', 'paper'] as const) {
+        const image = await decodeImage({ path }, { protocol });
+        const resized = resizeForProtocol(image, rt.imageConfig);
+        stages[`${protocol}DecodeMs`] = await timeIt(reps, () => decodeImage({ path }, { protocol }));
+        stages[`${protocol}ResizeMs`] = await timeIt(reps, async () => resizeForProtocol(image, rt.imageConfig));
+        stages[`${protocol}PatchOrderMs`] = await timeIt(reps, async () =>
+          patchify(resized.rgb, resized.width, resized.height, rt.imageConfig),
+        );
+        stageRows.push([
+          label,
+          protocol,
+          `${resized.width}x${resized.height}`,
+          fmtMs(stages[`${protocol}DecodeMs`]),
+          fmtMs(stages[`${protocol}ResizeMs`]),
+          fmtMs(stages[`${protocol}PatchOrderMs`]),
+        ]);
+      }
+      results[label] = { ...r, stages };
       rows.push([
         label,
         fmtMs(r.paperStudentMs),
@@ -119,7 +140,9 @@ export default async function preprocessBench(ctx: BenchContext): Promise<BenchR
       `(${reps} repetitions). "student" = the bundled loupe-tiny-r2i's processor config (max 200704 pixels;`,
       'the paper protocol replaces it with 2048*2048), "Qwen2.5-VL" = Qwen2.5-VL-7B-Instruct\'s (max 12845056).',
       "transformers.js = decode + its Qwen2VLImageProcessor (half-up rounding, sharp's bicubic without",
-      "antialiasing), the path the engine used before issue 25; Loupe's numbers are Loupe's own pipeline.",
+      "antialiasing), the path the engine used before issue 25; Loupe's numbers are Loupe's own pipeline (its",
+      'resize passes and patch order run as WebAssembly SIMD kernels; docs/preprocessing.md). On the shared',
+      '2-core machine the medians move with the load average stamped above.',
       '',
       mdTable(
         [
@@ -132,6 +155,12 @@ export default async function preprocessBench(ctx: BenchContext): Promise<BenchR
         ],
         rows,
       ),
+      '',
+      "Loupe's stages for the same images on the student config (medians, same repetitions): decode = read + header +",
+      "sharp's decode + PIL-compat conversions; resize = the protocol's resize(s) (paper: fetch_image's, then the",
+      "processor's when it changes the size), WebAssembly SIMD; patch order = rescale + normalise + patch order.",
+      '',
+      mdTable(['image', 'protocol', 'resized to', 'decode (ms)', 'resize (ms)', 'patch order (ms)'], stageRows),
       '',
       `Whole items on loupe-tiny-r2i (first ${items.length} mini-bench items, 16 new tokens, with the generic prompt; decode included; median):`,
       '',

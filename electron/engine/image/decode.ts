@@ -64,6 +64,8 @@ interface Probe {
   width: number;
   height: number;
   orientation: number;
+  /** sharp's header metadata, kept so the decode does not read the header again (absent for BMP). */
+  meta?: Metadata;
 }
 
 /** Reads only the header: size and orientation, and the pixel guard, before any pixel is decoded. */
@@ -82,7 +84,7 @@ async function probe(bytes: Buffer, name: string, maxPixels: number): Promise<Pr
     const problem = 'no image size in its header; the file may be truncated';
     throw new InvalidImageError(`${name} has ${problem}.`, { file: name, problem });
   }
-  return checkSize({ width, height }, meta.orientation ?? 1, name, maxPixels);
+  return { ...checkSize({ width, height }, meta.orientation ?? 1, name, maxPixels), meta };
 }
 
 function checkSize(size: { width: number; height: number }, orientation: number, name: string, maxPixels: number): Probe {
@@ -114,9 +116,9 @@ interface Pixels {
 }
 
 /** PIL's RGB for the file under a protocol (see the header comment for each case). */
-async function decodePixels(bytes: Buffer, protocol: PreprocessProtocol, maxPixels: number): Promise<Pixels> {
+async function decodePixels(bytes: Buffer, protocol: PreprocessProtocol, maxPixels: number, header?: Metadata): Promise<Pixels> {
   if (isBmp(bytes)) return { ...decodeBmp(bytes), warnings: [] };
-  const meta = await sharp(bytes, { limitInputPixels: false }).metadata();
+  const meta = header ?? (await sharp(bytes, { limitInputPixels: false }).metadata());
   const base = pipeline(bytes, maxPixels, protocol === 'hf');
   if (meta.space === 'cmyk') {
     const { data, info } = await base.pipelineColourspace('cmyk').toColourspace('cmyk').raw().toBuffer({ resolveWithObject: true });
@@ -161,7 +163,7 @@ export async function decodeImage(input: ImageInput, options: DecodeOptions = {}
   const info = await probe(bytes, name, maxPixels);
   let pixels: Pixels;
   try {
-    pixels = await decodePixels(bytes, protocol, maxPixels);
+    pixels = await decodePixels(bytes, protocol, maxPixels, info.meta);
   } catch (err) {
     const problem = `could not be decoded: ${(err as Error).message}`;
     throw new InvalidImageError(`Could not decode ${name}: ${(err as Error).message}`, { file: name, cause: err, problem });
@@ -195,7 +197,7 @@ export async function encodeForDisplay(
         .toBuffer();
       return { mime: 'image/png', bytes: new Uint8Array(out.buffer, out.byteOffset, out.byteLength), ...size };
     }
-    const meta = await sharp(bytes, { limitInputPixels: false }).metadata();
+    const meta = info.meta ?? (await sharp(bytes, { limitInputPixels: false }).metadata());
     // PNG keeps transparency and palette images crisp; everything else becomes JPEG (small over IPC/WebSocket).
     const png = meta.format === 'png' || meta.format === 'gif' || meta.hasAlpha === true;
     const p = pipeline(bytes, maxPixels, orient);

@@ -2,7 +2,9 @@
 // double rounded to float32, then (x - mean) / std in float32 (one lookup table per channel, 256 entries,
 // since the result depends only on the byte), then the flat patch layout the vision encoder takes:
 // row = ((block_h * blocks_w + block_w) * merge + mh) * merge + mw, column = ((c * T + t) * P + py) * P + px,
-// each image repeated over the T temporal slots.
+// each image repeated over the T temporal slots. The WebAssembly kernels (patchify-wasm.ts) do it where the
+// runtime has them; the JS loop below is the fallback and the reference resample.test.ts checks them with.
+import { patchOrderWasm } from './patchify-wasm.js';
 import type { ImageProcessorConfig } from './processor-config.js';
 
 export interface PatchedPixels {
@@ -26,7 +28,13 @@ export function channelTable(cfg: ImageProcessorConfig, c: number): Float32Array
   return lut;
 }
 
-export function patchify(rgb: Uint8Array, width: number, height: number, cfg: ImageProcessorConfig): PatchedPixels {
+export function patchify(
+  rgb: Uint8Array,
+  width: number,
+  height: number,
+  cfg: ImageProcessorConfig,
+  engine: 'auto' | 'js' = 'auto',
+): PatchedPixels {
   const P = cfg.patchSize;
   const M = cfg.mergeSize;
   const T = cfg.temporalPatchSize;
@@ -35,9 +43,15 @@ export function patchify(rgb: Uint8Array, width: number, height: number, cfg: Im
   if (!Number.isInteger(gh / M) || !Number.isInteger(gw / M)) {
     throw new Error(`patchify: ${width}x${height} is not a multiple of patch ${P} x merge ${M}`);
   }
-  const luts = [channelTable(cfg, 0), channelTable(cfg, 1), channelTable(cfg, 2)];
-  const cols = 3 * T * P * P;
+  // One table for the three channels (value + 256 * channel), so the loop below has no per-channel arrays.
+  const lut = new Float32Array(768);
+  for (let c = 0; c < 3; c++) lut.set(channelTable(cfg, c), c * 256);
+  const PP = P * P;
+  const TPP = T * PP;
+  const cols = 3 * TPP;
   const data = new Float32Array(gh * gw * cols);
+  const result: PatchedPixels = { data, dims: [gh * gw, cols], gridThw: [1, gh, gw] };
+  if (engine === 'auto' && patchOrderWasm(rgb, width, height, { P, M, T }, lut, data)) return result;
   const bw = gw / M;
   let row = 0;
   for (let by = 0; by < gh / M; by++) {
@@ -47,20 +61,23 @@ export function patchify(rgb: Uint8Array, width: number, height: number, cfg: Im
           const y0 = (by * M + mh) * P;
           const x0 = (bx * M + mw) * P;
           const base = row * cols;
-          for (let c = 0; c < 3; c++) {
-            const lut = luts[c];
-            const cBase = base + c * T * P * P;
-            for (let py = 0; py < P; py++) {
-              let src = ((y0 + py) * width + x0) * 3 + c;
-              const dst = cBase + py * P;
-              for (let px = 0; px < P; px++, src += 3) data[dst + px] = lut[rgb[src]];
+          for (let py = 0; py < P; py++) {
+            let src = ((y0 + py) * width + x0) * 3;
+            // Every temporal slot holds the same image: each value is written T times here, in one pass.
+            for (let d = base + py * P, end = d + P; d < end; d++, src += 3) {
+              const r = lut[rgb[src]];
+              const g = lut[256 + rgb[src + 1]];
+              const b = lut[512 + rgb[src + 2]];
+              for (let t = d; t < d + TPP; t += PP) {
+                data[t] = r;
+                data[t + TPP] = g;
+                data[t + 2 * TPP] = b;
+              }
             }
-            // The other temporal slots repeat the first.
-            for (let t = 1; t < T; t++) data.copyWithin(cBase + t * P * P, cBase, cBase + P * P);
           }
         }
       }
     }
   }
-  return { data, dims: [gh * gw, cols], gridThw: [1, gh, gw] };
+  return result;
 }
