@@ -1,10 +1,11 @@
 """What an export will hold in memory, from the checkpoint's safetensors headers, checked before loading.
 
-The TorchScript exporter keeps the whole PyTorch model (in the export dtype) and, while it writes the
-decoder, a second copy of the decoder's weights (constant folding pre-transposes every linear weight into
-new initializers). Measured on Qwen3-VL-2B at fp32 (docs/pytorch-engine.md, "Full size"): the peak is the
-model plus the decoder's weights plus the runtime. A full-size export that cannot fit is refused here with
-what to do, instead of being killed by the kernel halfway through.
+The TorchScript exporter keeps the whole PyTorch model (in the export dtype) and, while it writes a graph,
+its weights again (the traced graph's initializers, folded constants). The estimate counts the model plus
+the decoder's weights plus 1 GiB; on Qwen3-VL-2B at fp32 (docs/pytorch-engine.md, "Full size") it says
+15.3 GiB where the exporter's sampled peak was 12.9 GiB (the model, 7.9 GiB, plus 5 GiB while the vision
+encoder was written): high on purpose. A full-size export that cannot fit is refused here, before anything
+is loaded, with what to do, instead of being killed by the kernel halfway through.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import json
 import struct
 from pathlib import Path
 
-# Python + torch + transformers + the exporter's graph, beyond the weights (measured: see the docstring).
+# Python + torch + transformers + the traced graph, beyond the weights.
 RUNTIME_BYTES = 1 * 1024**3
 # Fraction of MemAvailable an export may plan to use (the rest: page cache the writes need, other programs).
 HEADROOM = 0.9
@@ -60,8 +61,8 @@ def check_export_fits(checkpoint: Path, dtype: str) -> str | None:
         return None
     gib = 1024**3
     return (
-        f"exporting {checkpoint} at {dtype} needs about {need / gib:.1f} GiB (the model plus a second copy of the decoder's "
-        f"weights while it is written) but {have / gib:.1f} GiB is available (MemAvailable). Export on a machine with more "
+        f"exporting {checkpoint} at {dtype} needs about {need / gib:.1f} GiB (the model, and its weights again while a graph "
+        f"is written) but {have / gib:.1f} GiB is available (MemAvailable). Export on a machine with more "
         f"memory{' or with --dtype fp16 (half the bytes)' if dtype == 'fp32' else ''}, or close other programs; "
         "LOUPE_EXPORT_IGNORE_MEMORY=1 tries anyway."
     )
