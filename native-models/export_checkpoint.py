@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 import time
@@ -105,6 +106,12 @@ def main(argv=None) -> int:
             print(f"error: {ck}/config.json not found: CHECKPOINT_DIR must be a local Hugging Face folder", file=sys.stderr)
             return 2
         name = args.name
+        from loupe_export.export_memory import check_export_fits
+
+        too_big = None if os.environ.get("LOUPE_EXPORT_IGNORE_MEMORY") else check_export_fits(ck, args.dtype)
+        if too_big:  # refused before loading anything: a kill halfway through would leave a broken package
+            print(f"error: {too_big}", file=sys.stderr)
+            return 2
     try:
         t0 = time.perf_counter()
         if model is None:

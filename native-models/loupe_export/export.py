@@ -116,8 +116,19 @@ def _export(module, args, path: Path, input_names, output_names, dynamic_axes):
 
 
 def _finalize_onnx(src: Path, dst: Path) -> None:
-    """Move the exported model to `dst`; over 2 GB, as one `<name>.onnx_data` external-data file."""
+    """Move the exported model to `dst`; over 2 GB, as one `<name>.onnx_data` external-data file.
+
+    The tensors are streamed into the data file one at a time (the exporter's per-tensor files are read in
+    chunks, inline initializers moved out of the proto), so a full-size decoder (7 GB at fp32) is written
+    without holding a second copy of its weights in memory.
+    """
     import onnx
+    from onnx.external_data_helper import (
+        ExternalDataInfo,
+        _get_all_tensors,
+        _get_initializer_tensors,
+        uses_external_data,
+    )
 
     total = sum(f.stat().st_size for f in src.parent.iterdir() if f.is_file())
     data_name = dst.name + "_data"
@@ -127,16 +138,46 @@ def _finalize_onnx(src: Path, dst: Path) -> None:
     if total < TWO_GB and not any(f.name != src.name for f in src.parent.iterdir()):
         shutil.move(str(src), str(dst))
         return
-    model = onnx.load(str(src), load_external_data=True)
-    onnx.save_model(
-        model,
-        str(dst),
-        save_as_external_data=True,
-        all_tensors_to_one_file=True,
-        location=data_name,
-        size_threshold=1024,
-        convert_attribute=False,
-    )
+    model = onnx.load(str(src), load_external_data=False)
+    offset = 0
+
+    def place(out, tensor, length: int) -> None:
+        nonlocal offset
+        # (onnx's set_external_data insists on raw_data, which the exporter's external tensors do not have)
+        del tensor.external_data[:]
+        for key, value in (("location", data_name), ("offset", str(offset)), ("length", str(length))):
+            entry = tensor.external_data.add()
+            entry.key, entry.value = key, value
+        tensor.data_location = onnx.TensorProto.EXTERNAL
+        tensor.ClearField("raw_data")
+        offset += length
+        pad = -offset % 4096  # page-aligned offsets let onnxruntime map the weights
+        out.write(b"\0" * pad)
+        offset += pad
+
+    with open(dst.parent / data_name, "wb") as out:
+        for tensor in _get_all_tensors(model):  # what the exporter already wrote to its per-tensor files
+            if not uses_external_data(tensor):
+                continue
+            info = ExternalDataInfo(tensor)
+            source = src.parent / info.location
+            length = info.length if info.length is not None else source.stat().st_size - (info.offset or 0)
+            with open(source, "rb") as f:
+                f.seek(info.offset or 0)
+                left = length
+                while left:
+                    chunk = f.read(min(left, 64 * 1024**2))
+                    if not chunk:
+                        raise ExportError(f"{source}: external data ends {left} bytes early for tensor {tensor.name!r}")
+                    out.write(chunk)
+                    left -= len(chunk)
+            place(out, tensor, length)
+        for tensor in _get_initializer_tensors(model):  # large initializers still inside the proto
+            if uses_external_data(tensor) or len(tensor.raw_data) < 1024:
+                continue  # small ones (and attribute constants) stay in the .onnx
+            out.write(tensor.raw_data)
+            place(out, tensor, len(tensor.raw_data))
+    onnx.save_model(model, str(dst))
 
 
 def export_vision(model, config, spec: FamilySpec, out: Path, dtype: torch.dtype, device: str) -> list[str]:
