@@ -310,15 +310,7 @@ class Engine:
             "prompt": text,
             "answer": answer,
             "tokens": tokens,
-            "geometry": {
-                "imageWidth": int(rgb.shape[1]),
-                "imageHeight": int(rgb.shape[0]),
-                "resizedWidth": grid.resized_w,
-                "resizedHeight": grid.resized_h,
-                "gridH": grid.grid_h,
-                "gridW": grid.grid_w,
-                "tokenPx": grid.token_px,
-            },
+            "geometry": geometry_record(rgb, grid),
             "preprocess": self.preprocess_record(rgb, fetch_size, grid, enc, protocol, max_pixels, kwargs),
             "visualStart": start,
             "inputIds": ids,
@@ -364,6 +356,19 @@ class Engine:
             "unembedding": np.ascontiguousarray(rows if rows is not None else np.zeros((0, hidden)), dtype="<f4"),
             "tokenHidden": np.ascontiguousarray(token_hidden if token_hidden is not None else np.zeros((0, hidden)), dtype="<f4"),
         }
+
+
+def geometry_record(rgb: np.ndarray, grid) -> dict:
+    """The contract's GridGeometry (less cropInFull) of an image [height, width, 3] and its merged grid."""
+    return {
+        "imageWidth": int(rgb.shape[1]),
+        "imageHeight": int(rgb.shape[0]),
+        "resizedWidth": grid.resized_w,
+        "resizedHeight": grid.resized_h,
+        "gridH": grid.grid_h,
+        "gridW": grid.grid_w,
+        "tokenPx": grid.token_px,
+    }
 
 
 def full_attention_bytes(layers: int, heads: int, prompt: int, generated: int, itemsize: int) -> int:

@@ -8,7 +8,7 @@ import numpy as np
 import torch
 
 from . import families
-from .engine import Engine, WorkerError
+from .engine import Engine, WorkerError, geometry_record
 
 
 def image_runs(ids: list[int], image_token_id: int) -> list[int]:
@@ -48,17 +48,7 @@ def answer_images(
         one = {k: enc[k][i : i + 1] for k in ("image_grid_thw",) if k in enc}
         one["pixel_values"] = enc["pixel_values"]
         grid = families.grid_of(engine.family, engine.config, one)
-        geometries.append(
-            {
-                "imageWidth": int(rgb.shape[1]),
-                "imageHeight": int(rgb.shape[0]),
-                "resizedWidth": grid.resized_w,
-                "resizedHeight": grid.resized_h,
-                "gridH": grid.grid_h,
-                "gridW": grid.grid_w,
-                "tokenPx": grid.token_px,
-            }
-        )
+        geometries.append(geometry_record(rgb, grid))
     visual_tokens = image_runs(enc["input_ids"][0].tolist(), image_token(engine.config))
     logits, _, cache = engine._forward(dict(enc), None)
     length = int(enc["input_ids"].shape[1])
