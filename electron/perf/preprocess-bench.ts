@@ -72,14 +72,16 @@ export default async function preprocessBench(ctx: BenchContext): Promise<BenchR
       const path = join(dir, `${w}x${h}.jpg`);
       await jpeg(w, h, path);
       ctx.log(`preprocess: ${label}`);
+      // Small images get more repetitions: a 15 ms median moves by 2-4 ms with one garbage collection.
+      const n = ctx.quick ? reps : w * h > 4e6 ? reps : 25;
       const loupe = (protocol: PreprocessProtocol, cfg = rt.imageConfig) =>
-        timeIt(reps, async () => preprocessImage(await decodeImage({ path }, { protocol }), cfg));
+        timeIt(n, async () => preprocessImage(await decodeImage({ path }, { protocol }), cfg));
       const r = {
         paperStudentMs: await loupe('paper'),
         hfStudentMs: await loupe('hf'),
         paperQwen25Ms: await loupe('paper', FAMILY_CONFIGS.qwen2_5_vl),
         hfQwen25Ms: await loupe('hf', FAMILY_CONFIGS.qwen2_5_vl),
-        transformersJsStudentMs: await timeIt(reps, async () => {
+        transformersJsStudentMs: await timeIt(n, async () => {
           const img = await decodeImage({ path }, { protocol: 'hf' });
           await rt.processor.image_processor(new RawImage(img.rgb, img.width, img.height, 3));
         }),
@@ -89,9 +91,9 @@ export default async function preprocessBench(ctx: BenchContext): Promise<BenchR
       for (const protocol of ['hf', 'paper'] as const) {
         const image = await decodeImage({ path }, { protocol });
         const resized = resizeForProtocol(image, rt.imageConfig);
-        stages[`${protocol}DecodeMs`] = await timeIt(reps, () => decodeImage({ path }, { protocol }));
-        stages[`${protocol}ResizeMs`] = await timeIt(reps, async () => resizeForProtocol(image, rt.imageConfig));
-        stages[`${protocol}PatchOrderMs`] = await timeIt(reps, async () =>
+        stages[`${protocol}DecodeMs`] = await timeIt(n, () => decodeImage({ path }, { protocol }));
+        stages[`${protocol}ResizeMs`] = await timeIt(n, async () => resizeForProtocol(image, rt.imageConfig));
+        stages[`${protocol}PatchOrderMs`] = await timeIt(n, async () =>
           patchify(resized.rgb, resized.width, resized.height, rt.imageConfig),
         );
         stageRows.push([
@@ -137,7 +139,7 @@ export default async function preprocessBench(ctx: BenchContext): Promise<BenchR
     }
     const markdown = [
       'Median wall time of decode + resize(s) + rescale/normalise + patch order for one JPEG, after a warm-up',
-      `(${reps} repetitions). "student" = the bundled loupe-tiny-r2i's processor config (max 200704 pixels;`,
+      `(${ctx.quick ? reps : 25} repetitions up to 3 MP, ${reps} for 8K). "student" = the bundled loupe-tiny-r2i's processor config (max 200704 pixels;`,
       'the paper protocol replaces it with 2048*2048), "Qwen2.5-VL" = Qwen2.5-VL-7B-Instruct\'s (max 12845056).',
       "transformers.js = decode + its Qwen2VLImageProcessor (half-up rounding, sharp's bicubic without",
       "antialiasing), the path the engine used before issue 25; Loupe's numbers are Loupe's own pipeline (its",

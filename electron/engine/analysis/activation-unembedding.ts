@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import ort from 'onnxruntime-node';
 import { BadRequestError, InvalidModelError } from '../errors.js';
 import { HIDDEN_STATES_OUTPUT, UNEMBEDDING_FILE, UNEMBEDDING_INPUT, UNEMBEDDING_OUTPUT } from '../model/package.js';
+import { sessionOptions } from '../model/providers.js';
 import type { AnyRuntime, ModelRuntime } from '../model/runtime.js';
 import { asFloat32 } from '../model/tensors.js';
 import { Tensor } from '../model/transformers.js';
@@ -27,7 +28,7 @@ function checkRows(rows: Float32Array, n: number, dim: number, what: string): Fl
  */
 async function lmHeadRows(rt: ModelRuntime, ids: readonly number[], dim: number): Promise<Float32Array> {
   const file = join(rt.info.dir, 'onnx', UNEMBEDDING_FILE);
-  const session = await ort.InferenceSession.create(file, { executionProviders: ['cpu'], logSeverityLevel: 3 });
+  const session = await ort.InferenceSession.create(file, sessionOptions('cpu'));
   try {
     const out = await session.run({
       [UNEMBEDDING_INPUT]: new ort.Tensor('int64', BigInt64Array.from(ids.map((i) => BigInt(i))), [ids.length]),
