@@ -89,9 +89,9 @@ async function main(): Promise<void> {
     return;
   }
   const jsonPath = join(ROOT, 'docs/bench-results.json');
-  const previous: ResultsFile = existsSync(jsonPath)
-    ? (JSON.parse(readFileSync(jsonPath, 'utf8')) as ResultsFile)
-    : { generatedAt: '', sections: {} };
+  const readResults = (): ResultsFile =>
+    existsSync(jsonPath) ? (JSON.parse(readFileSync(jsonPath, 'utf8')) as ResultsFile) : { generatedAt: '', sections: {} };
+  const measured: Record<string, StoredSection> = {};
   let failed = false;
   for (const f of files) {
     const m = machine();
@@ -117,8 +117,12 @@ async function main(): Promise<void> {
         error: err instanceof Error ? err.message : String(err),
       };
     }
-    previous.sections[section.name] = section;
+    measured[section.name] = section;
   }
+  // Read again just before writing: a full-size run takes hours, and sections measured meanwhile by another
+  // `npm run bench -- SECTION` must not be overwritten with the copy read when this run started.
+  const previous = readResults();
+  Object.assign(previous.sections, measured);
   previous.generatedAt = new Date().toISOString();
   // Paths inside the checkout are written relative to it: the file is committed and read on other machines.
   const relative = (_key: string, value: unknown): unknown =>
