@@ -23,28 +23,76 @@ function children(pid: number): number[] {
   return out;
 }
 
-function rssBytes(pid: number): number {
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) * 1024 : 0;
-  } catch {
-    return 0;
-  }
+/** Resident memory of one process: all of it, its anonymous part and its file-backed part (mapped files). */
+export interface ResidentBytes {
+  rss: number;
+  anon: number;
+  file: number;
 }
 
-/** RSS of `pid` and every descendant, in bytes. */
-export function treeRss(pid: number): number {
-  let total = 0;
+function residentBytes(pid: number): ResidentBytes {
+  let status: string;
+  try {
+    status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    return { rss: 0, anon: 0, file: 0 };
+  }
+  const kb = (field: string): number => {
+    const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(status);
+    return m ? Number(m[1]) * 1024 : 0;
+  };
+  return { rss: kb('VmRSS'), anon: kb('RssAnon'), file: kb('RssFile') };
+}
+
+/** `pid` and every descendant. */
+export function treePids(pid: number): number[] {
+  const out: number[] = [];
   const stack = [pid];
   const seen = new Set<number>();
   while (stack.length) {
     const p = stack.pop() as number;
     if (seen.has(p)) continue;
     seen.add(p);
-    total += rssBytes(p);
+    out.push(p);
     stack.push(...children(p));
   }
-  return total;
+  return out;
+}
+
+/** RSS of `pid` and every descendant, in bytes. */
+export function treeRss(pid: number): number {
+  return treePids(pid).reduce((n, p) => n + residentBytes(p).rss, 0);
+}
+
+/**
+ * Samples the summed resident memory of a changing set of processes (a worker started later, the bench
+ * process itself) and keeps each figure's peak. The anonymous peak is what the memory guard predicts:
+ * a checkpoint's safetensors are memory-mapped while an fp32 copy is built from them, so for a while the
+ * mapped files' pages count in the RSS too, although the kernel can drop them rather than kill anything.
+ */
+export function sampleResident(pids: () => number[], intervalMs = 100): { stop(): ResidentBytes } {
+  const peak: ResidentBytes = { rss: 0, anon: 0, file: 0 };
+  const sample = (): void => {
+    const sum = pids().reduce(
+      (a, p) => {
+        const r = residentBytes(p);
+        return { rss: a.rss + r.rss, anon: a.anon + r.anon, file: a.file + r.file };
+      },
+      { rss: 0, anon: 0, file: 0 },
+    );
+    peak.rss = Math.max(peak.rss, sum.rss);
+    peak.anon = Math.max(peak.anon, sum.anon);
+    peak.file = Math.max(peak.file, sum.file);
+  };
+  sample();
+  const timer = setInterval(sample, intervalMs);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      sample();
+      return { ...peak };
+    },
+  };
 }
 
 export interface TreeRun {

@@ -22,6 +22,7 @@ import { dimsOf, estimateMemory } from '../engine/model/memory-estimate.js';
 import { loadTorchRuntime, type TorchStats } from '../engine/torch/runtime.js';
 import { locatePython } from '../engine/torch/worker-process.js';
 import { cpuSeconds, load1 } from './cpu-time.js';
+import { sampleResident, treePids } from './process-tree.js';
 import { MAX_NEW_TOKENS, STAGES, torchMarkdown, type BuildFigures, type GemmFigures, type ItemFigures, type Row } from './torch-report.js';
 import { median, type BenchContext, type BenchReport } from './types.js';
 
@@ -105,6 +106,8 @@ const rowKey = (r: Pick<Row, 'model' | 'dtype' | 'maxPixels'>): string => `${r.m
 async function runRow(ctx: BenchContext, dir: string, model: string, dtype: TorchDtype, items: Item[], row: Row): Promise<void> {
   const timeoutS = Number(process.env['LOUPE_TORCH_BENCH_ITEM_TIMEOUT_S'] ?? 0);
   const t0 = performance.now();
+  // The worker is this process's only child while the row runs: its memory from spawn and load to the end.
+  const resident = sampleResident(() => treePids(process.pid).filter((p) => p !== process.pid));
   let rt;
   try {
     rt = await loadTorchRuntime(join(dir, model), 'cpu', {
@@ -113,6 +116,7 @@ async function runRow(ctx: BenchContext, dir: string, model: string, dtype: Torc
       ...(row.maxPixels !== undefined ? { maxPixels: row.maxPixels } : {}),
     });
   } catch (err) {
+    resident.stop();
     row.refused = (err as Error).message;
     return;
   }
@@ -182,7 +186,10 @@ async function runRow(ctx: BenchContext, dir: string, model: string, dtype: Torc
     }).total;
     const loads = row.perItem.map((f) => f.load1AtEnd);
     row.load1 = { min: Math.min(...loads), max: Math.max(...loads) };
+    const peaks = resident.stop();
+    row.sampledPeak = { rssBytes: peaks.rss, anonBytes: peaks.anon, fileBytes: peaks.file };
   } finally {
+    resident.stop();
     await rt.dispose();
   }
 }

@@ -53,6 +53,8 @@ export interface Row {
   cpuSeconds?: number;
   load1?: { min: number; max: number };
   peakRssBytes?: number;
+  /** Sampled every 100 ms from /proc over load and items: RSS, its anonymous and its mapped-file part. */
+  sampledPeak?: { rssBytes: number; anonBytes: number; fileBytes: number };
   estimateBytes?: number;
   tapBytes?: number;
   fullAttentionBytes?: number;
@@ -64,7 +66,7 @@ const s = (ms: number | undefined): string => (ms === undefined ? '-' : (ms / 10
 function runCells(r: Row): string[] {
   const budget = r.maxPixels ? `${r.maxPixels.toLocaleString('en-US')} px` : 'paper';
   const head = [r.model, r.dtype, budget, r.measuredAt.slice(0, 16).replace('T', ' ')];
-  if (r.refused) return [...head, '0', `refused before loading: ${r.refused.replace(/\|/g, '/')}`, ...Array<string>(11).fill('')];
+  if (r.refused) return [...head, '0', `refused before loading: ${r.refused.replace(/\|/g, '/')}`, ...Array<string>(12).fill('')];
   const stopped = r.perItem?.find((f) => f.stoppedAfterS !== undefined);
   const items = `${r.items ?? 0}${stopped ? ` (+1 stopped after ${stopped.stoppedAfterS} s, ${stopped.cpuSeconds.toFixed(0)} CPU s)` : ''}`;
   return [
@@ -80,6 +82,7 @@ function runCells(r: Row): string[] {
     r.cpuSeconds === undefined ? '-' : r.cpuSeconds.toFixed(0),
     r.load1 ? `${r.load1.min}-${r.load1.max}` : '-',
     r.peakRssBytes ? fmtBytes(r.peakRssBytes) : '-',
+    r.sampledPeak ? `${fmtBytes(r.sampledPeak.anonBytes)} / ${fmtBytes(r.sampledPeak.fileBytes)}` : '-',
     r.estimateBytes ? fmtBytes(r.estimateBytes) : '-',
     r.tapBytes ? `${fmtBytes(r.tapBytes)} / ${fmtBytes(r.fullAttentionBytes ?? 0)}` : '-',
   ];
@@ -123,6 +126,7 @@ export function torchMarkdown(
       'item worker CPU (s)',
       'load avg (1 min)',
       'peak RSS',
+      'sampled peak: anonymous / mapped files',
       'guard estimate',
       'tap bytes / full attention bytes',
     ],
@@ -149,7 +153,7 @@ export function torchMarkdown(
     '',
     runTable,
     '',
-    'Stage and item figures are medians over the items that finished (the first includes one-time warm-up). This machine is shared (2 cores): "item worker CPU" is the worker\'s user + system CPU seconds for the item and "load avg" the 1-minute load average at the end of each item; with a load above 2 the wall time includes waiting for a core, so CPU seconds / 2 is the better estimate of an idle machine\'s wall time. Peak RSS is the worker\'s maximum resident set (getrusage) after the items; "guard estimate" is what the memory guard (electron/engine/model/memory-estimate.ts) predicts, the figure it refuses on. Tap bytes: every layer\'s last-query row over all keys (float32) for the prefills and each decode step; full attention bytes: what `output_attentions=True` would hold for the same calls (prompt^2 per head and layer).',
+    'Stage and item figures are medians over the items that finished (the first includes one-time warm-up). This machine is shared (2 cores): "item worker CPU" is the worker\'s user + system CPU seconds for the item and "load avg" the 1-minute load average at the end of each item; with a load above 2 the wall time includes waiting for a core, so CPU seconds / 2 is the better estimate of an idle machine\'s wall time. Peak RSS is the worker\'s maximum resident set (getrusage) after the items. The sampled peaks (every 100 ms from /proc, load included) split it: anonymous memory (weights, caches, activations: what cannot be given back) and mapped files (the bf16 safetensors, mapped while the fp32 copy is built from them; the kernel drops those pages under pressure instead of killing the worker). "guard estimate" is what the memory guard (electron/engine/model/memory-estimate.ts) predicts and refuses on; it stands for the anonymous peak. Tap bytes: every layer\'s last-query row over all keys (float32) for the prefills and each decode step; full attention bytes: what `output_attentions=True` would hold for the same calls (prompt^2 per head and layer).',
     ...(gemmLine ? ['', gemmLine] : []),
     '',
     mdTable(['model', 'dtype', 'item', 'wall (s)', 'worker CPU (s)', 'load avg at end', 'answer'], perItem),
