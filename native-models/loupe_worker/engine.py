@@ -183,6 +183,30 @@ class Engine:
         logits = out.logits[0, -1].float()
         return logits, taps.COLLECTOR.take(self.num_layers), out.past_key_values
 
+    def rope_delta(self) -> int:
+        """The model's stored multimodal rope delta of the last prefill (0 where the family has none)."""
+        base = getattr(self.model, "model", self.model)
+        delta = getattr(base, "rope_deltas", None)
+        return int(delta.reshape(-1)[0]) if delta is not None else 0
+
+    def greedy(self, logits, cache, length: int, rope_delta: int, max_new_tokens: int, tokens: list, on_rows=None) -> None:
+        """Greedy decoding from the prompt's last logits, appending {id, text, prob} to tokens. Each token is
+        fed back; its forward's tap rows go to on_rows. Without on_rows the last token's forward, which
+        nobody reads, is skipped."""
+        for i in range(max_new_tokens):
+            token = int(torch.argmax(logits))
+            if token in self.eos:
+                break
+            prob = float(torch.softmax(logits, dim=-1)[token])
+            tokens.append({"id": token, "text": self.processor.tokenizer.decode([token], skip_special_tokens=False), "prob": prob})
+            if on_rows is None and i == max_new_tokens - 1:
+                break
+            step = {"input_ids": torch.tensor([[token]]), "position_ids": self._step_positions(length, rope_delta)}
+            logits, rows, cache = self._forward(step, cache)
+            length += 1
+            if on_rows is not None:
+                on_rows(rows)
+
     def _step_positions(self, length: int, rope_delta: int) -> torch.Tensor:
         if self.family in families.QWEN_FAMILIES:
             return torch.full((3, 1, 1), length + rope_delta, dtype=torch.long)
@@ -269,9 +293,7 @@ class Engine:
         kv_len = max(r.shape[-1] for r in rows)
         # Qwen's multimodal rope: a generated token sits at (cache length + delta) on all three axes. Kept
         # now, before the generic prompt's prefill replaces the model's stored delta.
-        base = getattr(self.model, "model", self.model)
-        delta = getattr(base, "rope_deltas", None)
-        rope_delta = int(delta.reshape(-1)[0]) if delta is not None else 0
+        rope_delta = self.rope_delta()
         maps = [self._visual_rows(rows, start, cells)]
         generic_map = None
         if generic is not None:
@@ -330,19 +352,14 @@ class Engine:
     def _decode(self, logits, cache, length: int, rope_delta: int, max_new_tokens: int, span, tokens: list, maps: list) -> int:
         """Greedy decoding with the taps: appends to tokens and maps, returns the bytes tapped."""
         start, cells = span
-        tap_bytes = 0
-        for _ in range(max_new_tokens):
-            token = int(torch.argmax(logits))
-            if token in self.eos:
-                break
-            prob = float(torch.softmax(logits, dim=-1)[token])
-            tokens.append({"id": token, "text": self.processor.tokenizer.decode([token], skip_special_tokens=False), "prob": prob})
-            step = {"input_ids": torch.tensor([[token]]), "position_ids": self._step_positions(length, rope_delta)}
-            logits, rows, cache = self._forward(step, cache)
-            length += 1
-            tap_bytes += sum(r.numel() * 4 for r in rows)
+        tapped = [0]
+
+        def keep(rows: list[torch.Tensor]) -> None:
+            tapped[0] += sum(r.numel() * 4 for r in rows)
             maps.append(self._visual_rows(rows, start, cells))
-        return tap_bytes
+
+        self.greedy(logits, cache, length, rope_delta, max_new_tokens, tokens, on_rows=keep)
+        return tapped[0]
 
     def activation_inputs(self, ids: list[int], steps: list) -> dict:
         """The answer tokens' unembedding rows (lm_head.weight rows: right for tied and untied heads alike,

@@ -5,7 +5,6 @@ image's protocol. Only the answer is kept; the taps the decoder still records ar
 from __future__ import annotations
 
 import numpy as np
-import torch
 
 from . import families
 from .engine import Engine, WorkerError, geometry_record
@@ -52,20 +51,7 @@ def answer_images(
     visual_tokens = image_runs(enc["input_ids"][0].tolist(), image_token(engine.config))
     logits, _, cache = engine._forward(dict(enc), None)
     length = int(enc["input_ids"].shape[1])
-    base = getattr(engine.model, "model", engine.model)
-    delta = getattr(base, "rope_deltas", None)
-    rope_delta = int(delta.reshape(-1)[0]) if delta is not None else 0
-    tokens = []
-    for i in range(max_new_tokens):
-        token = int(torch.argmax(logits))
-        if token in engine.eos:
-            break
-        prob = float(torch.softmax(logits, dim=-1)[token])
-        tokens.append({"id": token, "text": engine.processor.tokenizer.decode([token], skip_special_tokens=False), "prob": prob})
-        if i == max_new_tokens - 1:
-            break
-        step = {"input_ids": torch.tensor([[token]]), "position_ids": engine._step_positions(length, rope_delta)}
-        logits, _, cache = engine._forward(step, cache)
-        length += 1
+    tokens: list = []
+    engine.greedy(logits, cache, length, engine.rope_delta(), max_new_tokens, tokens)
     answer = engine.processor.tokenizer.decode([x["id"] for x in tokens], skip_special_tokens=True) if tokens else ""
     return {"prompt": text, "answer": answer, "tokens": tokens, "visualTokens": visual_tokens, "geometries": geometries}, {}

@@ -3,7 +3,6 @@
 // same command resumes it, the option is part of the settings (a run without it is another run), each
 // record's first-token figures are the engine's own for that item, the CSV carries them, and a package
 // without the hidden states is refused before any item runs.
-import { spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,25 +13,15 @@ import { analyzeWithAnalyses } from '../../electron/engine/analysis/with-analyse
 import { decodeImage } from '../../electron/engine/image/decode.js';
 import { loadRuntime } from '../../electron/engine/model/runtime.js';
 import { runTap } from '../../electron/tap/index.js';
+import { runLoupe } from '../support/loupe-cli.js';
 import { ROOT } from './fixtures.js';
 
-const BIN = join(ROOT, 'bin/loupe.js');
 const BENCH = join(ROOT, 'resources/bench/loupe-mini');
 const work = mkdtempSync(join(tmpdir(), 'loupe-activation-bench-'));
 const model = join(work, 'loupe-tiny-r2i');
 const env = { LOUPE_RUNS_DIR: join(work, 'runs') };
 
-function loupe(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: work, env: { ...process.env, ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const loupe = (args: string[]) => runLoupe(args, work, env);
 
 interface BenchOut {
   runId: string;

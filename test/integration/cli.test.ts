@@ -8,29 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, findModelDir } from './fixtures.js';
+import { LOUPE_BIN, runLoupe } from '../support/loupe-cli.js';
 import { runPython } from '../support/python-venv.js';
 
-const BIN = join(ROOT, 'bin/loupe.js');
 const BENCH = join(ROOT, 'resources/bench/loupe-mini');
 const modelDir = findModelDir();
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function loupe(args: string[], cwd: string, env: Record<string, string>): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const loupe = runLoupe;
 
 interface MiniItem {
   id: string;
@@ -175,7 +159,7 @@ describe(`loupe CLI on ${modelDir}`, () => {
 describe('npm start without Electron', () => {
   it('explains why, starts the web mode and prints a token URL that works', async () => {
     const work = mkdtempSync(join(tmpdir(), 'loupe-start-it-'));
-    const child = spawn(process.execPath, [BIN, 'start'], { cwd: work, env: { ...process.env, LOUPE_RUNS_DIR: join(work, 'runs') } });
+    const child = spawn(process.execPath, [LOUPE_BIN, 'start'], { cwd: work, env: { ...process.env, LOUPE_RUNS_DIR: join(work, 'runs') } });
     let stdout = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     try {

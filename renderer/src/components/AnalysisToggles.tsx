@@ -18,36 +18,31 @@ export function AnalysisToggles({
   faithfulnessCost?: string;
   faithfulnessLabel?: string;
 }) {
+  const toggles: { name: keyof AnalysesChoice; testId: string; title: string; label: string }[] = [
+    {
+      name: 'selfZoom',
+      testId: 'toggle-self-zoom',
+      title: "Crop around the peak of the model's attention (default layer, half of each side) and ask again on the crop: one more pass",
+      label: 'Self-zoom (+1 pass)',
+    },
+    { name: 'faithfulness', testId: 'toggle-faithfulness', title: faithfulnessCost, label: faithfulnessLabel },
+    {
+      name: 'activation',
+      testId: 'toggle-activation',
+      title:
+        "Score each visual token's final hidden state against each answer token's unembedding row (logit lens, context-corrected): no extra pass, but an ONNX package needs `loupe tap DIR --hidden-states`",
+      label: 'Activation maps (no extra pass)',
+    },
+  ];
   return (
     <fieldset className="analysis-toggles">
       <legend>Also analyse</legend>
-      <label title="Crop around the peak of the model's attention (default layer, half of each side) and ask again on the crop: one more pass">
-        <input
-          type="checkbox"
-          checked={value.selfZoom}
-          onChange={(e) => onChange('selfZoom', e.target.checked)}
-          data-testid="toggle-self-zoom"
-        />{' '}
-        Self-zoom (+1 pass)
-      </label>
-      <label title={faithfulnessCost}>
-        <input
-          type="checkbox"
-          checked={value.faithfulness}
-          onChange={(e) => onChange('faithfulness', e.target.checked)}
-          data-testid="toggle-faithfulness"
-        />{' '}
-        {faithfulnessLabel}
-      </label>
-      <label title="Score each visual token's final hidden state against each answer token's unembedding row (logit lens, context-corrected): no extra pass, but an ONNX package needs `loupe tap DIR --hidden-states`">
-        <input
-          type="checkbox"
-          checked={value.activation}
-          onChange={(e) => onChange('activation', e.target.checked)}
-          data-testid="toggle-activation"
-        />{' '}
-        Activation maps (no extra pass)
-      </label>
+      {toggles.map((t) => (
+        <label key={t.name} title={t.title}>
+          <input type="checkbox" checked={value[t.name]} onChange={(e) => onChange(t.name, e.target.checked)} data-testid={t.testId} />{' '}
+          {t.label}
+        </label>
+      ))}
     </fieldset>
   );
 }

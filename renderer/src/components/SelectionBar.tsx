@@ -153,6 +153,40 @@ export function SelectionBar({
   );
 }
 
+/** One answer token as a radio button: its text and its probability (fainter when less likely). */
+function AnswerTokenButton({
+  token,
+  active,
+  disabled,
+  onSelect,
+  title,
+  testId,
+}: {
+  token: AnswerToken;
+  active: boolean;
+  disabled: boolean;
+  onSelect: () => void;
+  title: string;
+  testId: string;
+}) {
+  return (
+    <button
+      role="radio"
+      aria-checked={active}
+      disabled={disabled}
+      className={`token ${active ? 'active' : ''}`}
+      onClick={onSelect}
+      title={title}
+      data-testid={testId}
+    >
+      <span className="token-text">{visibleToken(token.text)}</span>
+      <span className="token-prob" style={{ opacity: 0.4 + 0.6 * token.prob }}>
+        {(token.prob * 100).toFixed(0)}%
+      </span>
+    </button>
+  );
+}
+
 /** The query positions: the last prompt token (the paper's) and each generated token. */
 function TokenButtons({
   scope,
@@ -181,21 +215,15 @@ function TokenButtons({
       {tokens.map((t, i) => {
         const qi = i + 1;
         return (
-          <button
+          <AnswerTokenButton
             key={i}
-            role="radio"
-            aria-checked={query === qi}
+            token={t}
+            active={query === qi}
             disabled={qi >= numQueries}
-            className={`token ${query === qi ? 'active' : ''}`}
-            onClick={() => set(scope, { query: qi })}
+            onSelect={() => set(scope, { query: qi })}
             title={`Answer token ${qi}: id ${t.id}, p = ${t.prob.toFixed(3)}`}
-            data-testid={`token-${qi}`}
-          >
-            <span className="token-text">{visibleToken(t.text)}</span>
-            <span className="token-prob" style={{ opacity: 0.4 + 0.6 * t.prob }}>
-              {(t.prob * 100).toFixed(0)}%
-            </span>
-          </button>
+            testId={`token-${qi}`}
+          />
         );
       })}
     </div>
@@ -218,21 +246,15 @@ function ActivationTokenButtons({
   return (
     <div className="tokens" role="radiogroup" aria-label="Answer token">
       {tokens.map((t, i) => (
-        <button
+        <AnswerTokenButton
           key={i}
-          role="radio"
-          aria-checked={query === i}
+          token={t}
+          active={query === i}
           disabled={i >= count}
-          className={`token ${query === i ? 'active' : ''}`}
-          onClick={() => set(scope, { query: i })}
+          onSelect={() => set(scope, { query: i })}
           title={`Activation map of answer token ${i + 1}: id ${t.id}, p = ${t.prob.toFixed(3)}`}
-          data-testid={`act-token-${i}`}
-        >
-          <span className="token-text">{visibleToken(t.text)}</span>
-          <span className="token-prob" style={{ opacity: 0.4 + 0.6 * t.prob }}>
-            {(t.prob * 100).toFixed(0)}%
-          </span>
-        </button>
+          testId={`act-token-${i}`}
+        />
       ))}
     </div>
   );
