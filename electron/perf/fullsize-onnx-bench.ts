@@ -15,12 +15,11 @@ import { estimateMemory, onnxPackageDims } from '../engine/model/memory-estimate
 import { loadRuntime } from '../engine/model/runtime.js';
 import { locatePython } from '../engine/torch/worker-process.js';
 import { load1 } from './cpu-time.js';
-import { runSampled } from './process-tree.js';
+import { runSampled, sampleResident } from './process-tree.js';
+import { MAX_NEW_TOKENS, STAGE_HEADERS, STAGES, sampledCell } from './torch-report.js';
 import { fmtBytes, mdTable, median, type BenchContext, type BenchReport } from './types.js';
 
 const MODELS = ['qwen3_vl_2b', 'qwen2_5_vl_3b'] as const;
-const STAGES = ['preprocessMs', 'visionMs', 'prefillMs', 'decodeMs'] as const;
-const MAX_NEW_TOKENS = 4;
 
 interface ExportFigures {
   wallSeconds: number;
@@ -39,6 +38,8 @@ interface OnnxRow {
   loadSeconds?: number;
   rssAfterLoadBytes?: number;
   peakRssBytes?: number;
+  /** Sampled every 100 ms from /proc over load and items: RSS, its anonymous and its mapped-file part. */
+  sampledPeak?: { rssBytes: number; anonBytes: number; fileBytes: number };
   guardEstimateBytes?: number;
   visualTokens?: number;
   perItem?: { id: string; wallMs: number; cpuSeconds: number; load1AtEnd: number; stagesMs: Record<string, number>; answer: string }[];
@@ -79,10 +80,13 @@ interface Item {
 
 async function runItems(ctx: BenchContext, pkg: string, items: Item[], itemsDir: string, row: OnnxRow): Promise<void> {
   const t0 = performance.now();
+  // onnxruntime's sessions live in this process: its memory from load to the last item.
+  const resident = sampleResident(() => [process.pid]);
   let rt;
   try {
     rt = await loadRuntime(pkg, 'cpu');
   } catch (err) {
+    resident.stop();
     row.refused = (err as Error).message;
     return;
   }
@@ -117,6 +121,8 @@ async function runItems(ctx: BenchContext, pkg: string, items: Item[], itemsDir:
   } finally {
     // getrusage's peak for this process: onnxruntime's sessions live in it (KiB on Linux).
     row.peakRssBytes = process.resourceUsage().maxRSS * 1024;
+    const peaks = resident.stop();
+    row.sampledPeak = { rssBytes: peaks.rss, anonBytes: peaks.anon, fileBytes: peaks.file };
     await rt.dispose();
   }
 }
@@ -188,18 +194,15 @@ export default async function fullsizeOnnxBench(ctx: BenchContext): Promise<Benc
       'load (s)',
       'RSS after load',
       'peak RSS',
+      'sampled peak: anonymous / mapped files',
       'guard estimate (paper)',
       'visual tokens',
-      'preprocess (s)',
-      'vision (s)',
-      'prefill, 2 prompts (s)',
-      `decode, ${MAX_NEW_TOKENS} tokens (s)`,
-      'item wall (s)',
+      ...STAGE_HEADERS,
       'item CPU (s)',
       'load avg (1 min)',
     ],
     rows.map((r) => {
-      if (r.refused) return [r.model, '0', `refused: ${r.refused.replace(/\|/g, '/')}`, ...Array<string>(11).fill('')];
+      if (r.refused) return [r.model, '0', `refused: ${r.refused.replace(/\|/g, '/')}`, ...Array<string>(12).fill('')];
       const its = r.perItem ?? [];
       const med = (f: (x: (typeof its)[number]) => number): number | undefined => (its.length ? median(its.map(f)) : undefined);
       return [
@@ -208,6 +211,7 @@ export default async function fullsizeOnnxBench(ctx: BenchContext): Promise<Benc
         r.loadSeconds?.toFixed(1) ?? '-',
         r.rssAfterLoadBytes ? fmtBytes(r.rssAfterLoadBytes) : '-',
         r.peakRssBytes ? fmtBytes(r.peakRssBytes) : '-',
+        sampledCell(r.sampledPeak),
         r.guardEstimateBytes ? fmtBytes(r.guardEstimateBytes) : '-',
         r.visualTokens === undefined ? '-' : String(r.visualTokens),
         ...STAGES.map((s) => sec(med((x) => x.stagesMs[s] ?? 0))),
@@ -230,7 +234,7 @@ export default async function fullsizeOnnxBench(ctx: BenchContext): Promise<Benc
           '',
         ]
       : []),
-    "Export peak RSS: the exporter's process tree sampled every 0.5 s. Run peak RSS: getrusage maximum of the bench process, which hosts onnxruntime. Item CPU: user + system seconds of that process (onnxruntime's threads included) for the item; the machine is shared, so compare CPU seconds with the load average beside them. Stage figures are medians over items.",
+    "Export peak RSS: the exporter's process tree sampled every 0.5 s. Run peak RSS: getrusage maximum of the bench process, which hosts onnxruntime; the sampled peaks (every 100 ms from /proc, load included) split it into anonymous memory and mapped files. Item CPU: user + system seconds of that process (onnxruntime's threads included) for the item; the machine is shared, so compare CPU seconds with the load average beside them. Stage figures are medians over items.",
   ].join('\n');
   return { name: 'fullsize-onnx', title: 'ONNX engine at full size (CPU, fp32 package)', markdown, results: { rows } };
 }

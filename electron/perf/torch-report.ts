@@ -7,6 +7,17 @@ import { fmtBytes, mdTable } from './types.js';
 
 export const STAGES = ['preprocessMs', 'visionMs', 'prefillMs', 'decodeMs'] as const;
 export const MAX_NEW_TOKENS = 4;
+/** The per-item columns both full-size engines report, in STAGES order, then the item's totals. */
+export const STAGE_HEADERS = [
+  'preprocess (s)',
+  'vision (s)',
+  'prefill, 2 prompts (s)',
+  `decode, ${MAX_NEW_TOKENS} tokens (s)`,
+  'item wall (s)',
+];
+/** A sampled resident-memory peak as the tables show it. */
+export const sampledCell = (p: { anonBytes: number; fileBytes: number } | undefined): string =>
+  p ? `${fmtBytes(p.anonBytes)} / ${fmtBytes(p.fileBytes)}` : '-';
 
 export interface BuildFigures {
   initSeconds: number;
@@ -82,7 +93,7 @@ function runCells(r: Row): string[] {
     r.cpuSeconds === undefined ? '-' : r.cpuSeconds.toFixed(0),
     r.load1 ? `${r.load1.min}-${r.load1.max}` : '-',
     r.peakRssBytes ? fmtBytes(r.peakRssBytes) : '-',
-    r.sampledPeak ? `${fmtBytes(r.sampledPeak.anonBytes)} / ${fmtBytes(r.sampledPeak.fileBytes)}` : '-',
+    sampledCell(r.sampledPeak),
     r.estimateBytes ? fmtBytes(r.estimateBytes) : '-',
     r.tapBytes ? `${fmtBytes(r.tapBytes)} / ${fmtBytes(r.fullAttentionBytes ?? 0)}` : '-',
   ];
@@ -118,11 +129,7 @@ export function torchMarkdown(
       'items',
       'load (s)',
       'visual tokens',
-      'preprocess (s)',
-      'vision (s)',
-      'prefill, 2 prompts (s)',
-      `decode, ${MAX_NEW_TOKENS} tokens (s)`,
-      'item wall (s)',
+      ...STAGE_HEADERS,
       'item worker CPU (s)',
       'load avg (1 min)',
       'peak RSS',
