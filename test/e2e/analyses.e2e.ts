@@ -14,6 +14,7 @@ let benchId: string;
 let item: BenchItemSummary;
 let r2i: ModelInfo;
 let direct: AnalysisResult;
+let vicrop: AnalysisResult;
 
 beforeAll(async () => {
   loupe = await startLoupe();
@@ -22,6 +23,7 @@ beforeAll(async () => {
   r2i = b.r2i;
   item = b.items[0];
   direct = await engineAnswer(loupe, r2i, benchId, item, { selfZoom: {}, faithfulness: {} });
+  vicrop = await engineAnswer(loupe, r2i, benchId, item, { selfZoom: { input: 'crop+full' } });
 });
 afterAll(async () => loupe?.close());
 beforeEach(async () => {
@@ -55,6 +57,22 @@ describe('Inspect: self-zoom and faithfulness', () => {
     expect(areas).toContain(direct.faithfulness!.attention[layer].area.toFixed(3));
     expect(areas).toContain(direct.faithfulness!.random.meanArea.toFixed(3));
     await s.screenshot('inspect-analyses');
+    expect(s.errors).toEqual([]);
+  }, 240_000);
+
+  it('asks the second pass with the full image and the crop when ViCrop input is chosen', async () => {
+    const app = new InspectPage(s.page);
+    await app.open(loupe.url);
+    await app.pickBenchItem(item.id);
+    await app.chooseModel(r2i.id);
+    await s.page.getByTestId('toggle-self-zoom').check();
+    await s.page.getByTestId('self-zoom-input').selectOption('crop+full');
+    await app.run();
+    await s.page.getByTestId('self-zoom-panel').waitFor({ timeout: 120_000 });
+    const sz = vicrop.selfZoom!;
+    expect(sz.input).toBe('crop+full');
+    expect(await s.page.getByTestId('self-zoom-panel').innerText()).toContain('answer on full image + crop (ViCrop input)');
+    expect(await s.page.getByTestId('self-zoom-answer').innerText()).toContain(sz.answer.trim() || '(empty)');
     expect(s.errors).toEqual([]);
   }, 240_000);
 });

@@ -1,11 +1,12 @@
 // Opt-in analyses beyond the heatmap (docs/metrics.md), with what each costs: Inspect, Replay and batch
 // runs offer the same switches.
-/** The opt-in analyses a view runs with its next analysis. */
-export interface AnalysesChoice {
-  selfZoom: boolean;
-  faithfulness: boolean;
-  activation: boolean;
-}
+import { SELF_ZOOM_INPUTS, type SelfZoomInput } from '../../../electron/contract/analyses.js';
+import type { AnalysesChoice } from '../stores/analyses-choice.js';
+
+const ZOOM_INPUT_LABELS: Record<SelfZoomInput, string> = {
+  crop: 'the crop alone',
+  'crop+full': 'full image + crop (ViCrop)',
+};
 
 export function AnalysisToggles({
   value,
@@ -14,11 +15,11 @@ export function AnalysisToggles({
   faithfulnessLabel = 'Faithfulness by deletion (+13 passes)',
 }: {
   value: AnalysesChoice;
-  onChange: (name: keyof AnalysesChoice, on: boolean) => void;
+  onChange: (patch: Partial<AnalysesChoice>) => void;
   faithfulnessCost?: string;
   faithfulnessLabel?: string;
 }) {
-  const toggles: { name: keyof AnalysesChoice; testId: string; title: string; label: string }[] = [
+  const toggles: { name: 'selfZoom' | 'faithfulness' | 'activation'; testId: string; title: string; label: string }[] = [
     {
       name: 'selfZoom',
       testId: 'toggle-self-zoom',
@@ -39,8 +40,32 @@ export function AnalysisToggles({
       <legend>Also analyse</legend>
       {toggles.map((t) => (
         <label key={t.name} title={t.title}>
-          <input type="checkbox" checked={value[t.name]} onChange={(e) => onChange(t.name, e.target.checked)} data-testid={t.testId} />{' '}
+          <input
+            type="checkbox"
+            checked={value[t.name]}
+            onChange={(e) => onChange({ [t.name]: e.target.checked })}
+            data-testid={t.testId}
+          />{' '}
           {t.label}
+          {t.name === 'selfZoom' && value.selfZoom ? (
+            <>
+              {' '}
+              on{' '}
+              <select
+                aria-label="Self-zoom input"
+                title="What the second pass sees: the crop alone, or the full image followed by the crop in the same turn (ViCrop's input)"
+                value={value.selfZoomInput}
+                onChange={(e) => onChange({ selfZoomInput: e.target.value as SelfZoomInput })}
+                data-testid="self-zoom-input"
+              >
+                {SELF_ZOOM_INPUTS.map((i) => (
+                  <option key={i} value={i}>
+                    {ZOOM_INPUT_LABELS[i]}
+                  </option>
+                ))}
+              </select>
+            </>
+          ) : null}
         </label>
       ))}
     </fieldset>

@@ -5,6 +5,7 @@ import { getClient } from '../engine/client.js';
 import { isCancelled, toUiError, type UiError } from '../engine/errors.js';
 import { bytesToUrl, fileBytes } from '../util/image.js';
 import { subscribeEngineEvents, useEngineStore } from './engine.js';
+import { analysesRequest, NO_ANALYSES, type AnalysesChoice } from './analyses-choice.js';
 
 export interface LoadedImage {
   source: ImageSource;
@@ -25,7 +26,7 @@ interface InspectState {
   modelId: string | null;
   maxNewTokens: number;
   /** Opt-in analyses run with the next analysis (docs/metrics.md): each costs extra passes. */
-  analyses: { selfZoom: boolean; faithfulness: boolean; activation: boolean };
+  analyses: AnalysesChoice;
   /** Image preparation (docs/preprocessing.md): paper = the paper's scripts' chain, hf = transformers'. */
   protocol: PreprocessProtocol;
   /** A lower pixel budget for the processor's resize; null = the protocol's own. */
@@ -47,7 +48,7 @@ interface InspectState {
     setBox: (b: Box | null) => void;
     setModel: (id: string) => void;
     setMaxNewTokens: (n: number) => void;
-    setAnalysis: (name: 'selfZoom' | 'faithfulness' | 'activation', on: boolean) => void;
+    setAnalyses: (patch: Partial<AnalysesChoice>) => void;
     setProtocol: (p: PreprocessProtocol) => Promise<void>;
     setMaxPixels: (n: number | null) => void;
     run: () => Promise<void>;
@@ -85,7 +86,7 @@ export const useInspectStore = create<InspectState>()((set, get) => {
     box: null,
     modelId: null,
     maxNewTokens: 16,
-    analyses: { selfZoom: false, faithfulness: false, activation: false },
+    analyses: NO_ANALYSES,
     protocol: 'paper',
     maxPixels: null,
     benchId: null,
@@ -133,7 +134,7 @@ export const useInspectStore = create<InspectState>()((set, get) => {
       setBox: (box) => set({ box }),
       setModel: (modelId) => set({ modelId, result: null }),
       setMaxNewTokens: (maxNewTokens) => set({ maxNewTokens: Math.max(1, Math.min(256, Math.round(maxNewTokens))) }),
-      setAnalysis: (name, on) => set({ analyses: { ...get().analyses, [name]: on } }),
+      setAnalyses: (patch) => set({ analyses: { ...get().analyses, ...patch } }),
       async setProtocol(protocol) {
         if (protocol === get().protocol) return;
         set({ protocol, result: null });
@@ -170,9 +171,8 @@ export const useInspectStore = create<InspectState>()((set, get) => {
               box: box ?? undefined,
               maxNewTokens,
               withGeneric: true,
-              ...(analyses.selfZoom ? { selfZoom: {} } : {}),
+              ...analysesRequest(analyses),
               ...(analyses.faithfulness ? { faithfulness: {} } : {}),
-              ...(analyses.activation ? { activation: {} } : {}),
               preprocess: { protocol, ...(maxPixels !== null ? { maxPixels } : {}) },
             },
             { signal },

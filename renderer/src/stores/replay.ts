@@ -7,6 +7,7 @@ import { getClient } from '../engine/client.js';
 import { isCancelled, toUiError, type UiError } from '../engine/errors.js';
 import { useEngineStore } from './engine.js';
 import { loadImage, type LoadedImage } from './inspect.js';
+import { analysesKey, analysesRequest, NO_ANALYSES, type AnalysesChoice } from './analyses-choice.js';
 
 export type JudgeFilter = 'any' | 'correct' | 'wrong' | 'unjudged' | 'failed';
 type SortKey = 'row' | 'coverage-desc' | 'coverage-asc';
@@ -55,11 +56,11 @@ interface ReplayState {
   running: boolean;
   error: UiError | null;
   /** Opt-in analyses of the global view (docs/metrics.md); each costs extra passes per item. */
-  analyses: { selfZoom: boolean; faithfulness: boolean; activation: boolean };
+  analyses: AnalysesChoice;
   actions: {
     setBench: (id: string | null) => void;
     /** Switches an analysis; the open item is analysed again with it. */
-    setAnalysis: (name: 'selfZoom' | 'faithfulness' | 'activation', on: boolean, items?: BenchItemSummary[]) => void;
+    setAnalyses: (patch: Partial<AnalysesChoice>, items?: BenchItemSummary[]) => void;
     /** Another model; the open item (looked up in `items`) is analysed again with it. */
     setModel: (id: string | null, items?: BenchItemSummary[]) => void;
     setRun: (runId: string | null) => Promise<void>;
@@ -128,10 +129,10 @@ export const useReplayStore = create<ReplayState>()((set, get) => ({
   failure: null,
   running: false,
   error: null,
-  analyses: { selfZoom: false, faithfulness: false, activation: false },
+  analyses: NO_ANALYSES,
   actions: {
-    setAnalysis(name, on, items = []) {
-      set({ analyses: { ...get().analyses, [name]: on } });
+    setAnalyses(patch, items = []) {
+      set({ analyses: { ...get().analyses, ...patch } });
       const open = items.find((i) => i.id === get().selectedId);
       if (open) void get().actions.select(open);
     },
@@ -175,7 +176,7 @@ export const useReplayStore = create<ReplayState>()((set, get) => ({
       const { benchId, modelId, analyses } = get();
       set({ selectedId: item?.id ?? null, error: null });
       if (!item || !benchId || !modelId) return;
-      const key = `${modelId}|${benchId}|${item.id}|${analyses.selfZoom ? 'z' : ''}${analyses.faithfulness ? 'f' : ''}${analyses.activation ? 'a' : ''}`;
+      const key = `${modelId}|${benchId}|${item.id}|${analysesKey(analyses)}`;
       const hit = cache.get(key);
       if (hit) {
         set({ current: hit, failure: null, running: false });
@@ -197,9 +198,8 @@ export const useReplayStore = create<ReplayState>()((set, get) => ({
             question: item.question,
             maxNewTokens: 16,
             withGeneric: true,
-            ...(analyses.selfZoom ? { selfZoom: {} } : {}),
+            ...analysesRequest(analyses),
             ...(analyses.faithfulness ? { faithfulness: {} } : {}),
-            ...(analyses.activation ? { activation: {} } : {}),
           },
           { signal },
         );

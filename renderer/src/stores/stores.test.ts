@@ -1,6 +1,6 @@
 // The renderer's stores over a fake engine client: each view's own selection, Replay's handling of
 // broken items, filters, the batch store's identical-spec offer and its one source of progress.
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { EngineClient, MethodName, ParamsOf, ResultOf } from '../../../electron/contract/api.js';
 import type {
   AnalysisResult,
@@ -16,6 +16,7 @@ import { useSelectionStore } from './selection.js';
 import { DEFAULT_FILTERS, activeFilters, filterItems, recordLayer, useReplayStore, verdictOf, type ItemRecords } from './replay.js';
 import { runProgress, useBatchStore } from './batch.js';
 import { useEngineStore } from './engine.js';
+import { NO_ANALYSES } from './analyses-choice.js';
 import { formatEta } from '../views/batch/BatchRuns.js';
 import { runTitle, settingsText } from '../views/batch/runText.js';
 
@@ -216,6 +217,28 @@ describe('replay store', () => {
     expect(st.current).toBeNull();
     expect(st.failure?.itemId).toBe('broken');
     expect(st.failure?.error.message).toContain('column crop_image');
+  });
+  it('runs self-zoom with the chosen input, and analyses the open item again when the input changes', async () => {
+    const client = fakeClient({
+      'models.load': (p) => ({ modelId: p.modelId, provider: 'cpu', providerAttempts: [] }),
+      'analysis.dual': () => duals['good'],
+      'images.get': () => ({ mime: 'image/png', bytes: png, width: 8, height: 8 }),
+    });
+    setClient(client);
+    useReplayStore.setState({ analyses: NO_ANALYSES });
+    const { select, setAnalyses } = useReplayStore.getState().actions;
+    const open = item('zoom-input');
+    await select(open);
+    setAnalyses({ selfZoom: true }, [open]);
+    await vi.waitFor(() => expect(client.calls.filter((c) => c.method === 'analysis.dual')).toHaveLength(2));
+    setAnalyses({ selfZoomInput: 'crop+full' }, [open]);
+    await vi.waitFor(() => expect(client.calls.filter((c) => c.method === 'analysis.dual')).toHaveLength(3));
+    const zooms = client.calls.filter((c) => c.method === 'analysis.dual').map((c) => (c.params as { selfZoom?: unknown }).selfZoom);
+    expect(zooms).toEqual([undefined, { input: 'crop' }, { input: 'crop+full' }]);
+    // Back to the crop alone: the earlier result is reused, not run again.
+    setAnalyses({ selfZoomInput: 'crop' }, [open]);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(client.calls.filter((c) => c.method === 'analysis.dual')).toHaveLength(3);
   });
   it('keeps the view that ran, with the failed view’s error and image problem', async () => {
     await useReplayStore.getState().actions.select(item('half'));

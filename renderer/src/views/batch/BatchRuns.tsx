@@ -9,6 +9,7 @@ import { ModelSelect, pickModel } from '../../components/ModelSelect.js';
 import { BenchSelect } from '../../components/BenchSelect.js';
 import { Field } from '../../components/common.js';
 import { runTitle, settingsText, startedText } from './runText.js';
+import { analysesRequest, NO_ANALYSES, type AnalysesChoice } from '../../stores/analyses-choice.js';
 
 export function BatchRuns() {
   const models = useModels();
@@ -26,7 +27,7 @@ export function BatchRuns() {
   const [limit, setLimit] = useState<string>('');
   const [maxNew, setMaxNew] = useState(16);
   const [name, setName] = useState('');
-  const [analyses, setAnalyses] = useState({ selfZoom: false, faithfulness: false, activation: false });
+  const [analyses, setAnalyses] = useState<AnalysesChoice>(NO_ANALYSES);
   // Faithfulness in a run ranks cells by every layer's map, so the dashboard can say which layer is most faithful.
   const numLayers = models.find((m) => m.id === modelId)?.numLayers ?? 1;
 
@@ -75,7 +76,7 @@ export function BatchRuns() {
         </div>
         <AnalysisToggles
           value={analyses}
-          onChange={(k, on) => setAnalyses((v) => ({ ...v, [k]: on }))}
+          onChange={(patch) => setAnalyses((v) => ({ ...v, ...patch }))}
           faithfulnessLabel={`Faithfulness by deletion, every layer (+${3 * numLayers + 10} passes per item)`}
           faithfulnessCost={`Per item: the 5/10/20% most attended cells of each of the ${numLayers} layers, as many random cells (3 seeds) and the key box removed, and the question asked again`}
         />
@@ -96,9 +97,8 @@ export function BatchRuns() {
                 layers: [],
                 maxNewTokens: maxNew,
                 limit: limit ? Math.max(1, Number(limit)) : undefined,
-                ...(analyses.selfZoom ? { selfZoom: {} } : {}),
+                ...analysesRequest(analyses),
                 ...(analyses.faithfulness ? { faithfulness: { layers: Array.from({ length: numLayers }, (_, i) => i + 1) } } : {}),
-                ...(analyses.activation ? { activation: {} } : {}),
               },
               name,
             )

@@ -147,7 +147,7 @@ export function InspectInputs({ onBoxDraft }: { onBoxDraft: (note: string | null
         <Field label="Max new tokens">
           <input type="number" min={1} max={256} value={maxNew} onChange={(e) => a.setMaxNewTokens(Number(e.target.value))} />
         </Field>
-        <AnalysisToggles value={analyses} onChange={a.setAnalysis} />
+        <AnalysisToggles value={analyses} onChange={a.setAnalyses} />
         <div className="row">
           <button
             className="primary"

@@ -151,7 +151,7 @@ export function ReplayView() {
           </section>
         ) : null}
         <section>
-          <AnalysisToggles value={analyses} onChange={(name, on) => a.setAnalysis(name, on, items)} />
+          <AnalysisToggles value={analyses} onChange={(patch) => a.setAnalyses(patch, items)} />
         </section>
         {current?.dual.global && current.images.global ? (
           <AnalysesPanel
