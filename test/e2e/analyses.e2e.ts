@@ -73,6 +73,7 @@ describe('Inspect: self-zoom and faithfulness', () => {
     expect(sz.input).toBe('crop+full');
     expect(await s.page.getByTestId('self-zoom-panel').innerText()).toContain('answer on full image + crop (ViCrop input)');
     expect(await s.page.getByTestId('self-zoom-answer').innerText()).toContain(sz.answer.trim() || '(empty)');
+    await s.screenshot('inspect-vicrop');
     expect(s.errors).toEqual([]);
   }, 240_000);
 });
