@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   checkFits,
@@ -112,6 +114,23 @@ describe('ONNX packages', () => {
       spatialMergeSize: 2,
     });
     expect(missing.scoresMaterialised).toBe(true);
+  });
+
+  it('counts the sessions that stay loaded, not onnx/lm_head.onnx (opened only while activation rows are gathered)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'loupe-dims-'));
+    try {
+      mkdirSync(join(dir, 'onnx'));
+      writeFileSync(join(dir, 'onnx', 'decoder_model_merged.onnx'), Buffer.alloc(1000));
+      writeFileSync(join(dir, 'onnx', 'decoder_model_merged.onnx_data'), Buffer.alloc(5000));
+      writeFileSync(join(dir, 'onnx', 'embed_tokens.onnx'), Buffer.alloc(300));
+      writeFileSync(join(dir, 'onnx', 'lm_head.onnx'), Buffer.alloc(20));
+      writeFileSync(join(dir, 'onnx', 'lm_head.onnx_data'), Buffer.alloc(3000));
+      writeFileSync(join(dir, 'onnx', 'decoder_model_merged.notap.onnx'), Buffer.alloc(700));
+      const spec = { numLayers: 2, numHeads: 4, numKvHeads: 2, headDim: 16, hiddenSize: 64, patchSize: 14, spatialMergeSize: 2 };
+      expect((await onnxPackageDims(dir, spec)).weightBytes).toBe(6300);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('stays within 25% of the peaks the peer benchmark measured for loupe inspect (docs/benchmarks.md, 2026-12-02)', () => {

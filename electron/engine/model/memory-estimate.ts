@@ -235,6 +235,9 @@ export async function onnxPackageDims(
   let weightBytes = 0;
   for (const f of await readdir(join(dir, 'onnx')).catch(() => [] as string[])) {
     if (f.includes('.notap.')) continue; // the tap-less copy kept for the overhead bench is never loaded with the other
+    // onnx/lm_head.onnx(_data) is opened only while an activation map gathers its rows, then released
+    // (activation-unembedding.ts): it is not resident beside the decoder.
+    if (f.startsWith('lm_head.onnx')) continue;
     const st = await stat(join(dir, 'onnx', f)).catch(() => null);
     if (st?.isFile()) weightBytes += st.size;
   }
