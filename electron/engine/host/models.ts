@@ -91,7 +91,12 @@ export class ModelRegistry {
               ...(signal ? { signal } : {}),
               log: (line) => this.emit({ type: 'engine.log', level: 'info', message: `[pytorch] ${line}` }),
             })
-          : await loadRuntime(info.dir, choice, { bundled: info.bundled, ...(signal ? { signal } : {}) });
+          : await loadRuntime(info.dir, choice, {
+              bundled: info.bundled,
+              protocol: this.cfg.protocol,
+              ...(this.cfg.maxPixels !== undefined ? { maxPixels: this.cfg.maxPixels } : {}),
+              ...(signal ? { signal } : {}),
+            });
       const entry: Loaded = { rt, choice, ...(rt.kind === 'torch' ? { dtype: rt.dtype } : {}) };
       this.loaded.set(id, entry);
       this.infos.set(id, rt.info);

@@ -8,6 +8,7 @@ import {
   largestFittingPixels,
   ONNX_VISION_PER_PATCH_BYTES,
   onnxPackageDims,
+  onnxVisionPerPatchBytes,
   PAPER_MAX_PIXELS,
   visualTokensFor,
   type ModelDims,
@@ -114,6 +115,28 @@ describe('ONNX packages', () => {
       spatialMergeSize: 2,
     });
     expect(missing.scoresMaterialised).toBe(true);
+  });
+
+  it('meets the full-size Qwen3-VL-2B fp32 package measured through the ONNX engine (12.24 GiB at 1,200 visual tokens)', () => {
+    // onnxPackageDims of that package (docs/benchmarks.md, "ONNX engine at full size", 2026-12-03).
+    const dims: ModelDims = {
+      numLayers: 28,
+      numHeads: 16,
+      numKvHeads: 8,
+      headDim: 128,
+      hiddenSize: 2048,
+      weightBytes: 9754235338,
+      storedBytesPerParam: 4,
+      patchSize: 16,
+      mergeSize: 2,
+      visionHidden: 1024,
+      scoresMaterialised: false,
+      perPatchOverheadBytes: onnxVisionPerPatchBytes(1024),
+    };
+    const est = estimateMemory(dims, { dtype: 'fp32', device: 'cpu', protocol: 'paper', maxPixels: 1200 * 32 * 32, maxNewTokens: 4 });
+    expect(est.visualTokens).toBe(1200);
+    expect(Math.abs(est.total / 13141889024 - 1)).toBeLessThan(0.02);
+    expect(onnxVisionPerPatchBytes(32)).toBe(ONNX_VISION_PER_PATCH_BYTES);
   });
 
   it('counts the sessions that stay loaded, not onnx/lm_head.onnx (opened only while activation rows are gathered)', async () => {

@@ -85,6 +85,20 @@ const VISION_WORKSET = 12;
  * tokens, docs/benchmarks.md, 2026-12-02), where they grew by about 30 KB per visual token (4 patches).
  */
 export const ONNX_VISION_PER_PATCH_BYTES = 4750;
+/** The tiny package's vision width, where ONNX_VISION_PER_PATCH_BYTES was fitted. */
+const ONNX_TINY_VISION_WIDTH = 32;
+/**
+ * How that overhead grows with the vision width: fitted so the line also meets the full-size Qwen3-VL-2B
+ * fp32 package (vision width 1024) through the ONNX engine, 12.24 GiB anonymous peak over 10 items of
+ * 1,200 visual tokens (4,800 patches) against 10.40 GiB from the other terms (`npm run bench --
+ * fullsize-onnx`, 2026-12-03): 411 KB per patch there. Two points: the line is a fit, not a derivation.
+ */
+export const ONNX_VISION_PER_PATCH_PER_WIDTH = 410;
+
+/** onnxruntime's extra bytes per vision patch for a vision tower of this width. */
+export function onnxVisionPerPatchBytes(visionHidden: number): number {
+  return ONNX_VISION_PER_PATCH_BYTES + ONNX_VISION_PER_PATCH_PER_WIDTH * Math.max(0, visionHidden - ONNX_TINY_VISION_WIDTH);
+}
 
 export function pixelBudget(shape: RunShape, dims?: ModelDims): number {
   const protocolMax =
@@ -262,7 +276,7 @@ export async function onnxPackageDims(
     mergeSize: spec.spatialMergeSize,
     visionHidden,
     scoresMaterialised: !(await decoderIsFused(join(dir, 'onnx', 'decoder_model_merged.onnx'))),
-    perPatchOverheadBytes: ONNX_VISION_PER_PATCH_BYTES,
+    perPatchOverheadBytes: onnxVisionPerPatchBytes(visionHidden),
   };
 }
 

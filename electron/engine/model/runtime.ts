@@ -6,6 +6,7 @@ import type ort from 'onnxruntime-node';
 import type { LoadedModel, ModelInfo, PreprocessProtocol, ProviderChoice, ProviderName } from '../../contract/types.js';
 import { InvalidModelError, throwIfAborted } from '../errors.js';
 import { readProcessorConfig, type ImageProcessorConfig } from '../preprocess/processor-config.js';
+import { DEFAULT_PROTOCOL } from '../preprocess/pipeline.js';
 import { packageProtocol } from '../preprocess/protocol.js';
 import { SESSION_NAMES, sessionFile, type ModelSpec, type SessionName } from './package.js';
 import { createSessions, type Attempt } from './providers.js';
@@ -83,7 +84,14 @@ async function readChatTemplate(dir: string): Promise<string | undefined> {
 export async function loadRuntime(
   dir: string,
   choice: ProviderChoice,
-  options: { bundled?: boolean; signal?: AbortSignal; budget?: MemoryBudget } = {},
+  options: {
+    bundled?: boolean;
+    signal?: AbortSignal;
+    budget?: MemoryBudget;
+    /** The engine's default protocol (a package's own `preprocessing.protocol` comes first) and pixel cap, for the guard. */
+    protocol?: PreprocessProtocol;
+    maxPixels?: number;
+  } = {},
 ): Promise<ModelRuntime> {
   const validated = await validateModelDir(dir, { bundled: options.bundled ?? false });
   assertUsable(validated.info);
@@ -97,7 +105,20 @@ export async function loadRuntime(
     availableBytes: await availableRamBytes(),
     what: 'available RAM (MemAvailable)',
   };
-  checkFits(await onnxPackageDims(info.dir, spec), { dtype: 'fp32', device: budget.device, protocol: 'hf' }, budget);
+  const imageConfig = await readProcessorConfig(info.dir);
+  // Checked at the budget the package's requests get by default (its own protocol, else the engine's, and the
+  // engine's pixel cap), so the advice to lower --max-pixels / LOUPE_MAX_PIXELS is one the user can follow.
+  checkFits(
+    await onnxPackageDims(info.dir, spec),
+    {
+      dtype: 'fp32',
+      device: budget.device,
+      protocol: packageProtocol(info.manifest) ?? options.protocol ?? DEFAULT_PROTOCOL,
+      checkpointMaxPixels: imageConfig.maxPixels,
+      ...(options.maxPixels !== undefined ? { maxPixels: options.maxPixels } : {}),
+    },
+    budget,
+  );
 
   const files = Object.fromEntries(SESSION_NAMES.map((n) => [n, join(info.dir, sessionFile(n))])) as Record<SessionName, string>;
   const { sessions, provider, attempts } = await createSessions(files, choice, options.signal);
@@ -107,7 +128,6 @@ export async function loadRuntime(
   try {
     throwIfAborted(options.signal);
     const processor = await loadProcessor(info.dir);
-    const imageConfig = await readProcessorConfig(info.dir);
     const model = await buildQwenModel(info.dir, spec.family, sessions);
     const chatTemplate = await readChatTemplate(info.dir);
     const decoderInputs = validated.io.decoder_model_merged?.inputs ?? [];
