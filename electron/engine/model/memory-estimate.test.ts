@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   checkFits,
+  dimsOf,
   estimateMemory,
   largestFittingPixels,
   ONNX_VISION_PER_PATCH_BYTES,
@@ -88,6 +89,41 @@ describe('per-request guard', () => {
       /beyond the loaded weights.*16384 visual tokens.*available RAM is 2\.00 GiB\. Lower the pixel budget to --max-pixels \d+/,
     );
   });
+});
+
+describe('PyTorch engine at full size', () => {
+  // The published configurations as dimsOf reads them, with the bf16 safetensors' sizes, and the anonymous
+  // peaks of their fp32 runs (docs/benchmarks.md, "PyTorch engine at full size (CPU)", 2026-12-03).
+  const cases = [
+    {
+      name: 'Qwen3-VL-2B at 1,200 visual tokens',
+      spec: { numLayers: 28, numHeads: 16, numKvHeads: 8, headDim: 128, hiddenSize: 2048, weightBytes: 4255140064 },
+      vision: { patchSize: 16, mergeSize: 2, visionHidden: 1024 },
+      tokens: 1200,
+      anonPeak: 10353258496,
+    },
+    {
+      name: 'Qwen2.5-VL-3B at 1,564 visual tokens',
+      spec: { numLayers: 36, numHeads: 16, numKvHeads: 2, headDim: 128, hiddenSize: 2048, weightBytes: 7509337328 },
+      vision: { patchSize: 14, mergeSize: 2, visionHidden: 1280 },
+      tokens: 1564,
+      anonPeak: 17235832832,
+    },
+  ];
+  for (const c of cases)
+    it(`meets the measured anonymous peak of ${c.name} within 2%`, () => {
+      const dims = dimsOf({ ...c.spec, ...c.vision, dtype: 'bfloat16' });
+      const token = c.vision.patchSize * c.vision.mergeSize;
+      const est = estimateMemory(dims, {
+        dtype: 'fp32',
+        device: 'cpu',
+        protocol: 'paper',
+        maxPixels: c.tokens * token * token,
+        maxNewTokens: 4,
+      });
+      expect(est.visualTokens).toBe(c.tokens);
+      expect(Math.abs(est.total / c.anonPeak - 1)).toBeLessThan(0.02);
+    });
 });
 
 describe('ONNX packages', () => {

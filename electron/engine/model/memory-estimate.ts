@@ -36,6 +36,8 @@ export interface ModelDims {
   scoresMaterialised?: boolean;
   /** Bytes per vision patch beyond the hidden-size working set (onnxruntime's arena for the fused vision encoder). */
   perPatchOverheadBytes?: number;
+  /** Resident bytes beyond the weights themselves, as a fraction of them (the PyTorch worker's TORCH_WEIGHT_OVERHEAD). */
+  weightOverhead?: number;
 }
 
 export interface RunShape {
@@ -77,6 +79,13 @@ const HF_DEFAULT_MAX_PIXELS = 12845056;
 const TEXT_TOKENS = 96;
 /** The worker's resident set with a tiny model loaded: 363-372 MiB measured (npm run bench -- torch on the tiny checkpoints). */
 export const RUNTIME_BYTES = 384 * 1024 ** 2;
+/**
+ * What a full-size checkpoint holds beyond its weights in the PyTorch worker (allocator slack, buffers
+ * beside the parameters), as a fraction of the weights: fitted to the anonymous peaks of the fp32 runs of
+ * 10 items each (`npm run bench -- torch`, 2026-12-03): Qwen3-VL-2B 9.64 GiB at 1,200 visual tokens and
+ * Qwen2.5-VL-3B 16.05 GiB at 1,564, which the other terms put 3.3% and 4.6% lower. With it: +0.8% and -0.3%.
+ */
+export const TORCH_WEIGHT_OVERHEAD = 0.05;
 /** Working set of one vision block per patch, in hidden-size units (attention q/k/v/out + a 4x MLP, fp32 softmax). */
 const VISION_WORKSET = 12;
 /**
@@ -119,7 +128,7 @@ export function estimateMemory(dims: ModelDims, shape: RunShape): MemoryEstimate
   const newTokens = shape.maxNewTokens ?? 16;
   const sequence = visualTokens + TEXT_TOKENS + newTokens;
   const params = dims.weightBytes / dims.storedBytesPerParam;
-  const weights = params * bytes;
+  const weights = params * bytes * (1 + (dims.weightOverhead ?? 0));
   // Two caches live at once: the question's (kept for decoding) and the generic prompt's.
   const kvCache = 2 * (2 * dims.numLayers * dims.numKvHeads * dims.headDim * sequence * bytes);
   // Per query, every layer's row over all keys (float32), the visual columns kept for the result.
@@ -213,6 +222,7 @@ export function dimsOf(spec: HfDimsSource): ModelDims {
   };
   if (spec.tokensPerImage !== undefined) dims.tokensPerImage = spec.tokensPerImage;
   if (spec.maxPixels !== undefined) dims.maxPixels = spec.maxPixels;
+  dims.weightOverhead = TORCH_WEIGHT_OVERHEAD;
   return dims;
 }
 
