@@ -138,7 +138,7 @@ const sec = (ms: number | undefined): string => (ms === undefined ? '-' : (ms / 
 
 export default async function fullsizeOnnxBench(ctx: BenchContext): Promise<BenchReport> {
   const dir = process.env['LOUPE_FULL_SIZE_DIR'] ?? join(homedir(), '.cache', 'loupe', 'full-size');
-  const count = Number(process.env['LOUPE_ONNX_BENCH_ITEMS'] ?? (ctx.quick ? 1 : 3));
+  const count = Number(process.env['LOUPE_ONNX_BENCH_ITEMS'] ?? (ctx.quick ? 1 : 10));
   const models = (process.env['LOUPE_ONNX_BENCH_MODELS'] ?? 'qwen3_vl_2b').split(',').map((s) => s.trim());
   const bad = models.filter((m) => !(MODELS as readonly string[]).includes(m));
   if (bad.length) throw new Error(`LOUPE_ONNX_BENCH_MODELS: ${bad.join(', ')} unknown; use ${MODELS.join(', ')}`);
@@ -222,7 +222,7 @@ export default async function fullsizeOnnxBench(ctx: BenchContext): Promise<Benc
     }),
   );
   const markdown = [
-    `The full-size checkpoints of "PyTorch engine at full size (CPU)" exported by \`native-models/export_checkpoint.py CHECKPOINT OUT --dtype fp32 --skip-parity\` (TorchScript exporter; graphs over 2 GB are streamed tensor by tensor into one \`<graph>.onnx_data\` file, loupe_export/export.py) and run through the ONNX engine (onnxruntime-node, CPU) in the bench process on the same ZoomBench-layout items (1280 x 960, paper protocol, question + generic prompt, ${MAX_NEW_TOKENS} greedy tokens, taps at every layer). Command: \`LOUPE_FULL_SIZE_DIR=DIR LOUPE_ONNX_BENCH_MODELS=qwen3_vl_2b LOUPE_ONNX_BENCH_ITEMS=3 nice -n 19 npm run bench -- fullsize-onnx\`. Parity is skipped at this size: it would hold the PyTorch model and the onnxruntime sessions at once.`,
+    `The full-size checkpoints of "PyTorch engine at full size (CPU)" exported by \`native-models/export_checkpoint.py CHECKPOINT OUT --dtype fp32 --skip-parity\` (TorchScript exporter; graphs over 2 GB are streamed tensor by tensor into one \`<graph>.onnx_data\` file, loupe_export/export.py) and run through the ONNX engine (onnxruntime-node, CPU) in the bench process on the same ZoomBench-layout items (1280 x 960, paper protocol, question + generic prompt, ${MAX_NEW_TOKENS} greedy tokens, taps at every layer). Command: \`LOUPE_FULL_SIZE_DIR=DIR LOUPE_ONNX_BENCH_MODELS=qwen3_vl_2b LOUPE_ONNX_BENCH_ITEMS=10 npm run bench -- fullsize-onnx\`. Parity is skipped at this size: it would hold the PyTorch model and the onnxruntime sessions at once.`,
     '',
     exportTable,
     '',
