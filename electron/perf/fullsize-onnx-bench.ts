@@ -4,7 +4,7 @@
 // the onnxruntime sessions at once), then ZoomBench-layout items (1280x960, paper protocol) through the
 // ONNX engine in this process: export time and peak RSS, package size, load time, peak RSS, per-stage
 // latency, CPU time and the load average. Kept under LOUPE_FULL_SIZE_DIR/onnx/NAME-fp32 between runs.
-//   LOUPE_FULL_SIZE_DIR, LOUPE_ONNX_BENCH_MODELS (default qwen3_vl_2b), LOUPE_ONNX_BENCH_ITEMS (default 3)
+//   LOUPE_FULL_SIZE_DIR, LOUPE_ONNX_BENCH_MODELS (default qwen3_vl_2b), LOUPE_ONNX_BENCH_ITEMS (default 10)
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
