@@ -117,6 +117,44 @@ print(json.dumps({"names": sorted(z.files), "shape": list(a.shape), "dtype": str
     expect((out.cov as number[]).length).toBe(3);
   });
 
+  it('an analysis with activation maps: one [row, col] map per answer token, with its index, alpha and Spearman', () => {
+    const r = analysis();
+    const cells = r.attention.gridH * r.attention.gridW;
+    r.activation = {
+      layer: 2,
+      contextCorrection: true,
+      meanSpearman: 0.25,
+      unembedding: 'embed_tokens',
+      tokens: [
+        { index: 0, id: 11, text: 'MCAX', map: Array.from({ length: cells }, (_, i) => i / 10), alpha: 0, spearman: 0.5 },
+        { index: 1, id: 12, text: ' ✓', map: Array.from({ length: cells }, () => 0), alpha: 0.75, spearman: null },
+      ],
+    };
+    const file = join(dir, 'analysis-activation.npz');
+    writeFileSync(file, analysisToNpz(r, { modelName: 'tiny', imageName: 'sign.png' }));
+    const out = JSON.parse(
+      runPython(
+        `
+import json, sys, numpy as np
+z = np.load(sys.argv[1])
+meta = json.loads(str(z["meta"]))
+m = z["activation"]
+print(json.dumps({"shape": list(m.shape), "v": float(m[0, 1, 3]), "index": z["activation_token_index"].tolist(),
+  "alpha": z["activation_alpha"].tolist(), "nan": bool(np.isnan(z["activation_spearman"][1])),
+  "rho": float(z["activation_spearman"][0]), "meta": meta["activation"]}))
+`,
+        [file],
+      ),
+    ) as { shape: number[]; v: number; index: number[]; alpha: number[]; nan: boolean; rho: number; meta: Record<string, unknown> };
+    expect(out.shape).toEqual([2, r.attention.gridH, r.attention.gridW]);
+    expect(out.v).toBeCloseTo((1 * r.attention.gridW + 3) / 10, 6);
+    expect(out.index).toEqual([0, 1]);
+    expect(out.alpha).toEqual([0, 0.75]);
+    expect(out.nan).toBe(true);
+    expect(out.rho).toBeCloseTo(0.5, 6);
+    expect(out.meta).toMatchObject({ layer: 2, contextCorrection: true, unembedding: 'embed_tokens', meanSpearman: 0.25 });
+  });
+
   it('a run: one row per record, metrics per recorded layer, ragged grids by offset', () => {
     const { records, meta } = smallRun();
     const file = join(dir, 'run.npz');

@@ -1,5 +1,5 @@
 // One analysis as .npz: every query, layer and head of the attention over the visual tokens, the
-// answer's tokens, the geometry and the box. Browser-safe: the renderer exports it from Inspect.
+// answer's tokens, the geometry, the box and, when the analysis has them, the answer tokens' activation maps. Browser-safe: the renderer exports it from Inspect.
 // Layout (version 1) in docs/exports.md, with a Python snippet that loads it.
 import type { AnalysisResult, Box } from '../../contract/types.js';
 import { metricsByLayer } from '../metrics/index.js';
@@ -18,6 +18,7 @@ export interface AnalysisNpzContext {
 
 export function analysisToNpz(result: AnalysisResult, ctx: AnalysisNpzContext): Uint8Array {
   const a = result.attention;
+  const act = result.activation;
   const box = ctx.box === undefined ? result.box : (ctx.box ?? undefined);
   const arrays: Record<string, NpyArray> = {
     meta: jsonScalar({
@@ -39,6 +40,15 @@ export function analysisToNpz(result: AnalysisResult, ctx: AnalysisNpzContext): 
       attention:
         '[query, layer, head, row, col]: query 0 = last prompt token, query i = generated token i-1; layers and heads 0-based here (layer index 0 = layer 1)',
       metrics: "metrics_* are per layer (index 0 = layer 1), head mean, query 0 (the paper's measurement), present when a box is",
+      activation: act
+        ? {
+            layer: act.layer,
+            contextCorrection: act.contextCorrection,
+            unembedding: act.unembedding,
+            meanSpearman: act.meanSpearman,
+            maps: "[token, row, col]: relu(h_v . u_c) per visual cell for the answer token activation_token_index (0-based); spearman against that token's attention at `layer`, head mean",
+          }
+        : null,
       exportedAt: ctx.exportedAt ?? new Date().toISOString(),
     }),
     attention: f32(a.data, [a.numQueries, a.numLayers, a.numHeads, a.gridH, a.gridW]),
@@ -59,6 +69,20 @@ export function analysisToNpz(result: AnalysisResult, ctx: AnalysisNpzContext): 
     arrays.metrics_ratio = f32(layers.map((m) => m.ratio));
     arrays.metrics_pointing = i32(layers.map((m) => (m.pointing ? 1 : 0)));
     arrays.metrics_entropy = f32(layers.map((m) => m.entropy));
+  }
+  if (act && act.tokens.length) {
+    // One map per answer token with one (a token whose map could not be built is absent: activation_token_index says which).
+    const cells = a.gridH * a.gridW;
+    const maps = new Float32Array(act.tokens.length * cells);
+    act.tokens.forEach((t, i) => {
+      if (t.map.length !== cells)
+        throw new Error(`activation map of answer token ${t.index} has ${t.map.length} cells; the grid has ${a.gridH}x${a.gridW}`);
+      maps.set(t.map, i * cells);
+    });
+    arrays.activation = f32(maps, [act.tokens.length, a.gridH, a.gridW]);
+    arrays.activation_token_index = i32(act.tokens.map((t) => t.index));
+    arrays.activation_alpha = f32(act.tokens.map((t) => t.alpha));
+    arrays.activation_spearman = f32(act.tokens.map((t) => t.spearman ?? Number.NaN));
   }
   return npzBytes(arrays);
 }
