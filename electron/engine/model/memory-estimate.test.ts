@@ -127,29 +127,16 @@ describe('PyTorch engine at full size', () => {
 });
 
 describe('ONNX packages', () => {
+  // The tiny Qwen2.5-VL fixture's decoder dimensions, as ModelSpec gives them.
+  const TINY_SPEC = { numLayers: 2, numHeads: 4, numKvHeads: 2, headDim: 16, hiddenSize: 64, patchSize: 14, spatialMergeSize: 2 };
+
   it('finds a fused decoder (no heads x S x S scores) in a re-exported package', async () => {
     const dir = join(import.meta.dirname, '../../../test/fixtures/models/tiny-qwen2_5_vl');
-    const dims = await onnxPackageDims(dir, {
-      numLayers: 2,
-      numHeads: 4,
-      numKvHeads: 2,
-      headDim: 16,
-      hiddenSize: 64,
-      patchSize: 14,
-      spatialMergeSize: 2,
-    });
+    const dims = await onnxPackageDims(dir, TINY_SPEC);
     expect(dims.scoresMaterialised).toBe(false);
     expect(dims.perPatchOverheadBytes).toBe(ONNX_VISION_PER_PATCH_BYTES);
     expect(dims.weightBytes).toBeGreaterThan(0);
-    const missing = await onnxPackageDims(join(dir, 'no-such-package'), {
-      numLayers: 2,
-      numHeads: 4,
-      numKvHeads: 2,
-      headDim: 16,
-      hiddenSize: 64,
-      patchSize: 14,
-      spatialMergeSize: 2,
-    });
+    const missing = await onnxPackageDims(join(dir, 'no-such-package'), TINY_SPEC);
     expect(missing.scoresMaterialised).toBe(true);
   });
 
@@ -185,8 +172,7 @@ describe('ONNX packages', () => {
       writeFileSync(join(dir, 'onnx', 'lm_head.onnx'), Buffer.alloc(20));
       writeFileSync(join(dir, 'onnx', 'lm_head.onnx_data'), Buffer.alloc(3000));
       writeFileSync(join(dir, 'onnx', 'decoder_model_merged.notap.onnx'), Buffer.alloc(700));
-      const spec = { numLayers: 2, numHeads: 4, numKvHeads: 2, headDim: 16, hiddenSize: 64, patchSize: 14, spatialMergeSize: 2 };
-      expect((await onnxPackageDims(dir, spec)).weightBytes).toBe(6300);
+      expect((await onnxPackageDims(dir, TINY_SPEC)).weightBytes).toBe(6300);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
