@@ -88,9 +88,8 @@ export async function loadRuntime(
     bundled?: boolean;
     signal?: AbortSignal;
     budget?: MemoryBudget;
-    /** The engine's default protocol (a package's own `preprocessing.protocol` comes first) and pixel cap, for the guard. */
+    /** The engine's default protocol, for the guard (a package's own `preprocessing.protocol` comes first). */
     protocol?: PreprocessProtocol;
-    maxPixels?: number;
   } = {},
 ): Promise<ModelRuntime> {
   const validated = await validateModelDir(dir, { bundled: options.bundled ?? false });
@@ -106,8 +105,8 @@ export async function loadRuntime(
     what: 'available RAM (MemAvailable)',
   };
   const imageConfig = await readProcessorConfig(info.dir);
-  // Checked at the budget the package's requests get by default (its own protocol, else the engine's, and the
-  // engine's pixel cap), so the advice to lower --max-pixels / LOUPE_MAX_PIXELS is one the user can follow.
+  // Checked at the budget the package's requests get by default (its own protocol, else the engine's), not
+  // at the hf budget whatever the package: a request can then lower it further with its own --max-pixels.
   checkFits(
     await onnxPackageDims(info.dir, spec),
     {
@@ -115,7 +114,6 @@ export async function loadRuntime(
       device: budget.device,
       protocol: packageProtocol(info.manifest) ?? options.protocol ?? DEFAULT_PROTOCOL,
       checkpointMaxPixels: imageConfig.maxPixels,
-      ...(options.maxPixels !== undefined ? { maxPixels: options.maxPixels } : {}),
     },
     budget,
   );
