@@ -15,7 +15,7 @@ import { estimateMemory, onnxPackageDims } from '../engine/model/memory-estimate
 import { loadRuntime } from '../engine/model/runtime.js';
 import { locatePython } from '../engine/torch/worker-process.js';
 import { load1 } from './cpu-time.js';
-import { runSampled, sampleResident } from './process-tree.js';
+import { runSampled, sampleResident, type ResidentPeak } from './process-tree.js';
 import { MAX_NEW_TOKENS, STAGE_HEADERS, STAGES, sampledCell } from './torch-report.js';
 import { fmtBytes, mdTable, median, type BenchContext, type BenchReport } from './types.js';
 
@@ -39,7 +39,7 @@ interface OnnxRow {
   rssAfterLoadBytes?: number;
   peakRssBytes?: number;
   /** Sampled every 100 ms from /proc over load and items: RSS, its anonymous and its mapped-file part. */
-  sampledPeak?: { rssBytes: number; anonBytes: number; fileBytes: number };
+  sampledPeak?: ResidentPeak;
   guardEstimateBytes?: number;
   visualTokens?: number;
   perItem?: { id: string; wallMs: number; cpuSeconds: number; load1AtEnd: number; stagesMs: Record<string, number>; answer: string }[];
@@ -121,8 +121,7 @@ async function runItems(ctx: BenchContext, pkg: string, items: Item[], itemsDir:
   } finally {
     // getrusage's peak for this process: onnxruntime's sessions live in it (KiB on Linux).
     row.peakRssBytes = process.resourceUsage().maxRSS * 1024;
-    const peaks = resident.stop();
-    row.sampledPeak = { rssBytes: peaks.rss, anonBytes: peaks.anon, fileBytes: peaks.file };
+    row.sampledPeak = resident.stop();
     await rt.dispose();
   }
 }

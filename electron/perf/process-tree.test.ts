@@ -17,9 +17,9 @@ describe.runIf(linux)('sampleResident', () => {
     await new Promise((r) => setTimeout(r, 50));
     const peaks = again.stop();
     expect(block[block.length - 1]).toBe(7);
-    expect(peaks.anon - before.anon).toBeGreaterThan(48 * 1024 ** 2);
-    expect(peaks.rss).toBeGreaterThanOrEqual(peaks.anon);
-    expect(peaks.file).toBeLessThan(peaks.rss);
+    expect(peaks.anonBytes - before.anonBytes).toBeGreaterThan(48 * 1024 ** 2);
+    expect(peaks.rssBytes).toBeGreaterThanOrEqual(peaks.anonBytes);
+    expect(peaks.fileBytes).toBeLessThan(peaks.rssBytes);
   });
 
   it('sums a child process and finds it among the descendants', async () => {
@@ -33,7 +33,7 @@ describe.runIf(linux)('sampleResident', () => {
       expect(kids).toContain(child.pid);
       const peaks = sampleResident(() => kids, 10).stop();
       child.kill();
-      expect(peaks.anon).toBeGreaterThan(32 * 1024 ** 2);
+      expect(peaks.anonBytes).toBeGreaterThan(32 * 1024 ** 2);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -24,7 +24,7 @@ function children(pid: number): number[] {
 }
 
 /** Resident memory of one process: all of it, its anonymous part and its file-backed part (mapped files). */
-export interface ResidentBytes {
+interface ResidentBytes {
   rss: number;
   anon: number;
   file: number;
@@ -64,13 +64,20 @@ export function treeRss(pid: number): number {
   return treePids(pid).reduce((n, p) => n + residentBytes(p).rss, 0);
 }
 
+/** The peaks a sampling run saw, as the bench results store them (bytes). */
+export interface ResidentPeak {
+  rssBytes: number;
+  anonBytes: number;
+  fileBytes: number;
+}
+
 /**
  * Samples the summed resident memory of a changing set of processes (a worker started later, the bench
  * process itself) and keeps each figure's peak. The anonymous peak is what the memory guard predicts:
  * a checkpoint's safetensors are memory-mapped while an fp32 copy is built from them, so for a while the
  * mapped files' pages count in the RSS too, although the kernel can drop them rather than kill anything.
  */
-export function sampleResident(pids: () => number[], intervalMs = 100): { stop(): ResidentBytes } {
+export function sampleResident(pids: () => number[], intervalMs = 100): { stop(): ResidentPeak } {
   const peak: ResidentBytes = { rss: 0, anon: 0, file: 0 };
   const sample = (): void => {
     const sum = pids().reduce(
@@ -90,7 +97,7 @@ export function sampleResident(pids: () => number[], intervalMs = 100): { stop()
     stop: () => {
       clearInterval(timer);
       sample();
-      return { ...peak };
+      return { rssBytes: peak.rss, anonBytes: peak.anon, fileBytes: peak.file };
     },
   };
 }

@@ -186,10 +186,8 @@ async function runRow(ctx: BenchContext, dir: string, model: string, dtype: Torc
     }).total;
     const loads = row.perItem.map((f) => f.load1AtEnd);
     row.load1 = { min: Math.min(...loads), max: Math.max(...loads) };
-    const peaks = resident.stop();
-    row.sampledPeak = { rssBytes: peaks.rss, anonBytes: peaks.anon, fileBytes: peaks.file };
   } finally {
-    resident.stop();
+    row.sampledPeak = resident.stop();
     await rt.dispose();
   }
 }

@@ -3,6 +3,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TorchDtype } from '../contract/types.js';
+import type { ResidentPeak } from './process-tree.js';
 import { fmtBytes, mdTable } from './types.js';
 
 export const STAGES = ['preprocessMs', 'visionMs', 'prefillMs', 'decodeMs'] as const;
@@ -16,8 +17,7 @@ export const STAGE_HEADERS = [
   'item wall (s)',
 ];
 /** A sampled resident-memory peak as the tables show it. */
-export const sampledCell = (p: { anonBytes: number; fileBytes: number } | undefined): string =>
-  p ? `${fmtBytes(p.anonBytes)} / ${fmtBytes(p.fileBytes)}` : '-';
+export const sampledCell = (p: ResidentPeak | undefined): string => (p ? `${fmtBytes(p.anonBytes)} / ${fmtBytes(p.fileBytes)}` : '-');
 
 export interface BuildFigures {
   initSeconds: number;
@@ -65,7 +65,7 @@ export interface Row {
   load1?: { min: number; max: number };
   peakRssBytes?: number;
   /** Sampled every 100 ms from /proc over load and items: RSS, its anonymous and its mapped-file part. */
-  sampledPeak?: { rssBytes: number; anonBytes: number; fileBytes: number };
+  sampledPeak?: ResidentPeak;
   estimateBytes?: number;
   tapBytes?: number;
   fullAttentionBytes?: number;
