@@ -81,6 +81,7 @@ def main(argv=None) -> int:
     torch.set_num_threads(max(1, min(torch.get_num_threads(), 4)))
     tmp = None
     model = config = None
+    guard_estimate = None  # only a checkpoint folder is checked before loading
     if args.random_full:
         from loupe_export.tiny import build_full_size
 
@@ -106,8 +107,9 @@ def main(argv=None) -> int:
             print(f"error: {ck}/config.json not found: CHECKPOINT_DIR must be a local Hugging Face folder", file=sys.stderr)
             return 2
         name = args.name
-        from loupe_export.export_memory import check_export_fits
+        from loupe_export.export_memory import check_export_fits, export_peak_bytes
 
+        guard_estimate = export_peak_bytes(ck, args.dtype)
         too_big = None if os.environ.get("LOUPE_EXPORT_IGNORE_MEMORY") else check_export_fits(ck, args.dtype)
         if too_big:  # refused before loading anything: a kill halfway through would leave a broken package
             print(f"error: {too_big}", file=sys.stderr)
@@ -167,6 +169,8 @@ def main(argv=None) -> int:
                 {
                     "out": str(args.out),
                     "seconds": result.seconds,
+                    "peak_rss_bytes": result.peak_rss,
+                    "guard_estimate_bytes": guard_estimate,
                     "sizes": sizes,
                     "parity": None if report is None else report.summary(),
                     "ok": status == 0,

@@ -110,7 +110,8 @@ export const PREPROCESS_USAGE = `  --protocol P          image preparation: pape
                         own path with the checkpoint's processor config); default: what the model
                         package names in loupe.json, else paper (docs/preprocessing.md)
   --max-pixels N        lower pixel budget for the processor's resize (e.g. 1003520 = 1280 tokens
-                        of 28 px); recorded with the results`;
+                        of 28 px); recorded with the results; the memory guard plans the model's
+                        load for it`;
 
 /** \`--protocol paper|hf\` and \`--max-pixels N\`; an empty choice when neither is given. */
 export function parsePreprocess(parsed: Parsed): PreprocessChoice {

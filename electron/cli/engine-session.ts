@@ -19,6 +19,7 @@ export async function openThreadEngine(options: EngineSessionOptions): Promise<E
   const hostOptions: Record<string, unknown> = {};
   if (options.resourcesDir) hostOptions.resourcesDir = options.resourcesDir;
   if (options.runsDir) hostOptions.runsDir = options.runsDir;
+  if (options.maxPixels !== undefined) hostOptions.maxPixels = options.maxPixels;
   const engine = new SupervisedEngine({ channel: threadChannelFactory(), hostOptions });
   // Start now: a broken install is reported before any output, and serve's URL only appears when usable.
   await engine.start();

@@ -21,6 +21,8 @@ export interface EngineSession {
 export interface EngineSessionOptions {
   resourcesDir?: string;
   runsDir?: string;
+  /** The command's --max-pixels: the memory guard plans the model's load for it (LOUPE_MAX_PIXELS otherwise). */
+  maxPixels?: number;
 }
 
 export interface CliContext {

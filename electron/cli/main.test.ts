@@ -76,6 +76,15 @@ describe('loupe CLI (in-process, engine test double)', () => {
     expect([meta.width, meta.height, meta.format]).toEqual([64, 64, 'png']);
   });
 
+  it("inspect --max-pixels plans the engine's load for that budget (the memory guard checks the load at it)", async () => {
+    const ctx = contextDouble(new EngineHandlerDouble(), dir);
+    expect(await runCli(['inspect', image, 'What colour?', '--max-pixels', '200704', '--no-overlay', '--json'], ctx)).toBe(EXIT.ok);
+    expect(ctx.opened).toEqual([{ maxPixels: 200704 }]);
+    const plain = contextDouble(new EngineHandlerDouble(), dir);
+    expect(await runCli(['inspect', image, 'What colour?', '--no-overlay', '--json'], plain)).toBe(EXIT.ok);
+    expect(plain.opened).toEqual([{}]);
+  });
+
   it('inspect prints a readable report without --json', async () => {
     const ctx = contextDouble(new EngineHandlerDouble(), dir);
     expect(await runCli(['inspect', image, 'What colour?', '--no-overlay'], ctx)).toBe(EXIT.ok);

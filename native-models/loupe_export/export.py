@@ -13,6 +13,7 @@ import torch
 
 from . import SCHEMA_VERSION
 from .decoder import HIDDEN_STATES_OUTPUT, Decoder, EmbedTokens
+from .export_memory import peak_bytes, reset_peak
 from .families import FamilySpec, spec_for, text_config
 from .fused_ops import MS_DOMAIN
 from .unembedding import UNEMBEDDING_FILE, export_unembedding
@@ -63,6 +64,8 @@ class ExportResult:
     manifest: dict
     seconds: dict = field(default_factory=dict)
     sizes: dict = field(default_factory=dict)
+    # Peak resident bytes of this process per stage (VmHWM reset before each): which graph drives the peak.
+    peak_rss: dict = field(default_factory=dict)
 
 
 def tap_names(num_layers: int) -> list[str]:
@@ -395,19 +398,27 @@ def export_package(
     torch_dtype = torch.float16 if dtype == "fp16" else torch.float32
     model = model.to(torch_dtype)
 
-    t = time.perf_counter()
-    vision_outputs = export_vision(model, config, spec, out / "onnx" / "vision_encoder.onnx", torch_dtype, device)
-    seconds["vision_encoder"] = time.perf_counter() - t
-    t = time.perf_counter()
-    export_embed(model, out / "onnx" / "embed_tokens.onnx", device)
-    seconds["embed_tokens"] = time.perf_counter() - t
-    t = time.perf_counter()
-    io = export_decoder(model, config, spec, out / "onnx" / "decoder_model_merged.onnx", torch_dtype, device, taps, hidden_states)
-    seconds["decoder_model_merged"] = time.perf_counter() - t
-    if hidden_states:
+    peak_rss = {"load": peak_bytes()}
+
+    def stage(name: str, run):
+        reset_peak()
         t = time.perf_counter()
-        export_unembedding(model, out / "onnx" / UNEMBEDDING_FILE)
-        seconds["lm_head"] = time.perf_counter() - t
+        value = run()
+        seconds[name] = time.perf_counter() - t
+        peak_rss[name] = peak_bytes()
+        return value
+
+    vision_outputs = stage(
+        "vision_encoder", lambda: export_vision(model, config, spec, out / "onnx" / "vision_encoder.onnx", torch_dtype, device)
+    )
+    stage("embed_tokens", lambda: export_embed(model, out / "onnx" / "embed_tokens.onnx", device))
+    decoder_path = out / "onnx" / "decoder_model_merged.onnx"
+    io = stage(
+        "decoder_model_merged",
+        lambda: export_decoder(model, config, spec, decoder_path, torch_dtype, device, taps, hidden_states),
+    )
+    if hidden_states:
+        stage("lm_head", lambda: export_unembedding(model, out / "onnx" / UNEMBEDDING_FILE))
     if notap_copy and taps:
         # the same decoder without taps, for testing `loupe tap` against the native taps
         export_decoder(model, config, spec, out / "onnx" / "decoder_model_merged.notap.onnx", torch_dtype, device, False)
@@ -473,4 +484,4 @@ def export_package(
         }
     (out / "loupe.json").write_text(json.dumps(manifest, indent=2) + "\n")
     seconds["total"] = time.perf_counter() - t0
-    return ExportResult(out, manifest, seconds, file_sizes(out))
+    return ExportResult(out, manifest, seconds, file_sizes(out), peak_rss)

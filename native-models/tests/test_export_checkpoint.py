@@ -62,6 +62,9 @@ def test_export_layout_and_parity(tiny, family):
         "onnx/decoder_model_merged.onnx",
     ]:
         assert (pkg / f).is_file(), f
+    # each graph's own peak (the bench's per-stage column); stages run in this order, each after a reset
+    assert list(result.peak_rss) == ["load", "vision_encoder", "embed_tokens", "decoder_model_merged", "lm_head"]
+    assert all(v > 0 for v in result.peak_rss.values())
     man = json.loads((pkg / "loupe.json").read_text())
     layers = config.get_text_config().num_hidden_layers
     assert man["family"] == family and man["layers"] == layers and man["dtype"] == "fp32"

@@ -167,6 +167,30 @@ describe('coverage equality with the Python reference (paper and hf protocols)',
       );
 
       it(
+        "the engine's pixel budget (LOUPE_MAX_PIXELS) gives a request without one the reference of that budget",
+        async () => {
+          const i = cases.findIndex((c) => c.maxPixels !== undefined);
+          const c = cases[i];
+          const capped = await loadRuntime(pkg, 'cpu', { maxPixels: c.maxPixels });
+          try {
+            const image = await decodeImage({ path: c.image }, { protocol: c.protocol });
+            const r = await analyzeImage(capped, image, {
+              question: QUESTION,
+              maxNewTokens: MAX_NEW_TOKENS,
+              withGeneric: false,
+              box: c.box,
+            });
+            expect([r.geometry.gridH, r.geometry.gridW]).toEqual(refs[i].grid);
+            expect(r.tokens.map((t) => t.id)).toEqual(refs[i].answer_ids);
+            expect(r.preprocess?.userMaxPixels).toBe(c.maxPixels);
+          } finally {
+            await capped.dispose();
+          }
+        },
+        TIMEOUT_MS,
+      );
+
+      it(
         '`loupe inspect --protocol paper --json` reports the reference coverage',
         () => {
           const c = cases[0];

@@ -151,7 +151,10 @@ export async function runBench(argv: string[], ctx: CliContext): Promise<number>
   const analyses = parseAnalyses(p);
   const activation = parseActivation(p);
 
-  const session = await ctx.openEngine(runsDir ? { runsDir: resolve(ctx.io.cwd, runsDir) } : {});
+  const session = await ctx.openEngine({
+    ...(runsDir ? { runsDir: resolve(ctx.io.cwd, runsDir) } : {}),
+    ...(preprocess.maxPixels !== undefined ? { maxPixels: preprocess.maxPixels } : {}),
+  });
   const bar = new ProgressBar(ctx.io);
   const { client } = session;
   const watcher = watchRun(client, bar);

@@ -142,7 +142,8 @@ export function parseInspectArgs(argv: string[], cwd: string): InspectArgs {
 export async function runInspect(argv: string[], ctx: CliContext): Promise<number> {
   const args = parseInspectArgs(argv, ctx.io.cwd);
   if (!existsSync(args.image)) throw new CliError(`Image not found: ${args.image}`, EXIT.notFound);
-  const session = await ctx.openEngine({});
+  const maxPixels = args.preprocess.maxPixels;
+  const session = await ctx.openEngine(maxPixels !== undefined ? { maxPixels } : {});
   try {
     const { client } = session;
     const model = await pickModel(client, ctx.io, args.model);

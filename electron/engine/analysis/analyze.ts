@@ -10,6 +10,7 @@ import { HIDDEN_STATES_OUTPUT } from '../model/package.js';
 import { GENERIC_PROMPT, prepareQuestion, prepareTextFor, type PreparedImage, type PreparedPrompt } from '../model/prompt.js';
 import type { AnyRuntime, ModelRuntime } from '../model/runtime.js';
 import { analyzeImageTorch } from '../torch/analyze.js';
+import { checkOnnxRequestFits } from '../model/request-guard.js';
 import { assembleMaps, type TapLayout } from '../model/taps.js';
 import { argmax, softmaxAt } from '../model/tensors.js';
 import { Tensor } from '../model/transformers.js';
@@ -102,6 +103,12 @@ export async function analyzeImageWithLogits(
       `This package's decoder has no ${HIDDEN_STATES_OUTPUT} output, which hidden states and activation maps need: run \`loupe tap ${rt.info.dir} --hidden-states\` (or open the Hugging Face checkpoint with the PyTorch engine).`,
       { field: 'hiddenStates', file: rt.info.dir },
     );
+  const userMaxPixels = req.preprocess?.maxPixels;
+  await checkOnnxRequestFits(rt, {
+    protocol: image.protocol,
+    maxNewTokens,
+    ...(userMaxPixels !== undefined ? { maxPixels: userMaxPixels } : {}),
+  });
   const { signal, onStage } = hooks;
   const timings: StageTimings = { preprocessMs: 0, visionMs: 0, prefillMs: 0, decodeMs: 0, metricsMs: 0 };
 

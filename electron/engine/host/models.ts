@@ -94,6 +94,7 @@ export class ModelRegistry {
           : await loadRuntime(info.dir, choice, {
               bundled: info.bundled,
               protocol: this.cfg.protocol,
+              ...(this.cfg.maxPixels !== undefined ? { maxPixels: this.cfg.maxPixels } : {}),
               ...(signal ? { signal } : {}),
             });
       const entry: Loaded = { rt, choice, ...(rt.kind === 'torch' ? { dtype: rt.dtype } : {}) };

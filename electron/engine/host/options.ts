@@ -20,7 +20,7 @@ export interface EngineHostConfig {
   torchDtype: TorchDtype;
   /** PyTorch engine: the protocol the memory guard plans a load for (LOUPE_PROTOCOL; default paper, as requests). */
   protocol: PreprocessProtocol;
-  /** PyTorch engine: the user's pixel budget (LOUPE_MAX_PIXELS), applied on top of the protocol's. */
+  /** Both engines: the user's pixel budget (LOUPE_MAX_PIXELS), applied on top of the protocol's, at load and to requests without their own. */
   maxPixels?: number;
 }
 

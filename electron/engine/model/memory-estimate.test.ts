@@ -76,6 +76,19 @@ describe('memory estimate', () => {
     expect(estimateMemory(QWEN25_3B, { ...shape, maxPixels: px + 784 }).total).toBeGreaterThan(budget.availableBytes * 0.9);
     expect(largestFittingPixels(QWEN25_3B, shape, 1e9)).toBe(0); // the weights alone exceed 1 GB
   });
+
+  it("an ONNX package's precision is fixed at export: its refusal says to export at fp16, not to load in bf16", () => {
+    const budget = { device: 'cpu' as const, availableBytes: 18 * GIB, what: 'available RAM (MemAvailable)' };
+    const shape = { dtype: 'fp32' as const, device: 'cpu' as const, protocol: 'hf' as const, engine: 'onnx' as const };
+    expect(() => checkFits(QWEN25_3B, shape, budget)).toThrow(
+      /export the package at half precision \(native-models\/export_checkpoint\.py CHECKPOINT OUT --dtype fp16; estimate/,
+    );
+    expect(() => checkFits(QWEN25_3B, shape, budget)).not.toThrow(/--dtype bf16/);
+    // the pixel budget is offered for both the command and the app's engine (the load is planned for it)
+    expect(() => checkFits(QWEN25_3B, shape, budget)).toThrow(
+      /--max-pixels (\d+) on the command, LOUPE_MAX_PIXELS=\1 for the app's engine/,
+    );
+  });
 });
 
 describe('per-request guard', () => {

@@ -49,6 +49,8 @@ export interface RunShape {
   /** The checkpoint's own max_pixels (used by the `hf` protocol). */
   checkpointMaxPixels?: number;
   maxNewTokens?: number;
+  /** Which engine runs it: an ONNX package's precision is fixed at export, so its advice differs. */
+  engine?: 'onnx' | 'pytorch';
 }
 
 export interface MemoryEstimate {
@@ -101,6 +103,8 @@ const ONNX_TINY_VISION_WIDTH = 32;
  * fp32 package (vision width 1024) through the ONNX engine, 12.24 GiB anonymous peak over 10 items of
  * 1,200 visual tokens (4,800 patches) against 10.40 GiB from the other terms (`npm run bench --
  * fullsize-onnx`, 2026-12-03): 411 KB per patch there. Two points: the line is a fit, not a derivation.
+ * Checked since on a third: the Qwen2.5-VL-3B package (width 1280, windowed vision attention), 18.58 GiB
+ * anonymous peak at 1,564 visual tokens against 19.32 GiB estimated (+4%); the 2B again, 12.4 GiB (-1.5%).
  */
 export const ONNX_VISION_PER_PATCH_PER_WIDTH = 410;
 
@@ -177,11 +181,16 @@ export function checkFits(spec: HfDimsSource | ModelDims, shape: RunShape, budge
   const px = largestFittingPixels(dims, shape, available);
   if (px > 0 && dims.tokensPerImage === undefined)
     fixes.push(
-      `lower the pixel budget to --max-pixels ${px} or less (LOUPE_MAX_PIXELS for the engine; ${est.visualTokens} visual tokens now)`,
+      `lower the pixel budget to ${px} px or less (--max-pixels ${px} on the command, LOUPE_MAX_PIXELS=${px} for the app's engine; ${est.visualTokens} visual tokens now)`,
     );
   if (shape.dtype === 'fp32') {
     const half = estimateMemory(dims, { ...shape, dtype: 'bf16' });
-    fixes.push(`use --dtype bf16 (estimate ${gib(half.total)}${half.total <= available ? ', fits' : ''})`);
+    const fits = `estimate ${gib(half.total)}${half.total <= available ? ', fits' : ''}`;
+    fixes.push(
+      shape.engine === 'onnx'
+        ? `export the package at half precision (native-models/export_checkpoint.py CHECKPOINT OUT --dtype fp16; ${fits})`
+        : `use --dtype bf16 (${fits})`,
+    );
   }
   if (budget.device === 'cpu') fixes.push('run on a GPU with more memory (--provider cuda; `loupe doctor` says whether one is usable)');
   else fixes.push('run on a larger GPU, or on cpu with enough RAM');

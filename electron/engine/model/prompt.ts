@@ -82,7 +82,9 @@ export function prepareQuestion(
   choice: PreprocessChoice = {},
 ): { image: PreparedImage; prompt: PreparedPrompt } {
   const cfg = rt.imageConfig;
-  const { pixels, info } = preprocessImage(image, cfg, choice);
+  // The engine's pixel budget (LOUPE_MAX_PIXELS) where the request names none, as the PyTorch engine does.
+  const effective = choice.maxPixels === undefined && rt.maxPixels !== undefined ? { ...choice, maxPixels: rt.maxPixels } : choice;
+  const { pixels, info } = preprocessImage(image, cfg, effective);
   const thw = pixels.gridThw;
   const geometry = geometryFromProcessor({
     imageWidth: image.width,

@@ -12,7 +12,7 @@ import { SESSION_NAMES, sessionFile, type ModelSpec, type SessionName } from './
 import { createSessions, type Attempt } from './providers.js';
 import { buildQwenModel, loadProcessor, type QwenModel, type QwenProcessor } from './transformers.js';
 import { validateModelDir } from './validate.js';
-import { availableRamBytes, checkFits, onnxPackageDims, type MemoryBudget } from './memory-estimate.js';
+import { availableRamBytes, checkFits, onnxPackageDims, type MemoryBudget, type ModelDims } from './memory-estimate.js';
 import { torchLoadedModel, type TorchRuntime } from '../torch/runtime.js';
 
 export interface ModelRuntime {
@@ -35,6 +35,10 @@ export interface ModelRuntime {
   kvType: 'float32' | 'float16';
   /** Element type of the decoder's float activations (inputs_embeds, deepstack_embeds): float16 in fp16 packages. */
   floatType: 'float32' | 'float16';
+  /** The engine's pixel budget (LOUPE_MAX_PIXELS): a request without its own --max-pixels gets it. */
+  maxPixels?: number;
+  /** What the per-request memory guard needs: the package's dimensions and the process's RSS after load. */
+  memory: { dims: ModelDims; rssAfterLoad: number };
   dispose(): Promise<void>;
 }
 
@@ -90,6 +94,8 @@ export async function loadRuntime(
     budget?: MemoryBudget;
     /** The engine's default protocol, for the guard (a package's own `preprocessing.protocol` comes first). */
     protocol?: PreprocessProtocol;
+    /** The engine's pixel budget (LOUPE_MAX_PIXELS): the guard plans for it and requests default to it. */
+    maxPixels?: number;
   } = {},
 ): Promise<ModelRuntime> {
   const validated = await validateModelDir(dir, { bundled: options.bundled ?? false });
@@ -107,13 +113,16 @@ export async function loadRuntime(
   const imageConfig = await readProcessorConfig(info.dir);
   // Checked at the budget the package's requests get by default (its own protocol, else the engine's), not
   // at the hf budget whatever the package: a request can then lower it further with its own --max-pixels.
+  const memoryDims = await onnxPackageDims(info.dir, spec);
   checkFits(
-    await onnxPackageDims(info.dir, spec),
+    memoryDims,
     {
       dtype: 'fp32',
       device: budget.device,
       protocol: packageProtocol(info.manifest) ?? options.protocol ?? DEFAULT_PROTOCOL,
       checkpointMaxPixels: imageConfig.maxPixels,
+      engine: 'onnx',
+      ...(options.maxPixels !== undefined ? { maxPixels: options.maxPixels } : {}),
     },
     budget,
   );
@@ -144,6 +153,7 @@ export async function loadRuntime(
       model,
       kvType: pastType === 10 ? 'float16' : 'float32',
       floatType: embedsType === 10 ? 'float16' : 'float32',
+      memory: { dims: memoryDims, rssAfterLoad: process.memoryUsage().rss },
       async dispose() {
         if (disposed) return;
         disposed = true;
@@ -153,6 +163,7 @@ export async function loadRuntime(
     if (chatTemplate !== undefined) rt.chatTemplate = chatTemplate;
     const own = packageProtocol(info.manifest);
     if (own) rt.packageProtocol = own;
+    if (options.maxPixels !== undefined) rt.maxPixels = options.maxPixels;
     return rt;
   } catch (err) {
     await release();
