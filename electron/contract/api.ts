@@ -28,7 +28,11 @@ export interface EngineMethods {
   'engine.info': { params: Record<string, never>; result: { version: string; resourcesDir: string; runsDir: string } };
   'models.list': { params: Record<string, never>; result: ModelInfo[] };
   'models.open': { params: { dir: string }; result: ModelInfo };
-  'models.load': { params: { modelId: string; provider: ProviderChoice; dtype?: TorchDtype }; result: LoadedModel };
+  /**
+   * maxPixels: the pixel budget the memory guard plans this load for (the caller's own, e.g. Inspect's Max
+   * pixels); the engine's (LOUPE_MAX_PIXELS), else the protocol's, when absent. It does not cap later requests.
+   */
+  'models.load': { params: { modelId: string; provider: ProviderChoice; dtype?: TorchDtype; maxPixels?: number }; result: LoadedModel };
   'models.unload': { params: { modelId: string }; result: { unloaded: boolean } };
   'analysis.run': { params: AnalyzeRequest; result: AnalysisResult };
   'analysis.dual': { params: DualAnalyzeRequest; result: DualAnalysisResult };

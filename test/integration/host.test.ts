@@ -60,6 +60,14 @@ describe('EngineHost', () => {
     }
   });
 
+  it('refuses a load budget that is not a positive integer, naming the field', async () => {
+    for (const maxPixels of [0, -5, 1.5]) {
+      const err: unknown = await host.handle('models.load', { modelId, provider: 'cpu', maxPixels }, signal()).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(BadRequestError);
+      expect((err as BadRequestError).field).toBe('maxPixels');
+    }
+  });
+
   it('falls back on auto: webgpu, then cuda, each alone, then cpu', async () => {
     const loaded = await host.handle('models.load', { modelId, provider: 'auto' }, signal());
     // Every failed attempt carries its error; the last attempt is the one that ran.

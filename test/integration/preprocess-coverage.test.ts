@@ -14,6 +14,7 @@ import type { Box, PreprocessProtocol } from '../../electron/contract/types.js';
 import { analyzeImage } from '../../electron/engine/analysis/analyze.js';
 import { decodeImage } from '../../electron/engine/image/decode.js';
 import { metricsByLayer } from '../../electron/engine/metrics/index.js';
+import { estimateMemory, HEADROOM, PAPER_MAX_PIXELS } from '../../electron/engine/model/memory-estimate.js';
 import { loadRuntime, type ModelRuntime } from '../../electron/engine/model/runtime.js';
 import { runPythonModule } from '../support/python-venv.js';
 import { ROOT } from './fixtures.js';
@@ -186,6 +187,25 @@ describe('coverage equality with the Python reference (paper and hf protocols)',
           } finally {
             await capped.dispose();
           }
+        },
+        TIMEOUT_MS,
+      );
+
+      it(
+        "the load guard plans for the budget a load names (models.load maxPixels), not only the protocol's",
+        async () => {
+          // RAM between what the package needs at 200,704 px and at the paper's 2048*1024 px
+          const { dims } = rt.memory;
+          const shape = { dtype: 'fp32' as const, device: 'cpu' as const, protocol: 'paper' as const, engine: 'onnx' as const };
+          const small = estimateMemory(dims, { ...shape, maxPixels: 200_704 }).total;
+          const paper = estimateMemory(dims, { ...shape, maxPixels: PAPER_MAX_PIXELS }).total;
+          expect(paper).toBeGreaterThan(small);
+          const budget = { device: 'cpu' as const, availableBytes: (small + paper) / 2 / HEADROOM, what: 'test RAM' };
+          await expect(loadRuntime(pkg, 'cpu', { budget, protocol: 'paper' })).rejects.toThrow(/would need about .* but test RAM is/);
+          const planned = await loadRuntime(pkg, 'cpu', { budget, protocol: 'paper', planPixels: 200_704 });
+          // a plan is not a cap: requests keep the protocol's budget unless they name their own
+          expect(planned.maxPixels).toBeUndefined();
+          await planned.dispose();
         },
         TIMEOUT_MS,
       );

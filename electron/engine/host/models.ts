@@ -65,13 +65,16 @@ export class ModelRegistry {
     return this.loaded.has(resolve(modelId));
   }
 
-  async load(modelId: string, choice: ProviderChoice, signal?: AbortSignal, dtype?: TorchDtype): Promise<LoadedModel> {
+  /** planPixels: the budget the memory guard plans this load for (the caller's own); the engine's when absent. */
+  async load(modelId: string, choice: ProviderChoice, signal?: AbortSignal, dtype?: TorchDtype, planPixels?: number): Promise<LoadedModel> {
     if (!PROVIDERS.includes(choice))
       throw new BadRequestError(`provider must be one of ${PROVIDERS.join(', ')}; got ${JSON.stringify(choice)}.`, { field: 'provider' });
-    return loadedModelOf((await this.ensure(resolve(modelId), choice, signal, dtype)).rt);
+    if (planPixels !== undefined && !(Number.isInteger(planPixels) && planPixels > 0))
+      throw new BadRequestError(`maxPixels must be a positive integer; got ${JSON.stringify(planPixels)}.`, { field: 'maxPixels' });
+    return loadedModelOf((await this.ensure(resolve(modelId), choice, signal, dtype, planPixels)).rt);
   }
 
-  private async ensure(id: string, choice: ProviderChoice, signal?: AbortSignal, dtype?: TorchDtype): Promise<Loaded> {
+  private async ensure(id: string, choice: ProviderChoice, signal?: AbortSignal, dtype?: TorchDtype, planPixels?: number): Promise<Loaded> {
     const current = this.loaded.get(id);
     const sameDtype = dtype === undefined || current?.dtype === dtype;
     if (current && (current.choice === choice || choice === 'auto') && sameDtype) return current;
@@ -88,6 +91,7 @@ export class ModelRegistry {
               dtype: dtype ?? this.cfg.torchDtype,
               protocol: this.cfg.protocol,
               ...(this.cfg.maxPixels !== undefined ? { maxPixels: this.cfg.maxPixels } : {}),
+              ...(planPixels !== undefined ? { planPixels } : {}),
               ...(signal ? { signal } : {}),
               log: (line) => this.emit({ type: 'engine.log', level: 'info', message: `[pytorch] ${line}` }),
             })
@@ -95,6 +99,7 @@ export class ModelRegistry {
               bundled: info.bundled,
               protocol: this.cfg.protocol,
               ...(this.cfg.maxPixels !== undefined ? { maxPixels: this.cfg.maxPixels } : {}),
+              ...(planPixels !== undefined ? { planPixels } : {}),
               ...(signal ? { signal } : {}),
             });
       const entry: Loaded = { rt, choice, ...(rt.kind === 'torch' ? { dtype: rt.dtype } : {}) };

@@ -84,9 +84,9 @@ describe('memory estimate', () => {
       /export the package at half precision \(native-models\/export_checkpoint\.py CHECKPOINT OUT --dtype fp16; estimate/,
     );
     expect(() => checkFits(QWEN25_3B, shape, budget)).not.toThrow(/--dtype bf16/);
-    // the pixel budget is offered for both the command and the app's engine (the load is planned for it)
+    // the pixel budget is offered for the command and the app (the load is planned for it)
     expect(() => checkFits(QWEN25_3B, shape, budget)).toThrow(
-      /--max-pixels (\d+) on the command, LOUPE_MAX_PIXELS=\1 for the app's engine/,
+      /--max-pixels (\d+) on the command; in the app, Max pixels in Inspect or LOUPE_MAX_PIXELS=\1 for its engine/,
     );
   });
 });

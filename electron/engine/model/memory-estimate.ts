@@ -181,7 +181,7 @@ export function checkFits(spec: HfDimsSource | ModelDims, shape: RunShape, budge
   const px = largestFittingPixels(dims, shape, available);
   if (px > 0 && dims.tokensPerImage === undefined)
     fixes.push(
-      `lower the pixel budget to ${px} px or less (--max-pixels ${px} on the command, LOUPE_MAX_PIXELS=${px} for the app's engine; ${est.visualTokens} visual tokens now)`,
+      `lower the pixel budget to ${px} px or less (--max-pixels ${px} on the command; in the app, Max pixels in Inspect or LOUPE_MAX_PIXELS=${px} for its engine; ${est.visualTokens} visual tokens now)`,
     );
   if (shape.dtype === 'fp32') {
     const half = estimateMemory(dims, { ...shape, dtype: 'bf16' });

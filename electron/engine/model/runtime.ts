@@ -96,6 +96,8 @@ export async function loadRuntime(
     protocol?: PreprocessProtocol;
     /** The engine's pixel budget (LOUPE_MAX_PIXELS): the guard plans for it and requests default to it. */
     maxPixels?: number;
+    /** The budget the guard plans this load for when the caller names one (maxPixels otherwise); not a cap. */
+    planPixels?: number;
   } = {},
 ): Promise<ModelRuntime> {
   const validated = await validateModelDir(dir, { bundled: options.bundled ?? false });
@@ -114,6 +116,7 @@ export async function loadRuntime(
   // Checked at the budget the package's requests get by default (its own protocol, else the engine's), not
   // at the hf budget whatever the package: a request can then lower it further with its own --max-pixels.
   const memoryDims = await onnxPackageDims(info.dir, spec);
+  const plan = options.planPixels ?? options.maxPixels;
   checkFits(
     memoryDims,
     {
@@ -122,7 +125,7 @@ export async function loadRuntime(
       protocol: packageProtocol(info.manifest) ?? options.protocol ?? DEFAULT_PROTOCOL,
       checkpointMaxPixels: imageConfig.maxPixels,
       engine: 'onnx',
-      ...(options.maxPixels !== undefined ? { maxPixels: options.maxPixels } : {}),
+      ...(plan !== undefined ? { maxPixels: plan } : {}),
     },
     budget,
   );

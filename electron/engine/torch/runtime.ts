@@ -45,6 +45,8 @@ export interface TorchLoadOptions {
   signal?: AbortSignal;
   protocol?: PreprocessProtocol;
   maxPixels?: number;
+  /** The budget the memory guard plans this load for when the caller names one (maxPixels otherwise); not a cap. */
+  planPixels?: number;
   log?: (line: string) => void;
   /** Memory the guard may plan with; measured here when absent. */
   budget?: MemoryBudget;
@@ -91,9 +93,10 @@ export async function loadTorchRuntime(dir: string, choice: ProviderChoice, opti
     );
   }
   if (provider === 'cpu') attempts.push({ provider: 'cpu', ok: true });
+  const plan = options.planPixels ?? options.maxPixels;
   checkFits(
     spec,
-    { dtype, device: provider, protocol: options.protocol ?? 'paper', ...(options.maxPixels ? { maxPixels: options.maxPixels } : {}) },
+    { dtype, device: provider, protocol: options.protocol ?? 'paper', ...(plan !== undefined ? { maxPixels: plan } : {}) },
     options.budget ?? (await budgetFrom(env, provider)),
   );
 

@@ -25,7 +25,8 @@ interface EngineState {
   actions: {
     connect: () => Promise<void>;
     refresh: () => Promise<void>;
-    ensureLoaded: (modelId: string) => Promise<LoadedModel>;
+    /** maxPixels: the budget the engine's memory guard plans the load for (Inspect's Max pixels). */
+    ensureLoaded: (modelId: string, maxPixels?: number) => Promise<LoadedModel>;
     openModel: (dir: string) => Promise<ModelInfo | null>;
     openBench: (path: string) => Promise<BenchInfo | null>;
     setProvider: (p: ProviderChoice) => void;
@@ -70,13 +71,13 @@ export const useEngineStore = create<EngineState>()((set, get) => ({
       const [models, benches] = await Promise.all([client.call('models.list', {}), client.call('bench.list', {})]);
       set({ models, benches });
     },
-    ensureLoaded(modelId) {
+    ensureLoaded(modelId, maxPixels) {
       const have = get().loaded[modelId];
       if (have) return Promise.resolve(have);
       const pending = loading.get(modelId);
       if (pending) return pending;
       const p = getClient()
-        .call('models.load', { modelId, provider: get().provider })
+        .call('models.load', { modelId, provider: get().provider, ...(maxPixels !== undefined ? { maxPixels } : {}) })
         .then((lm) => {
           set((s) => ({ loaded: { ...s.loaded, [modelId]: lm } }));
           return lm;

@@ -160,7 +160,8 @@ export const useInspectStore = create<InspectState>()((set, get) => {
         const signal = controller.signal;
         set({ running: true, error: null, stage: 'loading model' });
         try {
-          await useEngineStore.getState().actions.ensureLoaded(modelId);
+          // A large model the guard refuses at the protocol's budget loads at the Max pixels the user set.
+          await useEngineStore.getState().actions.ensureLoaded(modelId, maxPixels ?? undefined);
           set({ stage: 'preprocess' });
           const result = await getClient().call(
             'analysis.run',

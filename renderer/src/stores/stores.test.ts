@@ -16,6 +16,7 @@ import { useSelectionStore } from './selection.js';
 import { DEFAULT_FILTERS, activeFilters, filterItems, recordLayer, useReplayStore, verdictOf, type ItemRecords } from './replay.js';
 import { runProgress, useBatchStore } from './batch.js';
 import { useEngineStore } from './engine.js';
+import { useInspectStore, type LoadedImage } from './inspect.js';
 import { NO_ANALYSES } from './analyses-choice.js';
 import { formatEta } from '../views/batch/BatchRuns.js';
 import { runTitle, settingsText } from '../views/batch/runText.js';
@@ -175,6 +176,39 @@ describe('images are shown in the frame the model saw (EXIF applied under hf onl
     const st = useCompareStore.getState();
     expect(st.subject?.image).toMatchObject({ protocol: 'hf', width: 6 });
     expect(st.resultB?.preprocess.protocol).toBe('hf');
+  });
+});
+
+describe('inspect store', () => {
+  beforeEach(() => useEngineStore.setState({ loaded: {} }));
+  it('loads the model at the Max pixels set (the memory guard plans for it) and runs at it', async () => {
+    const client = fakeClient({
+      'models.load': (p) => ({ modelId: p.modelId, provider: 'cpu', providerAttempts: [] }),
+      'analysis.run': () => analysis('B'),
+    });
+    setClient(client);
+    const image: LoadedImage = {
+      source: { kind: 'path', path: 'x.png' },
+      name: 'x.png',
+      url: '',
+      width: 8,
+      height: 8,
+      protocol: 'paper',
+      warnings: [],
+    };
+    useInspectStore.setState({ image, question: 'q', modelId: 'm-big', result: null, error: null });
+    useInspectStore.getState().actions.setMaxPixels(1505280);
+    await useInspectStore.getState().actions.run();
+    const load = client.calls.find((c) => c.method === 'models.load')?.params as ParamsOf<'models.load'>;
+    expect(load).toMatchObject({ modelId: 'm-big', maxPixels: 1505280 });
+    const run = client.calls.find((c) => c.method === 'analysis.run')?.params as ParamsOf<'analysis.run'>;
+    expect(run.preprocess).toEqual({ protocol: 'paper', maxPixels: 1505280 });
+    // without a Max pixels the load is the engine's own plan
+    useEngineStore.setState({ loaded: {} });
+    useInspectStore.getState().actions.setMaxPixels(null);
+    await useInspectStore.getState().actions.run();
+    const loads = client.calls.filter((c) => c.method === 'models.load').map((c) => c.params as ParamsOf<'models.load'>);
+    expect(loads[1]?.maxPixels).toBeUndefined();
   });
 });
 
