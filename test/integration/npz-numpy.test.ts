@@ -86,25 +86,31 @@ function smallRun(): { records: BatchRecord[]; meta: RunMeta } {
   return { records, meta };
 }
 
+/**
+ * Writes `bytes` to DIR/NAME and runs `body` in Python after loading it (`z`: the npz, `meta`: its JSON
+ * metadata); `body` prints one JSON object, returned parsed.
+ */
+function loadInNumpy<T>(name: string, bytes: Uint8Array, body: string): T {
+  const file = join(dir, name);
+  writeFileSync(file, bytes);
+  return JSON.parse(
+    runPython(`import json, sys, numpy as np\nz = np.load(sys.argv[1])\nmeta = json.loads(str(z["meta"]))\n${body}`, [file]),
+  ) as T;
+}
+
 describe('npz exports load in NumPy', () => {
   it('an analysis: attention [query, layer, head, row, col] and the metadata', () => {
     const r = analysis();
-    const file = join(dir, 'analysis.npz');
-    writeFileSync(file, analysisToNpz(r, { modelName: 'tiny', imageName: 'sign.png' }));
-    const out = JSON.parse(
-      runPython(
-        `
-import json, sys, numpy as np
-z = np.load(sys.argv[1])
-meta = json.loads(str(z["meta"]))
+    const out = loadInNumpy<Record<string, unknown>>(
+      'analysis.npz',
+      analysisToNpz(r, { modelName: 'tiny', imageName: 'sign.png' }),
+      `
 a = z["attention"]
 print(json.dumps({"names": sorted(z.files), "shape": list(a.shape), "dtype": str(a.dtype), "v": float(a[1, 2, 3, 1, 4]),
   "tokens": [str(t) for t in z["token_text"]], "answer": meta["answer"], "model": meta["model"], "box": z["box"].tolist(),
   "cov": z["metrics_coverage_paper"].tolist()}))
 `,
-        [file],
-      ),
-    ) as Record<string, unknown>;
+    );
     expect(out.shape).toEqual([2, 3, 4, 2, 5]);
     expect(out.dtype).toBe('float32');
     const idx = (((1 * 3 + 2) * 4 + 3) * 2 + 1) * 5 + 4;
@@ -130,22 +136,24 @@ print(json.dumps({"names": sorted(z.files), "shape": list(a.shape), "dtype": str
         { index: 1, id: 12, text: ' ✓', map: Array.from({ length: cells }, () => 0), alpha: 0.75, spearman: null },
       ],
     };
-    const file = join(dir, 'analysis-activation.npz');
-    writeFileSync(file, analysisToNpz(r, { modelName: 'tiny', imageName: 'sign.png' }));
-    const out = JSON.parse(
-      runPython(
-        `
-import json, sys, numpy as np
-z = np.load(sys.argv[1])
-meta = json.loads(str(z["meta"]))
+    const out = loadInNumpy<{
+      shape: number[];
+      v: number;
+      index: number[];
+      alpha: number[];
+      nan: boolean;
+      rho: number;
+      meta: Record<string, unknown>;
+    }>(
+      'analysis-activation.npz',
+      analysisToNpz(r, { modelName: 'tiny', imageName: 'sign.png' }),
+      `
 m = z["activation"]
 print(json.dumps({"shape": list(m.shape), "v": float(m[0, 1, 3]), "index": z["activation_token_index"].tolist(),
   "alpha": z["activation_alpha"].tolist(), "nan": bool(np.isnan(z["activation_spearman"][1])),
   "rho": float(z["activation_spearman"][0]), "meta": meta["activation"]}))
 `,
-        [file],
-      ),
-    ) as { shape: number[]; v: number; index: number[]; alpha: number[]; nan: boolean; rho: number; meta: Record<string, unknown> };
+    );
     expect(out.shape).toEqual([2, r.attention.gridH, r.attention.gridW]);
     expect(out.v).toBeCloseTo((1 * r.attention.gridW + 3) / 10, 6);
     expect(out.index).toEqual([0, 1]);
@@ -157,14 +165,10 @@ print(json.dumps({"shape": list(m.shape), "v": float(m[0, 1, 3]), "index": z["ac
 
   it('a run: one row per record, metrics per recorded layer, ragged grids by offset', () => {
     const { records, meta } = smallRun();
-    const file = join(dir, 'run.npz');
-    writeFileSync(file, runToNpz(records, meta));
-    const out = JSON.parse(
-      runPython(
-        `
-import json, sys, numpy as np
-z = np.load(sys.argv[1])
-meta = json.loads(str(z["meta"]))
+    const out = loadInNumpy<Record<string, unknown>>(
+      'run.npz',
+      runToNpz(records, meta),
+      `
 o = z["grid_offset"]
 grids = [z["grid_values"][o[i]:o[i + 1]].reshape(z["grid_shape"][i]).tolist() for i in range(len(z["item_id"]))]
 cov = z["coverage_paper"]
@@ -172,9 +176,7 @@ print(json.dumps({"run": meta["runId"], "items": z["item_id"].tolist(), "judgeme
   "cov": [[None if np.isnan(x) else float(x) for x in row] for row in cov], "pointing": z["pointing"].tolist(), "grids": grids,
   "error": z["error"].tolist(), "bbox0": z["bbox"][0].tolist()}))
 `,
-        [file],
-      ),
-    ) as Record<string, unknown>;
+    );
     expect(out.run).toBe('r1');
     expect(out.items).toEqual(['a', 'a', 'b']);
     expect(out.judgement).toEqual(['correct', 'correct', 'failed']);

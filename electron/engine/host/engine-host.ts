@@ -49,7 +49,12 @@ export class EngineHost implements EngineHandler {
       'engine.info': async () => ({ version: this.config.version, resourcesDir: this.config.resourcesDir, runsDir: this.config.runsDir }),
       'models.list': async () => this.models.list(),
       'models.open': async (p) => this.models.open(p.dir),
-      'models.load': async (p, signal) => this.models.load(p.modelId, p.provider ?? 'auto', signal, p.dtype, p.maxPixels),
+      'models.load': async (p, signal) =>
+        this.models.load(p.modelId, p.provider ?? 'auto', {
+          signal,
+          ...(p.dtype ? { dtype: p.dtype } : {}),
+          ...(p.maxPixels !== undefined ? { planPixels: p.maxPixels } : {}),
+        }),
       'models.unload': async (p) => ({ unloaded: await this.models.unload(p.modelId) }),
       'analysis.run': async (p, signal) => this.analyze(p, signal),
       'analysis.dual': async (p, signal) => this.analyzeDual(p, signal),

@@ -13,6 +13,14 @@ import type { EngineHostConfig } from './options.js';
 
 const PROVIDERS: ProviderChoice[] = ['auto', 'cpu', 'cuda', 'webgpu'];
 
+export interface LoadOptions {
+  signal?: AbortSignal;
+  /** PyTorch engine: the compute dtype (the engine's LOUPE_DTYPE when absent). */
+  dtype?: TorchDtype;
+  /** The budget the memory guard plans this load for (the caller's own); the engine's when absent. Not a cap. */
+  planPixels?: number;
+}
+
 interface Loaded {
   rt: AnyRuntime;
   choice: ProviderChoice;
@@ -65,16 +73,16 @@ export class ModelRegistry {
     return this.loaded.has(resolve(modelId));
   }
 
-  /** planPixels: the budget the memory guard plans this load for (the caller's own); the engine's when absent. */
-  async load(modelId: string, choice: ProviderChoice, signal?: AbortSignal, dtype?: TorchDtype, planPixels?: number): Promise<LoadedModel> {
+  async load(modelId: string, choice: ProviderChoice, options: LoadOptions = {}): Promise<LoadedModel> {
+    const { planPixels } = options;
     if (!PROVIDERS.includes(choice))
       throw new BadRequestError(`provider must be one of ${PROVIDERS.join(', ')}; got ${JSON.stringify(choice)}.`, { field: 'provider' });
     if (planPixels !== undefined && !(Number.isInteger(planPixels) && planPixels > 0))
       throw new BadRequestError(`maxPixels must be a positive integer; got ${JSON.stringify(planPixels)}.`, { field: 'maxPixels' });
-    return loadedModelOf((await this.ensure(resolve(modelId), choice, signal, dtype, planPixels)).rt);
+    return loadedModelOf((await this.ensure(resolve(modelId), choice, options)).rt);
   }
 
-  private async ensure(id: string, choice: ProviderChoice, signal?: AbortSignal, dtype?: TorchDtype, planPixels?: number): Promise<Loaded> {
+  private async ensure(id: string, choice: ProviderChoice, { signal, dtype, planPixels }: LoadOptions = {}): Promise<Loaded> {
     const current = this.loaded.get(id);
     const sameDtype = dtype === undefined || current?.dtype === dtype;
     if (current && (current.choice === choice || choice === 'auto') && sameDtype) return current;
@@ -118,7 +126,7 @@ export class ModelRegistry {
 
   /** The loaded runtime, loading it on `auto` when needed (the CLI and batch runs need not call load first). */
   async runtime(modelId: string, signal?: AbortSignal): Promise<AnyRuntime> {
-    return (await this.ensure(resolve(modelId), 'auto', signal)).rt;
+    return (await this.ensure(resolve(modelId), 'auto', signal ? { signal } : {})).rt;
   }
 
   /** Runs `fn` when every earlier job on this model has finished. */

@@ -21,7 +21,7 @@ export async function checkOnnxRequestFits(
   rt: ModelRuntime,
   req: RequestMemory,
   readAvailable: () => Promise<number> = availableRamBytes,
-  rss: () => number = () => process.memoryUsage().rss,
+  rss: () => number = () => process.memoryUsage.rss(),
 ): Promise<void> {
   if (rt.provider !== 'cpu') return; // GPU memory is the provider's; onnxruntime reports its own failure there
   const maxPixels = req.maxPixels ?? rt.maxPixels;

@@ -156,7 +156,7 @@ export async function loadRuntime(
       model,
       kvType: pastType === 10 ? 'float16' : 'float32',
       floatType: embedsType === 10 ? 'float16' : 'float32',
-      memory: { dims: memoryDims, rssAfterLoad: process.memoryUsage().rss },
+      memory: { dims: memoryDims, rssAfterLoad: process.memoryUsage.rss() },
       async dispose() {
         if (disposed) return;
         disposed = true;
