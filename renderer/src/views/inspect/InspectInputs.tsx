@@ -134,7 +134,10 @@ export function InspectInputs({ onBoxDraft }: { onBoxDraft: (note: string | null
             <option value="hf">hf protocol</option>
           </select>
         </Field>
-        <Field label="Max pixels" hint="lower pixel budget for the processor's resize; empty = the protocol's">
+        <Field
+          label="Max pixels"
+          hint="lower pixel budget for the resize, and the one a model's load is planned for; empty = the protocol's"
+        >
           <input
             type="number"
             min={1}
